@@ -1,0 +1,1 @@
+//! `cxtrain.toml` (being built).

@@ -1,0 +1,4 @@
+//! The remote side: OpenCX API wire types, the HTTP client, its pacer and
+//! retry rules.
+
+pub mod api;
