@@ -81,9 +81,8 @@ pub enum Command {
 /// `validate` flags.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Files or folders to check (default: the whole root). Whole-corpus
-    /// rules still see every file.
-    pub paths: Vec<PathBuf>,
+    /// Repository to check (overrides `--dir`).
+    pub repo: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ValidateFormat::Human)]
     pub format: ValidateFormat,
