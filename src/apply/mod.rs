@@ -1,1 +1,4 @@
-//! apply (being built).
+//! Apply: turn a reviewed plan into the fewest API calls ([`calls`]) and run
+//! them ([`executor`]).
+
+pub mod calls;
