@@ -1,6 +1,7 @@
 //! Client-side request pacing: GCRA with a burst of one.
 //!
-//! Requests are released one every `60 s / N`, so no rolling 60 s window
+//! Requests are released one every `60 s / N` (rounded up to a millisecond),
+//! so no rolling 60 s window
 //! ever sees more than N of them and a cold start does not burst: the first
 //! request goes at once, the second one interval later. The schedule lives
 //! behind a mutex shared by every clone of the client, and a slot is claimed
@@ -28,7 +29,12 @@ impl Pacer {
     /// A pacer allowing `per_minute` requests per rolling minute; `0` never
     /// waits.
     pub fn new(per_minute: u32) -> Pacer {
-        let interval = (per_minute > 0).then(|| WINDOW.div_f64(f64::from(per_minute)));
+        // Rounded up to whole milliseconds, the resolution of tokio's
+        // timer, so that N intervals never fit inside one window.
+        let interval = (per_minute > 0).then(|| {
+            let millis = WINDOW.as_millis().div_ceil(u128::from(per_minute));
+            Duration::from_millis(u64::try_from(millis).unwrap_or(u64::MAX))
+        });
         Pacer {
             interval,
             next: Mutex::new(None),
@@ -71,13 +77,11 @@ mod tests {
             .unwrap_or(0)
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn n_plus_k_requests_take_at_least_the_window_and_never_exceed_n() {
-        const N: u32 = 10;
-        let pacer = Arc::new(Pacer::new(N));
-        let start = Instant::now();
+    /// Release times of `count` concurrent callers of one pacer.
+    async fn release_times(per_minute: u32, count: u32) -> Vec<Instant> {
+        let pacer = Arc::new(Pacer::new(per_minute));
         let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..N + 3 {
+        for _ in 0..count {
             let pacer = Arc::clone(&pacer);
             tasks.spawn(async move {
                 pacer.acquire().await;
@@ -86,17 +90,24 @@ mod tests {
         }
         let mut times = tasks.join_all().await;
         times.sort();
-        assert_eq!(times[0], start, "the first request must not wait");
-        assert!(
-            *times.last().unwrap() - start >= WINDOW,
-            "N+3 requests finished within one window"
-        );
-        assert_eq!(busiest_window(&times), N as usize);
-        for pair in times.windows(2) {
+        times
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn n_plus_k_requests_take_at_least_the_window_and_never_exceed_n() {
+        for n in [1, 7, 10, 100, 6000] {
+            let start = Instant::now();
+            let times = release_times(n, n + 3).await;
+            assert_eq!(times[0], start, "the first request must not wait");
             assert!(
-                pair[1] - pair[0] >= Duration::from_secs(6),
-                "burst: {pair:?}"
+                *times.last().unwrap() - start >= WINDOW,
+                "N+3 requests finished within one window at {n}/min"
             );
+            assert_eq!(busiest_window(&times), n as usize, "at {n}/min");
+            let spacing = WINDOW / n;
+            for pair in times.windows(2) {
+                assert!(pair[1] - pair[0] >= spacing, "burst at {n}/min: {pair:?}");
+            }
         }
     }
 
