@@ -1,9 +1,9 @@
 //! Client-side request pacing: GCRA with a burst of one.
 //!
 //! Requests are released one every `60 s / N` (rounded up to a millisecond),
-//! so no rolling 60 s window
-//! ever sees more than N of them and a cold start does not burst: the first
-//! request goes at once, the second one interval later. The schedule lives
+//! so no rolling 60 s window ever sees more than N of them and a cold start
+//! does not burst: the first request goes at once, the second one interval
+//! later. The schedule lives
 //! behind a mutex shared by every clone of the client, and a slot is claimed
 //! before sleeping, so concurrent callers queue in order instead of racing.
 
