@@ -1,7 +1,7 @@
 //! The OpenCX HTTP client: one request path for every operation, with
 //! bearer auth, pacing, bounded concurrency, retries and error mapping.
 //!
-//! Every HTTP request, retries included, goes through [`Client::attempt`]:
+//! Every HTTP request, retries included, goes through `Client::attempt`:
 //! take an in-flight permit, then a pacer slot, then send. The permit comes
 //! first so that a request never holds a pacer slot while queued for a
 //! permit (which would let slots pile up and go out as a burst).
@@ -320,7 +320,7 @@ impl Client {
         Ok(serde_json::from_slice(&bytes).ok())
     }
 
-    /// Moves a training to a directory (`None`: out of any). [inferred]
+    /// Moves a training to a directory (`None`: out of any). \[inferred\]
     /// endpoint; `update` with `directory_id` is the documented way.
     pub async fn move_to_directory(
         &self,
@@ -338,7 +338,7 @@ impl Client {
         self.send(&call, Retry::Idempotent).await.map(drop)
     }
 
-    /// Semantic search over trainings and knowledge base. [inferred]
+    /// Semantic search over trainings and knowledge base. \[inferred\]
     /// endpoint; a read, so retried like one.
     pub async fn search(
         &self,
@@ -351,7 +351,7 @@ impl Client {
         })
     }
 
-    /// Generates a scenario from a chat session. [inferred] endpoint; it may
+    /// Generates a scenario from a chat session. \[inferred\] endpoint; it may
     /// create something server-side, so it is retried only when the request
     /// certainly did not land.
     pub async fn generate(&self, session_id: &str) -> Result<api::GeneratedScenario, RemoteError> {
