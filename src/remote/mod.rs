@@ -2,3 +2,16 @@
 //! retry rules.
 
 pub mod api;
+mod client;
+mod config;
+mod error;
+mod key;
+mod list;
+mod pacer;
+mod retry;
+
+pub use client::{Client, ClientStats};
+pub use config::{ClientConfig, DEFAULT_REQUESTS_PER_MINUTE};
+pub use error::{RemoteError, Scope};
+pub use key::{API_KEY_ENV, ApiKey};
+pub use list::{Listing, PAGE_SIZE};
