@@ -122,7 +122,7 @@ pub fn steps(plan: &Plan) -> Result<Vec<Step>, CallsError> {
         .iter()
         .map(|change| step(change, &plan.workspace, &freed_by_rename))
         .collect::<Result<Vec<_>, _>>()?;
-    steps.sort_by(|a, b| a.phase.cmp(&b.phase));
+    steps.sort_by_key(|s| s.phase);
     Ok(steps)
 }
 

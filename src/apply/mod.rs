@@ -2,3 +2,4 @@
 //! them ([`executor`]).
 
 pub mod calls;
+pub mod executor;
