@@ -3,3 +3,4 @@
 
 pub mod calls;
 pub mod executor;
+pub mod summary;

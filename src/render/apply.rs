@@ -1,0 +1,372 @@
+//! What `apply` prints: progress while it runs (an indicatif bar on a
+//! terminal, one plain line per change otherwise), the confirmation prompt
+//! and the final summary.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::sync::Mutex;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::apply::calls::Step;
+use crate::apply::executor::{Observer, Outcome, Report, SkipReason};
+use crate::apply::summary::Summary;
+use crate::plan::{Action, Field};
+
+/// Progress of an apply: a bar on stderr when it is a terminal, else one
+/// line per finished change on stdout (CI logs).
+pub struct Progress {
+    sink: Sink,
+    paint: Paint,
+}
+
+enum Sink {
+    Bar(ProgressBar),
+    Lines(Mutex<std::io::Stdout>),
+}
+
+impl Progress {
+    /// A progress display; `terminal`: stderr is a terminal.
+    pub fn new(terminal: bool, color: bool) -> Progress {
+        let sink = if terminal {
+            let bar = ProgressBar::hidden();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} [{bar:32}] {pos}/{len} changes {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            Sink::Bar(bar)
+        } else {
+            Sink::Lines(Mutex::new(std::io::stdout()))
+        };
+        Progress {
+            sink,
+            paint: Paint(color),
+        }
+    }
+
+    /// Removes the bar, leaving the lines it printed.
+    pub fn finish(&self) {
+        if let Sink::Bar(bar) = &self.sink {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn line(&self, text: &str) {
+        match &self.sink {
+            Sink::Bar(bar) => bar.println(text),
+            Sink::Lines(out) => {
+                let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
+                // A closed stdout must not abort the apply half-way.
+                let _ = writeln!(out, "{text}");
+            }
+        }
+    }
+}
+
+impl Observer for Progress {
+    fn starting(&self, total: usize) {
+        if let Sink::Bar(bar) = &self.sink {
+            bar.set_length(total as u64);
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        }
+    }
+
+    fn finished(&self, step: &Step, outcome: &Outcome) {
+        self.line(&change_line(step, outcome, self.paint));
+        if let Sink::Bar(bar) = &self.sink {
+            bar.inc(1);
+        }
+    }
+
+    fn interrupted(&self) {
+        let text = "interrupted: finishing the changes in flight, starting no new ones \
+                    (press Ctrl-C again to stop immediately)";
+        match &self.sink {
+            Sink::Bar(bar) => bar.set_message(text),
+            Sink::Lines(_) => self.line(text),
+        }
+    }
+}
+
+/// One line for a finished change, e.g. `~ billing/refund  updated content; published`.
+pub fn change_line(step: &Step, outcome: &Outcome, paint: Paint) -> String {
+    let what = describe(&step.actions);
+    match outcome {
+        Outcome::Applied { toggled } => {
+            let note = match toggled {
+                Some(false) => " (published with a draft toggle)",
+                Some(true) => " (unpublished with a draft toggle)",
+                None => "",
+            };
+            let symbol = symbol(&step.actions);
+            let colour = if step.actions.contains(&Action::Delete) {
+                RED
+            } else {
+                GREEN
+            };
+            format!("{} {}  {what}{note}", paint.paint(colour, symbol), step.key)
+        }
+        Outcome::AlreadyGone => format!(
+            "{} {}  deleted (it was already gone)",
+            paint.paint(RED, "-"),
+            step.key
+        ),
+        Outcome::Failed(e) => format!(
+            "{} {}  failed to apply ({what}): {e}",
+            paint.paint(RED, "✗"),
+            step.key
+        ),
+        Outcome::Skipped(reason) => format!(
+            "{} {}  not started ({what}): {}",
+            paint.paint(YELLOW, "·"),
+            step.key,
+            skip_reason(*reason)
+        ),
+    }
+}
+
+fn skip_reason(reason: SkipReason) -> &'static str {
+    match reason {
+        SkipReason::Interrupted => "interrupted",
+        SkipReason::EarlierFailure => "deletes wait until every create and update succeeded",
+    }
+}
+
+fn symbol(actions: &[Action]) -> &'static str {
+    match actions.first() {
+        Some(Action::Create) => "+",
+        Some(Action::Update { .. }) => "~",
+        Some(Action::Move { .. } | Action::Rename { .. }) => "→",
+        Some(Action::Publish) => "↑",
+        Some(Action::Unpublish) => "↓",
+        Some(Action::Delete) => "-",
+        None => " ",
+    }
+}
+
+fn describe(actions: &[Action]) -> String {
+    actions
+        .iter()
+        .map(|a| match a {
+            Action::Create => "created".to_owned(),
+            Action::Update { fields } => format!(
+                "updated {}",
+                fields
+                    .iter()
+                    .map(|f| field(*f))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Action::Move { to, .. } => format!("moved to {}", to.as_deref().unwrap_or("the root")),
+            Action::Rename { from } => format!("renamed from {from}"),
+            Action::Publish => "published".to_owned(),
+            Action::Unpublish => "unpublished".to_owned(),
+            Action::Delete => "deleted".to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn field(f: Field) -> &'static str {
+    match f {
+        Field::Title => "title",
+        Field::Content => "content",
+        Field::Type => "type",
+        Field::Channels => "channels",
+        Field::Segments => "segments",
+        Field::Metadata => "metadata",
+    }
+}
+
+/// The final summary: counts, cost, every failure with the server's message,
+/// and what to do next.
+pub fn summary(report: &Report, s: &Summary, paint: Paint) -> String {
+    let mut out = String::new();
+    let headline = if report.interrupted {
+        paint.paint(YELLOW, "Apply interrupted")
+    } else if s.failed > 0 || s.skipped > 0 {
+        paint.paint(RED, "Apply finished with failures")
+    } else {
+        paint.paint(GREEN, "Apply complete")
+    };
+    let _ = writeln!(
+        out,
+        "{headline}: {} created, {} updated, {} moved, {} renamed, {} published, \
+         {} unpublished, {} deleted, {} failed, {} not started.",
+        s.created,
+        s.updated,
+        s.moved,
+        s.renamed,
+        s.published,
+        s.unpublished,
+        s.deleted,
+        s.failed,
+        s.skipped
+    );
+    let _ = writeln!(
+        out,
+        "{} API requests ({} retries, {} rate limited) in {:.1}s.",
+        s.requests,
+        s.retries,
+        s.rate_limited,
+        s.elapsed.as_secs_f64()
+    );
+    let failures: Vec<_> = report
+        .results
+        .iter()
+        .filter_map(|(step, o)| match o {
+            Outcome::Failed(e) => Some((step, e)),
+            _ => None,
+        })
+        .collect();
+    if !failures.is_empty() {
+        let _ = writeln!(out, "\nFailed changes:");
+        for (step, e) in failures {
+            let path = step
+                .path
+                .as_deref()
+                .map(|p| format!(" ({p})"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {} {}{path}: {e}", paint.paint(RED, "✗"), step.key);
+        }
+    }
+    if !report.all_succeeded() {
+        let _ = writeln!(
+            out,
+            "\nRe-run `cxtrain apply` to finish: it plans from the remote's current state, \
+             so nothing is created twice and nothing applied is lost."
+        );
+    }
+    out
+}
+
+/// The confirmation question asked on a terminal.
+pub fn prompt(changes: usize, target: &str) -> String {
+    let s = if changes == 1 { "" } else { "s" };
+    format!("Apply {changes} change{s} to {target}? Only `y` or `yes` continues [y/N]: ")
+}
+
+const GREEN: &str = "32";
+const RED: &str = "31";
+const YELLOW: &str = "33";
+
+/// Colours text with ANSI codes when enabled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paint(pub bool);
+
+impl Paint {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::apply::calls::{Call, Phase};
+    use crate::apply::executor::StepError;
+    use crate::remote::RemoteError;
+
+    fn step(key: &str, actions: Vec<Action>) -> Step {
+        Step {
+            key: key.into(),
+            path: Some(format!("trainings/{key}.md")),
+            phase: Phase::Update,
+            actions,
+            call: Call::Delete { id: "trn_1".into() },
+            desired: None,
+        }
+    }
+
+    #[test]
+    fn lines_name_the_key_and_every_action() {
+        let s = step(
+            "billing/refund",
+            vec![
+                Action::Update {
+                    fields: vec![Field::Title, Field::Content],
+                },
+                Action::Move {
+                    from: None,
+                    to: Some("dir_2".into()),
+                },
+                Action::Publish,
+            ],
+        );
+        let line = change_line(
+            &s,
+            &Outcome::Applied {
+                toggled: Some(false),
+            },
+            Paint(false),
+        );
+        assert_eq!(
+            line,
+            "~ billing/refund  updated title, content; moved to dir_2; published \
+             (published with a draft toggle)"
+        );
+        let failed = change_line(
+            &s,
+            &Outcome::Failed(StepError::Remote(RemoteError::MissingKey)),
+            Paint(false),
+        );
+        assert!(
+            failed.starts_with("✗ billing/refund  failed to apply"),
+            "{failed}"
+        );
+        assert!(failed.ends_with("OPENCX_API_KEY is not set"), "{failed}");
+    }
+
+    #[test]
+    fn summary_lists_failures_and_the_next_step() {
+        let report = Report {
+            results: vec![
+                (
+                    step("a", vec![Action::Create]),
+                    Outcome::Applied { toggled: None },
+                ),
+                (
+                    step("b", vec![Action::Create]),
+                    Outcome::Failed(StepError::Remote(RemoteError::MissingKey)),
+                ),
+            ],
+            interrupted: false,
+        };
+        let s = Summary {
+            created: 1,
+            failed: 1,
+            requests: 3,
+            elapsed: Duration::from_millis(250),
+            ..Summary::default()
+        };
+        let text = summary(&report, &s, Paint(false));
+        assert_eq!(
+            text,
+            "Apply finished with failures: 1 created, 0 updated, 0 moved, 0 renamed, \
+             0 published, 0 unpublished, 0 deleted, 1 failed, 0 not started.\n\
+             3 API requests (0 retries, 0 rate limited) in 0.2s.\n\
+             \n\
+             Failed changes:\n  ✗ b (trainings/b.md): OPENCX_API_KEY is not set\n\
+             \n\
+             Re-run `cxtrain apply` to finish: it plans from the remote's current state, \
+             so nothing is created twice and nothing applied is lost.\n"
+        );
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let s = step("a", vec![Action::Delete]);
+        let plain = change_line(&s, &Outcome::AlreadyGone, Paint(false));
+        let coloured = change_line(&s, &Outcome::AlreadyGone, Paint(true));
+        assert!(!plain.contains('\x1b'));
+        assert!(coloured.contains("\x1b[31m-\x1b[0m"));
+    }
+}
