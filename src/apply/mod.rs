@@ -1,6 +1,60 @@
-//! Apply: turn a reviewed plan into the fewest API calls ([`calls`]) and run
-//! them ([`executor`]).
+//! Apply: turn a reviewed plan into the fewest API calls ([`calls`]), refuse
+//! it when stale ([`verify`]), ask before acting ([`confirm`]), run it
+//! ([`executor`]) and count what happened ([`summary`]).
 
 pub mod calls;
+pub mod confirm;
 pub mod executor;
 pub mod summary;
+
+use std::path::PathBuf;
+
+/// Why apply stopped before changing anything.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ApplyError {
+    /// No terminal to ask on and no `--yes`.
+    #[error("apply needs confirmation, but stdin is not a terminal")]
+    #[diagnostic(
+        code(cxtrain::apply::needs_yes),
+        help(
+            "review the plan (`cxtrain plan`, or `cxtrain plan --out FILE` in CI), then run \
+             `cxtrain apply --yes` (or `cxtrain apply --yes FILE`)"
+        )
+    )]
+    NeedsYes,
+    /// The user answered no.
+    #[error("apply cancelled: nothing was changed")]
+    #[diagnostic(code(cxtrain::apply::cancelled))]
+    Cancelled,
+    /// The plan file cannot be executed as written.
+    #[error("plan file {path} is not executable: {source}")]
+    #[diagnostic(
+        code(cxtrain::apply::bad_plan),
+        help(
+            "plan files are written by `cxtrain plan --out`; make a new one instead of editing it"
+        )
+    )]
+    BadPlan {
+        /// The plan file.
+        path: PathBuf,
+        /// What is wrong.
+        #[source]
+        source: calls::CallsError,
+    },
+    /// The plan file was made for another workspace or API.
+    #[error("plan file {path} was made for {what} `{planned}`, but this run targets `{current}`")]
+    #[diagnostic(
+        code(cxtrain::apply::wrong_target),
+        help("apply a plan with the same config and remote it was made with, or plan again")
+    )]
+    WrongTarget {
+        /// The plan file.
+        path: PathBuf,
+        /// `workspace` or `API`.
+        what: &'static str,
+        /// What the plan file says.
+        planned: String,
+        /// What this run uses.
+        current: String,
+    },
+}
