@@ -2,3 +2,4 @@
 //! retry rules.
 
 pub mod api;
+pub mod managed;
