@@ -12,3 +12,7 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
         }
     }
 }
+
+pub mod plan_human;
+pub mod plan_json;
+pub mod plan_markdown;
