@@ -140,7 +140,7 @@ pub fn parse_file(path: String, rel: &str, bytes: &[u8], config: &Config) -> Fil
     let rest = &body_text[content_from..];
     let content = body::normalize(rest);
     let content_start = split.body_start + content_from + leading_blank_lines(rest);
-    let content_span = content_start..(content_start + content.len()).max(content_start);
+    let content_span = content_start..content_start + text[content_start..].trim_end().len();
     let folder = rel.rsplit_once('/').map_or("", |(f, _)| f).to_owned();
     let (key, key_span) = match (front.key, parsed.spans.key) {
         (Some(k), Some(span)) => (k, span),
