@@ -204,7 +204,7 @@ pub fn parse(text: &str, range: Range<usize>) -> Parsed {
     let root_span = span_of(&root, base, yaml);
     match root.value {
         Node::Null => {}
-        Node::Map(entries) => check_fields(entries, base, yaml, &mut out),
+        Node::Map(entries) => check_fields(entries, text, range, &mut out),
         other => {
             out.problems.push(
                 Problem::new(
@@ -237,10 +237,12 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
 
 fn check_fields(
     entries: Vec<(Spanned<Node>, Spanned<Node>)>,
-    base: usize,
-    yaml: &str,
+    text: &str,
+    range: Range<usize>,
     out: &mut Parsed,
 ) {
+    let base = range.start;
+    let yaml = &text[range];
     let mut seen: BTreeMap<String, Range<usize>> = BTreeMap::new();
     for (key, value) in entries {
         let key_span = span_of(&key, base, yaml);
@@ -262,8 +264,8 @@ fn check_fields(
                     "second definition",
                 )
                 .help(format!(
-                    "remove one of the two `{name}` lines (the first is at byte {})",
-                    first.start
+                    "remove one of the two `{name}` lines (the first is on line {})",
+                    text[..first.start].matches('\n').count() + 1
                 )),
             );
             continue;

@@ -82,8 +82,7 @@ pub fn parse_file(path: String, rel: &str, bytes: &[u8], config: &Config) -> Fil
         Ok(text) => text,
         Err(e) => {
             let at = e.valid_up_to();
-            let len = e.error_len().unwrap_or(bytes.len() - at);
-            let shown: Vec<String> = bytes[at..at + len]
+            let shown: Vec<String> = invalid_run(&bytes[at..])
                 .iter()
                 .map(|b| format!("{b:02X}"))
                 .collect();
@@ -189,6 +188,19 @@ pub fn parse_file(path: String, rel: &str, bytes: &[u8], config: &Config) -> Fil
     }
 }
 
+/// The invalid bytes at the start of `bytes`, up to the next valid character
+/// (at most 8, enough to recognise an encoding).
+fn invalid_run(bytes: &[u8]) -> &[u8] {
+    let mut end = 0;
+    while end < bytes.len().min(8) {
+        match std::str::from_utf8(&bytes[end..]) {
+            Err(e) if e.valid_up_to() == 0 => end += e.error_len().unwrap_or(bytes.len() - end),
+            _ => break,
+        }
+    }
+    &bytes[..end.min(bytes.len())]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,7 +303,7 @@ mod tests {
         );
         assert_eq!(out.problems[0].code, Code::InvalidUtf8);
         assert_eq!(out.problems[0].span, 21..21);
-        assert!(out.problems[0].message.contains("FF"));
+        assert!(out.problems[0].message.contains("bytes FF FE)"), "{}", out.problems[0].message);
         assert!(out.parsed.is_none());
     }
 
