@@ -26,8 +26,15 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> CommandResult {
         ValidateFormat::Json => diagnostics::json(&report, &mut out),
         ValidateFormat::Github => diagnostics::github(&report, &mut out),
     };
-    written
-        .and_then(|()| out.flush())
-        .map_err(|e| Failure::new(Exit::Error, miette::miette!("cannot write output: {e}")))?;
+    match written.and_then(|()| out.flush()) {
+        // A closed pipe (`| head`) is the reader's choice, not a failure.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            return Err(Failure::new(
+                Exit::Error,
+                miette::miette!("cannot write output: {e}"),
+            ));
+        }
+        _ => {}
+    }
     Ok(if failed { Exit::Invalid } else { Exit::Success })
 }

@@ -61,7 +61,11 @@ pub fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             errors: report.errors(),
             warnings: report.warnings(),
         },
-        diagnostics: report.diagnostics.iter().map(JsonDiagnostic::from).collect(),
+        diagnostics: report
+            .diagnostics
+            .iter()
+            .map(JsonDiagnostic::from)
+            .collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
     writeln!(out)
@@ -75,13 +79,16 @@ pub fn github(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let mut message = format!("{}: {}", d.code.as_str(), d.message);
+        let mut message = d.message.clone();
         if let Some(help) = &d.help {
             message.push_str("\nhelp: ");
             message.push_str(help);
         }
         for r in &d.related {
-            message.push_str(&format!("\n{}:{}:{}: {}", r.file, r.line, r.column, r.label));
+            message.push_str(&format!(
+                "\n{}:{}:{}: {}",
+                r.file, r.line, r.column, r.label
+            ));
         }
         writeln!(
             out,
@@ -97,7 +104,9 @@ pub fn github(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -190,7 +199,15 @@ impl<'a> Human<'a> {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
         };
-        let mut h = Human::located(&d.file, d.line, d.column, &d.message, &d.label, d.span.clone(), &d.source);
+        let mut h = Human::located(
+            &d.file,
+            d.line,
+            d.column,
+            &d.message,
+            &d.label,
+            d.span.clone(),
+            &d.source,
+        );
         h.code = d.code.as_str();
         h.severity = severity;
         h.help = d.help.as_deref();
@@ -200,7 +217,15 @@ impl<'a> Human<'a> {
 
     fn related(r: &'a Related) -> Human<'a> {
         let message = format!("{}: {}", r.file, r.label);
-        Human::located(&r.file, r.line, r.column, &message, &r.label, r.span.clone(), &r.source)
+        Human::located(
+            &r.file,
+            r.line,
+            r.column,
+            &message,
+            &r.label,
+            r.span.clone(),
+            &r.source,
+        )
     }
 
     fn located(
@@ -222,7 +247,8 @@ impl<'a> Human<'a> {
             code: "",
             severity: miette::Severity::Advice,
             help: None,
-            label: readable.then(|| LabeledSpan::new_primary_with_span(Some(label.to_owned()), span)),
+            label: readable
+                .then(|| LabeledSpan::new_primary_with_span(Some(label.to_owned()), span)),
             source: readable.then(|| NamedSource::new(file, source.clone())),
             related: Vec::new(),
         }
@@ -264,6 +290,8 @@ impl miette::Diagnostic for Human<'_> {
         if self.related.is_empty() {
             return None;
         }
-        Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
     }
 }

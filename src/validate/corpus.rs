@@ -42,10 +42,15 @@ pub fn check(files: &[&ParsedFile]) -> Vec<(usize, Problem)> {
                 Problem::new(
                     Code::DuplicateTitle,
                     f.spans.title.clone(),
-                    format!("title `{}` is already used by {}", t.title, other.local.path),
+                    format!(
+                        "title `{}` is already used by {}",
+                        t.title, other.local.path
+                    ),
                     "duplicate title",
                 )
-                .help("titles identify trainings in the dashboard; make this one say how it differs")
+                .help(
+                    "titles identify trainings in the dashboard; make this one say how it differs",
+                )
                 .related(RelatedSpan {
                     path: other.local.path.clone(),
                     span: other.spans.title.clone(),

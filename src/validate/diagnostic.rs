@@ -81,7 +81,12 @@ impl Report {
     /// Sorts into the stable output order: file, position, code.
     pub fn sort(&mut self) {
         self.diagnostics.sort_by(|a, b| {
-            (&a.file, a.span.start, a.code, &a.message).cmp(&(&b.file, b.span.start, b.code, &b.message))
+            (&a.file, a.span.start, a.code, &a.message).cmp(&(
+                &b.file,
+                b.span.start,
+                b.code,
+                &b.message,
+            ))
         });
     }
 }

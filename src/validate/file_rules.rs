@@ -28,7 +28,9 @@ pub fn check(file: &ParsedFile, source: &str, config: &Config) -> Vec<Problem> {
         let mut p = Problem::new(
             Code::TitleTooShort,
             title_span.clone(),
-            format!("title{where_from} has {title_len} characters; at least {TITLE_MIN} are required"),
+            format!(
+                "title{where_from} has {title_len} characters; at least {TITLE_MIN} are required"
+            ),
             "title too short",
         );
         p.help = Some(if from_name {
@@ -61,7 +63,9 @@ pub fn check(file: &ParsedFile, source: &str, config: &Config) -> Vec<Problem> {
             Problem::new(
                 Code::ContentTooShort,
                 file.spans.content.clone(),
-                format!("content has {content_len} characters; at least {CONTENT_MIN} are required"),
+                format!(
+                    "content has {content_len} characters; at least {CONTENT_MIN} are required"
+                ),
                 "content too short",
             )
             .help("describe what the AI should do in this situation"),
@@ -77,7 +81,9 @@ pub fn check(file: &ParsedFile, source: &str, config: &Config) -> Vec<Problem> {
                 ),
                 "content starts here",
             )
-            .help("split it into several trainings, or raise `[limits] content_max` in cxtrain.toml"),
+            .help(
+                "split it into several trainings, or raise `[limits] content_max` in cxtrain.toml",
+            ),
         );
     }
     with_folder(out, file, config)

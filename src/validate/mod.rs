@@ -66,22 +66,36 @@ pub fn load_checked(repo_dir: &Path, config: Option<&Path>) -> Result<Checked, I
     })?;
     let sources = FileSources {
         display: &display,
-        texts: ws.files.iter().map(|f| (f.path.as_str(), f.source.clone())).collect(),
+        texts: ws
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f.source.clone()))
+            .collect(),
     };
     let mut problems: Vec<(usize, Problem)> = Vec::new();
     let mut parsed: Vec<(usize, &ParsedFile)> = Vec::new();
     for (i, f) in ws.files.iter().enumerate() {
         problems.extend(f.problems.iter().cloned().map(|p| (i, p)));
         if let Some(p) = &f.parsed {
-            problems.extend(file_rules::check(p, &f.source, &config).into_iter().map(|p| (i, p)));
+            problems.extend(
+                file_rules::check(p, &f.source, &config)
+                    .into_iter()
+                    .map(|p| (i, p)),
+            );
             let body = f.source.get(p.spans.content.clone()).unwrap_or_default();
-            problems.extend(secrets::check(body, p.spans.content.start).into_iter().map(|p| (i, p)));
+            problems.extend(
+                secrets::check(body, p.spans.content.start)
+                    .into_iter()
+                    .map(|p| (i, p)),
+            );
             parsed.push((i, p));
         }
     }
     let files: Vec<&ParsedFile> = parsed.iter().map(|(_, p)| *p).collect();
     let texts: Vec<&str> = parsed.iter().map(|(i, _)| &*ws.files[*i].source).collect();
-    let corpus = corpus::check(&files).into_iter().chain(near_duplicate::check(&files, &texts));
+    let corpus = corpus::check(&files)
+        .into_iter()
+        .chain(near_duplicate::check(&files, &texts));
     problems.extend(corpus.map(|(k, p)| (parsed[k].0, p)));
     let mut report = Report {
         files: ws.files.len(),
@@ -132,9 +146,10 @@ fn config_diagnostic(e: &ConfigError, display: &DisplayPaths) -> Diagnostic {
             label,
             help,
         } => {
-            let shown = path
-                .strip_prefix(&display.repo_dir)
-                .map_or_else(|_| path.to_string_lossy().replace('\\', "/"), |rel| display.show(&rel.to_string_lossy()));
+            let shown = path.strip_prefix(&display.repo_dir).map_or_else(
+                |_| path.to_string_lossy().replace('\\', "/"),
+                |rel| display.show(&rel.to_string_lossy()),
+            );
             let (line, column) = diagnostic::position(text, span.start);
             Diagnostic {
                 severity: Severity::Error,
@@ -191,7 +206,11 @@ struct FileSources<'a> {
 
 impl diagnostic::Sources for FileSources<'_> {
     fn lookup(&self, path: &str) -> (String, Arc<str>) {
-        let text = self.texts.get(path).cloned().unwrap_or_else(|| Arc::from(""));
+        let text = self
+            .texts
+            .get(path)
+            .cloned()
+            .unwrap_or_else(|| Arc::from(""));
         (self.display.show(path), text)
     }
 }

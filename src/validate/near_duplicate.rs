@@ -25,12 +25,16 @@ pub fn check(files: &[&ParsedFile], sources: &[&str]) -> Vec<(usize, Problem)> {
         .par_iter()
         .map(|f| shingles(&f.local.training.content))
         .collect();
-    let signatures: Vec<Option<[u64; HASHES]>> = shingles.par_iter().map(|s| signature(s)).collect();
+    let signatures: Vec<Option<[u64; HASHES]>> =
+        shingles.par_iter().map(|s| signature(s)).collect();
     let mut buckets: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
     for (i, sig) in signatures.iter().enumerate() {
         let Some(sig) = sig else { continue };
         for (band, rows) in sig.chunks(ROWS).enumerate() {
-            buckets.entry((band, fnv(rows.iter().flat_map(|r| r.to_le_bytes())))).or_default().push(i);
+            buckets
+                .entry((band, fnv(rows.iter().flat_map(|r| r.to_le_bytes()))))
+                .or_default()
+                .push(i);
         }
     }
     // Within a bucket compare each file with the bucket's first file and
@@ -119,7 +123,11 @@ fn jaccard(a: &[u64], b: &[u64]) -> f64 {
         }
     }
     let union = a.len() + b.len() - both;
-    if union == 0 { 0.0 } else { both as f64 / union as f64 }
+    if union == 0 {
+        0.0
+    } else {
+        both as f64 / union as f64
+    }
 }
 
 /// FNV-1a: stable across runs and platforms (std's hasher is seeded).
@@ -153,8 +161,15 @@ mod tests {
         let c = "Explain the plan limits and point to the billing settings page where the owner can upgrade the plan at any time of the month.";
         assert!(jaccard(&shingles(a), &shingles(&b)) >= THRESHOLD);
         assert!(jaccard(&shingles(a), &shingles(c)) < 0.1);
-        let (sa, sb) = (signature(&shingles(a)).unwrap(), signature(&shingles(&b)).unwrap());
-        let shared_bands = sa.chunks(ROWS).zip(sb.chunks(ROWS)).filter(|(x, y)| x == y).count();
+        let (sa, sb) = (
+            signature(&shingles(a)).unwrap(),
+            signature(&shingles(&b)).unwrap(),
+        );
+        let shared_bands = sa
+            .chunks(ROWS)
+            .zip(sb.chunks(ROWS))
+            .filter(|(x, y)| x == y)
+            .count();
         assert!(shared_bands > 0);
     }
 }

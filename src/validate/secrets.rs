@@ -52,16 +52,30 @@ fn tokens(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
 fn classify(token: &str) -> Option<&'static str> {
     let token = token.trim_matches(|c| matches!(c, '-' | '/' | '=' | '+'));
     let tail = |prefix: &str, min: usize| {
-        token
-            .strip_prefix(prefix)
-            .is_some_and(|t| t.len() >= min && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        token.strip_prefix(prefix).is_some_and(|t| {
+            t.len() >= min
+                && t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        })
     };
     let prefixed: [(&[&str], usize, &'static str); 6] = [
         (&["ocx_live_", "ocx_test_"], 8, "an OpenCX API key"),
-        (&["sk_live_", "sk_test_", "rk_live_"], 16, "a Stripe secret key"),
+        (
+            &["sk_live_", "sk_test_", "rk_live_"],
+            16,
+            "a Stripe secret key",
+        ),
         (&["sk-"], 20, "an API secret key (`sk-...`)"),
-        (&["ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_"], 20, "a GitHub token"),
-        (&["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-"], 10, "a Slack token"),
+        (
+            &["ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_"],
+            20,
+            "a GitHub token",
+        ),
+        (
+            &["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-"],
+            10,
+            "a Slack token",
+        ),
         (&["AKIA", "ASIA"], 16, "an AWS access key id"),
     ];
     for (prefixes, min, what) in prefixed {
@@ -98,7 +112,10 @@ mod tests {
     use super::*;
 
     fn found(text: &str) -> Vec<&str> {
-        check(text, 0).iter().map(|p| &text[p.span.clone()]).collect()
+        check(text, 0)
+            .iter()
+            .map(|p| &text[p.span.clone()])
+            .collect()
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::model::{Channel, META_PREFIX, TrainingType};
 /// The front matter of a scenario file. This type is the source of
 /// `schema/scenario.schema.json`; every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 #[schemars(
     title = "cxtrain scenario front matter",
     description = "YAML front matter of an OpenCX training file managed by cxtrain."

@@ -303,7 +303,11 @@ mod tests {
         );
         assert_eq!(out.problems[0].code, Code::InvalidUtf8);
         assert_eq!(out.problems[0].span, 21..21);
-        assert!(out.problems[0].message.contains("bytes FF FE)"), "{}", out.problems[0].message);
+        assert!(
+            out.problems[0].message.contains("bytes FF FE)"),
+            "{}",
+            out.problems[0].message
+        );
         assert!(out.parsed.is_none());
     }
 
