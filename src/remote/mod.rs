@@ -7,6 +7,7 @@ mod config;
 mod error;
 mod key;
 mod list;
+pub mod managed;
 mod pacer;
 mod retry;
 

@@ -1,6 +1,7 @@
 //! render (being built).
 
 pub mod apply;
+pub mod diagnostics;
 
 use crate::cli::ColorChoice;
 
@@ -14,3 +15,7 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
         }
     }
 }
+
+pub mod plan_human;
+pub mod plan_json;
+pub mod plan_markdown;

@@ -1,0 +1,706 @@
+//! The planner: desired trainings (files) + managed remote trainings →
+//! [`Plan`]. Identity by key, then renames by content, then per-pair diffs.
+
+use std::collections::BTreeMap;
+
+use crate::remote::managed::ManagedTraining;
+use crate::workspace::LocalTraining;
+
+use super::compare::{aligned, changed_fields, publish_toggle, three_way};
+use super::rename;
+use super::{Action, Change, Flag, Plan, RemoteRef};
+
+/// What the planner needs besides the two sides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// The workspace (ownership tag).
+    pub workspace: String,
+    /// The trainings root relative to the repository, `/`-separated (`""`
+    /// when it is the repository itself). Locates a deleted training's file.
+    pub root: String,
+    /// `--target`: repository-relative files or folders, `/`-separated. The
+    /// plan keeps only changes whose file (for a delete: where its file
+    /// was, `<root>/<key>.md`) lies in one. Empty: everything.
+    pub targets: Vec<String>,
+    /// Whether trainings whose file was removed are deleted.
+    pub deletes: DeletePolicy,
+}
+
+/// `--no-delete` or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeletePolicy {
+    /// Delete managed trainings whose file was removed.
+    Delete,
+    /// Keep them, listing them in [`Plan::deletes_withheld`].
+    Withhold,
+}
+
+/// Builds the plan. Pure and deterministic: the same inputs give the same
+/// plan, whatever their order.
+pub fn build(
+    desired: &[LocalTraining],
+    managed: &[ManagedTraining],
+    unmanaged: u64,
+    options: &PlanOptions,
+) -> Plan {
+    let mut desired: Vec<&LocalTraining> = desired.iter().collect();
+    desired.sort_by(|a, b| a.training.key.cmp(&b.training.key));
+
+    // Several remotes with one key (a create retried after a lost answer,
+    // say): the lowest id keeps the identity, the others are orphans.
+    let mut by_key: BTreeMap<&str, Vec<&ManagedTraining>> = BTreeMap::new();
+    for m in managed {
+        by_key.entry(&m.key).or_default().push(m);
+    }
+    for list in by_key.values_mut() {
+        list.sort_by(|a, b| a.id.cmp(&b.id));
+        list.reverse();
+    }
+
+    let mut pairs: Vec<(&LocalTraining, &ManagedTraining, Option<Action>)> = Vec::new();
+    let mut new_files = Vec::new();
+    for d in desired {
+        match by_key.get_mut(d.training.key.as_str()).and_then(Vec::pop) {
+            Some(m) => pairs.push((d, m, None)),
+            None => new_files.push(d),
+        }
+    }
+    let orphans: Vec<&ManagedTraining> = by_key
+        .into_values()
+        .flat_map(|l| l.into_iter().rev())
+        .collect();
+
+    let renames = rename::pair(
+        &new_files.iter().map(|d| &d.training).collect::<Vec<_>>(),
+        &orphans,
+    );
+    let mut renamed_local = vec![false; new_files.len()];
+    let mut renamed_orphan = vec![false; orphans.len()];
+    for p in &renames {
+        renamed_local[p.local] = true;
+        renamed_orphan[p.orphan] = true;
+        let orphan = orphans[p.orphan];
+        pairs.push((
+            new_files[p.local],
+            orphan,
+            Some(Action::Rename {
+                from: orphan.key.clone(),
+                similarity: p.similarity,
+            }),
+        ));
+    }
+
+    let mut plan = Plan {
+        workspace: options.workspace.clone(),
+        changes: Vec::new(),
+        unchanged: 0,
+        managed: managed.len(),
+        unmanaged_ignored: unmanaged,
+        deletes_withheld: Vec::new(),
+        pending_drafts: Vec::new(),
+    };
+    for (d, m, rename) in pairs {
+        if !options.in_scope(&d.path) {
+            continue;
+        }
+        match update(d, m, rename) {
+            Some(change) => plan.changes.push(change),
+            None => {
+                plan.unchanged += 1;
+                if m.pending_draft.is_some() && !d.training.draft {
+                    plan.pending_drafts.push(d.training.key.clone());
+                }
+            }
+        }
+    }
+    for (d, _) in new_files.iter().zip(&renamed_local).filter(|(_, r)| !**r) {
+        if options.in_scope(&d.path) {
+            plan.changes.push(Change {
+                key: d.training.key.clone(),
+                path: Some(d.path.clone()),
+                remote: None,
+                actions: vec![Action::Create],
+                flags: Vec::new(),
+                desired: Some(d.training.clone()),
+                current: None,
+            });
+        }
+    }
+    for (m, _) in orphans.iter().zip(&renamed_orphan).filter(|(_, r)| !**r) {
+        if !options.in_scope(&options.deleted_path(&m.key)) {
+            continue;
+        }
+        match options.deletes {
+            DeletePolicy::Delete => plan.changes.push(delete(m)),
+            DeletePolicy::Withhold => plan.deletes_withheld.push(m.key.clone()),
+        }
+    }
+    plan.changes.sort_by(|a, b| {
+        let id = |c: &Change| c.remote.as_ref().map(|r| r.id.clone());
+        a.key.cmp(&b.key).then_with(|| id(a).cmp(&id(b)))
+    });
+    plan.pending_drafts.sort();
+    plan.deletes_withheld.sort();
+    plan
+}
+
+impl PlanOptions {
+    fn in_scope(&self, path: &str) -> bool {
+        self.targets.is_empty()
+            || self.targets.iter().any(|t| {
+                let t = t.trim_end_matches('/');
+                t.is_empty()
+                    || path == t
+                    || path.strip_prefix(t).is_some_and(|r| r.starts_with('/'))
+            })
+    }
+
+    fn deleted_path(&self, key: &str) -> String {
+        if self.root.is_empty() {
+            format!("{key}.md")
+        } else {
+            format!("{}/{key}.md", self.root.trim_end_matches('/'))
+        }
+    }
+}
+
+/// The change a matched pair needs, or `None` when it is in sync.
+fn update(d: &LocalTraining, m: &ManagedTraining, rename: Option<Action>) -> Option<Change> {
+    let desired = &d.training;
+    let current = aligned(desired, m);
+    let mut actions: Vec<Action> = rename.into_iter().collect();
+    if desired.directory_id != current.directory_id {
+        actions.push(Action::Move {
+            from: current.directory_id.clone(),
+            to: desired.directory_id.clone(),
+        });
+    }
+    let fields = changed_fields(desired, &current);
+    if !fields.is_empty() {
+        actions.push(Action::Update { fields });
+    }
+    actions.extend(publish_toggle(desired, &current));
+    if actions.is_empty() {
+        return None;
+    }
+    let mut flags: Vec<Flag> = three_way(desired, &current, m.stored_hash.as_ref())
+        .into_iter()
+        .collect();
+    if m.pending_draft.is_some() && !desired.draft {
+        flags.push(Flag::PendingDashboardDraft);
+    }
+    Some(Change {
+        key: desired.key.clone(),
+        path: Some(d.path.clone()),
+        remote: Some(remote_ref(m)),
+        actions,
+        flags,
+        desired: Some(desired.clone()),
+        current: Some(current),
+    })
+}
+
+fn delete(m: &ManagedTraining) -> Change {
+    let remote_edited = m
+        .stored_hash
+        .as_ref()
+        .is_some_and(|h| *h != m.view(m.live.draft).state_hash());
+    Change {
+        key: m.key.clone(),
+        path: None,
+        remote: Some(remote_ref(m)),
+        actions: vec![Action::Delete],
+        flags: if remote_edited {
+            vec![Flag::Drift]
+        } else {
+            Vec::new()
+        },
+        desired: None,
+        current: Some(m.view(m.live.draft).clone()),
+    }
+}
+
+fn remote_ref(m: &ManagedTraining) -> RemoteRef {
+    RemoteRef {
+        id: m.id.clone(),
+        updated_at: m.updated_at.clone(),
+        observed: m.observed.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Channel, StateHash, Training, TrainingType};
+    use crate::plan::{ConflictPolicy, DeleteBudget, Field, Refusal, SafetyOptions, check_safety};
+    use crate::remote::api;
+
+    fn training(key: &str, content: &str) -> Training {
+        Training {
+            key: key.into(),
+            title: format!("Title of {key}"),
+            content: content.into(),
+            kind: TrainingType::ScenarioSpecific,
+            channels: Default::default(),
+            segments: Default::default(),
+            draft: false,
+            directory_id: None,
+            metadata: Default::default(),
+        }
+    }
+
+    fn local(t: &Training) -> LocalTraining {
+        LocalTraining {
+            path: format!("trainings/{}.md", t.key),
+            file_hash: StateHash::of_bytes(t.content.as_bytes()),
+            training: t.clone(),
+        }
+    }
+
+    /// The remote as the last apply of `applied` left it, with `edit` made
+    /// in the dashboard afterwards.
+    fn remote(
+        id: &str,
+        applied: &Training,
+        edit: impl FnOnce(&mut api::Training),
+    ) -> ManagedTraining {
+        let mut r = api::Training {
+            id: id.into(),
+            title: applied.title.clone(),
+            content: applied.content.clone(),
+            draft_title: None,
+            draft_content: None,
+            kind: Some(applied.kind),
+            is_draft: applied.draft,
+            directory_id: applied.directory_id.clone(),
+            restricted_to_channels: applied.channels.iter().cloned().collect(),
+            restricted_to_segments: applied.segments.iter().cloned().collect(),
+            current_version: Some(1),
+            metadata: Some(
+                [
+                    ("cxtrain_workspace", "ws".to_owned()),
+                    ("cxtrain_key", applied.key.clone()),
+                    ("cxtrain_hash", applied.state_hash().0),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), serde_json::Value::String(v)))
+                .chain(
+                    applied
+                        .metadata
+                        .iter()
+                        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))),
+                )
+                .collect(),
+            ),
+            published_at: None,
+            start_time: None,
+            end_time: None,
+            created_at: Some("2025-01-01T00:00:00Z".into()),
+            updated_at: Some("2025-01-01T00:00:00Z".into()),
+        };
+        edit(&mut r);
+        ManagedTraining::from_api(&r).unwrap()
+    }
+
+    fn options() -> PlanOptions {
+        PlanOptions {
+            workspace: "ws".into(),
+            root: "trainings".into(),
+            targets: Vec::new(),
+            deletes: DeletePolicy::Delete,
+        }
+    }
+
+    fn plan<const N: usize>(locals: [Training; N], remotes: &[ManagedTraining]) -> Plan {
+        build(
+            &locals.iter().map(local).collect::<Vec<_>>(),
+            remotes,
+            0,
+            &options(),
+        )
+    }
+
+    fn summary(plan: &Plan) -> Vec<(String, Vec<Action>, Vec<Flag>)> {
+        plan.changes
+            .iter()
+            .map(|c| (c.key.clone(), c.actions.clone(), c.flags.clone()))
+            .collect()
+    }
+
+    const LONG: &str = "Refunds requested after thirty days: apologise, explain the policy, \
+        offer store credit, and escalate to a human when the customer mentions a chargeback \
+        or a bank dispute of any kind.";
+
+    #[test]
+    fn new_repo_plans_all_creates() {
+        let a = training("a", "Content of a");
+        let b = training("b/c", "Content of c");
+        let p = build(&[local(&b), local(&a)], &[], 12, &options());
+        assert_eq!(
+            summary(&p),
+            vec![
+                ("a".into(), vec![Action::Create], vec![]),
+                ("b/c".into(), vec![Action::Create], vec![]),
+            ]
+        );
+        assert_eq!(p.unmanaged_ignored, 12);
+        assert_eq!(p.changes[0].desired.as_ref(), Some(&a));
+        assert_eq!(p.changes[0].path.as_deref(), Some("trainings/a.md"));
+    }
+
+    #[test]
+    fn in_sync_plans_nothing() {
+        let a = training("a", "Content of a");
+        let p = plan([a.clone()], &[remote("1", &a, |_| {})]);
+        assert!(!p.has_changes());
+        assert_eq!(p.unchanged, 1);
+        assert_eq!(p.managed, 1);
+    }
+
+    #[test]
+    fn no_spurious_diffs_from_shapes_order_and_whitespace() {
+        let mut a = training("a", "Line one\nLine two");
+        a.channels = [Channel::Web, Channel::Email].into();
+        a.kind = TrainingType::Behavioral;
+        let r = remote("1", &a, |r| {
+            r.kind = None;
+            r.restricted_to_channels = vec![Channel::Web, Channel::Email];
+            r.content = "Line one\r\nLine two\n".into();
+            r.metadata
+                .as_mut()
+                .unwrap()
+                .insert("n".into(), serde_json::json!(1));
+        });
+        assert!(!plan([a], &[r]).has_changes());
+    }
+
+    #[test]
+    fn field_updates_are_listed() {
+        let base = training("a", "Content of a");
+        let mut edited = base.clone();
+        edited.title = "New title".into();
+        edited.content = "New content".into();
+        edited.kind = TrainingType::Behavioral;
+        edited.channels = [Channel::Sms].into();
+        edited.segments = ["vip".to_owned()].into();
+        edited.metadata = [("team".to_owned(), "x".to_owned())].into();
+        let p = plan([edited.clone()], &[remote("1", &base, |_| {})]);
+        assert_eq!(
+            summary(&p),
+            vec![(
+                "a".into(),
+                vec![Action::Update {
+                    fields: vec![
+                        Field::Title,
+                        Field::Content,
+                        Field::Type,
+                        Field::Channels,
+                        Field::Segments,
+                        Field::Metadata
+                    ]
+                }],
+                vec![]
+            )]
+        );
+        let c = &p.changes[0];
+        assert_eq!(c.remote.as_ref().unwrap().id, "1");
+        assert_eq!(c.current.as_ref().unwrap().title, base.title);
+        assert_eq!(c.desired.as_ref(), Some(&edited));
+    }
+
+    #[test]
+    fn move_publish_unpublish() {
+        let base = training("a", "Content of a");
+        let mut moved = base.clone();
+        moved.directory_id = Some("dir_b".into());
+        let mut drafted = training("b", "Content of b");
+        let published_b = drafted.clone();
+        drafted.draft = true;
+        let mut draft_c = training("c", "Content of c");
+        draft_c.draft = true;
+        let mut published_c = draft_c.clone();
+        published_c.draft = false;
+        let p = plan(
+            [moved, drafted, published_c],
+            &[
+                remote("1", &base, |_| {}),
+                remote("2", &published_b, |_| {}),
+                remote("3", &draft_c, |_| {}),
+            ],
+        );
+        assert_eq!(
+            summary(&p),
+            vec![
+                (
+                    "a".into(),
+                    vec![Action::Move {
+                        from: None,
+                        to: Some("dir_b".into())
+                    }],
+                    vec![]
+                ),
+                ("b".into(), vec![Action::Unpublish], vec![]),
+                ("c".into(), vec![Action::Publish], vec![]),
+            ]
+        );
+        let counts = p.counts();
+        assert_eq!((counts.moved, counts.publish, counts.unpublish), (1, 1, 1));
+    }
+
+    #[test]
+    fn deleted_file_deletes_unless_withheld() {
+        let a = training("a", "Content of a");
+        let gone = training("gone", "Entirely unrelated text");
+        let remotes = [remote("1", &a, |_| {}), remote("2", &gone, |_| {})];
+        let p = plan([a.clone()], &remotes);
+        assert_eq!(
+            summary(&p),
+            vec![("gone".into(), vec![Action::Delete], vec![])]
+        );
+        assert_eq!(p.changes[0].path, None);
+        assert_eq!(p.changes[0].current.as_ref().unwrap().title, gone.title);
+        let mut o = options();
+        o.deletes = DeletePolicy::Withhold;
+        let p = build(&[local(&a)], &remotes, 0, &o);
+        assert!(!p.has_changes());
+        assert_eq!(p.deletes_withheld, vec!["gone".to_owned()]);
+    }
+
+    #[test]
+    fn rename_by_identical_and_similar_content_keeps_the_id() {
+        let old = training("old", LONG);
+        let mut renamed = training("new/place", LONG);
+        renamed.title = old.title.clone();
+        let p = plan([renamed], &[remote("7", &old, |_| {})]);
+        assert_eq!(
+            summary(&p),
+            vec![(
+                "new/place".into(),
+                vec![Action::Rename {
+                    from: "old".into(),
+                    similarity: 100
+                }],
+                vec![]
+            )]
+        );
+        assert_eq!(p.changes[0].remote.as_ref().unwrap().id, "7");
+
+        let mut edited = training("new", &LONG.replace("store credit", "a store credit"));
+        edited.title = old.title.clone();
+        let p = plan([edited], &[remote("7", &old, |_| {})]);
+        let c = &p.changes[0];
+        assert!(
+            matches!(&c.actions[0], Action::Rename { from, similarity } if from == "old" && *similarity >= 90)
+        );
+        assert_eq!(
+            c.actions[1],
+            Action::Update {
+                fields: vec![Field::Content]
+            }
+        );
+        assert_eq!(c.remote.as_ref().unwrap().id, "7");
+    }
+
+    #[test]
+    fn dissimilar_new_file_is_create_plus_delete() {
+        let old = training("old", LONG);
+        let new = training(
+            "new",
+            "A training about shipping parcels to other countries.",
+        );
+        let p = plan([new], &[remote("7", &old, |_| {})]);
+        assert_eq!(
+            summary(&p),
+            vec![
+                ("new".into(), vec![Action::Create], vec![]),
+                ("old".into(), vec![Action::Delete], vec![]),
+            ]
+        );
+    }
+
+    #[test]
+    fn explicit_key_keeps_identity_across_file_renames() {
+        let t = training("billing/refund-late", "Content of the refund");
+        let mut l = local(&t);
+        l.path = "trainings/somewhere/else.md".into();
+        let p = build(&[l], &[remote("1", &t, |_| {})], 0, &options());
+        assert!(!p.has_changes());
+    }
+
+    #[test]
+    fn three_way_drift_conflict_and_pending_draft() {
+        let base = training("a", "Content of a");
+        let mut local_edit = base.clone();
+        local_edit.content = "Local edit".into();
+        let dashboard = |r: &mut api::Training| r.title = "Dashboard title".into();
+
+        let p = plan([local_edit.clone()], &[remote("1", &base, |_| {})]);
+        assert_eq!(p.changes[0].flags, vec![]);
+
+        let p = plan([base.clone()], &[remote("1", &base, dashboard)]);
+        assert_eq!(
+            summary(&p),
+            vec![(
+                "a".into(),
+                vec![Action::Update {
+                    fields: vec![Field::Title]
+                }],
+                vec![Flag::Drift]
+            )]
+        );
+
+        let p = plan([local_edit.clone()], &[remote("1", &base, dashboard)]);
+        assert_eq!(p.changes[0].flags, vec![Flag::Conflict]);
+        let guard = SafetyOptions {
+            delete_budget: DeleteBudget::Config(10),
+            conflicts: ConflictPolicy::Refuse,
+        };
+        assert_eq!(
+            check_safety(&p, &guard),
+            Err(Refusal::Conflicts {
+                keys: vec!["a".into()]
+            })
+        );
+        let force = SafetyOptions {
+            conflicts: ConflictPolicy::Overwrite,
+            ..guard
+        };
+        assert_eq!(check_safety(&p, &force), Ok(()));
+
+        let staged = |r: &mut api::Training| r.draft_content = Some("Staged in dashboard".into());
+        let p = plan([local_edit], &[remote("1", &base, staged)]);
+        assert_eq!(p.changes[0].flags, vec![Flag::PendingDashboardDraft]);
+        let p = plan([base.clone()], &[remote("1", &base, staged)]);
+        assert!(!p.has_changes());
+        assert_eq!(p.pending_drafts, vec!["a".to_owned()]);
+    }
+
+    #[test]
+    fn deleting_a_dashboard_edited_training_is_flagged() {
+        let keep = training("keep", "Content kept");
+        let gone = training("gone", "Entirely unrelated text");
+        let p = plan(
+            [keep.clone()],
+            &[
+                remote("1", &keep, |_| {}),
+                remote("2", &gone, |r| r.title = "Edited".into()),
+            ],
+        );
+        assert_eq!(
+            summary(&p),
+            vec![("gone".into(), vec![Action::Delete], vec![Flag::Drift])]
+        );
+    }
+
+    #[test]
+    fn duplicate_remotes_of_one_key_lowest_id_wins() {
+        let a = training("a", "Content of a");
+        let p = plan(
+            [a.clone()],
+            &[remote("2", &a, |_| {}), remote("1", &a, |_| {})],
+        );
+        assert_eq!(
+            summary(&p),
+            vec![("a".into(), vec![Action::Delete], vec![])]
+        );
+        assert_eq!(p.changes[0].remote.as_ref().unwrap().id, "2");
+    }
+
+    #[test]
+    fn target_limits_the_plan() {
+        let a = training("billing/a", "Content of a");
+        let b = training("shipping/b", "Content of b");
+        let gone = training("billing/gone", "Entirely unrelated text");
+        let gone2 = training("shipping/gone", "Something else altogether here");
+        let mut o = options();
+        o.targets = vec!["trainings/billing/".into()];
+        let p = build(
+            &[local(&a), local(&b)],
+            &[remote("1", &gone, |_| {}), remote("2", &gone2, |_| {})],
+            0,
+            &o,
+        );
+        assert_eq!(
+            summary(&p),
+            vec![
+                ("billing/a".into(), vec![Action::Create], vec![]),
+                ("billing/gone".into(), vec![Action::Delete], vec![]),
+            ]
+        );
+        o.targets = vec!["trainings/shipping/b.md".into(), "trainings/bill".into()];
+        let p = build(&[local(&a), local(&b)], &[], 0, &o);
+        assert_eq!(
+            summary(&p),
+            vec![("shipping/b".into(), vec![Action::Create], vec![])]
+        );
+    }
+
+    #[test]
+    fn delete_guards() {
+        let keep = training("keep", "Content kept");
+        let remotes: Vec<ManagedTraining> = (0..5)
+            .map(|i| {
+                remote(
+                    &i.to_string(),
+                    &training(
+                        &format!("gone{i}"),
+                        &format!("Text number {i} quite unique"),
+                    ),
+                    |_| {},
+                )
+            })
+            .chain([remote("k", &keep, |_| {})])
+            .collect();
+        let budget = |b| SafetyOptions {
+            delete_budget: b,
+            conflicts: ConflictPolicy::Refuse,
+        };
+        let p = plan([keep.clone()], &remotes);
+        assert_eq!(p.counts().delete, 5);
+        assert_eq!(
+            check_safety(&p, &budget(DeleteBudget::Config(4))),
+            Err(Refusal::TooManyDeletes { count: 5, limit: 4 })
+        );
+        assert_eq!(check_safety(&p, &budget(DeleteBudget::Config(5))), Ok(()));
+        assert_eq!(check_safety(&p, &budget(DeleteBudget::Explicit(5))), Ok(()));
+
+        let empty_root = plan([], &remotes);
+        let everything = Err(Refusal::DeletesEverything {
+            workspace: "ws".into(),
+            count: 6,
+        });
+        assert_eq!(
+            check_safety(&empty_root, &budget(DeleteBudget::Config(100))),
+            everything
+        );
+        assert_eq!(
+            check_safety(&empty_root, &budget(DeleteBudget::Explicit(5))),
+            everything
+        );
+        assert_eq!(
+            check_safety(&empty_root, &budget(DeleteBudget::Explicit(6))),
+            Ok(())
+        );
+        assert_eq!(
+            check_safety(&plan([], &[]), &budget(DeleteBudget::Config(0))),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn plan_is_independent_of_input_order() {
+        let a = training("a", "Content of a");
+        let b = training("b", "Content of b");
+        let mut b2 = b.clone();
+        b2.title = "Changed".into();
+        let ra = remote("1", &a, |_| {});
+        let rb = remote("2", &b, |_| {});
+        let gone = remote("3", &training("gone", "Unrelated text here"), |_| {});
+        let p1 = plan(
+            [a.clone(), b2.clone()],
+            &[ra.clone(), rb.clone(), gone.clone()],
+        );
+        let p2 = plan([b2, a], &[gone, rb, ra]);
+        assert_eq!(p1, p2);
+    }
+}

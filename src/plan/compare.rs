@@ -1,0 +1,149 @@
+//! Comparing one file with its remote training: which fields differ (with no
+//! spurious differences) and what the three-way check against `cxtrain_hash`
+//! says about who changed what since the last apply.
+
+use crate::model::{StateHash, Training};
+use crate::remote::managed::{KindReport, ManagedTraining};
+
+use super::{Action, Field, Flag};
+
+/// The remote state in the file's terms: the view SPEC §7 says to compare
+/// with, where a difference that is not one (line endings, trailing
+/// whitespace, a `type` the server did not report) takes the file's value.
+pub(super) fn aligned(desired: &Training, remote: &ManagedTraining) -> Training {
+    let mut view = remote.view(desired.draft).clone();
+    view.key.clone_from(&desired.key);
+    if same_text(&view.title, &desired.title) {
+        view.title.clone_from(&desired.title);
+    }
+    if same_text(&view.content, &desired.content) {
+        view.content.clone_from(&desired.content);
+    }
+    if remote.kind_report == KindReport::Missing {
+        view.kind = desired.kind;
+    }
+    view
+}
+
+/// Text equal up to line endings and trailing whitespace, which neither the
+/// AI nor a reviewer can see and servers may not preserve.
+pub(super) fn same_text(a: &str, b: &str) -> bool {
+    fn norm(s: &str) -> String {
+        s.replace("\r\n", "\n").trim_end().to_owned()
+    }
+    a == b || norm(a) == norm(b)
+}
+
+/// The fields an update must change, in [`Field`] order.
+pub(super) fn changed_fields(desired: &Training, aligned: &Training) -> Vec<Field> {
+    let mut fields = Vec::new();
+    let mut check = |differs: bool, field| {
+        if differs {
+            fields.push(field);
+        }
+    };
+    check(desired.title != aligned.title, Field::Title);
+    check(desired.content != aligned.content, Field::Content);
+    check(desired.kind != aligned.kind, Field::Type);
+    check(desired.channels != aligned.channels, Field::Channels);
+    check(desired.segments != aligned.segments, Field::Segments);
+    check(desired.metadata != aligned.metadata, Field::Metadata);
+    fields
+}
+
+/// The publish toggle needed, if the draft flag flips.
+pub(super) fn publish_toggle(desired: &Training, aligned: &Training) -> Option<Action> {
+    match (aligned.draft, desired.draft) {
+        (true, false) => Some(Action::Publish),
+        (false, true) => Some(Action::Unpublish),
+        _ => None,
+    }
+}
+
+/// Who changed what since the last apply, for a pair that differs.
+///
+/// `stored` is the hash of the state last applied. Without it there is no
+/// base to compare with, so nothing is flagged.
+pub(super) fn three_way(
+    desired: &Training,
+    aligned: &Training,
+    stored: Option<&StateHash>,
+) -> Option<Flag> {
+    let base = stored?;
+    let local_changed = desired.state_hash() != *base;
+    let remote_changed = aligned.state_hash() != *base;
+    match (local_changed, remote_changed) {
+        (true, true) => Some(Flag::Conflict),
+        (false, true) => Some(Flag::Drift),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::remote::api;
+
+    fn remote(json: &str) -> ManagedTraining {
+        ManagedTraining::from_api(&serde_json::from_str::<api::Training>(json).unwrap()).unwrap()
+    }
+
+    fn desired() -> Training {
+        Training {
+            key: "k".into(),
+            title: "Title".into(),
+            content: "Line one\nLine two".into(),
+            kind: crate::model::TrainingType::ScenarioSpecific,
+            channels: Default::default(),
+            segments: Default::default(),
+            draft: false,
+            directory_id: None,
+            metadata: Default::default(),
+        }
+    }
+
+    #[test]
+    fn whitespace_line_endings_and_missing_type_are_not_diffs() {
+        let r = remote(
+            r#"{"id":"1","title":"Title ","content":"Line one\r\nLine two\n",
+                "restricted_to_channels":null,"metadata":{"cxtrain_key":"k"}}"#,
+        );
+        let mut d = desired();
+        d.kind = crate::model::TrainingType::Behavioral;
+        let a = aligned(&d, &r);
+        assert_eq!(changed_fields(&d, &a), vec![]);
+        assert_eq!(a, d);
+    }
+
+    #[test]
+    fn draft_file_compares_with_staged_text() {
+        let r = remote(
+            r#"{"id":"1","title":"Title","content":"Old","draft_content":"Line one\nLine two",
+                "is_draft":true,"type":"SCENARIO_SPECIFIC","metadata":{"cxtrain_key":"k"}}"#,
+        );
+        let mut d = desired();
+        d.draft = true;
+        assert_eq!(changed_fields(&d, &aligned(&d, &r)), vec![]);
+        d.draft = false;
+        let a = aligned(&d, &r);
+        assert_eq!(changed_fields(&d, &a), vec![Field::Content]);
+        assert_eq!(publish_toggle(&d, &a), Some(Action::Publish));
+    }
+
+    #[test]
+    fn three_way_cases() {
+        let base = desired();
+        let stored = base.state_hash();
+        let mut local = base.clone();
+        local.title = "New title".into();
+        let mut dash = base.clone();
+        dash.content = "Edited in the dashboard".into();
+        assert_eq!(three_way(&local, &base, Some(&stored)), None);
+        assert_eq!(three_way(&base, &dash, Some(&stored)), Some(Flag::Drift));
+        assert_eq!(
+            three_way(&local, &dash, Some(&stored)),
+            Some(Flag::Conflict)
+        );
+        assert_eq!(three_way(&local, &dash, None), None);
+    }
+}

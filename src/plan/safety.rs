@@ -1,0 +1,133 @@
+//! The guards between a plan and the customers: the delete budget, the
+//! delete-everything refusal and the conflict refusal (SPEC §4).
+
+use super::{Action, Flag, Plan};
+
+/// How the guards are configured for one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SafetyOptions {
+    /// How many deletes are allowed.
+    pub delete_budget: DeleteBudget,
+    /// What to do about conflicts.
+    pub conflicts: ConflictPolicy,
+}
+
+/// The delete budget and where it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteBudget {
+    /// `safety.max_deletes` from the config.
+    Config(usize),
+    /// `--allow-deletes N`: a deliberate decision, which also lifts the
+    /// delete-everything refusal when N covers every delete.
+    Explicit(usize),
+}
+
+impl DeleteBudget {
+    fn limit(self) -> usize {
+        match self {
+            Self::Config(n) | Self::Explicit(n) => n,
+        }
+    }
+}
+
+/// `--force` or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictPolicy {
+    /// Refuse a plan with conflicts.
+    Refuse,
+    /// Overwrite the dashboard edits (`--force`).
+    Overwrite,
+}
+
+/// Why a plan is refused (exit 4).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+pub enum Refusal {
+    /// Every managed training would be deleted.
+    #[error("refusing to delete all {count} managed trainings of workspace `{workspace}`")]
+    #[diagnostic(
+        code(cxtrain::deletes_everything),
+        help(
+            "this usually means the trainings root is empty or wrong (check `root` in \
+             cxtrain.toml and --dir). If you really mean it, pass --allow-deletes {count}"
+        )
+    )]
+    DeletesEverything {
+        /// The workspace.
+        workspace: String,
+        /// How many would go.
+        count: usize,
+    },
+    /// More deletes than the budget allows.
+    #[error("the plan deletes {count} trainings, more than the {limit} allowed")]
+    #[diagnostic(
+        code(cxtrain::delete_budget),
+        help(
+            "review the deletes, then pass --allow-deletes {count} (or raise \
+             safety.max_deletes); --no-delete keeps them all"
+        )
+    )]
+    TooManyDeletes {
+        /// How many the plan deletes.
+        count: usize,
+        /// The budget.
+        limit: usize,
+    },
+    /// File and dashboard both changed.
+    #[error(
+        "{} changed both in the files and in the dashboard since the last apply: {}",
+        plural(keys.len(), "training"),
+        keys.join(", ")
+    )]
+    #[diagnostic(
+        code(cxtrain::conflict),
+        help(
+            "bring the dashboard edits into the files (`cxtrain pull`), or pass --force \
+             to overwrite them"
+        )
+    )]
+    Conflicts {
+        /// The conflicting trainings' keys.
+        keys: Vec<String>,
+    },
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Checks a plan against the guards; the first refusal wins, worst first.
+pub fn check_safety(plan: &Plan, options: &SafetyOptions) -> Result<(), Refusal> {
+    let deletes = plan
+        .changes
+        .iter()
+        .filter(|c| c.actions.contains(&Action::Delete))
+        .count();
+    let explicitly_allowed =
+        matches!(options.delete_budget, DeleteBudget::Explicit(n) if n >= deletes);
+    if deletes > 0 && deletes >= plan.managed && !explicitly_allowed {
+        return Err(Refusal::DeletesEverything {
+            workspace: plan.workspace.clone(),
+            count: deletes,
+        });
+    }
+    if deletes > options.delete_budget.limit() {
+        return Err(Refusal::TooManyDeletes {
+            count: deletes,
+            limit: options.delete_budget.limit(),
+        });
+    }
+    let conflicts: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|c| c.flags.contains(&Flag::Conflict))
+        .map(|c| c.key.clone())
+        .collect();
+    if !conflicts.is_empty() && options.conflicts == ConflictPolicy::Refuse {
+        return Err(Refusal::Conflicts { keys: conflicts });
+    }
+    Ok(())
+}

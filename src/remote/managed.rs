@@ -1,0 +1,209 @@
+//! A managed remote training: an API record tagged by cxtrain, converted into
+//! the canonical model so the planner can compare it with a file.
+
+use std::collections::BTreeMap;
+
+use crate::model::{self, META_HASH, META_KEY, META_PREFIX, StateHash, TrainingType};
+use crate::remote::api;
+
+/// A remote training this workspace manages, as the planner sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManagedTraining {
+    /// The remote id.
+    pub id: String,
+    /// Its identity (`cxtrain_key`).
+    pub key: String,
+    /// `cxtrain_hash`: the desired state last applied; `None` if absent.
+    pub stored_hash: Option<StateHash>,
+    /// `updated_at` as the server reported it.
+    pub updated_at: Option<String>,
+    /// Hash of the whole record (see [`observed_hash`]); apply recomputes it
+    /// on a re-read to detect that the training changed since the plan.
+    pub observed: StateHash,
+    /// What customers get: the published `title`/`content`.
+    pub live: model::Training,
+    /// What is being edited: `draft_title ?? title`, `draft_content ?? content`.
+    pub draft: model::Training,
+    /// An unpublished dashboard edit, when one differs from the live text.
+    pub pending_draft: Option<PendingDraft>,
+    /// How the server reported `type` (newer shapes may omit it).
+    pub kind_report: KindReport,
+}
+
+/// An unpublished edit staged on a training (`draft_title`/`draft_content`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingDraft {
+    /// The staged title, when it differs from the live one.
+    pub title: Option<String>,
+    /// The staged content, when it differs from the live one.
+    pub content: Option<String>,
+}
+
+/// Whether the server told us a training's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KindReport {
+    /// `type` was in the record.
+    Reported,
+    /// `type` was missing; the model holds the API default, and the planner
+    /// must not report a type change because of it.
+    Missing,
+}
+
+impl ManagedTraining {
+    /// Converts an API record; `None` when it carries no `cxtrain_key`
+    /// (then cxtrain cannot know which file it belongs to).
+    pub fn from_api(record: &api::Training) -> Option<ManagedTraining> {
+        let key = record.metadata_str(META_KEY)?.to_owned();
+        let live = model::Training {
+            key: key.clone(),
+            title: record.title.clone(),
+            content: record.content.clone(),
+            kind: record.kind.unwrap_or(TrainingType::ScenarioSpecific),
+            channels: record.restricted_to_channels.iter().cloned().collect(),
+            segments: record.restricted_to_segments.iter().cloned().collect(),
+            draft: record.is_draft,
+            directory_id: record.directory_id.clone(),
+            metadata: user_metadata(record),
+        };
+        let mut draft = live.clone();
+        if let Some(title) = &record.draft_title {
+            draft.title.clone_from(title);
+        }
+        if let Some(content) = &record.draft_content {
+            draft.content.clone_from(content);
+        }
+        let staged = |value: &Option<String>, live: &str| {
+            value.as_ref().filter(|v| v.as_str() != live).cloned()
+        };
+        let pending = PendingDraft {
+            title: staged(&record.draft_title, &record.title),
+            content: staged(&record.draft_content, &record.content),
+        };
+        Some(ManagedTraining {
+            id: record.id.clone(),
+            key,
+            stored_hash: record
+                .metadata_str(META_HASH)
+                .map(|h| StateHash(h.to_owned())),
+            updated_at: record.updated_at.clone(),
+            observed: observed_hash(record),
+            live,
+            draft,
+            pending_draft: (pending.title.is_some() || pending.content.is_some())
+                .then_some(pending),
+            kind_report: if record.kind.is_some() {
+                KindReport::Reported
+            } else {
+                KindReport::Missing
+            },
+        })
+    }
+
+    /// The remote state a file is compared with (SPEC §7): the live text when
+    /// the file wants the training published, `draft_* ?? live` when the file
+    /// keeps it as a draft.
+    pub fn view(&self, wants_draft: bool) -> &model::Training {
+        if wants_draft { &self.draft } else { &self.live }
+    }
+}
+
+/// The sha256 of a record's canonical JSON (struct field order, sorted
+/// metadata keys). Any change the server makes to the record changes it.
+pub fn observed_hash(record: &api::Training) -> StateHash {
+    let json = serde_json::to_vec(record).expect("an API training always serialises");
+    StateHash::of_bytes(&json)
+}
+
+/// The user's metadata: string values that are not cxtrain's own keys.
+fn user_metadata(record: &api::Training) -> BTreeMap<String, String> {
+    record
+        .metadata
+        .iter()
+        .flatten()
+        .filter(|(k, _)| !k.starts_with(META_PREFIX))
+        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Channel;
+
+    fn record(json: &str) -> api::Training {
+        serde_json::from_str(json).unwrap()
+    }
+
+    const FULL: &str = r#"{"id":"trn_1","title":"Live title","content":"Live content",
+        "draft_title":null,"draft_content":"Edited content","type":"BEHAVIORAL",
+        "is_draft":false,"directory_id":"dir_1","restricted_to_channels":["email","web"],
+        "restricted_to_segments":["vip"],"current_version":2,
+        "metadata":{"cxtrain_workspace":"ws","cxtrain_key":"billing/refund",
+                    "cxtrain_hash":"abc","team":"billing","n":3},
+        "published_at":null,"created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-02T00:00:00Z"}"#;
+
+    #[test]
+    fn converts_live_and_draft_views() {
+        let m = ManagedTraining::from_api(&record(FULL)).unwrap();
+        assert_eq!(m.id, "trn_1");
+        assert_eq!(m.key, "billing/refund");
+        assert_eq!(m.stored_hash, Some(StateHash("abc".into())));
+        assert_eq!(m.updated_at.as_deref(), Some("2025-01-02T00:00:00Z"));
+        assert_eq!(m.live.title, "Live title");
+        assert_eq!(m.live.content, "Live content");
+        assert_eq!(m.draft.title, "Live title");
+        assert_eq!(m.draft.content, "Edited content");
+        assert_eq!(m.live.kind, TrainingType::Behavioral);
+        assert_eq!(m.kind_report, KindReport::Reported);
+        assert_eq!(
+            m.live.channels,
+            [Channel::Web, Channel::Email].into_iter().collect()
+        );
+        assert_eq!(m.live.directory_id.as_deref(), Some("dir_1"));
+        assert_eq!(
+            m.live.metadata,
+            [("team".to_owned(), "billing".to_owned())].into()
+        );
+        assert_eq!(
+            m.pending_draft,
+            Some(PendingDraft {
+                title: None,
+                content: Some("Edited content".into())
+            })
+        );
+        assert!(std::ptr::eq(m.view(true), &m.draft));
+        assert!(std::ptr::eq(m.view(false), &m.live));
+    }
+
+    #[test]
+    fn missing_type_and_echoed_draft_are_not_news() {
+        let m = ManagedTraining::from_api(&record(
+            r#"{"id":"t","title":"T","content":"C","draft_title":"T","draft_content":"C",
+                "metadata":{"cxtrain_key":"k"}}"#,
+        ))
+        .unwrap();
+        assert_eq!(m.kind_report, KindReport::Missing);
+        assert_eq!(m.live.kind, TrainingType::ScenarioSpecific);
+        assert_eq!(m.pending_draft, None);
+        assert_eq!(m.stored_hash, None);
+    }
+
+    #[test]
+    fn untagged_record_is_not_managed() {
+        assert!(
+            ManagedTraining::from_api(&record(r#"{"id":"t","title":"T","content":"C"}"#)).is_none()
+        );
+    }
+
+    #[test]
+    fn observed_hash_tracks_every_change() {
+        let a = record(FULL);
+        let mut b = a.clone();
+        assert_eq!(observed_hash(&a), observed_hash(&b));
+        b.updated_at = Some("2025-01-03T00:00:00Z".into());
+        assert_ne!(observed_hash(&a), observed_hash(&b));
+        let mut c = a.clone();
+        c.draft_title = Some("x".into());
+        assert_ne!(observed_hash(&a), observed_hash(&c));
+    }
+}

@@ -1,0 +1,585 @@
+//! The plan for a terminal: warnings first, changes grouped by action with
+//! symbols (`+ ~ → ↑ ↓ -`), field changes, a unified content diff with
+//! word-level highlights, and a summary line with counts.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
+
+use similar::{ChangeTag, InlineChangeOptions, TextDiff};
+
+use crate::model::{Channel, Training};
+use crate::plan::{Action, Change, Field, Flag, Plan};
+
+/// Lines of a created training's content shown before eliding the rest.
+const CREATE_PREVIEW_LINES: usize = 6;
+/// Keys listed in a warning before "and N more".
+const WARNING_KEYS: usize = 20;
+
+/// Writes the human plan; `color` turns ANSI styling on.
+pub fn render(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    let p = Paint(color);
+    writeln!(
+        out,
+        "{} {}",
+        p.bold("Plan for workspace"),
+        p.paint(CYAN, &clean(&plan.workspace))
+    )?;
+    writeln!(out)?;
+    warnings(plan, &p, out)?;
+    for group in Group::ALL {
+        let changes: Vec<&Change> = plan
+            .changes
+            .iter()
+            .filter(|c| Group::of(c) == group)
+            .collect();
+        if changes.is_empty() {
+            continue;
+        }
+        writeln!(out, "{} ({})", p.bold(group.title()), changes.len())?;
+        for change in changes {
+            entry(change, group, &p, out)?;
+        }
+        writeln!(out)?;
+    }
+    summary(plan, &p, out)
+}
+
+/// The sections of the plan, in display order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Group {
+    Create,
+    Update,
+    Move,
+    Publish,
+    Unpublish,
+    Delete,
+}
+
+impl Group {
+    pub(crate) const ALL: [Group; 6] = [
+        Group::Create,
+        Group::Update,
+        Group::Move,
+        Group::Publish,
+        Group::Unpublish,
+        Group::Delete,
+    ];
+
+    /// The section a change is listed under: its most consequential action.
+    pub(crate) fn of(change: &Change) -> Group {
+        let has = |f: fn(&Action) -> bool| change.actions.iter().any(f);
+        if has(|a| matches!(a, Action::Create)) {
+            Group::Create
+        } else if has(|a| matches!(a, Action::Delete)) {
+            Group::Delete
+        } else if has(|a| matches!(a, Action::Rename { .. } | Action::Move { .. })) {
+            Group::Move
+        } else if has(|a| matches!(a, Action::Update { .. })) {
+            Group::Update
+        } else if has(|a| matches!(a, Action::Publish)) {
+            Group::Publish
+        } else {
+            Group::Unpublish
+        }
+    }
+
+    pub(crate) fn title(self) -> &'static str {
+        match self {
+            Self::Create => "Create",
+            Self::Update => "Update",
+            Self::Move => "Move / rename",
+            Self::Publish => "Publish",
+            Self::Unpublish => "Unpublish",
+            Self::Delete => "Delete",
+        }
+    }
+
+    pub(crate) fn symbol(self) -> &'static str {
+        match self {
+            Self::Create => "+",
+            Self::Update => "~",
+            Self::Move => "→",
+            Self::Publish => "↑",
+            Self::Unpublish => "↓",
+            Self::Delete => "-",
+        }
+    }
+
+    fn color(self) -> &'static str {
+        match self {
+            Self::Create => GREEN,
+            Self::Update | Self::Move => YELLOW,
+            Self::Publish | Self::Unpublish => BLUE,
+            Self::Delete => RED,
+        }
+    }
+}
+
+fn warnings(plan: &Plan, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    let lines = warning_lines(plan);
+    for (severity, text) in &lines {
+        let color = match severity {
+            Severity::Danger => RED,
+            Severity::Caution => YELLOW,
+        };
+        writeln!(out, "{} {}", p.paint(color, "!"), p.paint(color, text))?;
+    }
+    if !lines.is_empty() {
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// How loud a warning is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Severity {
+    /// Red: data loss or refusal.
+    Danger,
+    /// Yellow: worth a look.
+    Caution,
+}
+
+/// The warnings every rendering puts first, as plain sentences.
+pub(crate) fn warning_lines(plan: &Plan) -> Vec<(Severity, String)> {
+    let keys_with = |pred: &dyn Fn(&Change) -> bool| -> Vec<&str> {
+        plan.changes
+            .iter()
+            .filter(|c| pred(c))
+            .map(|c| c.key.as_str())
+            .collect()
+    };
+    let mut lines = Vec::new();
+    let conflicts = keys_with(&|c| c.flags.contains(&Flag::Conflict));
+    if !conflicts.is_empty() {
+        lines.push((
+            Severity::Danger,
+            format!(
+                "{} changed both in the files and in the dashboard since the last apply \
+                 (apply refuses without --force): {}",
+                count(conflicts.len(), "training"),
+                key_list(&conflicts)
+            ),
+        ));
+    }
+    let deletes = keys_with(&|c| c.actions.contains(&Action::Delete));
+    if !deletes.is_empty() {
+        lines.push((
+            Severity::Danger,
+            format!(
+                "{} will be deleted: {}",
+                count(deletes.len(), "training"),
+                key_list(&deletes)
+            ),
+        ));
+    }
+    let drift = keys_with(&|c| c.flags.contains(&Flag::Drift));
+    if !drift.is_empty() {
+        lines.push((
+            Severity::Caution,
+            format!(
+                "{} edited in the dashboard since the last apply; applying overwrites that edit: {}",
+                count(drift.len(), "training"),
+                key_list(&drift)
+            ),
+        ));
+    }
+    let mut drafts = keys_with(&|c| c.flags.contains(&Flag::PendingDashboardDraft));
+    drafts.extend(plan.pending_drafts.iter().map(String::as_str));
+    drafts.sort_unstable();
+    if !drafts.is_empty() {
+        lines.push((
+            Severity::Caution,
+            format!(
+                "{} an unpublished dashboard draft: {}",
+                count_verb(drafts.len(), "training has", "trainings have"),
+                key_list(&drafts)
+            ),
+        ));
+    }
+    if !plan.deletes_withheld.is_empty() {
+        let keys: Vec<&str> = plan.deletes_withheld.iter().map(String::as_str).collect();
+        lines.push((
+            Severity::Caution,
+            format!(
+                "--no-delete keeps {} whose file is gone: {}",
+                count(keys.len(), "training"),
+                key_list(&keys)
+            ),
+        ));
+    }
+    lines
+}
+
+fn count(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn count_verb(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+fn key_list(keys: &[&str]) -> String {
+    let shown: Vec<&str> = keys.iter().take(WARNING_KEYS).copied().collect();
+    let mut s = shown.join(", ");
+    if keys.len() > WARNING_KEYS {
+        s.push_str(&format!(" and {} more", keys.len() - WARNING_KEYS));
+    }
+    s
+}
+
+fn entry(change: &Change, group: Group, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    let mut head = format!(
+        "  {} {}",
+        p.paint(group.color(), group.symbol()),
+        p.bold(&clean(&change.key))
+    );
+    if let Some(path) = &change.path {
+        head.push_str(&format!("  {}", p.dim(&clean(path))));
+    }
+    if let Some(remote) = &change.remote {
+        head.push_str(&format!("  {}", p.dim(&format!("({})", clean(&remote.id)))));
+    }
+    writeln!(out, "{head}")?;
+    for flag in &change.flags {
+        let (color, text) = match flag {
+            Flag::Conflict => (
+                RED,
+                "conflict: file and dashboard both changed since the last apply",
+            ),
+            Flag::Drift if change.actions.contains(&Action::Delete) => {
+                (YELLOW, "drift: deleting discards a dashboard edit")
+            }
+            Flag::Drift => (YELLOW, "drift: overwrites a dashboard edit"),
+            Flag::PendingDashboardDraft => (YELLOW, "has an unpublished dashboard draft"),
+        };
+        writeln!(out, "      {}", p.paint(color, &format!("! {text}")))?;
+    }
+    for action in &change.actions {
+        match action {
+            Action::Create => created(change.desired.as_ref(), p, out)?,
+            Action::Delete => deleted(change.current.as_ref(), p, out)?,
+            Action::Rename { from, similarity } => writeln!(
+                out,
+                "      {}",
+                p.paint(
+                    YELLOW,
+                    &format!(
+                        "renamed from {} ({similarity}% similar content)",
+                        clean(from)
+                    )
+                )
+            )?,
+            Action::Move { from, to } => writeln!(
+                out,
+                "      {} {} → {}",
+                p.dim("directory"),
+                p.paint(RED, &directory(from.as_deref())),
+                p.paint(GREEN, &directory(to.as_deref()))
+            )?,
+            Action::Update { fields } => {
+                if let (Some(old), Some(new)) = (&change.current, &change.desired) {
+                    // Short field changes first, the content diff last.
+                    let (content, scalars): (Vec<Field>, Vec<Field>) =
+                        fields.iter().partition(|f| **f == Field::Content);
+                    for field in scalars.into_iter().chain(content) {
+                        field_change(field, old, new, p, out)?;
+                    }
+                }
+            }
+            Action::Publish => writeln!(
+                out,
+                "      {}",
+                p.paint(BLUE, "publish: the AI starts using it")
+            )?,
+            Action::Unpublish => writeln!(
+                out,
+                "      {}",
+                p.paint(BLUE, "unpublish: the AI stops using it")
+            )?,
+        }
+    }
+    Ok(())
+}
+
+fn created(t: Option<&Training>, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    let Some(t) = t else { return Ok(()) };
+    let row = |name: &str, value: String| format!("      {} {value}", p.label(name));
+    writeln!(out, "{}", row("title", quoted(&t.title)))?;
+    writeln!(
+        out,
+        "{}",
+        row(
+            "settings",
+            format!(
+                "{}, {}, directory {}",
+                t.kind,
+                status(t.draft),
+                directory(t.directory_id.as_deref())
+            )
+        )
+    )?;
+    writeln!(out, "{}", row("channels", channels(&t.channels)))?;
+    writeln!(out, "{}", row("segments", segments(&t.segments)))?;
+    if !t.metadata.is_empty() {
+        writeln!(out, "{}", row("metadata", metadata(&t.metadata)))?;
+    }
+    writeln!(out, "      {}", p.dim("content"))?;
+    let lines: Vec<&str> = t.content.lines().collect();
+    for line in lines.iter().take(CREATE_PREVIEW_LINES) {
+        writeln!(
+            out,
+            "        {}",
+            p.paint(GREEN, &format!("+{}", clean(line)))
+        )?;
+    }
+    if lines.len() > CREATE_PREVIEW_LINES {
+        writeln!(
+            out,
+            "        {}",
+            p.dim(&format!(
+                "… {} more lines",
+                lines.len() - CREATE_PREVIEW_LINES
+            ))
+        )?;
+    }
+    Ok(())
+}
+
+fn deleted(t: Option<&Training>, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    let Some(t) = t else { return Ok(()) };
+    writeln!(
+        out,
+        "      {} {}",
+        p.label("title"),
+        p.paint(RED, &quoted(&t.title))
+    )?;
+    writeln!(
+        out,
+        "      {} {}, {}, directory {}, {} of content",
+        p.label("was"),
+        t.kind,
+        status(t.draft),
+        directory(t.directory_id.as_deref()),
+        count(t.content.lines().count(), "line")
+    )
+}
+
+fn field_change(
+    field: Field,
+    old: &Training,
+    new: &Training,
+    p: &Paint,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut pair = |a: String, b: String| -> io::Result<()> {
+        writeln!(
+            out,
+            "      {} {} → {}",
+            p.label(field.name()),
+            p.paint(RED, &a),
+            p.paint(GREEN, &b)
+        )
+    };
+    match field {
+        Field::Title => pair(quoted(&old.title), quoted(&new.title)),
+        Field::Type => pair(old.kind.to_string(), new.kind.to_string()),
+        Field::Channels => pair(channels(&old.channels), channels(&new.channels)),
+        Field::Segments => pair(segments(&old.segments), segments(&new.segments)),
+        Field::Metadata => pair(metadata(&old.metadata), metadata(&new.metadata)),
+        Field::Content => {
+            writeln!(out, "      {}", p.dim("content"))?;
+            content_diff(&old.content, &new.content, p, out)
+        }
+    }
+}
+
+/// A unified diff (3 lines of context) with changed words emphasised.
+fn content_diff(old: &str, new: &str, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    let (old, new) = (with_newline(old), with_newline(new));
+    let diff = TextDiff::from_lines(old.as_ref(), new.as_ref());
+    for hunk in diff.grouped_ops(3) {
+        let (first, last) = (&hunk[0], &hunk[hunk.len() - 1]);
+        let old_range = first.old_range().start..last.old_range().end;
+        let new_range = first.new_range().start..last.new_range().end;
+        writeln!(
+            out,
+            "        {}",
+            p.paint(
+                CYAN,
+                &format!(
+                    "@@ -{},{} +{},{} @@",
+                    old_range.start + 1,
+                    old_range.len(),
+                    new_range.start + 1,
+                    new_range.len()
+                )
+            )
+        )?;
+        for op in &hunk {
+            for change in
+                diff.iter_inline_changes_with_options_deadline(op, InlineChangeOptions::new(), None)
+            {
+                let (sign, color) = match change.tag() {
+                    ChangeTag::Delete => ("-", RED),
+                    ChangeTag::Insert => ("+", GREEN),
+                    ChangeTag::Equal => (" ", ""),
+                };
+                let mut line = String::new();
+                for (emphasised, text) in change.iter_strings_lossy() {
+                    let text = clean(text.trim_end_matches('\n'));
+                    line.push_str(&if emphasised {
+                        p.paint(&format!("{color};1;4"), &text)
+                    } else {
+                        p.paint(color, &text)
+                    });
+                }
+                writeln!(out, "        {}{line}", p.paint(color, sign))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn summary(plan: &Plan, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    let c = plan.counts();
+    if !plan.has_changes() {
+        writeln!(
+            out,
+            "{} {} up to date, {} unmanaged ignored.",
+            p.paint(GREEN, "No changes."),
+            count(plan.unchanged, "training"),
+            plan.unmanaged_ignored
+        )?;
+        return Ok(());
+    }
+    let parts = [
+        (c.create, "to create", GREEN),
+        (c.update, "to update", YELLOW),
+        (c.moved, "to move/rename", YELLOW),
+        (c.publish, "to publish", BLUE),
+        (c.unpublish, "to unpublish", BLUE),
+        (c.delete, "to delete", RED),
+    ];
+    let counts: Vec<String> = parts
+        .iter()
+        .map(|(n, what, color)| {
+            let text = format!("{n} {what}");
+            if *n == 0 { text } else { p.paint(color, &text) }
+        })
+        .collect();
+    writeln!(
+        out,
+        "{} {}; {} unchanged, {} unmanaged ignored.",
+        p.bold("Plan:"),
+        counts.join(", "),
+        plan.unchanged,
+        plan.unmanaged_ignored
+    )
+}
+
+/// Text as a terminal should see it: control characters (escape sequences
+/// from a file) are shown escaped instead of being interpreted.
+pub(crate) fn clean(s: &str) -> Cow<'_, str> {
+    if s.chars().any(|c| c.is_control() && c != '\t') {
+        Cow::Owned(
+            s.chars()
+                .map(|c| {
+                    if c.is_control() && c != '\t' {
+                        c.escape_default().to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// Content with a final newline, so the last line diffs like the others.
+pub(crate) fn with_newline(s: &str) -> Cow<'_, str> {
+    if s.is_empty() || s.ends_with('\n') {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(format!("{s}\n"))
+    }
+}
+
+fn quoted(s: &str) -> String {
+    format!("\"{}\"", clean(s))
+}
+
+pub(crate) fn status(draft: bool) -> &'static str {
+    if draft { "draft" } else { "published" }
+}
+
+pub(crate) fn directory(d: Option<&str>) -> String {
+    d.map_or_else(|| "(root)".to_owned(), |d| clean(d).into_owned())
+}
+
+pub(crate) fn channels(c: &BTreeSet<Channel>) -> String {
+    if c.is_empty() {
+        "all".to_owned()
+    } else {
+        c.iter().map(Channel::as_str).collect::<Vec<_>>().join(", ")
+    }
+}
+
+pub(crate) fn segments(s: &BTreeSet<String>) -> String {
+    if s.is_empty() {
+        "all".to_owned()
+    } else {
+        clean(&s.iter().cloned().collect::<Vec<_>>().join(", ")).into_owned()
+    }
+}
+
+pub(crate) fn metadata(m: &BTreeMap<String, String>) -> String {
+    if m.is_empty() {
+        "(none)".to_owned()
+    } else {
+        let pairs: Vec<String> = m.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        clean(&pairs.join(", ")).into_owned()
+    }
+}
+
+const RED: &str = "31";
+const GREEN: &str = "32";
+const YELLOW: &str = "33";
+const BLUE: &str = "34";
+const CYAN: &str = "36";
+
+/// ANSI styling, or none.
+struct Paint(bool);
+
+impl Paint {
+    fn paint(&self, style: &str, text: &str) -> String {
+        if self.0 && !style.is_empty() && !text.is_empty() {
+            format!("\x1b[{style}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn bold(&self, text: &str) -> String {
+        self.paint("1", text)
+    }
+
+    fn dim(&self, text: &str) -> String {
+        self.paint("2", text)
+    }
+
+    /// A dim field name padded to one width, so values line up.
+    fn label(&self, name: &str) -> String {
+        self.dim(&format!("{name:<9}"))
+    }
+}

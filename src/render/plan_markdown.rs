@@ -1,0 +1,329 @@
+//! The plan as a pull-request comment: counts table first, warnings up
+//! front, one `<details>` per training with a `diff` block. Every piece of
+//! file text is escaped for the context it lands in, and the comment stays
+//! under GitHub's 65,536-character limit with a visible truncation note.
+
+use std::io::{self, Write};
+
+use similar::TextDiff;
+
+use crate::model::Training;
+use crate::plan::{Action, Change, Field, Flag, Plan};
+
+use super::plan_human::{
+    Group, Severity, channels, clean, directory, metadata, segments, status, warning_lines,
+    with_newline,
+};
+
+/// GitHub's limit on a comment body, in characters.
+pub const COMMENT_LIMIT: usize = 65_536;
+
+/// Room kept for the truncation note.
+const NOTE_ROOM: usize = 1_024;
+
+/// The first line of every plan comment, so a workflow can find and update
+/// its comment in place.
+pub const MARKER: &str = "<!-- cxtrain-plan -->";
+
+/// Writes the markdown plan.
+pub fn render(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(to_string(plan).as_bytes())
+}
+
+/// The markdown plan as a string, at most [`COMMENT_LIMIT`] bytes (so at
+/// most that many characters).
+pub fn to_string(plan: &Plan) -> String {
+    let mut doc = header(plan);
+    let mut sections = Vec::new();
+    for group in Group::ALL {
+        for change in plan.changes.iter().filter(|c| Group::of(c) == group) {
+            sections.push(section(change, group));
+        }
+    }
+    let total = sections.len();
+    for (shown, section) in sections.into_iter().enumerate() {
+        if doc.len() + section.len() + NOTE_ROOM > COMMENT_LIMIT {
+            doc.push_str(&format!(
+                "> [!NOTE]\n> **Truncated:** {} of {total} changed trainings are not shown, to \
+                 stay under GitHub's comment size limit. The full plan is in the job artifact \
+                 (`cxtrain plan --out`), see the workflow run.\n",
+                total - shown
+            ));
+            return doc;
+        }
+        doc.push_str(&section);
+    }
+    doc
+}
+
+fn header(plan: &Plan) -> String {
+    let c = plan.counts();
+    let mut s = format!(
+        "{MARKER}\n### cxtrain plan for workspace <code>{}</code>\n\n",
+        html(&plan.workspace)
+    );
+    if !plan.has_changes() {
+        s.push_str(&format!(
+            "**No changes.** {} up to date; {} unmanaged trainings ignored.\n",
+            count_trainings(plan.unchanged),
+            plan.unmanaged_ignored
+        ));
+    } else {
+        s.push_str(
+            "| Create | Update | Move / rename | Publish | Unpublish | Delete | Unchanged | Unmanaged (ignored) |\n\
+             |---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        );
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |\n\n",
+            c.create,
+            c.update,
+            c.moved,
+            c.publish,
+            c.unpublish,
+            bold_if(c.delete),
+            plan.unchanged,
+            plan.unmanaged_ignored
+        ));
+    }
+    for (severity, text) in warning_lines(plan) {
+        let kind = match severity {
+            Severity::Danger => "CAUTION",
+            Severity::Caution => "WARNING",
+        };
+        s.push_str(&format!("> [!{kind}]\n> {}\n\n", md(&text)));
+    }
+    s
+}
+
+fn count_trainings(n: usize) -> String {
+    if n == 1 {
+        "1 training".to_owned()
+    } else {
+        format!("{n} trainings")
+    }
+}
+
+fn bold_if(n: usize) -> String {
+    if n == 0 {
+        "0".to_owned()
+    } else {
+        format!("**{n}**")
+    }
+}
+
+fn section(change: &Change, group: Group) -> String {
+    let verbs: Vec<String> = change.actions.iter().map(verb).collect();
+    let title = change
+        .desired
+        .as_ref()
+        .or(change.current.as_ref())
+        .map(|t| t.title.as_str())
+        .unwrap_or_default();
+    let mut flags = String::new();
+    for flag in &change.flags {
+        flags.push_str(match flag {
+            Flag::Conflict => " ⛔ conflict",
+            Flag::Drift => " ⚠️ drift",
+            Flag::PendingDashboardDraft => " 📝 dashboard draft",
+        });
+    }
+    let mut s = format!(
+        "<details><summary><code>{}</code> <b>{}</b> <code>{}</code> — {}{flags}</summary>\n\n",
+        group.symbol(),
+        html(&verbs.join(", ")),
+        html(&change.key),
+        html(title),
+    );
+    let mut facts = Vec::new();
+    if let Some(path) = &change.path {
+        facts.push(format!("**File:** {}", code(path)));
+    }
+    if let Some(remote) = &change.remote {
+        facts.push(format!("**Remote id:** {}", code(&remote.id)));
+    }
+    for flag in &change.flags {
+        facts.push(
+            match flag {
+                Flag::Conflict => "⛔ **Conflict:** the file and the dashboard both changed since the last apply; apply refuses without `--force`.",
+                Flag::Drift if change.actions.contains(&Action::Delete) => "⚠️ **Drift:** edited in the dashboard since the last apply; deleting discards that edit.",
+                Flag::Drift => "⚠️ **Drift:** edited in the dashboard since the last apply; applying overwrites that edit.",
+                Flag::PendingDashboardDraft => "📝 **Pending dashboard draft:** an unpublished edit is staged on this training.",
+            }
+            .to_owned(),
+        );
+    }
+    let mut diff_blocks = Vec::new();
+    for action in &change.actions {
+        match action {
+            Action::Create => {
+                if let Some(t) = &change.desired {
+                    facts.extend(settings(t));
+                    diff_blocks.push(diff_block("", &t.content));
+                }
+            }
+            Action::Delete => {
+                if let Some(t) = &change.current {
+                    facts.extend(settings(t));
+                    diff_blocks.push(diff_block(&t.content, ""));
+                }
+            }
+            Action::Rename { from, similarity } => facts.push(format!(
+                "**Renamed** from {} ({similarity}% similar content); the remote id stays",
+                code(from)
+            )),
+            Action::Move { from, to } => facts.push(format!(
+                "**Directory:** {} → {}",
+                code(&directory(from.as_deref())),
+                code(&directory(to.as_deref()))
+            )),
+            Action::Update { fields } => {
+                if let (Some(old), Some(new)) = (&change.current, &change.desired) {
+                    for field in fields {
+                        match field_pair(*field, old, new) {
+                            Some((a, b)) => facts.push(format!(
+                                "**{}:** {} → {}",
+                                capitalised(field.name()),
+                                code(&a),
+                                code(&b)
+                            )),
+                            None => diff_blocks.push(diff_block(&old.content, &new.content)),
+                        }
+                    }
+                }
+            }
+            Action::Publish => facts.push("**Publish:** the AI starts using it".to_owned()),
+            Action::Unpublish => facts.push("**Unpublish:** the AI stops using it".to_owned()),
+        }
+    }
+    for fact in facts {
+        s.push_str(&format!("- {fact}\n"));
+    }
+    for block in diff_blocks {
+        s.push('\n');
+        s.push_str(&block);
+    }
+    s.push_str("\n</details>\n\n");
+    s
+}
+
+fn verb(action: &Action) -> String {
+    match action {
+        Action::Create => "create".to_owned(),
+        Action::Rename { .. } => "rename".to_owned(),
+        Action::Move { .. } => "move".to_owned(),
+        Action::Update { fields } => format!(
+            "update {}",
+            fields
+                .iter()
+                .map(|f| f.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Action::Publish => "publish".to_owned(),
+        Action::Unpublish => "unpublish".to_owned(),
+        Action::Delete => "delete".to_owned(),
+    }
+}
+
+fn settings(t: &Training) -> Vec<String> {
+    vec![
+        format!("**Title:** {}", code(&t.title)),
+        format!(
+            "**Type:** {} · **Status:** {} · **Directory:** {}",
+            t.kind,
+            status(t.draft),
+            code(&directory(t.directory_id.as_deref()))
+        ),
+        format!(
+            "**Channels:** {} · **Segments:** {}",
+            code(&channels(&t.channels)),
+            code(&segments(&t.segments))
+        ),
+    ]
+    .into_iter()
+    .chain(
+        (!t.metadata.is_empty()).then(|| format!("**Metadata:** {}", code(&metadata(&t.metadata)))),
+    )
+    .collect()
+}
+
+/// A scalar field's old and new values as text; `None` for content, which
+/// gets a diff block instead.
+fn field_pair(field: Field, old: &Training, new: &Training) -> Option<(String, String)> {
+    Some(match field {
+        Field::Title => (old.title.clone(), new.title.clone()),
+        Field::Type => (old.kind.to_string(), new.kind.to_string()),
+        Field::Channels => (channels(&old.channels), channels(&new.channels)),
+        Field::Segments => (segments(&old.segments), segments(&new.segments)),
+        Field::Metadata => (metadata(&old.metadata), metadata(&new.metadata)),
+        Field::Content => return None,
+    })
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// A fenced `diff` block of a unified content diff. The fence is longer
+/// than any backtick run in the text, so file content cannot close it.
+fn diff_block(old: &str, new: &str) -> String {
+    let (old, new) = (with_newline(old), with_newline(new));
+    let diff = TextDiff::from_lines(old.as_ref(), new.as_ref());
+    // Control characters (terminal escapes in a file) are shown escaped.
+    let body: String = diff
+        .unified_diff()
+        .context_radius(3)
+        .to_string()
+        .lines()
+        .map(|line| format!("{}\n", clean(line)))
+        .collect();
+    let longest_run = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest_run.max(2) + 1);
+    format!("{fence}diff\n{body}{fence}\n")
+}
+
+/// Text for an HTML context (inside `<summary>`): entities for markup
+/// characters, and no line breaks, which would end the HTML block.
+fn html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for a Markdown context: every ASCII punctuation character
+/// backslash-escaped (CommonMark allows it for all of them), so no emphasis,
+/// link, HTML, table pipe or code span can start; no line breaks.
+fn md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            c if c.is_ascii_punctuation() => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Inline code in Markdown: HTML `<code>` with the text escaped for both
+/// Markdown (so also for HTML: `<`, `>`, `&` come out as entities), so
+/// backticks in the text cannot break out.
+fn code(s: &str) -> String {
+    format!("<code>{}</code>", md(s))
+}
