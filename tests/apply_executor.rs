@@ -81,7 +81,10 @@ fn steps(changes: Vec<Change>) -> Vec<Step> {
         workspace: "ws".into(),
         changes,
         unchanged: 0,
+        managed: 0,
         unmanaged_ignored: 0,
+        deletes_withheld: vec![],
+        pending_drafts: vec![],
     })
     .unwrap()
 }
@@ -126,7 +129,6 @@ impl Observer for Log {
         self.0.lock().unwrap().push("interrupted".to_owned());
     }
 }
-
 
 #[tokio::test]
 async fn staged_edit_is_published_and_failures_hold_back_deletes() {

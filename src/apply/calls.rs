@@ -113,7 +113,7 @@ pub fn steps(plan: &Plan) -> Result<Vec<Step>, CallsError> {
         .iter()
         .flat_map(|c| &c.actions)
         .filter_map(|a| match a {
-            Action::Rename { from } => Some(from.as_str()),
+            Action::Rename { from, .. } => Some(from.as_str()),
             _ => None,
         })
         .collect();
@@ -275,7 +275,10 @@ mod tests {
             workspace: "support-bot".into(),
             changes,
             unchanged: 0,
+            managed: 0,
             unmanaged_ignored: 0,
+            deletes_withheld: vec![],
+            pending_drafts: vec![],
         }
     }
 
@@ -359,6 +362,7 @@ mod tests {
                 },
                 Action::Rename {
                     from: "billing/refund".into(),
+                    similarity: 100,
                 },
                 Action::Publish,
             ],
@@ -425,7 +429,10 @@ mod tests {
             change("faq", vec![Action::Create], None),
             change(
                 "faq-old",
-                vec![Action::Rename { from: "faq".into() }],
+                vec![Action::Rename {
+                    from: "faq".into(),
+                    similarity: 95,
+                }],
                 Some("trn_1"),
             ),
             change("other", vec![Action::Create], None),

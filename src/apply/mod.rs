@@ -6,6 +6,7 @@ pub mod calls;
 pub mod confirm;
 pub mod executor;
 pub mod summary;
+pub mod verify;
 
 use std::path::PathBuf;
 

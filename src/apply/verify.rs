@@ -100,7 +100,10 @@ pub struct StalePlan {
 
 fn list(changes: &[Stale]) -> String {
     let n = changes.len();
-    let mut out = format!("{n} change{} since it was made", if n == 1 { "" } else { "s" });
+    let mut out = format!(
+        "{n} change{} since it was made",
+        if n == 1 { "" } else { "s" }
+    );
     for c in changes {
         out.push_str("\n  - ");
         out.push_str(&c.to_string());
@@ -140,13 +143,16 @@ pub struct RemoteNow {
 /// takes fewer calls or when the plan creates trainings (whose keys must be
 /// checked against everything the workspace holds).
 pub async fn fetch(client: &Client, plan: &Plan) -> Result<RemoteNow, RemoteError> {
-    let touched: Vec<&RemoteRef> = plan.changes.iter().filter_map(|c| c.remote.as_ref()).collect();
+    let touched: Vec<&RemoteRef> = plan
+        .changes
+        .iter()
+        .filter_map(|c| c.remote.as_ref())
+        .collect();
     let creates = plan
         .changes
         .iter()
         .any(|c| c.actions.contains(&Action::Create));
-    let managed = plan.unchanged + touched.len();
-    let list_calls = managed.div_ceil(PAGE_SIZE as usize).max(1);
+    let list_calls = plan.managed.div_ceil(PAGE_SIZE as usize).max(1);
     if creates || list_calls < touched.len() {
         let query = api::ListQuery {
             metadata: Some(serde_json::json!({ META_WORKSPACE: plan.workspace }).to_string()),
@@ -285,7 +291,10 @@ mod tests {
             workspace: "ws".into(),
             changes,
             unchanged: 0,
+            managed: 0,
             unmanaged_ignored: 0,
+            deletes_withheld: vec![],
+            pending_drafts: vec![],
         }
     }
 
@@ -374,7 +383,10 @@ mod tests {
             change("new", vec![Action::Create], None),
             change(
                 "faq-renamed",
-                vec![Action::Rename { from: "faq".into() }],
+                vec![Action::Rename {
+                    from: "faq".into(),
+                    similarity: 95,
+                }],
                 Some(&old),
             ),
         ]);

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::apply::calls::Step;
 use crate::apply::executor::{Observer, Outcome, Report, SkipReason};
 use crate::apply::summary::Summary;
-use crate::plan::{Action, Field};
+use crate::plan::Action;
 
 /// Progress of an apply: a bar on stderr when it is a terminal, else one
 /// line per finished change on stdout (CI logs).
@@ -155,29 +155,18 @@ fn describe(actions: &[Action]) -> String {
                 "updated {}",
                 fields
                     .iter()
-                    .map(|f| field(*f))
+                    .map(|f| f.name())
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
             Action::Move { to, .. } => format!("moved to {}", to.as_deref().unwrap_or("the root")),
-            Action::Rename { from } => format!("renamed from {from}"),
+            Action::Rename { from, .. } => format!("renamed from {from}"),
             Action::Publish => "published".to_owned(),
             Action::Unpublish => "unpublished".to_owned(),
             Action::Delete => "deleted".to_owned(),
         })
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-fn field(f: Field) -> &'static str {
-    match f {
-        Field::Title => "title",
-        Field::Content => "content",
-        Field::Type => "type",
-        Field::Channels => "channels",
-        Field::Segments => "segments",
-        Field::Metadata => "metadata",
-    }
 }
 
 /// The final summary: counts, cost, every failure with the server's message,
@@ -273,6 +262,7 @@ mod tests {
     use super::*;
     use crate::apply::calls::{Call, Phase};
     use crate::apply::executor::StepError;
+    use crate::plan::Field;
     use crate::remote::RemoteError;
 
     fn step(key: &str, actions: Vec<Action>) -> Step {
