@@ -69,13 +69,20 @@ fn main() {
             .output()
             .expect("cxtrain runs");
         times.push(started.elapsed());
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(plan["summary"]["update"], CHANGED);
         assert_eq!(plan["summary"]["unchanged"], TRAININGS - CHANGED);
         let stats = remote.stats();
         let lists = TRAININGS.div_ceil(100) as u64;
-        assert_eq!(stats.by_route.get("GET /training").copied(), Some(lists + 1));
+        assert_eq!(
+            stats.by_route.get("GET /training").copied(),
+            Some(lists + 1)
+        );
         assert_eq!(stats.total_requests, lists + 1, "{:?}", stats.by_route);
     }
     times.sort();
@@ -111,7 +118,12 @@ fn main() {
     let mut build_times: Vec<Duration> = (0..RUNS)
         .map(|_| {
             let started = Instant::now();
-            let p = plan::build(&checked.trainings, &remote_state.managed, remote_state.unmanaged, &options);
+            let p = plan::build(
+                &checked.trainings,
+                &remote_state.managed,
+                remote_state.unmanaged,
+                &options,
+            );
             let elapsed = started.elapsed();
             assert_eq!(p.changes.len(), CHANGED);
             elapsed

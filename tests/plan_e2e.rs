@@ -108,36 +108,32 @@ fn edit_move_rename_delete_plan_exactly_that() {
     let remote = Remote::start();
     remote.seed_from(&repo);
     let renamed_id = remote.get("shipping/label-not-printing").id;
-    repo.edit(
-        "trainings/billing/change-plan.md",
-        "prorated",
-        "pro-rated",
-    )
-    .edit(
-        "trainings/account/reset-password.md",
-        "within two minutes",
-        "within five minutes",
-    )
-    // To another mapped folder: a new key, identical content.
-    .rename(
-        "trainings/shipping/address-correction.md",
-        "trainings/account/address-correction.md",
-    )
-    .rename(
-        "trainings/shipping/label-not-printing.md",
-        "trainings/shipping/label-printing-problems.md",
-    )
-    // An explicit key keeps identity whatever the file is called.
-    .rename(
-        "trainings/billing/refund-after-30-days.md",
-        "trainings/billing/late-refunds.md",
-    )
-    .remove("trainings/integrations/api-rate-limits.md")
-    .edit(
-        "trainings/integrations/webhook-failures.md",
-        "draft: true",
-        "draft: false",
-    );
+    repo.edit("trainings/billing/change-plan.md", "prorated", "pro-rated")
+        .edit(
+            "trainings/account/reset-password.md",
+            "within two minutes",
+            "within five minutes",
+        )
+        // To another mapped folder: a new key, identical content.
+        .rename(
+            "trainings/shipping/address-correction.md",
+            "trainings/account/address-correction.md",
+        )
+        .rename(
+            "trainings/shipping/label-not-printing.md",
+            "trainings/shipping/label-printing-problems.md",
+        )
+        // An explicit key keeps identity whatever the file is called.
+        .rename(
+            "trainings/billing/refund-after-30-days.md",
+            "trainings/billing/late-refunds.md",
+        )
+        .remove("trainings/integrations/api-rate-limits.md")
+        .edit(
+            "trainings/integrations/webhook-failures.md",
+            "draft: true",
+            "draft: false",
+        );
     let plan = plan_json(&repo, &remote, 2);
     let mut got = changes(&plan);
     got.sort();
@@ -186,21 +182,32 @@ fn dashboard_edit_shows_as_drift_and_both_as_conflict() {
         vec![change("shipping/lost-package", &["update"], &["drift"])]
     );
     let text = human(&repo, &remote, &[]);
-    assert!(text.contains("! drift: overwrites a dashboard edit"), "{text}");
+    assert!(
+        text.contains("! drift: overwrites a dashboard edit"),
+        "{text}"
+    );
     assert!(
         text.contains("title     \"Edited in the dashboard\" → \"Package shows delivered"),
         "{text}"
     );
 
-    repo.edit(
-        "trainings/shipping/lost-package.md",
-        "quickly",
-        "fast",
-    );
-    let out = cxtrain(&repo, &remote).arg("plan").assert().code(4).get_output().clone();
+    repo.edit("trainings/shipping/lost-package.md", "quickly", "fast");
+    let out = cxtrain(&repo, &remote)
+        .arg("plan")
+        .assert()
+        .code(4)
+        .get_output()
+        .clone();
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("changed both in the files and in the dashboard"), "{stderr}");
-    assert!(String::from_utf8(out.stdout).unwrap().contains("! conflict"));
+    assert!(
+        stderr.contains("changed both in the files and in the dashboard"),
+        "{stderr}"
+    );
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("! conflict")
+    );
     cxtrain(&repo, &remote)
         .args(["plan", "--force", "--detailed-exitcode"])
         .assert()
@@ -233,7 +240,9 @@ fn unmanaged_trainings_are_counted_and_never_touched() {
     let mut hand_made = common::applied_input("other-team", &repo.checked().trainings[0].training);
     hand_made.metadata.clear();
     remote.create(&hand_made);
-    hand_made.metadata.insert("cxtrain_workspace".into(), "other-team".into());
+    hand_made
+        .metadata
+        .insert("cxtrain_workspace".into(), "other-team".into());
     hand_made.metadata.insert("cxtrain_key".into(), "x".into());
     remote.create(&hand_made);
     let plan = plan_json(&repo, &remote, 0);
@@ -249,10 +258,21 @@ fn delete_guards_refuse_with_exit_4() {
     for file in repo.training_files() {
         repo.remove(&file);
     }
-    repo.write("trainings/one.md", &scenario("Only one left", "A single new training file."));
-    let out = cxtrain(&repo, &remote).arg("plan").assert().code(4).get_output().clone();
+    repo.write(
+        "trainings/one.md",
+        &scenario("Only one left", "A single new training file."),
+    );
+    let out = cxtrain(&repo, &remote)
+        .arg("plan")
+        .assert()
+        .code(4)
+        .get_output()
+        .clone();
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("refusing to delete all 23 managed trainings"), "{stderr}");
+    assert!(
+        stderr.contains("refusing to delete all 23 managed trainings"),
+        "{stderr}"
+    );
     cxtrain(&repo, &remote)
         .args(["plan", "--allow-deletes", "23"])
         .assert()
@@ -279,9 +299,17 @@ fn delete_budget_from_config_and_flag() {
     for file in files.iter().take(11) {
         repo.remove(file);
     }
-    let out = cxtrain(&repo, &remote).arg("plan").assert().code(4).get_output().clone();
+    let out = cxtrain(&repo, &remote)
+        .arg("plan")
+        .assert()
+        .code(4)
+        .get_output()
+        .clone();
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("deletes 11 trainings, more than the 10 allowed"), "{stderr}");
+    assert!(
+        stderr.contains("deletes 11 trainings, more than the 10 allowed"),
+        "{stderr}"
+    );
     cxtrain(&repo, &remote)
         .args(["plan", "--allow-deletes", "11", "--detailed-exitcode"])
         .assert()
@@ -293,8 +321,12 @@ fn target_limits_the_plan_to_a_folder() {
     let repo = Repo::example("support-bot");
     let remote = Remote::start();
     remote.seed_from(&repo);
-    repo.edit("trainings/account/reset-password.md", "two minutes", "ten minutes")
-        .edit("trainings/shipping/lost-package.md", "quickly", "fast");
+    repo.edit(
+        "trainings/account/reset-password.md",
+        "two minutes",
+        "ten minutes",
+    )
+    .edit("trainings/shipping/lost-package.md", "quickly", "fast");
     let out = cxtrain(&repo, &remote)
         .args(["plan", "--format", "json", "--target", "trainings/shipping"])
         .assert()
@@ -322,7 +354,10 @@ fn out_writes_a_plan_file_without_secrets() {
         .assert()
         .code(0);
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(!text.contains(remote.key()), "the API key leaked into the plan file");
+    assert!(
+        !text.contains(remote.key()),
+        "the API key leaked into the plan file"
+    );
     let file = PlanFile::read(&path).unwrap();
     assert_eq!(file.format_version, 1);
     assert_eq!(file.workspace, "support-bot");
@@ -332,7 +367,10 @@ fn out_writes_a_plan_file_without_secrets() {
     let live = remote.get("shipping/lost-package");
     assert_eq!(touched.id, live.id);
     assert_eq!(touched.updated_at, live.updated_at);
-    assert_eq!(touched.observed, cxtrain::remote::managed::observed_hash(&live));
+    assert_eq!(
+        touched.observed,
+        cxtrain::remote::managed::observed_hash(&live)
+    );
 }
 
 #[test]

@@ -27,12 +27,22 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> CommandResult {
         Err(exit) => return Ok(exit),
     };
     let (client, target) = connect(global, &checked.config)?;
+    let started = std::time::Instant::now();
     let plan = runtime()?.block_on(make_plan(&checked, &client, &args.target, &args.safety))?;
+    if global.verbose > 0 {
+        eprintln!(
+            "Read {} managed trainings from {target} in {} requests ({:.1?}).",
+            plan.managed,
+            client.stats().requests,
+            started.elapsed()
+        );
+    }
     print(global, args.format, &plan)?;
     plan::check_safety(&plan, &safety_options(&checked.config, &args.safety))
         .map_err(Failure::refused)?;
+    let has_changes = plan.has_changes();
     if let Some(out) = &args.out {
-        PlanFile::new(plan.clone(), target, local_files(&checked)).write(out)?;
+        PlanFile::new(plan, target, local_files(&checked)).write(out)?;
         if !global.quiet {
             eprintln!(
                 "Saved the plan to {}; apply it with `cxtrain apply {}`.",
@@ -41,7 +51,7 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> CommandResult {
             );
         }
     }
-    Ok(if args.detailed_exitcode && plan.has_changes() {
+    Ok(if args.detailed_exitcode && has_changes {
         Exit::Changes
     } else {
         Exit::Success

@@ -40,7 +40,9 @@ impl Repo {
         let repo = Repo {
             dir: tempfile::tempdir().expect("tempdir"),
         };
-        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name);
+        let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(name);
         for entry in walkdir::WalkDir::new(&from) {
             let entry = entry.expect("walk example");
             let to = repo.path().join(entry.path().strip_prefix(&from).unwrap());
@@ -100,7 +102,11 @@ impl Repo {
 
     /// Every scenario file below `trainings/`, repository-relative.
     pub fn training_files(&self) -> Vec<String> {
-        self.checked().trainings.into_iter().map(|t| t.path).collect()
+        self.checked()
+            .trainings
+            .into_iter()
+            .map(|t| t.path)
+            .collect()
     }
 }
 
