@@ -165,6 +165,13 @@ fn edit_move_rename_delete_plan_exactly_that() {
         .find(|c| c["key"] == "account/reset-password")
         .unwrap();
     assert_eq!(update["actions"][0]["fields"], json!(["content"]));
+    insta::with_settings!({filters => vec![(r"trn\\?_[0-9A-Za-z]+", "[id]")]}, {
+        insta::assert_snapshot!("edited_human", human(&repo, &remote, &["--allow-deletes", "1"]));
+        insta::assert_snapshot!(
+            "edited_markdown",
+            human(&repo, &remote, &["--format", "markdown"])
+        );
+    });
 }
 
 #[test]
