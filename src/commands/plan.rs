@@ -1,9 +1,248 @@
-//! `cxtrain plan`.
+//! `cxtrain plan`: load and validate the files, read the remote, build the
+//! plan, check the guards, print it, save it with `--out`. The steps are
+//! `pub(crate)` so `apply` runs the very same code path.
 
-use crate::cli::{GlobalArgs, PlanArgs};
-use crate::exit::CommandResult;
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
+
+use crate::cli::{GlobalArgs, PlanArgs, PlanFormat, SafetyArgs};
+use crate::config::Config;
+use crate::exit::{CommandResult, Exit, Failure};
+use crate::model::StateHash;
+use crate::plan::file::PlanFile;
+use crate::plan::{
+    self, ConflictPolicy, DeleteBudget, DeletePolicy, Plan, PlanOptions, SafetyOptions,
+};
+use crate::remote::managed;
+use crate::remote::{ApiKey, Client, ClientConfig, RemoteError};
+use crate::render::{diagnostics, plan_human, plan_json, plan_markdown, use_color};
+use crate::validate::{self, Checked};
 
 /// Runs `cxtrain plan`.
-pub fn run(_global: &GlobalArgs, _args: &PlanArgs) -> CommandResult {
-    Err(super::not_built("plan"))
+pub fn run(global: &GlobalArgs, args: &PlanArgs) -> CommandResult {
+    let checked = match load(global) {
+        Ok(checked) => checked,
+        Err(exit) => return Ok(exit),
+    };
+    let (client, target) = connect(global, &checked.config)?;
+    let started = std::time::Instant::now();
+    let plan = runtime()?.block_on(make_plan(&checked, &client, &args.target, &args.safety))?;
+    if global.verbose > 0 {
+        eprintln!(
+            "Read {} managed trainings from {target} in {} requests ({:.1?}).",
+            plan.managed,
+            client.stats().requests,
+            started.elapsed()
+        );
+    }
+    print(global, args.format, &plan)?;
+    plan::check_safety(&plan, &safety_options(&checked.config, &args.safety))
+        .map_err(Failure::refused)?;
+    let has_changes = plan.has_changes();
+    if let Some(out) = &args.out {
+        PlanFile::new(plan, target, local_files(&checked)).write(out)?;
+        if !global.quiet {
+            eprintln!(
+                "Saved the plan to {}; apply it with `cxtrain apply {}`.",
+                out.display(),
+                out.display()
+            );
+        }
+    }
+    Ok(if args.detailed_exitcode && has_changes {
+        Exit::Changes
+    } else {
+        Exit::Success
+    })
+}
+
+/// Loads and validates the repository. On errors, prints the diagnostics to
+/// stderr and returns the exit code (3); warnings are printed and pass.
+pub(crate) fn load(global: &GlobalArgs) -> Result<Checked, Exit> {
+    let color = use_color(global.color, std::io::stderr().is_terminal());
+    match validate::load_checked(&global.dir, global.config.as_deref()) {
+        Ok(checked) => {
+            if checked.report.warnings() > 0 && !global.quiet {
+                // Best effort: a closed stderr must not stop the plan.
+                let _ = diagnostics::human(&checked.report, color, &mut std::io::stderr().lock());
+            }
+            Ok(checked)
+        }
+        Err(invalid) => {
+            let _ = diagnostics::human(&invalid.report, color, &mut std::io::stderr().lock());
+            Err(Exit::Invalid)
+        }
+    }
+}
+
+/// Reads the remote and builds the plan: ceil(N/100) list calls and one
+/// count, nothing else.
+pub(crate) async fn make_plan(
+    checked: &Checked,
+    client: &Client,
+    targets: &[PathBuf],
+    safety: &SafetyArgs,
+) -> Result<Plan, RemoteError> {
+    let remote = managed::fetch(client, &checked.config.workspace).await?;
+    Ok(plan::build(
+        &checked.trainings,
+        &remote.managed,
+        remote.unmanaged,
+        &PlanOptions {
+            workspace: checked.config.workspace.clone(),
+            root: slash(Path::new(&checked.config.root)),
+            targets: targets
+                .iter()
+                .map(|t| relative(&checked.repo_dir, t).unwrap_or_else(|| slash(t)))
+                .collect(),
+            deletes: if safety.no_delete {
+                DeletePolicy::Withhold
+            } else {
+                DeletePolicy::Delete
+            },
+        },
+    ))
+}
+
+/// The guards as the config and flags set them.
+pub(crate) fn safety_options(config: &Config, safety: &SafetyArgs) -> SafetyOptions {
+    SafetyOptions {
+        delete_budget: match safety.allow_deletes {
+            Some(n) => DeleteBudget::Explicit(n),
+            None => DeleteBudget::Config(config.safety.max_deletes),
+        },
+        conflicts: if safety.force {
+            ConflictPolicy::Overwrite
+        } else {
+            ConflictPolicy::Refuse
+        },
+    }
+}
+
+/// Every local training file and the hash of its bytes, for the plan file.
+pub(crate) fn local_files(checked: &Checked) -> BTreeMap<String, StateHash> {
+    checked
+        .trainings
+        .iter()
+        .map(|t| (t.path.clone(), t.file_hash.clone()))
+        .collect()
+}
+
+/// Prints the plan to stdout in the chosen format.
+pub(crate) fn print(global: &GlobalArgs, format: PlanFormat, plan: &Plan) -> Result<(), Failure> {
+    let stdout = std::io::stdout();
+    let color = use_color(global.color, stdout.is_terminal());
+    let mut out = stdout.lock();
+    let written = match format {
+        PlanFormat::Human => plan_human::render(plan, color, &mut out),
+        PlanFormat::Markdown => plan_markdown::render(plan, &mut out),
+        PlanFormat::Json => plan_json::render(plan, &mut out),
+    };
+    match written.and_then(|()| out.flush()) {
+        // A closed pipe (`| head`) is the reader's choice, not a failure.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::new(
+            Exit::Error,
+            miette::miette!("cannot write output: {e}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The async runtime remote commands run on.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Failure::new(
+                Exit::Error,
+                miette::miette!("cannot start the runtime: {e}"),
+            )
+        })
+}
+
+/// A client for the API the flags and config name, and a description of it
+/// for the plan file (never the key).
+fn connect(global: &GlobalArgs, config: &Config) -> Result<(Client, String), Failure> {
+    let url = global
+        .api_url
+        .clone()
+        .unwrap_or_else(|| config.api_url.clone());
+    let mut client_config = ClientConfig::new(url.clone(), ApiKey::from_env()?);
+    client_config.requests_per_minute = config.api.requests_per_minute;
+    client_config.timeout = Duration::from_secs(config.api.timeout_secs);
+    Ok((Client::new(client_config)?, url))
+}
+
+/// `path` relative to `base`, `/`-separated, when it lies inside it.
+/// Relative paths are taken as relative to `base` (`--target` paths are
+/// relative to the repository); `.` and `..` are
+/// resolved lexically (a target may name a file that no longer exists).
+fn relative(base: &Path, path: &Path) -> Option<String> {
+    let base = lexical(&absolute(base));
+    let path = if path.is_absolute() {
+        lexical(path)
+    } else {
+        lexical(&base.join(path))
+    };
+    path.strip_prefix(&base).ok().map(slash)
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_owned()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    }
+}
+
+fn lexical(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn slash(p: &Path) -> String {
+    p.components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_become_repository_relative() {
+        let repo = Path::new("/work/repo");
+        assert_eq!(
+            relative(repo, Path::new("trainings/billing/")).as_deref(),
+            Some("trainings/billing")
+        );
+        assert_eq!(
+            relative(repo, Path::new("./trainings/../trainings/a.md")).as_deref(),
+            Some("trainings/a.md")
+        );
+        assert_eq!(
+            relative(repo, Path::new("/work/repo/trainings")).as_deref(),
+            Some("trainings")
+        );
+        assert_eq!(relative(repo, Path::new("/elsewhere/x")), None);
+        assert_eq!(relative(repo, repo).as_deref(), Some(""));
+    }
 }

@@ -1,10 +1,46 @@
 //! A managed remote training: an API record tagged by cxtrain, converted into
-//! the canonical model so the planner can compare it with a file.
+//! the canonical model so the planner can compare it with a file; and the
+//! read that fetches them (one metadata-filtered listing plus one count).
 
 use std::collections::BTreeMap;
 
-use crate::model::{self, META_HASH, META_KEY, META_PREFIX, StateHash, TrainingType};
-use crate::remote::api;
+use crate::model::{
+    self, META_HASH, META_KEY, META_PREFIX, META_WORKSPACE, StateHash, TrainingType,
+};
+use crate::remote::{Client, RemoteError, api};
+
+/// What planning reads from the remote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteState {
+    /// This workspace's trainings that carry a key.
+    pub managed: Vec<ManagedTraining>,
+    /// Every other training of the organisation.
+    pub unmanaged: u64,
+}
+
+/// Lists this workspace's trainings (`metadata={"cxtrain_workspace": ws}`,
+/// every page) and counts the organisation's trainings with one more call:
+/// ceil(N/100) + 1 requests in all.
+pub async fn fetch(client: &Client, workspace: &str) -> Result<RemoteState, RemoteError> {
+    let owned = api::ListQuery {
+        metadata: Some(serde_json::json!({ META_WORKSPACE: workspace }).to_string()),
+        ..api::ListQuery::default()
+    };
+    let everything = api::ListQuery::default();
+    let (listing, total) = tokio::try_join!(client.list_all(&owned), client.count(&everything))?;
+    // Filtered again here: a server that ignores the metadata filter must
+    // not hand us trainings another workspace (or nobody) owns.
+    let managed: Vec<ManagedTraining> = listing
+        .items
+        .iter()
+        .filter(|t| t.metadata_str(META_WORKSPACE) == Some(workspace))
+        .filter_map(ManagedTraining::from_api)
+        .collect();
+    Ok(RemoteState {
+        unmanaged: total.saturating_sub(managed.len() as u64),
+        managed,
+    })
+}
 
 /// A remote training this workspace manages, as the planner sees it.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,409 @@
+//! `cxtrain plan` end to end: the real binary against the emulator on an
+//! ephemeral port, on a copy of `examples/support-bot`.
+
+mod common;
+
+use common::{Remote, Repo, cxtrain, cxtrain_local, plan_path, scenario};
+use cxtrain::plan::file::PlanFile;
+use serde_json::{Value, json};
+
+const EXAMPLE_TRAININGS: usize = 23;
+
+/// The plan as JSON, with the exit code expected.
+fn plan_json(repo: &Repo, remote: &Remote, code: i32) -> Value {
+    let out = cxtrain(repo, remote)
+        .args(["plan", "--format", "json", "--detailed-exitcode"])
+        .assert()
+        .code(code)
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).expect("json plan")
+}
+
+/// `(key, [action names], [flag names])` of every change.
+fn changes(plan: &Value) -> Vec<(String, Vec<String>, Vec<String>)> {
+    let names = |v: &Value, tag: &str| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a[tag].as_str().unwrap().to_owned())
+            .collect()
+    };
+    plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["key"].as_str().unwrap().to_owned(),
+                names(&c["actions"], "action"),
+                names(&c["flags"], "flag"),
+            )
+        })
+        .collect()
+}
+
+fn change(key: &str, actions: &[&str], flags: &[&str]) -> (String, Vec<String>, Vec<String>) {
+    let own = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect();
+    (key.to_owned(), own(actions), own(flags))
+}
+
+/// Human output with the emulator's timestamps and ids left as they are
+/// (ids are deterministic); only the temporary path is filtered.
+fn human(repo: &Repo, remote: &Remote, extra: &[&str]) -> String {
+    let out = cxtrain(repo, remote)
+        .arg("plan")
+        .args(extra)
+        .assert()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn new_repo_plans_all_creates_with_two_requests() {
+    let repo = Repo::example("support-bot");
+    let remote = Remote::start();
+    let plan = plan_json(&repo, &remote, 2);
+    let all = changes(&plan);
+    assert_eq!(all.len(), EXAMPLE_TRAININGS);
+    assert!(all.iter().all(|(_, a, f)| a == &["create"] && f.is_empty()));
+    assert_eq!(plan["summary"]["create"], EXAMPLE_TRAININGS);
+    // One listing page and one count, nothing else.
+    assert_eq!(remote.requests_to("GET /training"), 2);
+    assert_eq!(remote.stats().total_requests, 2);
+}
+
+#[test]
+fn example_renderings() {
+    let repo = Repo::example("support-bot");
+    let remote = Remote::start();
+    insta::assert_snapshot!("example_human", human(&repo, &remote, &[]));
+    insta::assert_snapshot!(
+        "example_markdown",
+        human(&repo, &remote, &["--format", "markdown"])
+    );
+}
+
+#[test]
+fn seeded_identically_plans_nothing() {
+    let repo = Repo::example("support-bot");
+    let remote = Remote::start();
+    remote.seed_from(&repo);
+    let plan = plan_json(&repo, &remote, 0);
+    assert_eq!(changes(&plan), vec![]);
+    assert_eq!(plan["summary"]["unchanged"], EXAMPLE_TRAININGS);
+    let text = human(&repo, &remote, &[]);
+    assert!(
+        text.contains("No changes. 23 trainings up to date, 0 unmanaged ignored."),
+        "{text}"
+    );
+}
+
+#[test]
+fn edit_move_rename_delete_plan_exactly_that() {
+    let repo = Repo::example("support-bot");
+    let remote = Remote::start();
+    remote.seed_from(&repo);
+    let renamed_id = remote.get("shipping/label-not-printing").id;
+    repo.edit("trainings/billing/change-plan.md", "prorated", "pro-rated")
+        .edit(
+            "trainings/account/reset-password.md",
+            "within two minutes",
+            "within five minutes",
+        )
+        // To another mapped folder: a new key, identical content.
+        .rename(
+            "trainings/shipping/address-correction.md",
+            "trainings/account/address-correction.md",
+        )
+        .rename(
+            "trainings/shipping/label-not-printing.md",
+            "trainings/shipping/label-printing-problems.md",
+        )
+        // An explicit key keeps identity whatever the file is called.
+        .rename(
+            "trainings/billing/refund-after-30-days.md",
+            "trainings/billing/late-refunds.md",
+        )
+        .remove("trainings/integrations/api-rate-limits.md")
+        .edit(
+            "trainings/integrations/webhook-failures.md",
+            "draft: true",
+            "draft: false",
+        );
+    let plan = plan_json(&repo, &remote, 2);
+    let mut got = changes(&plan);
+    got.sort();
+    let mut want = vec![
+        change("account/address-correction", &["rename", "move"], &[]),
+        change("account/reset-password", &["update"], &[]),
+        change("billing/change-plan", &["update"], &[]),
+        change("integrations/api-rate-limits", &["delete"], &[]),
+        change("integrations/webhook-failures", &["publish"], &[]),
+        change("shipping/label-printing-problems", &["rename"], &[]),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+    let rename = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == "shipping/label-printing-problems")
+        .unwrap();
+    assert_eq!(rename["remote"]["id"], renamed_id.as_str());
+    assert_eq!(
+        rename["actions"][0],
+        json!({"action": "rename", "from": "shipping/label-not-printing", "similarity": 100})
+    );
+    let update = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == "account/reset-password")
+        .unwrap();
+    assert_eq!(update["actions"][0]["fields"], json!(["content"]));
+    insta::with_settings!({filters => vec![(r"trn\\?_[0-9A-Za-z]+", "[id]")]}, {
+        insta::assert_snapshot!("edited_human", human(&repo, &remote, &["--allow-deletes", "1"]));
+        insta::assert_snapshot!(
+            "edited_markdown",
+            human(&repo, &remote, &["--format", "markdown"])
+        );
+    });
+}
+
+#[test]
+fn dashboard_edit_shows_as_drift_and_both_as_conflict() {
+    let repo = Repo::example("support-bot");
+    let remote = Remote::start();
+    remote.seed_from(&repo);
+    remote.dashboard_edit(
+        "shipping/lost-package",
+        json!({"title": "Edited in the dashboard"}),
+    );
+    let plan = plan_json(&repo, &remote, 2);
+    assert_eq!(
+        changes(&plan),
+        vec![change("shipping/lost-package", &["update"], &["drift"])]
+    );
+    let text = human(&repo, &remote, &[]);
+    assert!(
+        text.contains("! drift: overwrites a dashboard edit"),
+        "{text}"
+    );
+    assert!(
+        text.contains("title     \"Edited in the dashboard\" → \"Package shows delivered"),
+        "{text}"
+    );
+
+    repo.edit("trainings/shipping/lost-package.md", "quickly", "fast");
+    let out = cxtrain(&repo, &remote)
+        .arg("plan")
+        .assert()
+        .code(4)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("changed both in the files and in the dashboard"),
+        "{stderr}"
+    );
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("! conflict")
+    );
+    cxtrain(&repo, &remote)
+        .args(["plan", "--force", "--detailed-exitcode"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn pending_dashboard_draft_is_flagged() {
+    let repo = Repo::example("support-bot");
+    let remote = Remote::start();
+    remote.seed_from(&repo);
+    remote.dashboard_edit(
+        "billing/change-plan",
+        json!({"draft_content": "A staged rewrite nobody published."}),
+    );
+    let plan = plan_json(&repo, &remote, 0);
+    assert_eq!(plan["pending_drafts"], json!(["billing/change-plan"]));
+    let text = human(&repo, &remote, &[]);
+    assert!(
+        text.contains("1 training has an unpublished dashboard draft: billing/change-plan"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unmanaged_trainings_are_counted_and_never_touched() {
+    let repo = Repo::example("support-bot");
+    let remote = Remote::start();
+    remote.seed_from(&repo);
+    let mut hand_made = common::applied_input("other-team", &repo.checked().trainings[0].training);
+    hand_made.metadata.clear();
+    remote.create(&hand_made);
+    hand_made
+        .metadata
+        .insert("cxtrain_workspace".into(), "other-team".into());
+    hand_made.metadata.insert("cxtrain_key".into(), "x".into());
+    remote.create(&hand_made);
+    let plan = plan_json(&repo, &remote, 0);
+    assert_eq!(plan["summary"]["unmanaged_ignored"], 2);
+    assert_eq!(changes(&plan), vec![]);
+}
+
+#[test]
+fn delete_guards_refuse_with_exit_4() {
+    let repo = Repo::example("support-bot");
+    let remote = Remote::start();
+    remote.seed_from(&repo);
+    for file in repo.training_files() {
+        repo.remove(&file);
+    }
+    repo.write(
+        "trainings/one.md",
+        &scenario("Only one left", "A single new training file."),
+    );
+    let out = cxtrain(&repo, &remote)
+        .arg("plan")
+        .assert()
+        .code(4)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("refusing to delete all 23 managed trainings"),
+        "{stderr}"
+    );
+    cxtrain(&repo, &remote)
+        .args(["plan", "--allow-deletes", "23"])
+        .assert()
+        .code(0);
+    // --no-delete keeps them: nothing is refused, the plan only creates.
+    let out = cxtrain(&repo, &remote)
+        .args(["plan", "--no-delete", "--format", "json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let plan: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(changes(&plan), vec![change("one", &["create"], &[])]);
+    assert_eq!(plan["deletes_withheld"].as_array().unwrap().len(), 23);
+}
+
+#[test]
+fn delete_budget_from_config_and_flag() {
+    let repo = Repo::example("support-bot");
+    let remote = Remote::start();
+    remote.seed_from(&repo);
+    let files = repo.training_files();
+    for file in files.iter().take(11) {
+        repo.remove(file);
+    }
+    let out = cxtrain(&repo, &remote)
+        .arg("plan")
+        .assert()
+        .code(4)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("deletes 11 trainings, more than the 10 allowed"),
+        "{stderr}"
+    );
+    cxtrain(&repo, &remote)
+        .args(["plan", "--allow-deletes", "11", "--detailed-exitcode"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn target_limits_the_plan_to_a_folder() {
+    let repo = Repo::example("support-bot");
+    let remote = Remote::start();
+    remote.seed_from(&repo);
+    repo.edit(
+        "trainings/account/reset-password.md",
+        "two minutes",
+        "ten minutes",
+    )
+    .edit("trainings/shipping/lost-package.md", "quickly", "fast");
+    let out = cxtrain(&repo, &remote)
+        .args(["plan", "--format", "json", "--target", "trainings/shipping"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let plan: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        changes(&plan),
+        vec![change("shipping/lost-package", &["update"], &[])]
+    );
+}
+
+#[test]
+fn out_writes_a_plan_file_without_secrets() {
+    let repo = Repo::example("support-bot");
+    let remote = Remote::start();
+    remote.seed_from(&repo);
+    repo.edit("trainings/shipping/lost-package.md", "quickly", "fast");
+    let path = plan_path(&repo);
+    cxtrain(&repo, &remote)
+        .args(["plan", "--out"])
+        .arg(&path)
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        !text.contains(remote.key()),
+        "the API key leaked into the plan file"
+    );
+    let file = PlanFile::read(&path).unwrap();
+    assert_eq!(file.format_version, 1);
+    assert_eq!(file.workspace, "support-bot");
+    assert_eq!(file.local_files.len(), EXAMPLE_TRAININGS);
+    assert_eq!(file.plan.changes.len(), 1);
+    let touched = file.plan.changes[0].remote.as_ref().unwrap();
+    let live = remote.get("shipping/lost-package");
+    assert_eq!(touched.id, live.id);
+    assert_eq!(touched.updated_at, live.updated_at);
+    assert_eq!(
+        touched.observed,
+        cxtrain::remote::managed::observed_hash(&live)
+    );
+}
+
+#[test]
+fn invalid_repository_exits_3_and_writes_nothing() {
+    let repo = Repo::example("broken");
+    let remote = Remote::start();
+    let path = plan_path(&repo);
+    cxtrain(&repo, &remote)
+        .args(["plan", "--out"])
+        .arg(&path)
+        .assert()
+        .code(3);
+    assert!(!path.exists());
+    assert_eq!(remote.stats().total_requests, 0);
+}
+
+#[test]
+fn local_remote_plans_the_example() {
+    let repo = Repo::example("support-bot");
+    let out = cxtrain_local(&repo)
+        .args(["plan", "--detailed-exitcode"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("Plan: 23 to create"), "{text}");
+}
