@@ -42,6 +42,16 @@ pub enum ApplyError {
         #[source]
         source: calls::CallsError,
     },
+    /// `--no-delete` given with a saved plan that deletes.
+    #[error("the plan file deletes {count} trainings, but --no-delete was given")]
+    #[diagnostic(
+        code(cxtrain::apply::deletes_in_plan),
+        help("plan again with `cxtrain plan --no-delete --out FILE` and apply that plan")
+    )]
+    DeletesInPlan {
+        /// How many deletes the plan holds.
+        count: usize,
+    },
     /// The plan file was made for another workspace or API.
     #[error("plan file {path} was made for {what} `{planned}`, but this run targets `{current}`")]
     #[diagnostic(

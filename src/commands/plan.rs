@@ -166,7 +166,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 
 /// A client for the API the flags and config name, and a description of it
 /// for the plan file (never the key).
-fn connect(global: &GlobalArgs, config: &Config) -> Result<(Client, String), Failure> {
+pub(crate) fn connect(global: &GlobalArgs, config: &Config) -> Result<(Client, String), Failure> {
     let url = global
         .api_url
         .clone()
