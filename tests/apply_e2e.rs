@@ -260,6 +260,40 @@ fn a_saved_plan_applies_when_nothing_changed() {
 }
 
 #[test]
+fn a_saved_plan_touching_one_training_rereads_it_with_one_get() {
+    let repo = example();
+    let remote = Remote::with(EmulatorConfig {
+        update_mode: UpdateMode::StageDraft,
+        ..EmulatorConfig::default()
+    });
+    remote.seed_from(&repo);
+    repo.edit(
+        "trainings/tone-and-style.md",
+        "---\n",
+        "---\nchannels: [web, email]\n",
+    );
+    let plan = plan_path(&repo);
+    cxtrain(&repo, &remote)
+        .args(["plan", "--out"])
+        .arg(&plan)
+        .assert()
+        .code(0);
+    remote.reset_stats();
+
+    let stdout = apply_ok(&repo, &remote, &[plan.to_str().unwrap()]);
+
+    assert!(
+        stdout.contains("~ tone-and-style  updated channels"),
+        "{stdout}"
+    );
+    let stats = remote.stats();
+    assert_eq!(stats.by_route["GET /training/{id}"], 1);
+    assert_eq!(stats.by_route["PUT /training/{id}"], 1);
+    assert_eq!(stats.total_requests, 2);
+    assert_remote_matches(&repo, &remote);
+}
+
+#[test]
 fn a_stale_plan_is_refused_after_a_dashboard_edit() {
     let repo = example();
     let remote = Remote::start();
@@ -296,7 +330,9 @@ fn a_stale_plan_is_refused_after_a_dashboard_edit() {
         "{stderr}"
     );
     // One GET to re-read the touched training, no write.
-    assert_eq!(remote.stats().total_requests, 1);
+    let stats = remote.stats();
+    assert_eq!(stats.by_route["GET /training/{id}"], 1);
+    assert_eq!(stats.total_requests, 1);
     assert_eq!(
         remote.get("billing/change-plan").title,
         "Edited in the dashboard"
