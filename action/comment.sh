@@ -44,7 +44,8 @@ fail() {
 
 # The request body: marker line, then the text, cut to the limit on a
 # character boundary if needed. GitHub counts UTF-16 code units, so characters
-# outside the BMP count twice. A cut inside a code fence gets the fence closed.
+# outside the BMP count twice, so each step drops half the excess in characters
+# (never overshooting by more than one). A cut inside a code fence is closed.
 jq -Rs --arg marker "$marker" --argjson max "$max_chars" '
     def units: [explode[] | if . > 65535 then 2 else 1 end] | add // 0;
     ($marker + "\n") as $head
@@ -54,7 +55,7 @@ jq -Rs --arg marker "$marker" --argjson max "$max_chars" '
         ($max - ($head | units) - ($note | units) - 4) as $budget
         | {text: .[0:$budget]}
         | until((.text | units) <= $budget;
-                .text = .text[0:((.text | length) - ((.text | units) - $budget))])
+                .text = .text[0:((.text | length) - ((((.text | units) - $budget) + 1) / 2 | floor))])
         | .text as $cut
         | ([$cut | scan("```")] | length) as $fences
         | {body: ($head + $cut + (if $fences % 2 == 1 then "\n```" else "" end) + $note)}
