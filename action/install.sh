@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs cxtrain for the GitHub Action from the source the action ships with.
 #   install.sh key    compute the cache key and paths (step outputs)
-#   install.sh build  cargo install unless the cache restored this exact build
+#   install.sh build  cargo install unless this exact build is already there
 # hashFiles() only sees files inside the workspace, and the action's own
 # checkout lives outside it, so the key is hashed here instead.
 set -euo pipefail
@@ -40,7 +40,7 @@ key() {
     local lock_hash src_hash prefix
     lock_hash="$(sha256 <"$ACTION_PATH/Cargo.lock")"
     src_hash="$(source_hash)"
-    prefix="cxtrain-${RUNNER_OS_NAME:-unknown}-${RUNNER_ARCH_NAME:-unknown}-${ImageOS:-unknown}"
+    prefix="cxtrain-${RUNNER_OS:-unknown}-${RUNNER_ARCH:-unknown}-${ImageOS:-unknown}"
     {
         printf 'cargo-home=%s\n' "$cargo_home"
         printf 'install-root=%s\n' "$install_root"
@@ -53,8 +53,12 @@ key() {
 
 build() {
     local bin="$install_root/bin"
-    if [[ "${CACHE_HIT:-}" == "true" ]] && [[ -x "$bin/cxtrain" || -x "$bin/cxtrain.exe" ]]; then
-        echo "cxtrain restored from the cache"
+    local stamp="$install_root/cxtrain-action-key"
+    : "${CXTRAIN_KEY:?CXTRAIN_KEY must be the key install.sh key computed}"
+    # The stamp says which sources built the binary in the install root, be it
+    # restored from the cache or left by an earlier step of the same job.
+    if [[ -f "$stamp" && "$(cat -- "$stamp")" == "$CXTRAIN_KEY" ]]; then
+        echo "cxtrain already built from these sources"
     else
         if ! command -v cargo >/dev/null 2>&1; then
             echo "::error title=cxtrain::cargo not found: install a Rust toolchain before this action (e.g. dtolnay/rust-toolchain@stable), or set install: false with cxtrain on PATH"
@@ -64,6 +68,7 @@ build() {
         # checkout is the repository being validated.
         CARGO_TARGET_DIR="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/cxtrain-target" \
             cargo install --locked --force --path "$ACTION_PATH" --root "$install_root"
+        printf '%s\n' "$CXTRAIN_KEY" >"$stamp"
     fi
     if [[ -n "${GITHUB_PATH:-}" ]]; then
         printf '%s\n' "$bin" >>"$GITHUB_PATH"
