@@ -42,23 +42,35 @@ fail() {
     exit 1
 }
 
-# The request body: marker line, then the text, cut to the limit on a
+# The request body: marker line (replacing the one `cxtrain plan --format
+# markdown` starts with, which is the marker for the default path), then the
+# text, cut to the limit on a
 # character boundary if needed. GitHub counts UTF-16 code units, so characters
 # outside the BMP count twice, so each step drops half the excess in characters
-# (never overshooting by more than one). A cut inside a code fence is closed.
+# (never overshooting by more than one). A cut inside a code fence gets a
+# closing fence as long as the opening one.
 jq -Rs --arg marker "$marker" --argjson max "$max_chars" '
     def units: [explode[] | if . > 65535 then 2 else 1 end] | add // 0;
+    # Length of the backtick fence still open at the end, or null.
+    def open_fence:
+        reduce (split("\n")[] | capture("^(?<ticks>`{3,})(?<rest>.*)$")) as $m (null;
+            if . == null then ($m.ticks | length)
+            elif ($m.ticks | length) >= . and ($m.rest | test("^\\s*$")) then null
+            else . end);
     ($marker + "\n") as $head
+    | "<!-- cxtrain-plan -->\n" as $own
+    | (if startswith($own) then .[($own | length):] else . end)
     | "\n\n*Plan truncated to fit a comment; the job summary has all of it.*" as $note
     | if (($head + .) | units) <= $max then {body: ($head + .)}
       else
-        ($max - ($head | units) - ($note | units) - 4) as $budget
+        # 64 more for the closing fence and its newline.
+        ($max - ($head | units) - ($note | units) - 64) as $budget
         | {text: .[0:$budget]}
         | until((.text | units) <= $budget;
                 .text = .text[0:((.text | length) - ((((.text | units) - $budget) + 1) / 2 | floor))])
         | .text as $cut
-        | ([$cut | scan("```")] | length) as $fences
-        | {body: ($head + $cut + (if $fences % 2 == 1 then "\n```" else "" end) + $note)}
+        | ($cut | open_fence) as $open
+        | {body: ($head + $cut + (if $open then "\n" + ("`" * $open) else "" end) + $note)}
       end
 ' <"$body_file" >"$tmp/payload.json"
 

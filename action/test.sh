@@ -87,7 +87,7 @@ run_action apply-refused apply 4 ""
 check "apply refusal fails the step" '[[ $rc == 4 && $(output_of exitcode) == 4 ]]'
 
 # plan with changes on a pull request: success, outputs, summary, one comment.
-plan_md=$'## Plan: 1 to create\n\n::warning::from a training body\n'
+plan_md=$'<!-- cxtrain-plan -->\n## Plan: 1 to create\n\n::warning::from a training body\n'
 run_action plan-changes plan 2 "$plan_md" PR_NUMBER=12 PR_HEAD_SHA=abcdef1234567
 check "exit 2 does not fail the step" '[[ $rc == 0 ]]'
 check "outputs" '[[ $(output_of exitcode) == 2 && $(output_of has-changes) == true ]]'
@@ -96,9 +96,9 @@ check "plan file saved" '[[ $plan_file == /* && -s $plan_file ]]'
 check "plan argv" '[[ $(paste -sd" " "$argv") == "--dir . plan --format markdown --detailed-exitcode --out $plan_file" ]]'
 check "summary has plan and commit" 'grep -q "## Plan: 1 to create" "$sum" && grep -q "at abcdef1" "$sum"'
 check "plan printed with workflow commands off" \
-    'grep -B3 -x "::warning::from a training body" "$log" | grep -q "^::stop-commands::cxtrain-"'
+    'grep -B5 -x "::warning::from a training body" "$log" | grep -q "^::stop-commands::cxtrain-"'
 check "one comment posted" '[[ $(state | jq ".comments | length") == 1 ]]'
-check "comment has marker and plan" \
+check "comment has the marker once, then the plan" \
     'state | jq -e ".comments[0].body | startswith(\"<!-- cxtrain-plan -->\n## Plan: 1 to create\")" >/dev/null'
 check "bearer token and API version sent" \
     'state | jq -e "all(.requests[]; .auth == \"Bearer $token\" and .version == \"2022-11-28\")" >/dev/null'
@@ -126,8 +126,8 @@ run_action not-a-pr plan 2 "x"
 check "no requests without comment or PR" '[[ $(state | jq ".requests | length") == "$before" ]]'
 
 # other directories get their own sticky comment.
-run_action other-path plan 2 "other" PR_NUMBER=12 CXTRAIN_PATH=teams/support
-check "second marker" 'state | jq -e "[.comments[].body | select(startswith(\"<!-- cxtrain-plan path=teams/support -->\n\"))] | length == 1" >/dev/null'
+run_action other-path plan 2 $'<!-- cxtrain-plan -->\nother' PR_NUMBER=12 CXTRAIN_PATH=teams/support
+check "second marker" 'state | jq -e "[.comments[].body | select(startswith(\"<!-- cxtrain-plan path=teams/support -->\nother\"))] | length == 1" >/dev/null'
 check "default comment untouched" 'state | jq -e ".comments[0].body | contains(\"plan failed\")" >/dev/null'
 
 # the marker is found past the first page of comments.
@@ -139,13 +139,13 @@ run_action paginate-2 plan 2 "page two" PR_NUMBER=99
 check "paged to the seeded marker" 'state | jq -e "([.comments[] | select(.body | contains(\"page two\"))] | length == 1) and ([.comments[] | select(.body | contains(\"old plan\"))] | length == 0)" >/dev/null'
 check "listed page 2" 'state | jq -e "any(.requests[]; .path | contains(\"page=2\"))" >/dev/null'
 
-# huge plan: cut under 65,536 UTF-16 units, open code fence closed.
-big="$(python3 -c 'print("```diff\n" + "🙂 line é\n" * 12000)')"
+# huge plan: cut under 65,536 UTF-16 units, the open 4-backtick fence closed.
+big="$(python3 -c 'print("```text\nclosed\n```\n\n````diff\n" + "🙂 line é ```\n" * 10000)')"
 run_action huge plan 2 "$big" PR_NUMBER=13
 body_units="$(state | jq '[.comments[] | select(.body | contains("Plan truncated"))][0].body | [explode[] | if . > 65535 then 2 else 1 end] | add')"
 check "truncated under the limit ($body_units)" '[[ $body_units -le 65536 && $body_units -gt 65000 ]]'
-check "fence closed" 'state | jq -e "[.comments[] | select(.body | contains(\"Plan truncated\"))][0].body | contains(\"\n\u0060\u0060\u0060\n\n*Plan truncated\")" >/dev/null'
-check "summary keeps the whole plan" '[[ $(grep -c "line é" "$sum") == 12000 ]]'
+check "fence closed" 'state | jq -e "[.comments[] | select(.body | contains(\"Plan truncated\"))][0].body | contains(\"\n\u0060\u0060\u0060\u0060\n\n*Plan truncated\")" >/dev/null'
+check "summary keeps the whole plan" '[[ $(grep -c "line é" "$sum") == 10000 ]]'
 
 # a token without write access: warning, the plan step still succeeds.
 curl -sS -X POST --data 403 "$api/_test/fail" >/dev/null
