@@ -37,7 +37,7 @@ api() {
 
 fail() {
     local message
-    message="$(jq -r '.message? // empty' "$tmp/response" 2>/dev/null || true)"
+    message="$(jq -r '.message? // empty | gsub("[\r\n]"; " ")' "$tmp/response" 2>/dev/null || true)"
     echo "::warning title=cxtrain::$1 (HTTP $2${message:+: $message})"
     exit 1
 }
@@ -79,19 +79,22 @@ existing=""
 for ((page = 1; page <= max_pages; page++)); do
     status="$(api GET "$comments?per_page=$per_page&page=$page" --retry 2)"
     [[ "$status" == 200 ]] || fail "could not list the pull request comments" "$status"
-    existing="$(jq -r --arg head "$marker"$'\n' \
-        'map(select((.body // "") | startswith($head))) | first | .id // empty' "$tmp/response")"
+    # A comment edited in the web UI comes back with CRLF line ends.
+    existing="$(jq -r --arg m "$marker" \
+        'map(select((.body // "") | startswith($m + "\n") or startswith($m + "\r\n")))
+         | first | .id // empty' "$tmp/response")"
     [[ -z "$existing" ]] || break
     (($(jq length "$tmp/response") == per_page)) || break
 done
 
 if [[ -n "$existing" ]]; then
     status="$(api PATCH "/repos/$GITHUB_REPOSITORY/issues/comments/$existing" \
-        --data-binary "@$tmp/payload.json")"
+        -H "Content-Type: application/json" --data-binary "@$tmp/payload.json")"
     [[ "$status" == 200 ]] || fail "could not update plan comment $existing" "$status"
     echo "updated the plan comment: $(jq -r '.html_url // empty' "$tmp/response")"
 else
-    status="$(api POST "$comments" --data-binary "@$tmp/payload.json")"
+    status="$(api POST "$comments" -H "Content-Type: application/json" \
+        --data-binary "@$tmp/payload.json")"
     [[ "$status" == 201 ]] || fail "could not post the plan comment" "$status"
     echo "posted the plan comment: $(jq -r '.html_url // empty' "$tmp/response")"
 fi

@@ -111,6 +111,7 @@ check "no changes outputs" '[[ $rc == 0 && $(output_of has-changes) == false ]]'
 check "still one comment" '[[ $(state | jq ".comments | length") == 1 ]]'
 check "edited in place" 'state | jq -e ".comments[0].id == $first_id and (.comments[0].body | contains(\"No changes.\") and contains(\"at 1111111\"))" >/dev/null'
 check "edited with PATCH" '[[ $(state | jq -r ".requests[-1].method") == PATCH ]]'
+check "writes send JSON" 'state | jq -e "all(.requests[] | select(.method != \"GET\"); .type == \"application/json\")" >/dev/null'
 
 # a failed plan replaces the stale plan in the comment and fails the step.
 run_action plan-error plan 1 "" PR_NUMBER=12
@@ -130,8 +131,8 @@ run_action other-path plan 2 $'<!-- cxtrain-plan -->\nother' PR_NUMBER=12 CXTRAI
 check "second marker" 'state | jq -e "[.comments[].body | select(startswith(\"<!-- cxtrain-plan path=teams/support -->\nother\"))] | length == 1" >/dev/null'
 check "default comment untouched" 'state | jq -e ".comments[0].body | contains(\"plan failed\")" >/dev/null'
 
-# the marker is found past the first page of comments.
-seed="$(jq -n '[range(130) | "comment \(.)"] + ["<!-- cxtrain-plan -->\nold plan"]')"
+# the marker is found past the first page of comments, despite CRLF line ends.
+seed="$(jq -n '[range(130) | "comment \(.)"] + ["<!-- cxtrain-plan -->\r\nold plan, edited in the web UI"]')"
 curl -sS -X POST --data "$seed" "$api/_test/seed/99" >/dev/null
 run_action paginate plan 2 "" PR_NUMBER=99
 check "no new comment when one exists" '[[ $(state | jq "[.comments[] | select(.issue == 99)] | length") == 131 ]]'

@@ -52,7 +52,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, {})
         STATE["requests"].append({"method": method, "path": self.path,
                                   "auth": self.headers.get("Authorization"),
-                                  "version": self.headers.get("X-GitHub-Api-Version")})
+                                  "version": self.headers.get("X-GitHub-Api-Version"),
+                                  "type": self.headers.get("Content-Type")})
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
             return self.reply(401, {"message": "Bad credentials"})
         if STATE["fail"]:
