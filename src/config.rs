@@ -1,1 +1,490 @@
-//! `cxtrain.toml` (being built).
+//! `cxtrain.toml`: where the trainings live, how folders map to OpenCX
+//! directories, defaults, limits and safety budgets. Unknown keys and wrong
+//! types are errors that point into the TOML source.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::model::TrainingType;
+use crate::workspace::problem::did_you_mean;
+
+/// The config file name looked up in the repository.
+pub const FILE_NAME: &str = "cxtrain.toml";
+/// The default API base URL.
+pub const DEFAULT_API_URL: &str = "https://api.open.cx";
+
+/// The loaded configuration, with every default filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The trainings root, relative to the repository.
+    pub root: String,
+    /// Ownership tag stored in `cxtrain_workspace`.
+    pub workspace: String,
+    /// API base URL.
+    pub api_url: String,
+    /// Globs (relative to the root) of paths to skip.
+    pub ignore: Vec<String>,
+    /// Defaults for fields a file does not set.
+    pub defaults: Defaults,
+    /// Folder path below the root → OpenCX directory id.
+    pub directories: BTreeMap<String, String>,
+    /// Delete budget.
+    pub safety: Safety,
+    /// HTTP client pacing.
+    pub api: ApiSettings,
+    /// Length limits enforced locally.
+    pub limits: Limits,
+}
+
+/// `[defaults]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Defaults {
+    /// Whether files are drafts unless they say otherwise.
+    pub draft: bool,
+    /// The training type of files that do not set `type`.
+    pub kind: TrainingType,
+}
+
+/// `[safety]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Safety {
+    /// Refuse plans deleting more than this many trainings.
+    pub max_deletes: usize,
+}
+
+/// `[api]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiSettings {
+    /// Client-side pacing.
+    pub requests_per_minute: u32,
+    /// Per-request timeout.
+    pub timeout_secs: u64,
+}
+
+/// `[limits]`, in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest allowed title.
+    pub title_max: usize,
+    /// Longest allowed content.
+    pub content_max: usize,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults {
+            draft: false,
+            kind: TrainingType::ScenarioSpecific,
+        }
+    }
+}
+
+impl Default for Safety {
+    fn default() -> Self {
+        Safety { max_deletes: 10 }
+    }
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        ApiSettings {
+            requests_per_minute: 100,
+            timeout_secs: 30,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            title_max: 500,
+            content_max: 20_000,
+        }
+    }
+}
+
+/// Parses a training type as files and config spell it: `scenario`,
+/// `behavioral`, or the API names `SCENARIO_SPECIFIC` / `BEHAVIORAL`.
+pub fn parse_training_type(name: &str) -> Option<TrainingType> {
+    match name {
+        "scenario" | "SCENARIO_SPECIFIC" => Some(TrainingType::ScenarioSpecific),
+        "behavioral" | "BEHAVIORAL" => Some(TrainingType::Behavioral),
+        _ => None,
+    }
+}
+
+/// The accepted spellings of a training type.
+pub const TRAINING_TYPE_NAMES: [&str; 4] =
+    ["scenario", "behavioral", "SCENARIO_SPECIFIC", "BEHAVIORAL"];
+
+/// Why the config could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file exists (or was named) but cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The config path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+    /// The file is not a valid config.
+    #[error("{}", .0.message)]
+    Invalid(Box<InvalidConfig>),
+}
+
+/// Where and why a config file is invalid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidConfig {
+    /// The config path as given.
+    pub path: PathBuf,
+    /// The TOML text.
+    pub text: String,
+    /// Byte span of the offending token.
+    pub span: Range<usize>,
+    /// What is wrong.
+    pub message: String,
+    /// Label under the span.
+    pub label: String,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+impl miette::Diagnostic for ConfigError {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new("cxtrain::config"))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        match self {
+            Self::Invalid(i) => i
+                .help
+                .as_ref()
+                .map(|h| Box::new(h) as Box<dyn std::fmt::Display>),
+            Self::Read { .. } => None,
+        }
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        match self {
+            Self::Invalid(i) => Some(&i.text),
+            Self::Read { .. } => None,
+        }
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        match self {
+            Self::Invalid(i) => Some(Box::new(std::iter::once(
+                miette::LabeledSpan::new_primary_with_span(Some(i.label.clone()), i.span.clone()),
+            ))),
+            Self::Read { .. } => None,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    root: Option<toml::Spanned<String>>,
+    workspace: Option<String>,
+    api_url: Option<String>,
+    #[serde(default)]
+    ignore: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    defaults: RawDefaults,
+    #[serde(default)]
+    directories: BTreeMap<toml::Spanned<String>, String>,
+    #[serde(default)]
+    safety: RawSafety,
+    #[serde(default)]
+    api: RawApi,
+    #[serde(default)]
+    limits: RawLimits,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefaults {
+    draft: Option<bool>,
+    #[serde(rename = "type")]
+    kind: Option<toml::Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSafety {
+    max_deletes: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApi {
+    requests_per_minute: Option<u32>,
+    timeout_secs: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    title_max: Option<usize>,
+    content_max: Option<usize>,
+}
+
+impl Config {
+    /// Loads `explicit`, or `<repo_dir>/cxtrain.toml` when it exists, or the
+    /// defaults. An explicit path that does not exist is an error.
+    pub fn load(repo_dir: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let path = explicit.map_or_else(|| repo_dir.join(FILE_NAME), Path::to_path_buf);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == io::ErrorKind::NotFound && explicit.is_none() => None,
+            Err(source) => return Err(ConfigError::Read { path, source }),
+        };
+        let raw = match &text {
+            Some(text) => parse_raw(&path, text)?,
+            None => RawConfig::default(),
+        };
+        let invalid = |span: Range<usize>, message: String, label: &str, help: Option<String>| {
+            ConfigError::Invalid(Box::new(InvalidConfig {
+                path: path.clone(),
+                text: text.clone().unwrap_or_default(),
+                span,
+                message,
+                label: label.to_owned(),
+                help,
+            }))
+        };
+        let kind = match &raw.defaults.kind {
+            None => TrainingType::ScenarioSpecific,
+            Some(k) => parse_training_type(k.get_ref()).ok_or_else(|| {
+                invalid(
+                    k.span(),
+                    format!("unknown training type `{}`", k.get_ref()),
+                    "not a training type",
+                    Some(format!("use one of {}", TRAINING_TYPE_NAMES.join(", "))),
+                )
+            })?,
+        };
+        for glob in &raw.ignore {
+            if let Err(e) = globset::Glob::new(glob.get_ref()) {
+                return Err(invalid(
+                    glob.span(),
+                    format!("invalid ignore glob `{}`", glob.get_ref()),
+                    "invalid glob",
+                    Some(e.kind().to_string()),
+                ));
+            }
+        }
+        let mut directories = BTreeMap::new();
+        for (folder, id) in raw.directories {
+            let name = folder.get_ref().trim_matches('/');
+            if name.is_empty() || name.contains('\\') || name.split('/').any(|s| s == "..") {
+                return Err(invalid(
+                    folder.span(),
+                    format!("invalid folder path `{}`", folder.get_ref()),
+                    "not a folder below the root",
+                    Some("use a `/`-separated path relative to the root, e.g. \"billing\"".into()),
+                ));
+            }
+            directories.insert(name.to_owned(), id);
+        }
+        let root = match raw.root {
+            Some(root) => root.into_inner(),
+            None if repo_dir.join("trainings").is_dir() => "trainings".to_owned(),
+            None => ".".to_owned(),
+        };
+        let workspace = raw.workspace.unwrap_or_else(|| default_workspace(repo_dir));
+        let limits = Limits::default();
+        let api = ApiSettings::default();
+        Ok(Config {
+            root,
+            workspace,
+            api_url: raw.api_url.unwrap_or_else(|| DEFAULT_API_URL.to_owned()),
+            ignore: raw
+                .ignore
+                .into_iter()
+                .map(toml::Spanned::into_inner)
+                .collect(),
+            defaults: Defaults {
+                draft: raw.defaults.draft.unwrap_or(false),
+                kind,
+            },
+            directories,
+            safety: Safety {
+                max_deletes: raw
+                    .safety
+                    .max_deletes
+                    .unwrap_or(Safety::default().max_deletes),
+            },
+            api: ApiSettings {
+                requests_per_minute: raw
+                    .api
+                    .requests_per_minute
+                    .unwrap_or(api.requests_per_minute),
+                timeout_secs: raw.api.timeout_secs.unwrap_or(api.timeout_secs),
+            },
+            limits: Limits {
+                title_max: raw.limits.title_max.unwrap_or(limits.title_max),
+                content_max: raw.limits.content_max.unwrap_or(limits.content_max),
+            },
+        })
+    }
+}
+
+/// The repository folder's name, or `default` when it has none.
+fn default_workspace(repo_dir: &Path) -> String {
+    std::fs::canonicalize(repo_dir)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "default".to_owned())
+}
+
+fn parse_raw(path: &Path, text: &str) -> Result<RawConfig, ConfigError> {
+    toml::from_str::<RawConfig>(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        let message = e.message().trim().to_owned();
+        let (label, help) = explain(&message, &text[span.clone()]);
+        ConfigError::Invalid(Box::new(InvalidConfig {
+            path: path.to_owned(),
+            text: text.to_owned(),
+            span,
+            message: format!("invalid {}: {message}", path.display()),
+            label,
+            help,
+        }))
+    })
+}
+
+/// Turns a TOML/serde message into a label and a did-you-mean help.
+fn explain(message: &str, token: &str) -> (String, Option<String>) {
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let name = rest.split('`').next().unwrap_or(token);
+        let expected: Vec<&str> = rest
+            .split_once("expected")
+            .map(|(_, list)| list.split('`').skip(1).step_by(2).collect())
+            .unwrap_or_default();
+        let help = match did_you_mean(name, expected.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if expected.is_empty() => "remove this key".to_owned(),
+            None => format!("known keys here: {}", expected.join(", ")),
+        };
+        return ("unknown key".to_owned(), Some(help));
+    }
+    if message.starts_with("invalid type") {
+        return ("wrong type".to_owned(), None);
+    }
+    ("here".to_owned(), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(FILE_NAME), text).unwrap();
+        Config::load(dir.path(), None)
+    }
+
+    fn invalid(text: &str) -> (Range<usize>, String, Option<String>) {
+        match load_text(text).unwrap_err() {
+            ConfigError::Invalid(i) => (i.span, i.message, i.help),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_when_absent() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("support-bot");
+        std::fs::create_dir_all(repo.join("trainings")).unwrap();
+        let c = Config::load(&repo, None).unwrap();
+        assert_eq!(c.root, "trainings");
+        assert_eq!(c.workspace, "support-bot");
+        assert_eq!(c.api_url, DEFAULT_API_URL);
+        assert_eq!(c.limits, Limits::default());
+        assert_eq!(c.safety.max_deletes, 10);
+        assert_eq!(c.api.requests_per_minute, 100);
+        assert_eq!(c.defaults.kind, TrainingType::ScenarioSpecific);
+        std::fs::remove_dir(repo.join("trainings")).unwrap();
+        assert_eq!(Config::load(&repo, None).unwrap().root, ".");
+    }
+
+    #[test]
+    fn full_file_loads() {
+        let c = load_text(
+            r#"
+root = "t"
+workspace = "w"
+api_url = "http://127.0.0.1:1"
+ignore = ["drafts/**"]
+[defaults]
+draft = true
+type = "BEHAVIORAL"
+[directories]
+"billing/" = "dir_1"
+[safety]
+max_deletes = 3
+[api]
+requests_per_minute = 7
+timeout_secs = 2
+[limits]
+title_max = 60
+content_max = 500
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.root, "t");
+        assert_eq!(c.ignore, vec!["drafts/**"]);
+        assert_eq!(c.defaults.kind, TrainingType::Behavioral);
+        assert!(c.defaults.draft);
+        assert_eq!(
+            c.directories.get("billing").map(String::as_str),
+            Some("dir_1")
+        );
+        assert_eq!(c.safety.max_deletes, 3);
+        assert_eq!(c.api.timeout_secs, 2);
+        assert_eq!(c.limits.content_max, 500);
+    }
+
+    #[test]
+    fn unknown_key_points_at_it_with_suggestion() {
+        let text = "root = \"t\"\n[safety]\nmax_delets = 3\n";
+        let (span, message, help) = invalid(text);
+        assert_eq!(&text[span], "max_delets");
+        assert!(message.contains("unknown field"), "{message}");
+        assert_eq!(help.as_deref(), Some("did you mean `max_deletes`?"));
+    }
+
+    #[test]
+    fn wrong_type_points_at_value() {
+        let text = "[defaults]\ndraft = \"maybe\"\n";
+        let (span, message, _) = invalid(text);
+        assert_eq!(&text[span], "\"maybe\"");
+        assert!(message.contains("invalid type"), "{message}");
+    }
+
+    #[test]
+    fn bad_type_name_and_glob_are_errors() {
+        let text = "[defaults]\ntype = \"faq\"\n";
+        let (span, _, help) = invalid(text);
+        assert_eq!(&text[span], "\"faq\"");
+        assert!(help.unwrap().contains("behavioral"));
+        let text = "ignore = [\"a/[\"]\n";
+        let (span, message, _) = invalid(text);
+        assert_eq!(&text[span], "\"a/[\"");
+        assert!(message.contains("glob"));
+    }
+
+    #[test]
+    fn explicit_missing_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Config::load(dir.path(), Some(&dir.path().join("nope.toml"))).unwrap_err();
+        assert!(matches!(err, ConfigError::Read { .. }));
+    }
+}

@@ -1,5 +1,7 @@
 //! render (being built).
 
+pub mod diagnostics;
+
 use crate::cli::ColorChoice;
 
 /// Whether to colour output for a stream, honouring `--color` and `NO_COLOR`.

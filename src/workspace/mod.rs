@@ -1,1 +1,119 @@
-//! workspace (being built).
+//! The local side of the pipeline: walk the trainings root, parse every
+//! scenario file into a canonical [`Training`], and keep the spans and
+//! per-file problems validation reports.
+
+pub mod body;
+pub mod frontmatter;
+pub mod parse;
+pub mod problem;
+pub mod scan;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::model::{StateHash, Training};
+use parse::{FileOutcome, MAX_FILE_BYTES};
+use problem::{Code, Problem};
+use scan::FoundKind;
+
+/// A scenario file and the training it asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalTraining {
+    /// Path below the repository, `/`-separated.
+    pub path: String,
+    /// sha256 of the raw file bytes.
+    pub file_hash: StateHash,
+    /// The desired state.
+    pub training: Training,
+}
+
+/// Every file below the root, parsed.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// The trainings root on disk.
+    pub root_dir: PathBuf,
+    /// One outcome per scenario (or symlink, or unreadable path), sorted by path.
+    pub files: Vec<FileOutcome>,
+}
+
+/// Why the workspace could not be read at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("trainings root `{root}` is not a folder")]
+pub struct RootMissing {
+    /// The configured root.
+    pub root: String,
+}
+
+/// Scans `config.root` below `repo_dir` and parses every scenario, in
+/// parallel; the result is in path order whatever the thread timing.
+pub fn load(repo_dir: &Path, config: &Config) -> Result<Workspace, RootMissing> {
+    let root_dir = repo_dir.join(&config.root);
+    if !root_dir.is_dir() {
+        return Err(RootMissing {
+            root: config.root.clone(),
+        });
+    }
+    let prefix = match config.root.trim_matches('/') {
+        "" | "." => String::new(),
+        root => format!("{root}/"),
+    };
+    let found = scan::scan(&root_dir, &scan::ignore_set(&config.ignore));
+    let files = found
+        .into_par_iter()
+        .map(|f| {
+            let path = format!("{prefix}{}", f.rel);
+            match f.kind {
+                FoundKind::Scenario => read_and_parse(path, &f.rel, &f.abs, config),
+                FoundKind::Symlink => no_source(
+                    path,
+                    Code::Symlink,
+                    "symlinks are not followed",
+                    "symlink",
+                    "replace the link with the file or folder itself",
+                ),
+                FoundKind::Unreadable(e) => no_source(
+                    path,
+                    Code::Io,
+                    &format!("cannot read: {e}"),
+                    "unreadable",
+                    "check the file's permissions",
+                ),
+            }
+        })
+        .collect();
+    Ok(Workspace { root_dir, files })
+}
+
+fn no_source(path: String, code: Code, message: &str, label: &str, help: &str) -> FileOutcome {
+    FileOutcome::failed(
+        path,
+        Arc::from(""),
+        Problem::new(code, 0..0, message, label).help(help),
+    )
+}
+
+fn read_and_parse(path: String, rel: &str, abs: &Path, config: &Config) -> FileOutcome {
+    let size = std::fs::symlink_metadata(abs).map(|m| m.len()).unwrap_or(0);
+    if size > MAX_FILE_BYTES {
+        return no_source(
+            path,
+            Code::FileTooLarge,
+            &format!("file is {size} bytes; the limit is {MAX_FILE_BYTES} (1 MiB)"),
+            "too large",
+            "split it into smaller trainings",
+        );
+    }
+    match std::fs::read(abs) {
+        Ok(bytes) => parse::parse_file(path, rel, &bytes, config),
+        Err(e) => no_source(
+            path,
+            Code::Io,
+            &format!("cannot read: {e}"),
+            "unreadable",
+            "check the file's permissions",
+        ),
+    }
+}

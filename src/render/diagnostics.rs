@@ -1,0 +1,297 @@
+//! Validation output: `human` (miette, fancy), `json` (stable, versioned) and
+//! `github` (workflow-command annotations). The only code that prints
+//! diagnostics.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use serde::Serialize;
+
+use crate::validate::{Diagnostic, Related, Report};
+use crate::workspace::problem::Severity;
+
+/// Version of the `json` output; bumped on incompatible changes.
+pub const JSON_VERSION: u32 = 1;
+
+/// Fancy miette rendering of every diagnostic, then a summary line.
+pub fn human(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    for d in &report.diagnostics {
+        let mut text = String::new();
+        handler
+            .render_report(&mut text, &Human::new(d))
+            .map_err(io::Error::other)?;
+        writeln!(out, "{text}")?;
+    }
+    writeln!(out, "{}", summary(report))
+}
+
+/// `checked N files: X errors, Y warnings`.
+pub fn summary(report: &Report) -> String {
+    format!(
+        "checked {} {}: {} {}, {} {}",
+        report.files,
+        plural(report.files, "file", "files"),
+        report.errors(),
+        plural(report.errors(), "error", "errors"),
+        report.warnings(),
+        plural(report.warnings(), "warning", "warnings"),
+    )
+}
+
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
+/// The documented JSON document (see the README's "validate --format json").
+pub fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let doc = JsonReport {
+        version: JSON_VERSION,
+        summary: JsonSummary {
+            files: report.files,
+            errors: report.errors(),
+            warnings: report.warnings(),
+        },
+        diagnostics: report
+            .diagnostics
+            .iter()
+            .map(JsonDiagnostic::from)
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+/// One `::error file=..,line=..,col=..::message` line per diagnostic, then
+/// the summary as a plain line.
+pub fn github(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for d in &report.diagnostics {
+        let level = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut message = d.message.clone();
+        if let Some(help) = &d.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        for r in &d.related {
+            message.push_str(&format!(
+                "\n{}:{}:{}: {}",
+                r.file, r.line, r.column, r.label
+            ));
+        }
+        writeln!(
+            out,
+            "::{level} file={},line={},col={},title={}::{}",
+            escape_property(&d.file),
+            d.line,
+            d.column,
+            escape_property(d.code.as_str()),
+            escape_data(&message)
+        )?;
+    }
+    writeln!(out, "{}", summary(report))
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    summary: JsonSummary,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    files: usize,
+    errors: usize,
+    warnings: usize,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    severity: &'static str,
+    code: &'static str,
+    message: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    offset: usize,
+    length: usize,
+    label: &'a str,
+    help: Option<&'a str>,
+    related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    offset: usize,
+    length: usize,
+    label: &'a str,
+}
+
+impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
+    fn from(d: &'a Diagnostic) -> Self {
+        JsonDiagnostic {
+            severity: d.severity.as_str(),
+            code: d.code.as_str(),
+            message: &d.message,
+            file: &d.file,
+            line: d.line,
+            column: d.column,
+            offset: d.span.start,
+            length: d.span.len(),
+            label: &d.label,
+            help: d.help.as_deref(),
+            related: d
+                .related
+                .iter()
+                .map(|r| JsonRelated {
+                    file: &r.file,
+                    line: r.line,
+                    column: r.column,
+                    offset: r.span.start,
+                    length: r.span.len(),
+                    label: &r.label,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A diagnostic as miette sees it.
+#[derive(Debug)]
+struct Human<'a> {
+    message: String,
+    code: &'static str,
+    severity: miette::Severity,
+    help: Option<&'a str>,
+    label: Option<LabeledSpan>,
+    source: Option<NamedSource<Arc<str>>>,
+    related: Vec<Human<'a>>,
+}
+
+impl<'a> Human<'a> {
+    fn new(d: &'a Diagnostic) -> Human<'a> {
+        let severity = match d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        };
+        let mut h = Human::located(
+            &d.file,
+            d.line,
+            d.column,
+            &d.message,
+            &d.label,
+            d.span.clone(),
+            &d.source,
+        );
+        h.code = d.code.as_str();
+        h.severity = severity;
+        h.help = d.help.as_deref();
+        h.related = d.related.iter().map(Human::related).collect();
+        h
+    }
+
+    fn related(r: &'a Related) -> Human<'a> {
+        let message = format!("{}: {}", r.file, r.label);
+        Human::located(
+            &r.file,
+            r.line,
+            r.column,
+            &message,
+            &r.label,
+            r.span.clone(),
+            &r.source,
+        )
+    }
+
+    fn located(
+        file: &str,
+        line: usize,
+        column: usize,
+        message: &str,
+        label: &str,
+        span: std::ops::Range<usize>,
+        source: &Arc<str>,
+    ) -> Human<'a> {
+        let readable = !source.is_empty();
+        Human {
+            message: if readable {
+                message.to_owned()
+            } else {
+                format!("{file}:{line}:{column}: {message}")
+            },
+            code: "",
+            severity: miette::Severity::Advice,
+            help: None,
+            label: readable
+                .then(|| LabeledSpan::new_primary_with_span(Some(label.to_owned()), span)),
+            source: readable.then(|| NamedSource::new(file, source.clone())),
+            related: Vec::new(),
+        }
+    }
+}
+
+impl fmt::Display for Human<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Human<'_> {}
+
+impl miette::Diagnostic for Human<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        (!self.code.is_empty()).then(|| Box::new(self.code) as Box<dyn fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help.map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.label
+            .clone()
+            .map(|l| Box::new(std::iter::once(l)) as Box<dyn Iterator<Item = LabeledSpan>>)
+    }
+
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
+    }
+}

@@ -1,0 +1,321 @@
+//! One file → one canonical training: decode, split the front matter, check
+//! its fields, resolve the title, normalise the content, apply defaults.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use super::LocalTraining;
+use super::body::{self, leading_blank_lines};
+use super::frontmatter;
+use super::problem::{Code, Problem};
+use crate::config::Config;
+use crate::model::{StateHash, Training};
+
+/// Files larger than this are not read.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Where the title came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TitleSource {
+    /// Front matter `title`.
+    FrontMatter,
+    /// The level-1 heading opening the body (stripped from the content).
+    Heading,
+    /// The file name, humanised.
+    FileName,
+}
+
+/// Spans the whole-corpus and limit rules point at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spans {
+    /// The title's value (empty at 0 when it came from the file name).
+    pub title: Range<usize>,
+    /// Where the title came from.
+    pub title_source: TitleSource,
+    /// The content in the file text.
+    pub content: Range<usize>,
+    /// The `key` value (empty at 0 when the key is the path).
+    pub key: Range<usize>,
+}
+
+/// A file that produced a training (possibly with problems).
+#[derive(Debug, Clone)]
+pub struct ParsedFile {
+    /// The training.
+    pub local: LocalTraining,
+    /// Where its parts are.
+    pub spans: Spans,
+    /// Folder below the root (`""` at the root).
+    pub folder: String,
+}
+
+/// Everything known about one file after parsing.
+#[derive(Debug, Clone)]
+pub struct FileOutcome {
+    /// Path below the repository, `/`-separated.
+    pub path: String,
+    /// The decoded text (BOM removed; lossy when the file is not UTF-8).
+    pub source: Arc<str>,
+    /// The training, when the file could be understood.
+    pub parsed: Option<ParsedFile>,
+    /// Problems found in this file alone.
+    pub problems: Vec<Problem>,
+}
+
+impl FileOutcome {
+    /// An outcome with one problem and no training.
+    pub fn failed(path: String, source: Arc<str>, problem: Problem) -> FileOutcome {
+        FileOutcome {
+            path,
+            source,
+            parsed: None,
+            problems: vec![problem],
+        }
+    }
+}
+
+/// Parses a file's bytes. `rel` is the path below the root, `path` below
+/// the repository.
+pub fn parse_file(path: String, rel: &str, bytes: &[u8], config: &Config) -> FileOutcome {
+    let file_hash = StateHash::of_bytes(bytes);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let at = e.valid_up_to();
+            let shown: Vec<String> = invalid_run(&bytes[at..])
+                .iter()
+                .map(|b| format!("{b:02X}"))
+                .collect();
+            let source: Arc<str> = String::from_utf8_lossy(bytes).into();
+            let problem = Problem::new(
+                Code::InvalidUtf8,
+                at..at,
+                format!("file is not valid UTF-8 (bytes {})", shown.join(" ")),
+                "invalid bytes start here",
+            )
+            .help("re-save the file as UTF-8");
+            return FileOutcome::failed(path, source, problem);
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let source: Arc<str> = text.into();
+    let split = match frontmatter::split(text) {
+        Ok(split) => split,
+        Err(problem) => return FileOutcome::failed(path, source, problem),
+    };
+    let parsed = match split.yaml.clone() {
+        Some(range) => frontmatter::parse(text, range),
+        None => frontmatter::Parsed {
+            usable: true,
+            ..Default::default()
+        },
+    };
+    let mut problems = parsed.problems;
+    if !parsed.usable {
+        return FileOutcome {
+            path,
+            source,
+            parsed: None,
+            problems,
+        };
+    }
+    let front = parsed.front;
+    let body_text = &text[split.body_start..];
+    let stem = rel
+        .rsplit('/')
+        .next()
+        .unwrap_or(rel)
+        .trim_end_matches(".md");
+    let (title, title_span, title_source, content_from) = match (&front.title, parsed.spans.title) {
+        (Some(t), Some(span)) => (t.trim().to_owned(), span, TitleSource::FrontMatter, 0),
+        _ => match body::leading_h1(body_text) {
+            Some(h) => {
+                let span = split.body_start + h.span.start..split.body_start + h.span.end;
+                (h.text, span, TitleSource::Heading, h.span.end)
+            }
+            None => (body::humanize(stem), 0..0, TitleSource::FileName, 0),
+        },
+    };
+    let rest = &body_text[content_from..];
+    let content = body::normalize(rest);
+    let content_start = split.body_start + content_from + leading_blank_lines(rest);
+    let content_span = content_start..content_start + text[content_start..].trim_end().len();
+    let folder = rel.rsplit_once('/').map_or("", |(f, _)| f).to_owned();
+    let (key, key_span) = match (front.key, parsed.spans.key) {
+        (Some(k), Some(span)) => (k, span),
+        _ => (rel.trim_end_matches(".md").to_owned(), 0..0),
+    };
+    if problems.is_empty() && content.trim().is_empty() {
+        problems.push(
+            Problem::new(
+                Code::EmptyBody,
+                split.body_start..split.body_start,
+                "the training has no content",
+                "body is empty",
+            )
+            .help("write the instructions for the AI below the front matter"),
+        );
+    }
+    let training = Training {
+        key,
+        title,
+        content,
+        kind: front.kind.unwrap_or(config.defaults.kind),
+        channels: front.channels.unwrap_or_default().into_iter().collect(),
+        segments: front.segments.unwrap_or_default().into_iter().collect(),
+        draft: front.draft.unwrap_or(config.defaults.draft),
+        directory_id: config.directories.get(&folder).cloned(),
+        metadata: front.metadata.unwrap_or_default(),
+    };
+    FileOutcome {
+        parsed: Some(ParsedFile {
+            local: LocalTraining {
+                path: path.clone(),
+                file_hash,
+                training,
+            },
+            spans: Spans {
+                title: title_span,
+                title_source,
+                content: content_span,
+                key: key_span,
+            },
+            folder,
+        }),
+        path,
+        source,
+        problems,
+    }
+}
+
+/// The invalid bytes at the start of `bytes`, up to the next valid character
+/// (at most 8, enough to recognise an encoding).
+fn invalid_run(bytes: &[u8]) -> &[u8] {
+    let mut end = 0;
+    while end < bytes.len().min(8) {
+        match std::str::from_utf8(&bytes[end..]) {
+            Err(e) if e.valid_up_to() == 0 => end += e.error_len().unwrap_or(bytes.len() - end),
+            _ => break,
+        }
+    }
+    &bytes[..end.min(bytes.len())]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Channel, TrainingType};
+
+    fn config() -> Config {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Config::load(dir.path(), None).unwrap();
+        c.directories.insert("billing".into(), "dir_b".into());
+        c
+    }
+
+    fn parse(rel: &str, text: &str) -> FileOutcome {
+        parse_file(format!("trainings/{rel}"), rel, text.as_bytes(), &config())
+    }
+
+    fn training(rel: &str, text: &str) -> ParsedFile {
+        let out = parse(rel, text);
+        assert!(out.problems.is_empty(), "{:?}", out.problems);
+        out.parsed.unwrap()
+    }
+
+    #[test]
+    fn full_file() {
+        let text = "---\ntitle: Refund late\nchannels: [email, web]\ndraft: true\n---\nApologise and offer credit.\n";
+        let p = training("billing/refund.md", text);
+        let t = &p.local.training;
+        assert_eq!(t.key, "billing/refund");
+        assert_eq!(t.title, "Refund late");
+        assert_eq!(t.content, "Apologise and offer credit.");
+        assert_eq!(
+            t.channels,
+            [Channel::Web, Channel::Email].into_iter().collect()
+        );
+        assert!(t.draft);
+        assert_eq!(t.kind, TrainingType::ScenarioSpecific);
+        assert_eq!(t.directory_id.as_deref(), Some("dir_b"));
+        assert_eq!(p.local.path, "trainings/billing/refund.md");
+        assert_eq!(p.local.file_hash, StateHash::of_bytes(text.as_bytes()));
+        assert_eq!(&text[p.spans.title], "Refund late");
+        assert_eq!(&text[p.spans.content], "Apologise and offer credit.");
+    }
+
+    #[test]
+    fn title_from_heading_is_stripped_from_content() {
+        let p = training(
+            "faq.md",
+            "# Where is my order?\n\nCheck the tracking page first.\n",
+        );
+        assert_eq!(p.local.training.title, "Where is my order?");
+        assert_eq!(p.local.training.content, "Check the tracking page first.");
+        assert_eq!(p.spans.title_source, TitleSource::Heading);
+        assert_eq!(p.local.training.directory_id, None);
+    }
+
+    #[test]
+    fn title_from_file_name() {
+        let p = training("refund-after-30-days.md", "Offer store credit instead.");
+        assert_eq!(p.local.training.title, "Refund after 30 days");
+        assert_eq!(p.spans.title_source, TitleSource::FileName);
+    }
+
+    #[test]
+    fn unusual_but_valid_files_normalise_identically() {
+        let plain = training(
+            "x.md",
+            "---\ntitle: Émoji 🚚 title\n---\nLine one\nLine two\n",
+        );
+        for variant in [
+            "\u{feff}---\ntitle: Émoji 🚚 title\n---\nLine one\nLine two\n",
+            "---\r\ntitle: Émoji 🚚 title\r\n---\r\nLine one\r\nLine two\r\n",
+            "---\ntitle: Émoji 🚚 title\n---\nLine one\nLine two",
+            "---\ntitle: Émoji 🚚 title\n---\nLine one\nLine two   \n",
+        ] {
+            let p = training("x.md", variant);
+            assert_eq!(p.local.training, plain.local.training, "{variant:?}");
+        }
+    }
+
+    #[test]
+    fn fenced_dashes_at_body_start() {
+        let text =
+            "---\ntitle: Config sample\n---\n```yaml\n---\nkey: value\n```\nThat is the format.\n";
+        let p = training("x.md", text);
+        assert_eq!(
+            p.local.training.content,
+            "```yaml\n---\nkey: value\n```\nThat is the format."
+        );
+        let no_front = training("x.md", "```\n---\n```\nExplain this block.\n");
+        assert_eq!(no_front.local.training.title, "X");
+    }
+
+    #[test]
+    fn invalid_utf8_points_at_first_bad_byte() {
+        let out = parse_file(
+            "p".into(),
+            "p.md",
+            b"---\ntitle: ok\n---\ncaf\xff\xfe\n",
+            &config(),
+        );
+        assert_eq!(out.problems[0].code, Code::InvalidUtf8);
+        assert_eq!(out.problems[0].span, 21..21);
+        assert!(
+            out.problems[0].message.contains("bytes FF FE)"),
+            "{}",
+            out.problems[0].message
+        );
+        assert!(out.parsed.is_none());
+    }
+
+    #[test]
+    fn empty_body_is_one_problem() {
+        let out = parse("x.md", "---\ntitle: Something\n---\n  \n\t\n\n");
+        let codes: Vec<Code> = out.problems.iter().map(|p| p.code).collect();
+        assert_eq!(codes, vec![Code::EmptyBody]);
+        assert_eq!(out.problems[0].span.start, 25);
+    }
+}
