@@ -43,7 +43,10 @@ pub enum ConnectError {
     Remote(#[from] RemoteError),
     /// The folder for the local state could not be made.
     #[error("cannot create {path}")]
-    #[diagnostic(code(cxtrain::local), help("check that the repository folder is writable"))]
+    #[diagnostic(
+        code(cxtrain::local),
+        help("check that the repository folder is writable")
+    )]
     StateDir {
         /// The folder.
         path: PathBuf,
