@@ -162,3 +162,16 @@ fn corrupt_state_file_is_refused_and_left_alone() {
     assert!(stderr.contains("not valid state"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&state).unwrap(), "[1, 2");
 }
+
+#[test]
+fn help_never_shows_the_key_from_the_environment() {
+    let out = Command::new(env!("CARGO_BIN_EXE_cxtrain"))
+        .args(["emulator", "--help"])
+        .env("OPENCX_EMULATOR_API_KEY", "ocx_env_secret")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("--update-mode"), "{help}");
+    assert!(!help.contains("ocx_env_secret"), "{help}");
+}
