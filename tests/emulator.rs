@@ -854,3 +854,23 @@ async fn refuses_bad_configuration() {
         "left as it was"
     );
 }
+
+#[tokio::test]
+async fn wire_shape_of_a_training_and_an_error() {
+    let emu = Emu::start(|_| {}).await;
+    let created = emu
+        .ok(
+            Method::POST,
+            "/training",
+            Some(json!({"title": "How do I cancel?", "content": "Cancel from Account → Billing.", "restricted_to_channels": ["web"], "metadata": {"cxtrain_key": "billing/cancel"}})),
+        )
+        .await;
+    let mut created = created;
+    for field in ["created_at", "updated_at", "published_at"] {
+        let stamp = created[field].as_str().unwrap();
+        assert!(stamp.len() == 24 && stamp.ends_with('Z'), "{stamp}");
+        created[field] = json!("[timestamp]");
+    }
+    let missing = emu.call(Method::GET, "/training/trn_nope", None).await;
+    insta::assert_json_snapshot!(json!({"created": created, "missing": missing.body}));
+}
