@@ -397,6 +397,7 @@ async fn filters_by_type_draft_search_and_metadata_containment() {
             .call(Method::GET, &format!("/training{bad}"), None)
             .await;
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(answer.body["statusCode"], json!(400), "{bad}");
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, MatchedPath, Path, Query, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -233,8 +234,9 @@ async fn not_found(request: Request) -> ApiError {
 
 async fn list(
     State(app): State<Arc<App>>,
-    Query(raw): Query<BTreeMap<String, String>>,
+    raw: Result<Query<BTreeMap<String, String>>, QueryRejection>,
 ) -> ApiResult<Response> {
+    let Query(raw) = raw.map_err(|e| ApiError::invalid(vec![e.body_text()]))?;
     let params = ListParams::parse(&raw).map_err(ApiError::invalid)?;
     Ok(axum::Json(app.store().list(&params)).into_response())
 }
