@@ -731,6 +731,26 @@ async fn drop_fault_commits_the_write_then_closes_the_connection() {
     assert_eq!(page.total, 1, "the write was stored");
     assert_eq!(page.items[0].metadata_str("cxtrain_key"), Some("k/1"));
     assert_eq!(emu.running.stats().dropped_responses, 1);
+    // Search and generate only read: their answers always arrive.
+    let search = emu
+        .call(
+            Method::POST,
+            "/training/search",
+            Some(json!({"query": "question"})),
+        )
+        .await;
+    assert_eq!(
+        search.body["results"][0]["metadata"]["cxtrain_key"],
+        json!("k/1")
+    );
+    let generated = emu
+        .call(
+            Method::POST,
+            "/training/generate",
+            Some(json!({"session_id": "s"})),
+        )
+        .await;
+    assert_eq!(generated.status, StatusCode::OK);
     // Failed writes are answered normally: nothing was committed.
     let invalid = emu.call(Method::POST, "/training", Some(json!({}))).await;
     assert_eq!(invalid.status, StatusCode::BAD_REQUEST);

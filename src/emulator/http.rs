@@ -189,7 +189,7 @@ async fn gate(
                 }
                 Gate::Pass => {
                     let response = next.run(request).await;
-                    if method != Method::GET
+                    if is_write(&method, &route)
                         && response.status().is_success()
                         && lock(&app.traffic).drop_write(&app.config)
                     {
@@ -202,6 +202,12 @@ async fn gate(
     };
     lock(&app.traffic).sent(response.status().as_u16());
     response
+}
+
+/// Whether a request changes the store (search and generate are POSTs that
+/// only read, so their responses are never dropped).
+fn is_write(method: &Method, route: &str) -> bool {
+    *method != Method::GET && route != paths::SEARCH && route != paths::GENERATE
 }
 
 /// Checks `Authorization: Bearer <key>`; the answer never echoes the key.
