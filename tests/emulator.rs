@@ -397,6 +397,7 @@ async fn filters_by_type_draft_search_and_metadata_containment() {
             .call(Method::GET, &format!("/training{bad}"), None)
             .await;
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(answer.body["statusCode"], json!(400), "{bad}");
     }
 }
 
@@ -730,6 +731,26 @@ async fn drop_fault_commits_the_write_then_closes_the_connection() {
     assert_eq!(page.total, 1, "the write was stored");
     assert_eq!(page.items[0].metadata_str("cxtrain_key"), Some("k/1"));
     assert_eq!(emu.running.stats().dropped_responses, 1);
+    // Search and generate only read: their answers always arrive.
+    let search = emu
+        .call(
+            Method::POST,
+            "/training/search",
+            Some(json!({"query": "question"})),
+        )
+        .await;
+    assert_eq!(
+        search.body["results"][0]["metadata"]["cxtrain_key"],
+        json!("k/1")
+    );
+    let generated = emu
+        .call(
+            Method::POST,
+            "/training/generate",
+            Some(json!({"session_id": "s"})),
+        )
+        .await;
+    assert_eq!(generated.status, StatusCode::OK);
     // Failed writes are answered normally: nothing was committed.
     let invalid = emu.call(Method::POST, "/training", Some(json!({}))).await;
     assert_eq!(invalid.status, StatusCode::BAD_REQUEST);
@@ -853,4 +874,24 @@ async fn refuses_bad_configuration() {
         "{ not json",
         "left as it was"
     );
+}
+
+#[tokio::test]
+async fn wire_shape_of_a_training_and_an_error() {
+    let emu = Emu::start(|_| {}).await;
+    let created = emu
+        .ok(
+            Method::POST,
+            "/training",
+            Some(json!({"title": "How do I cancel?", "content": "Cancel from Account → Billing.", "restricted_to_channels": ["web"], "metadata": {"cxtrain_key": "billing/cancel"}})),
+        )
+        .await;
+    let mut created = created;
+    for field in ["created_at", "updated_at", "published_at"] {
+        let stamp = created[field].as_str().unwrap();
+        assert!(stamp.len() == 24 && stamp.ends_with('Z'), "{stamp}");
+        created[field] = json!("[timestamp]");
+    }
+    let missing = emu.call(Method::GET, "/training/trn_nope", None).await;
+    insta::assert_json_snapshot!(json!({"created": created, "missing": missing.body}));
 }
