@@ -145,7 +145,7 @@ pub fn parse_file(path: String, rel: &str, bytes: &[u8], config: &Config) -> Fil
         (Some(k), Some(span)) => (k, span),
         _ => (rel.trim_end_matches(".md").to_owned(), 0..0),
     };
-    if problems.is_empty() && content.trim().is_empty() {
+    if content.trim().is_empty() {
         problems.push(
             Problem::new(
                 Code::EmptyBody,
