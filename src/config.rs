@@ -353,7 +353,7 @@ fn parse_raw(path: &Path, text: &str) -> Result<RawConfig, ConfigError> {
             path: path.to_owned(),
             text: text.to_owned(),
             span,
-            message: format!("invalid {}: {message}", path.display()),
+            message,
             label,
             help,
         }))
