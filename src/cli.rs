@@ -216,6 +216,7 @@ pub struct EmulatorArgs {
     #[arg(
         long,
         env = "OPENCX_EMULATOR_API_KEY",
+        hide_env_values = true,
         default_value = "ocx_test_local"
     )]
     pub api_key: String,
@@ -235,7 +236,7 @@ pub struct EmulatorArgs {
     /// connection (0.0 to 1.0).
     #[arg(long, default_value_t = 0.0, value_name = "RATE")]
     pub drop_rate: f64,
-    /// Seed for fault injection and ids.
+    /// Seed for fault injection (the same seed gives the same faults).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// What a PUT on a published training does: publish the new text, or

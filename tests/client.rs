@@ -75,6 +75,15 @@ async fn requests_to(server: &MockServer, verb: &str) -> usize {
         .count()
 }
 
+/// A loopback address that refuses connections: bound but not listening,
+/// and kept bound so no other test's server can take the port meanwhile.
+fn refusing() -> (tokio::net::TcpSocket, String) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let uri = format!("http://{}", socket.local_addr().unwrap());
+    (socket, uri)
+}
+
 /// A server answering every request with `status` and `body`.
 async fn answering(status: u16, body: Value) -> MockServer {
     let server = MockServer::start().await;
@@ -337,9 +346,7 @@ async fn timeouts_are_retried_then_reported() {
 
 #[tokio::test]
 async fn connection_refused_is_reported() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let uri = format!("http://{}", listener.local_addr().unwrap());
-    drop(listener);
+    let (_reserved, uri) = refusing();
     let c = Client::new(config(&uri)).unwrap();
     let e = c.get("a").await.unwrap_err();
     assert!(
@@ -738,9 +745,7 @@ async fn the_key_never_appears_in_any_output() {
         .mount(&s)
         .await;
     errors.push(client(&s).get("a").await.unwrap_err());
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let uri = format!("http://{}", listener.local_addr().unwrap());
-    drop(listener);
+    let (_reserved, uri) = refusing();
     errors.push(
         Client::new(config(&uri))
             .unwrap()

@@ -140,6 +140,7 @@ fn broken_human_output_points_at_files() {
         "{out}"
     );
     assert!(!out.contains('\u{1b}'), "no colour with --color never");
+    insta::assert_snapshot!(out);
 }
 
 #[test]

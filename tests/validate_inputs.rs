@@ -453,3 +453,30 @@ fn heading_title_is_taken_and_stripped() {
     assert_eq!(t.title, "Refund after 30 days");
     assert_eq!(t.content, "Offer store credit instead.");
 }
+
+#[test]
+fn empty_body_is_reported_beside_front_matter_problems() {
+    let dir = repo(&[(
+        "refund.md",
+        &md("title: Refund policy\ncolour: red\n", "\n"),
+    )]);
+    let (code, doc) = validate(dir.path(), &[]);
+    assert_eq!(code, 3);
+    let codes: Vec<&str> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, vec!["cxtrain::unknown-key", "cxtrain::empty-body"]);
+}
+
+#[test]
+fn missing_root_is_invalid_input() {
+    let dir = repo(&[]);
+    std::fs::write(dir.path().join("cxtrain.toml"), "root = \"nope\"\n").unwrap();
+    let (code, doc) = validate(dir.path(), &[]);
+    assert_eq!(code, 3);
+    assert_eq!(doc["diagnostics"][0]["code"], "cxtrain::root-missing");
+    assert_eq!(doc["diagnostics"][0]["file"], "nope");
+}

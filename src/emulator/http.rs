@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, MatchedPath, Path, Query, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -188,7 +189,7 @@ async fn gate(
                 }
                 Gate::Pass => {
                     let response = next.run(request).await;
-                    if method != Method::GET
+                    if is_write(&method, &route)
                         && response.status().is_success()
                         && lock(&app.traffic).drop_write(&app.config)
                     {
@@ -201,6 +202,12 @@ async fn gate(
     };
     lock(&app.traffic).sent(response.status().as_u16());
     response
+}
+
+/// Whether a request changes the store (search and generate are POSTs that
+/// only read, so their responses are never dropped).
+fn is_write(method: &Method, route: &str) -> bool {
+    *method != Method::GET && route != paths::SEARCH && route != paths::GENERATE
 }
 
 /// Checks `Authorization: Bearer <key>`; the answer never echoes the key.
@@ -233,8 +240,9 @@ async fn not_found(request: Request) -> ApiError {
 
 async fn list(
     State(app): State<Arc<App>>,
-    Query(raw): Query<BTreeMap<String, String>>,
+    raw: Result<Query<BTreeMap<String, String>>, QueryRejection>,
 ) -> ApiResult<Response> {
+    let Query(raw) = raw.map_err(|e| ApiError::invalid(vec![e.body_text()]))?;
     let params = ListParams::parse(&raw).map_err(ApiError::invalid)?;
     Ok(axum::Json(app.store().list(&params)).into_response())
 }

@@ -157,7 +157,8 @@ impl Running {
 }
 
 /// Starts the emulator on `addr` (a loopback address; port 0 picks a free
-/// port) and returns once it is accepting connections.
+/// port) and returns once it is accepting connections. Call it inside a
+/// Tokio runtime: the server runs as a task on that runtime.
 pub async fn start(config: EmulatorConfig, addr: SocketAddr) -> Result<Running, EmulatorError> {
     if !addr.ip().is_loopback() {
         return Err(EmulatorError::NotLoopback(addr));

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::model::TrainingType;
 use crate::remote::api::Training;
@@ -23,7 +23,8 @@ pub struct ListParams {
     pub is_draft: Option<bool>,
     /// Lowercased search text.
     pub search: Option<String>,
-    pub metadata: Option<Value>,
+    /// The containment filter (always a JSON object).
+    pub metadata: Option<Map<String, Value>>,
 }
 
 impl ListParams {
@@ -72,7 +73,7 @@ impl ListParams {
         let metadata = raw
             .get("metadata")
             .and_then(|s| match serde_json::from_str::<Value>(s) {
-                Ok(v @ Value::Object(_)) => Some(v),
+                Ok(Value::Object(m)) => Some(m),
                 _ => problem(&mut problems, "metadata must be a JSON-encoded object"),
             });
         let search = raw
@@ -101,12 +102,12 @@ impl ListParams {
                 t.title.to_lowercase().contains(q) || t.content.to_lowercase().contains(q)
             })
             && self.metadata.as_ref().is_none_or(|want| {
-                let have = t
-                    .metadata
-                    .as_ref()
-                    .map(|m| Value::Object(m.clone().into_iter().collect()))
-                    .unwrap_or_else(|| Value::Object(Default::default()));
-                contains(&have, want)
+                want.iter().all(|(k, wv)| {
+                    t.metadata
+                        .as_ref()
+                        .and_then(|have| have.get(k))
+                        .is_some_and(|hv| contains(hv, wv))
+                })
             })
     }
 }

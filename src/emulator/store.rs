@@ -106,8 +106,7 @@ impl Store {
     /// `POST /training`.
     pub fn create(&mut self, body: WriteBody) -> Result<Training, StoreError> {
         let text = body.validate().map_err(StoreError::Invalid)?;
-        let id = format!("trn_{:08}", self.next_id);
-        self.next_id += 1;
+        let id = self.fresh_id();
         let now = self.clock.tick();
         let t = lifecycle::create(id, body, text, &now);
         self.commit(t)
@@ -162,6 +161,18 @@ impl Store {
             return Err(e.into());
         }
         Ok(old)
+    }
+
+    /// The next counter id that is not taken (a hand-edited state file may
+    /// hold ids past its own counter).
+    fn fresh_id(&mut self) -> String {
+        loop {
+            let id = format!("trn_{:08}", self.next_id);
+            self.next_id += 1;
+            if !self.trainings.contains_key(&id) {
+                return id;
+            }
+        }
     }
 
     fn commit(&mut self, t: Training) -> Result<Training, StoreError> {
@@ -274,5 +285,25 @@ mod tests {
         let b = store.create(body(T)).unwrap();
         assert_eq!(b.id, "trn_00000002");
         assert!(b.updated_at > a.updated_at);
+    }
+
+    #[test]
+    fn never_reuses_an_id_taken_in_a_hand_edited_state_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let taken: Training = serde_json::from_value(serde_json::json!({
+            "id": "trn_00000001", "title": "Hand made", "content": "Added by hand."
+        }))
+        .unwrap();
+        let state = StateFile {
+            format: FORMAT,
+            next_id: 1,
+            clock_ms: 0,
+            trainings: vec![taken.clone()],
+        };
+        persist::save(&path, &state).unwrap();
+        let mut store = Store::open(UpdateMode::Publish, Some(path)).unwrap();
+        assert_eq!(store.create(body(T)).unwrap().id, "trn_00000002");
+        assert_eq!(store.get("trn_00000001").unwrap(), &taken);
     }
 }

@@ -62,6 +62,9 @@ pub enum Gate {
 #[derive(Debug)]
 pub struct Traffic {
     origin: Instant,
+    /// Requests since start; unlike the stats, never reset, so the burst
+    /// sequence does not depend on when a test reset the stats.
+    seen: u64,
     stats: Stats,
     admitted: VecDeque<Instant>,
     error_rng: fastrand::Rng,
@@ -74,6 +77,7 @@ impl Traffic {
     pub fn new(seed: u64) -> Traffic {
         Traffic {
             origin: Instant::now(),
+            seen: 0,
             stats: Stats::default(),
             admitted: VecDeque::new(),
             error_rng: fastrand::Rng::with_seed(seed),
@@ -95,6 +99,7 @@ impl Traffic {
 
     /// Counts a request arriving at `now`.
     pub fn arrive(&mut self, route: String, now: Instant) {
+        self.seen += 1;
         self.stats.total_requests += 1;
         *self.stats.by_route.entry(route).or_default() += 1;
         let at = now.duration_since(self.origin);
@@ -121,12 +126,7 @@ impl Traffic {
                 };
             }
         }
-        if config.burst_429_every > 0
-            && self
-                .stats
-                .total_requests
-                .is_multiple_of(config.burst_429_every)
-        {
+        if config.burst_429_every > 0 && self.seen.is_multiple_of(config.burst_429_every) {
             return Gate::TooMany { retry_after: 1 };
         }
         self.admitted.push_back(now);
@@ -182,20 +182,22 @@ mod tests {
     }
 
     #[test]
-    fn bursts_every_nth_request() {
-        let c = config(|c| c.burst_429_every = 3);
+    fn bursts_every_nth_request_even_across_a_stats_reset() {
+        let c = config(|c| c.burst_429_every = 4);
         let mut t = Traffic::new(1);
-        let gates: Vec<Gate> = (0..6)
-            .map(|_| {
-                t.arrive("GET /training".into(), Instant::now());
-                t.gate(&c, Instant::now())
-            })
-            .collect();
-        let burst = Gate::TooMany { retry_after: 1 };
-        assert_eq!(
-            gates,
-            [Gate::Pass, Gate::Pass, burst, Gate::Pass, Gate::Pass, burst]
-        );
+        let mut next = || {
+            t.arrive("GET /training".into(), Instant::now());
+            t.gate(&c, Instant::now())
+        };
+        let mut gates: Vec<Gate> = (0..6).map(|_| next()).collect();
+        t.reset_stats();
+        gates.extend((0..2).map(|_| {
+            t.arrive("GET /training".into(), Instant::now());
+            t.gate(&c, Instant::now())
+        }));
+        let (p, b) = (Gate::Pass, Gate::TooMany { retry_after: 1 });
+        assert_eq!(gates, [p, p, p, b, p, p, p, b]);
+        assert_eq!(t.stats().total_requests, 2);
     }
 
     #[test]

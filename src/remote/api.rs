@@ -15,29 +15,29 @@ use crate::model::{Channel, TrainingType};
 /// opencx-api.md is of it; the `[inferred]` ones are guesses to check against
 /// the live API before relying on them.
 pub mod paths {
-    /// `GET` list / `POST` create. [doc]
+    /// `GET` list / `POST` create. \[doc\]
     pub const TRAININGS: &str = "/training";
 
-    /// `GET` / `PUT` / `DELETE` one training. [doc]; `DELETE` is [inferred].
+    /// `GET` / `PUT` / `DELETE` one training. \[doc\]; `DELETE` is \[inferred\].
     pub fn training(id: &str) -> String {
         format!("/training/{id}")
     }
 
-    /// `PUT` toggle draft (publish / unpublish). [doc] path, [inferred] body.
+    /// `PUT` toggle draft (publish / unpublish). \[doc\] path, \[inferred\] body.
     pub fn toggle_draft(id: &str) -> String {
         format!("/training/{id}/draft")
     }
 
-    /// `PUT` move to directory. [inferred] path and body; cxtrain moves with
+    /// `PUT` move to directory. \[inferred\] path and body; cxtrain moves with
     /// the documented `directory_id` field of the update instead.
     pub fn move_to_directory(id: &str) -> String {
         format!("/training/{id}/move")
     }
 
-    /// `POST` semantic search. [inferred] path, body and response.
+    /// `POST` semantic search. \[inferred\] path, body and response.
     pub const SEARCH: &str = "/training/search";
 
-    /// `POST` generate a scenario from a chat session. [inferred] path, body
+    /// `POST` generate a scenario from a chat session. \[inferred\] path, body
     /// and response.
     pub const GENERATE: &str = "/training/generate";
 }
@@ -116,7 +116,7 @@ pub struct ListPage {
 /// Query of `GET /training`. Absent fields are not sent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListQuery {
-    /// Case-insensitive substring on title or content. [inferred] name.
+    /// Case-insensitive substring on title or content. \[inferred\] name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -149,19 +149,19 @@ pub struct TrainingInput {
     pub metadata: BTreeMap<String, String>,
 }
 
-/// Body of `PUT /training/{id}/draft`. [inferred]
+/// Body of `PUT /training/{id}/draft`. \[inferred\]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ToggleDraft {
     pub is_draft: bool,
 }
 
-/// Body of the move operation. [inferred]
+/// Body of the move operation. \[inferred\]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MoveToDirectory {
     pub directory_id: Option<String>,
 }
 
-/// Body of semantic search. [inferred]
+/// Body of semantic search. \[inferred\]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchRequest {
     pub query: String,
@@ -169,7 +169,7 @@ pub struct SearchRequest {
     pub limit: Option<u32>,
 }
 
-/// One semantic search hit. [inferred]; decoded leniently.
+/// One semantic search hit. \[inferred\]; decoded leniently.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchHit {
     #[serde(default)]
@@ -195,13 +195,13 @@ pub enum SearchResponse {
     Bare(Vec<SearchHit>),
 }
 
-/// Body of generate-from-session. [inferred]
+/// Body of generate-from-session. \[inferred\]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GenerateRequest {
     pub session_id: String,
 }
 
-/// Generate-from-session response. [inferred]; only `title` is promised
+/// Generate-from-session response. \[inferred\]; only `title` is promised
 /// ("generate a scenario title"), content may follow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GeneratedScenario {

@@ -18,7 +18,8 @@ pub struct ClientConfig {
     pub api_key: ApiKey,
     /// Requests per rolling minute, evenly spaced; `0` means unpaced.
     pub requests_per_minute: u32,
-    /// Requests in flight at once, across every clone of the client.
+    /// Requests in flight at once, across every clone of the client (0 is
+    /// taken as 1).
     pub max_in_flight: usize,
     /// Deadline of one HTTP request, connect to last byte.
     pub timeout: Duration,

@@ -216,12 +216,11 @@ impl<'a> Human<'a> {
     }
 
     fn related(r: &'a Related) -> Human<'a> {
-        let message = format!("{}: {}", r.file, r.label);
         Human::located(
             &r.file,
             r.line,
             r.column,
-            &message,
+            &r.label,
             &r.label,
             r.span.clone(),
             &r.source,

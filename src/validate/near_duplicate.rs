@@ -3,8 +3,6 @@
 //! in the corpus, not all pairs. Candidates are confirmed with the exact
 //! Jaccard similarity of their shingle sets.
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
 
 use super::file_rules::first_line;
@@ -27,24 +25,30 @@ pub fn check(files: &[&ParsedFile], sources: &[&str]) -> Vec<(usize, Problem)> {
         .collect();
     let signatures: Vec<Option<[u64; HASHES]>> =
         shingles.par_iter().map(|s| signature(s)).collect();
-    let mut buckets: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
-    for (i, sig) in signatures.iter().enumerate() {
-        let Some(sig) = sig else { continue };
-        for (band, rows) in sig.chunks(ROWS).enumerate() {
-            buckets
-                .entry((band, fnv(rows.iter().flat_map(|r| r.to_le_bytes()))))
-                .or_default()
-                .push(i);
-        }
-    }
+    // One entry per (band, band hash) and file; sorting groups each bucket.
+    let mut entries: Vec<(u64, usize)> = signatures
+        .iter()
+        .enumerate()
+        .filter_map(|(i, sig)| sig.as_ref().map(|sig| (i, sig)))
+        .flat_map(|(i, sig)| {
+            sig.chunks(ROWS).enumerate().map(move |(band, rows)| {
+                let key = rows.iter().fold(mix(band as u64), |h, &r| mix(h ^ r));
+                (key, i)
+            })
+        })
+        .collect();
+    entries.par_sort_unstable();
     // Within a bucket compare each file with the bucket's first file and
     // with its predecessor: linear even when a template fills a bucket.
     let mut best: Vec<Option<(usize, f64)>> = vec![None; files.len()];
-    for members in buckets.values() {
-        for (pos, &j) in members.iter().enumerate().skip(1) {
-            for i in [members[0], members[pos - 1]] {
+    for bucket in entries.chunk_by(|a, b| a.0 == b.0) {
+        for (pos, &(_, j)) in bucket.iter().enumerate().skip(1) {
+            for i in [bucket[0].1, bucket[pos - 1].1] {
+                if best[j].is_some_and(|(k, _)| k <= i) {
+                    continue;
+                }
                 let similarity = jaccard(&shingles[i], &shingles[j]);
-                if similarity >= THRESHOLD && best[j].is_none_or(|(k, _)| i < k) {
+                if similarity >= THRESHOLD {
                     best[j] = Some((i, similarity));
                 }
             }
@@ -80,19 +84,41 @@ pub fn check(files: &[&ParsedFile], sources: &[&str]) -> Vec<(usize, Problem)> {
 
 /// Sorted, deduplicated hashes of the lowercase word 3-shingles.
 fn shingles(content: &str) -> Vec<u64> {
-    let words: Vec<String> = content
+    let words: Vec<u64> = content
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+        .map(|w| {
+            if w.is_ascii() {
+                fnv(w.bytes().map(|b| b.to_ascii_lowercase()))
+            } else {
+                fnv(w
+                    .chars()
+                    .flat_map(char::to_lowercase)
+                    .flat_map(|c| u32::from(c).to_le_bytes()))
+            }
+        })
         .collect();
     let mut out: Vec<u64> = words
         .windows(SHINGLE_WORDS)
-        .map(|w| fnv(w.join(" ").bytes()))
+        .map(|w| w.iter().fold(0, |h, &x| mix(h ^ x)))
         .collect();
     out.sort_unstable();
     out.dedup();
     out
 }
+
+/// `(a, b)` of the hash family `a·x + b`, one pair per signature slot.
+/// Shingle hashes are already mixed, so one multiply-add per slot is
+/// enough, and the minimum is taken over the well-mixed high bits.
+const PERMUTATIONS: [(u64, u64); HASHES] = {
+    let mut out = [(0, 0); HASHES];
+    let mut k = 0;
+    while k < HASHES {
+        out[k] = (mix(2 * k as u64 + 1) | 1, mix(2 * k as u64 + 2));
+        k += 1;
+    }
+    out
+};
 
 fn signature(shingles: &[u64]) -> Option<[u64; HASHES]> {
     if shingles.is_empty() {
@@ -100,9 +126,8 @@ fn signature(shingles: &[u64]) -> Option<[u64; HASHES]> {
     }
     let mut sig = [u64::MAX; HASHES];
     for &s in shingles {
-        for (k, slot) in sig.iter_mut().enumerate() {
-            let h = mix(s ^ (k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-            *slot = (*slot).min(h);
+        for (slot, (a, b)) in sig.iter_mut().zip(PERMUTATIONS) {
+            *slot = (*slot).min(s.wrapping_mul(a).wrapping_add(b));
         }
     }
     Some(sig)
@@ -138,7 +163,7 @@ fn fnv(bytes: impl IntoIterator<Item = u8>) -> u64 {
 }
 
 /// splitmix64 finaliser: one independent-looking hash per seed.
-fn mix(mut z: u64) -> u64 {
+const fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)

@@ -56,12 +56,8 @@ pub const FIELDS: [&str; 7] = [
 /// Byte spans (into the file text) of the values of the fields that were set.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldSpans {
-    /// `type` value.
-    pub kind: Option<Range<usize>>,
     /// `title` value.
     pub title: Option<Range<usize>>,
-    /// `channels` value.
-    pub channels: Option<Range<usize>>,
     /// `key` value.
     pub key: Option<Range<usize>>,
 }
@@ -299,18 +295,12 @@ fn check_fields(
         let front = &mut out.front;
         let spans = &mut out.spans;
         match name.as_str() {
-            "type" => {
-                front.kind = field.training_type(value.value);
-                spans.kind = Some(span);
-            }
+            "type" => front.kind = field.training_type(value.value),
             "title" => {
                 front.title = field.string(value.value);
                 spans.title = Some(span);
             }
-            "channels" => {
-                front.channels = field.channels(value.value, base, yaml);
-                spans.channels = Some(span);
-            }
+            "channels" => front.channels = field.channels(value.value, base, yaml),
             "segments" => front.segments = field.segments(value.value, base, yaml),
             "draft" => front.draft = field.boolean(value.value),
             "key" => {

@@ -145,7 +145,7 @@ pub fn parse_file(path: String, rel: &str, bytes: &[u8], config: &Config) -> Fil
         (Some(k), Some(span)) => (k, span),
         _ => (rel.trim_end_matches(".md").to_owned(), 0..0),
     };
-    if problems.is_empty() && content.trim().is_empty() {
+    if content.trim().is_empty() {
         problems.push(
             Problem::new(
                 Code::EmptyBody,
@@ -317,5 +317,20 @@ mod tests {
         let codes: Vec<Code> = out.problems.iter().map(|p| p.code).collect();
         assert_eq!(codes, vec![Code::EmptyBody]);
         assert_eq!(out.problems[0].span.start, 25);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_input_gives_problems_not_panics(
+            front in "(title|key|channels|draft|x|-|:|\\[|\\]|\"|é| |\n){0,40}",
+            body in "[a-z#\\-` \r\n]{0,30}",
+        ) {
+            let text = format!("---\n{front}\n---\n{body}");
+            let out = parse_file("p.md".into(), "p.md", text.as_bytes(), &config());
+            for p in &out.problems {
+                proptest::prop_assert!(out.source.get(p.span.clone()).is_some(), "{p:?}");
+            }
+            proptest::prop_assert!(out.parsed.is_some() || !out.problems.is_empty());
+        }
     }
 }
