@@ -238,6 +238,17 @@ pub struct EmulatorArgs {
     /// Seed for fault injection and ids.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// What a PUT on a published training does: publish the new text, or
+    /// stage it as a draft (`draft_title`/`draft_content`).
+    #[arg(long, value_enum, default_value_t = EmulatorUpdateMode::Publish)]
+    pub update_mode: EmulatorUpdateMode,
+}
+
+/// `emulator --update-mode` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EmulatorUpdateMode {
+    Publish,
+    Stage,
 }
 
 /// `completions` flags.

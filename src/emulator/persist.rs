@@ -1,0 +1,145 @@
+//! The optional JSON state file: loaded at start, rewritten after every
+//! change through a temporary file in the same directory that is fsynced and
+//! renamed over the old one, so a crash leaves either the old or the new
+//! state, never a torn file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::remote::api::Training;
+
+/// The state file format version this emulator writes and reads.
+pub const FORMAT: u32 = 1;
+
+/// Everything the emulator needs to resume where it stopped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateFile {
+    /// [`FORMAT`].
+    pub format: u32,
+    /// The counter behind the next `trn_` id.
+    pub next_id: u64,
+    /// The logical clock's last stamp (ms since the epoch).
+    pub clock_ms: i64,
+    /// Every training, in id order.
+    pub trainings: Vec<Training>,
+}
+
+/// A state file that could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum PersistError {
+    #[error("cannot read emulator state file {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("emulator state file {path} is not valid state: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("cannot write emulator state file {path}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Reads the state file; `None` when it does not exist yet.
+pub fn load(path: &Path) -> Result<Option<StateFile>, PersistError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(PersistError::Read {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    let parse = |message: String| PersistError::Parse {
+        path: path.to_owned(),
+        message,
+    };
+    let state: StateFile = serde_json::from_slice(&bytes).map_err(|e| parse(e.to_string()))?;
+    if state.format != FORMAT {
+        return Err(parse(format!(
+            "format {} is not the supported format {FORMAT}",
+            state.format
+        )));
+    }
+    Ok(Some(state))
+}
+
+/// Replaces the state file atomically (temp file, fsync, rename, fsync dir).
+pub fn save(path: &Path, state: &StateFile) -> Result<(), PersistError> {
+    let write = |source: std::io::Error| PersistError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(write)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".cxtrain-state-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(write)?;
+    let json = serde_json::to_vec_pretty(state).map_err(|e| write(e.into()))?;
+    tmp.write_all(&json).map_err(write)?;
+    tmp.write_all(b"\n").map_err(write)?;
+    tmp.as_file().sync_all().map_err(write)?;
+    tmp.persist(path).map_err(|e| write(e.error))?;
+    // The rename itself is durable only once the directory entry is synced.
+    #[cfg(unix)]
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(write)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(n: u64) -> StateFile {
+        StateFile {
+            format: FORMAT,
+            next_id: n,
+            clock_ms: 7,
+            trainings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn missing_file_is_empty_state_and_save_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/state.json");
+        assert_eq!(load(&path).unwrap(), None);
+        save(&path, &state(3)).unwrap();
+        save(&path, &state(4)).unwrap();
+        assert_eq!(load(&path).unwrap(), Some(state(4)));
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, ["state.json"]);
+    }
+
+    #[test]
+    fn rejects_garbage_and_other_formats() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        std::fs::write(&path, "{\"format\":1,").unwrap();
+        assert!(matches!(load(&path), Err(PersistError::Parse { .. })));
+        std::fs::write(
+            &path,
+            r#"{"format":9,"next_id":1,"clock_ms":0,"trainings":[]}"#,
+        )
+        .unwrap();
+        let err = load(&path).unwrap_err().to_string();
+        assert!(err.contains("format 9"), "{err}");
+    }
+}
