@@ -9,6 +9,7 @@ pub mod apply;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod connect;
 pub mod emulator;
 pub mod exit;
 pub mod model;

@@ -1,0 +1,110 @@
+//! Which remote a command talks to: the real API (URL from `--api-url`, then
+//! `OPENCX_API_URL`, then the config; key from `OPENCX_API_KEY`), or with
+//! `--local` the embedded emulator on 127.0.0.1 with its state under the repo.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::cli::GlobalArgs;
+use crate::config::Config;
+use crate::emulator::{self, EmulatorConfig, Running};
+use crate::remote::{ApiKey, Client, ClientConfig, RemoteError};
+
+/// Where the embedded local remote keeps its state, relative to the repo.
+pub const LOCAL_STATE: &str = ".cxtrain/local-state.json";
+
+/// The key the embedded emulator expects; it never leaves this process.
+const LOCAL_KEY: &str = "ocx_local_embedded";
+
+/// A client plus whatever must stay alive for it to work.
+pub struct Connection {
+    /// The client every command uses, whichever remote it points at.
+    pub client: Client,
+    /// What the client talks to, for messages (never contains the key).
+    pub target: String,
+    local: Option<Running>,
+}
+
+impl Connection {
+    /// Stops the embedded emulator, if any, after in-flight requests.
+    pub async fn close(self) {
+        if let Some(running) = self.local {
+            running.shutdown().await;
+        }
+    }
+}
+
+/// Why no connection could be made.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ConnectError {
+    /// The client refused its configuration (missing key, insecure URL...).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Remote(#[from] RemoteError),
+    /// The embedded emulator could not start.
+    #[error("could not start the local remote (state in {path})")]
+    #[diagnostic(
+        code(cxtrain::local),
+        help("check that the folder is writable, or delete a corrupt state file")
+    )]
+    Local {
+        /// The state file.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// Connects to the remote the flags and config name.
+pub async fn connect(
+    global: &GlobalArgs,
+    config: &Config,
+    repo_dir: &Path,
+) -> Result<Connection, ConnectError> {
+    if global.local {
+        return connect_local(config, repo_dir).await;
+    }
+    let url = global
+        .api_url
+        .clone()
+        .unwrap_or_else(|| config.api_url.clone());
+    let mut client_config = ClientConfig::new(url.clone(), ApiKey::from_env()?);
+    client_config.requests_per_minute = config.api.requests_per_minute;
+    client_config.timeout = Duration::from_secs(config.api.timeout_secs);
+    Ok(Connection {
+        client: Client::new(client_config)?,
+        target: url,
+        local: None,
+    })
+}
+
+async fn connect_local(config: &Config, repo_dir: &Path) -> Result<Connection, ConnectError> {
+    let state = repo_dir.join(LOCAL_STATE);
+    let local_err = |source: Box<dyn std::error::Error + Send + Sync>| ConnectError::Local {
+        path: state.clone(),
+        source,
+    };
+    if let Some(parent) = state.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| local_err(e.into()))?;
+    }
+    let running = emulator::start(
+        EmulatorConfig {
+            api_key: LOCAL_KEY.to_owned(),
+            state_file: Some(state.clone()),
+            ..EmulatorConfig::default()
+        },
+        ([127, 0, 0, 1], 0).into(),
+    )
+    .await
+    .map_err(|e| local_err(e.into()))?;
+    let mut client_config = ClientConfig::new(running.base_url(), ApiKey::new(LOCAL_KEY.into()));
+    // The embedded emulator has no rate limit; pacing it would only slow the demo.
+    client_config.requests_per_minute = 0;
+    client_config.timeout = Duration::from_secs(config.api.timeout_secs);
+    Ok(Connection {
+        client: Client::new(client_config)?,
+        target: format!("local remote ({LOCAL_STATE})"),
+        local: Some(running),
+    })
+}
