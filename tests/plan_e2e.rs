@@ -416,7 +416,10 @@ fn spawned_emulator_process_plans_like_the_in_process_one() {
     repo.remove("trainings/voice-brevity.md");
     remote.reset_stats();
     let plan = plan_json(&repo, &remote, 2);
-    assert_eq!(changes(&plan), vec![change("voice-brevity", &["delete"], &[])]);
+    assert_eq!(
+        changes(&plan),
+        vec![change("voice-brevity", &["delete"], &[])]
+    );
     assert_eq!(remote.requests_to("GET /training"), 2);
     assert_eq!(remote.stats().total_requests, 2);
 }
