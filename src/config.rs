@@ -134,21 +134,25 @@ pub enum ConfigError {
         source: io::Error,
     },
     /// The file is not a valid config.
-    #[error("{message}")]
-    Invalid {
-        /// The config path as given.
-        path: PathBuf,
-        /// The TOML text.
-        text: String,
-        /// Byte span of the offending token.
-        span: Range<usize>,
-        /// What is wrong.
-        message: String,
-        /// Label under the span.
-        label: String,
-        /// What to do about it.
-        help: Option<String>,
-    },
+    #[error("{}", .0.message)]
+    Invalid(Box<InvalidConfig>),
+}
+
+/// Where and why a config file is invalid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidConfig {
+    /// The config path as given.
+    pub path: PathBuf,
+    /// The TOML text.
+    pub text: String,
+    /// Byte span of the offending token.
+    pub span: Range<usize>,
+    /// What is wrong.
+    pub message: String,
+    /// Label under the span.
+    pub label: String,
+    /// What to do about it.
+    pub help: Option<String>,
 }
 
 impl miette::Diagnostic for ConfigError {
@@ -158,22 +162,25 @@ impl miette::Diagnostic for ConfigError {
 
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
         match self {
-            Self::Invalid { help: Some(h), .. } => Some(Box::new(h)),
-            _ => None,
+            Self::Invalid(i) => i
+                .help
+                .as_ref()
+                .map(|h| Box::new(h) as Box<dyn std::fmt::Display>),
+            Self::Read { .. } => None,
         }
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         match self {
-            Self::Invalid { text, .. } => Some(text),
+            Self::Invalid(i) => Some(&i.text),
             Self::Read { .. } => None,
         }
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         match self {
-            Self::Invalid { span, label, .. } => Some(Box::new(std::iter::once(
-                miette::LabeledSpan::new_primary_with_span(Some(label.clone()), span.clone()),
+            Self::Invalid(i) => Some(Box::new(std::iter::once(
+                miette::LabeledSpan::new_primary_with_span(Some(i.label.clone()), i.span.clone()),
             ))),
             Self::Read { .. } => None,
         }
@@ -243,14 +250,14 @@ impl Config {
             None => RawConfig::default(),
         };
         let invalid = |span: Range<usize>, message: String, label: &str, help: Option<String>| {
-            ConfigError::Invalid {
+            ConfigError::Invalid(Box::new(InvalidConfig {
                 path: path.clone(),
                 text: text.clone().unwrap_or_default(),
                 span,
                 message,
                 label: label.to_owned(),
                 help,
-            }
+            }))
         };
         let kind = match &raw.defaults.kind {
             None => TrainingType::ScenarioSpecific,
@@ -342,14 +349,14 @@ fn parse_raw(path: &Path, text: &str) -> Result<RawConfig, ConfigError> {
         let span = e.span().unwrap_or(0..0);
         let message = e.message().trim().to_owned();
         let (label, help) = explain(&message, &text[span.clone()]);
-        ConfigError::Invalid {
+        ConfigError::Invalid(Box::new(InvalidConfig {
             path: path.to_owned(),
             text: text.to_owned(),
             span,
             message: format!("invalid {}: {message}", path.display()),
             label,
             help,
-        }
+        }))
     })
 }
 
@@ -386,12 +393,7 @@ mod tests {
 
     fn invalid(text: &str) -> (Range<usize>, String, Option<String>) {
         match load_text(text).unwrap_err() {
-            ConfigError::Invalid {
-                span,
-                message,
-                help,
-                ..
-            } => (span, message, help),
+            ConfigError::Invalid(i) => (i.span, i.message, i.help),
             other => panic!("{other:?}"),
         }
     }

@@ -138,31 +138,24 @@ fn config_diagnostic(e: &ConfigError, display: &DisplayPaths) -> Diagnostic {
             related: Vec::new(),
             source: Arc::from(""),
         },
-        ConfigError::Invalid {
-            path,
-            text,
-            span,
-            message,
-            label,
-            help,
-        } => {
-            let shown = path.strip_prefix(&display.repo_dir).map_or_else(
-                |_| path.to_string_lossy().replace('\\', "/"),
+        ConfigError::Invalid(invalid) => {
+            let shown = invalid.path.strip_prefix(&display.repo_dir).map_or_else(
+                |_| invalid.path.to_string_lossy().replace('\\', "/"),
                 |rel| display.show(&rel.to_string_lossy()),
             );
-            let (line, column) = diagnostic::position(text, span.start);
+            let (line, column) = diagnostic::position(&invalid.text, invalid.span.start);
             Diagnostic {
                 severity: Severity::Error,
                 code: Code::Config,
-                message: message.clone(),
+                message: invalid.message.clone(),
                 file: shown,
                 line,
                 column,
-                span: span.clone(),
-                label: label.clone(),
-                help: help.clone(),
+                span: invalid.span.clone(),
+                label: invalid.label.clone(),
+                help: invalid.help.clone(),
                 related: Vec::new(),
-                source: Arc::from(text.as_str()),
+                source: Arc::from(invalid.text.as_str()),
             }
         }
     }
