@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::cli::GlobalArgs;
 use crate::config::Config;
-use crate::emulator::{self, EmulatorConfig, Running};
+use crate::emulator::{self, EmulatorConfig, EmulatorError, Running};
 use crate::remote::{ApiKey, Client, ClientConfig, RemoteError};
 
 /// Where the embedded local remote keeps its state, relative to the repo.
@@ -41,19 +41,23 @@ pub enum ConnectError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Remote(#[from] RemoteError),
-    /// The embedded emulator could not start.
-    #[error("could not start the local remote (state in {path})")]
+    /// The folder for the local state could not be made.
+    #[error("cannot create {path}")]
     #[diagnostic(
         code(cxtrain::local),
-        help("check that the folder is writable, or delete a corrupt state file")
+        help("check that the repository folder is writable")
     )]
-    Local {
-        /// The state file.
+    StateDir {
+        /// The folder.
         path: PathBuf,
         /// What went wrong.
         #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
+        source: std::io::Error,
     },
+    /// The embedded emulator could not start.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Local(#[from] EmulatorError),
 }
 
 /// Connects to the remote the flags and config name.
@@ -81,12 +85,11 @@ pub async fn connect(
 
 async fn connect_local(config: &Config, repo_dir: &Path) -> Result<Connection, ConnectError> {
     let state = repo_dir.join(LOCAL_STATE);
-    let local_err = |source: Box<dyn std::error::Error + Send + Sync>| ConnectError::Local {
-        path: state.clone(),
-        source,
-    };
     if let Some(parent) = state.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| local_err(e.into()))?;
+        std::fs::create_dir_all(parent).map_err(|source| ConnectError::StateDir {
+            path: parent.to_owned(),
+            source,
+        })?;
     }
     let running = emulator::start(
         EmulatorConfig {
@@ -96,8 +99,7 @@ async fn connect_local(config: &Config, repo_dir: &Path) -> Result<Connection, C
         },
         ([127, 0, 0, 1], 0).into(),
     )
-    .await
-    .map_err(|e| local_err(e.into()))?;
+    .await?;
     let mut client_config = ClientConfig::new(running.base_url(), ApiKey::new(LOCAL_KEY.into()));
     // The embedded emulator has no rate limit; pacing it would only slow the demo.
     client_config.requests_per_minute = 0;

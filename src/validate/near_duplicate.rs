@@ -80,19 +80,37 @@ pub fn check(files: &[&ParsedFile], sources: &[&str]) -> Vec<(usize, Problem)> {
 
 /// Sorted, deduplicated hashes of the lowercase word 3-shingles.
 fn shingles(content: &str) -> Vec<u64> {
-    let words: Vec<String> = content
+    let words: Vec<u64> = content
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+        .map(|w| {
+            fnv(w
+                .chars()
+                .flat_map(char::to_lowercase)
+                .flat_map(|c| u32::from(c).to_le_bytes()))
+        })
         .collect();
     let mut out: Vec<u64> = words
         .windows(SHINGLE_WORDS)
-        .map(|w| fnv(w.join(" ").bytes()))
+        .map(|w| w.iter().fold(0, |h, &x| mix(h ^ x)))
         .collect();
     out.sort_unstable();
     out.dedup();
     out
 }
+
+/// `(a, b)` of the hash family `a·x + b`, one pair per signature slot.
+/// Shingle hashes are already mixed, so one multiply-add per slot is
+/// enough, and the minimum is taken over the well-mixed high bits.
+const PERMUTATIONS: [(u64, u64); HASHES] = {
+    let mut out = [(0, 0); HASHES];
+    let mut k = 0;
+    while k < HASHES {
+        out[k] = (mix(2 * k as u64 + 1) | 1, mix(2 * k as u64 + 2));
+        k += 1;
+    }
+    out
+};
 
 fn signature(shingles: &[u64]) -> Option<[u64; HASHES]> {
     if shingles.is_empty() {
@@ -100,9 +118,8 @@ fn signature(shingles: &[u64]) -> Option<[u64; HASHES]> {
     }
     let mut sig = [u64::MAX; HASHES];
     for &s in shingles {
-        for (k, slot) in sig.iter_mut().enumerate() {
-            let h = mix(s ^ (k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-            *slot = (*slot).min(h);
+        for (slot, (a, b)) in sig.iter_mut().zip(PERMUTATIONS) {
+            *slot = (*slot).min(s.wrapping_mul(a).wrapping_add(b));
         }
     }
     Some(sig)
@@ -138,7 +155,7 @@ fn fnv(bytes: impl IntoIterator<Item = u8>) -> u64 {
 }
 
 /// splitmix64 finaliser: one independent-looking hash per seed.
-fn mix(mut z: u64) -> u64 {
+const fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
