@@ -407,3 +407,19 @@ fn local_remote_plans_the_example() {
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("Plan: 23 to create"), "{text}");
 }
+
+#[test]
+fn spawned_emulator_process_plans_like_the_in_process_one() {
+    let repo = Repo::example("support-bot");
+    let remote = Remote::spawn(&[]);
+    remote.seed_from(&repo);
+    repo.remove("trainings/voice-brevity.md");
+    remote.reset_stats();
+    let plan = plan_json(&repo, &remote, 2);
+    assert_eq!(
+        changes(&plan),
+        vec![change("voice-brevity", &["delete"], &[])]
+    );
+    assert_eq!(remote.requests_to("GET /training"), 2);
+    assert_eq!(remote.stats().total_requests, 2);
+}

@@ -12,6 +12,7 @@ use crate::apply::summary::Summary;
 use crate::apply::verify::{self, StalePlan};
 use crate::apply::{ApplyError, calls, confirm};
 use crate::cli::{ApplyArgs, GlobalArgs, PlanFormat};
+use crate::connect::{Connection, connect};
 use crate::exit::{CommandResult, Exit, Failure};
 use crate::plan::file::PlanFile;
 use crate::plan::{self, Action, Plan};
@@ -32,9 +33,25 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> CommandResult {
         Ok(checked) => checked,
         Err(exit) => return Ok(exit),
     };
-    let (client, target) = planning::connect(global, &checked.config)?;
     let runtime = planning::runtime()?;
-    let plan = runtime.block_on(reviewed_plan(args, &checked, &client, &target))?;
+    let connection = runtime.block_on(connect(global, &checked.config, &checked.repo_dir))?;
+    let outcome = apply(global, args, &checked, &connection, &runtime, started);
+    runtime.block_on(connection.close());
+    outcome
+}
+
+/// Everything after connecting, so the connection is closed on every path.
+fn apply(
+    global: &GlobalArgs,
+    args: &ApplyArgs,
+    checked: &Checked,
+    connection: &Connection,
+    runtime: &tokio::runtime::Runtime,
+    started: Instant,
+) -> CommandResult {
+    let client = &connection.client;
+    let target = &connection.target;
+    let plan = runtime.block_on(reviewed_plan(args, checked, client, target))?;
     planning::print(global, PlanFormat::Human, &plan)?;
     plan::check_safety(
         &plan,
@@ -51,23 +68,20 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> CommandResult {
         })
     })?;
     if !args.yes {
-        eprint!("{}", prompt(steps.len(), &target));
+        eprint!("{}", prompt(steps.len(), target));
         let confirmed = confirm::read_answer(&mut std::io::stdin().lock())
             .map_err(|e| Failure::new(Exit::Error, miette::miette!("cannot read stdin: {e}")))?;
         if !confirmed {
             return Err(Failure::new(Exit::Error, ApplyError::Cancelled));
         }
     }
-    let stderr_terminal = std::io::stderr().is_terminal();
-    let progress = Progress::new(
-        stderr_terminal,
-        use_color(global.color, std::io::stdout().is_terminal()),
-    );
+    let color = use_color(global.color, std::io::stdout().is_terminal());
+    let progress = Progress::new(std::io::stderr().is_terminal(), color);
     let options = Options {
         parallelism: args.parallelism.max(1),
     };
     let report = runtime.block_on(executor::execute(
-        &client,
+        client,
         steps,
         options,
         &progress,
@@ -75,8 +89,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> CommandResult {
     ));
     progress.finish();
     let counts = Summary::of(&report, client.stats(), started.elapsed());
-    let paint = Paint(use_color(global.color, std::io::stdout().is_terminal()));
-    print!("{}", summary(&report, &counts, paint));
+    print!("{}", summary(&report, &counts, Paint(color)));
     Ok(if report.all_succeeded() {
         Exit::Success
     } else {

@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Component, Path, PathBuf};
-use std::time::Duration;
 
 use crate::cli::{GlobalArgs, PlanArgs, PlanFormat, SafetyArgs};
 use crate::config::Config;
+use crate::connect::connect;
 use crate::exit::{CommandResult, Exit, Failure};
 use crate::model::StateHash;
 use crate::plan::file::PlanFile;
@@ -16,7 +16,7 @@ use crate::plan::{
     self, ConflictPolicy, DeleteBudget, DeletePolicy, Plan, PlanOptions, SafetyOptions,
 };
 use crate::remote::managed;
-use crate::remote::{ApiKey, Client, ClientConfig, RemoteError};
+use crate::remote::{Client, RemoteError};
 use crate::render::{diagnostics, plan_human, plan_json, plan_markdown, use_color};
 use crate::validate::{self, Checked};
 
@@ -26,17 +26,22 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> CommandResult {
         Ok(checked) => checked,
         Err(exit) => return Ok(exit),
     };
-    let (client, target) = connect(global, &checked.config)?;
-    let started = std::time::Instant::now();
-    let plan = runtime()?.block_on(make_plan(&checked, &client, &args.target, &args.safety))?;
-    if global.verbose > 0 {
-        eprintln!(
-            "Read {} managed trainings from {target} in {} requests ({:.1?}).",
-            plan.managed,
-            client.stats().requests,
-            started.elapsed()
-        );
-    }
+    let (plan, target) = runtime()?.block_on(async {
+        let connection = connect(global, &checked.config, &checked.repo_dir).await?;
+        let started = std::time::Instant::now();
+        let plan = make_plan(&checked, &connection.client, &args.target, &args.safety).await;
+        if global.verbose > 0 {
+            eprintln!(
+                "Read {} in {} requests ({:.1?}).",
+                connection.target,
+                connection.client.stats().requests,
+                started.elapsed()
+            );
+        }
+        let target = connection.target.clone();
+        connection.close().await;
+        Ok::<_, Failure>((plan?, target))
+    })?;
     print(global, args.format, &plan)?;
     plan::check_safety(&plan, &safety_options(&checked.config, &args.safety))
         .map_err(Failure::refused)?;
@@ -162,19 +167,6 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
                 miette::miette!("cannot start the runtime: {e}"),
             )
         })
-}
-
-/// A client for the API the flags and config name, and a description of it
-/// for the plan file (never the key).
-pub(crate) fn connect(global: &GlobalArgs, config: &Config) -> Result<(Client, String), Failure> {
-    let url = global
-        .api_url
-        .clone()
-        .unwrap_or_else(|| config.api_url.clone());
-    let mut client_config = ClientConfig::new(url.clone(), ApiKey::from_env()?);
-    client_config.requests_per_minute = config.api.requests_per_minute;
-    client_config.timeout = Duration::from_secs(config.api.timeout_secs);
-    Ok((Client::new(client_config)?, url))
 }
 
 /// `path` relative to `base`, `/`-separated, when it lies inside it.

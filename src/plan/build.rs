@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::remote::managed::ManagedTraining;
 use crate::workspace::LocalTraining;
 
-use super::compare::{aligned, changed_fields, publish_toggle, three_way};
+use super::compare::{aligned, changed_fields, publish_toggle, remote_edited, three_way};
 use super::rename;
 use super::{Action, Change, Flag, Plan, RemoteRef};
 
@@ -183,9 +183,7 @@ fn update(d: &LocalTraining, m: &ManagedTraining, rename: Option<Action>) -> Opt
     if actions.is_empty() {
         return None;
     }
-    let mut flags: Vec<Flag> = three_way(desired, &current, m.stored_hash.as_ref())
-        .into_iter()
-        .collect();
+    let mut flags: Vec<Flag> = three_way(desired, m).into_iter().collect();
     if m.pending_draft.is_some() && !desired.draft {
         flags.push(Flag::PendingDashboardDraft);
     }
@@ -201,10 +199,7 @@ fn update(d: &LocalTraining, m: &ManagedTraining, rename: Option<Action>) -> Opt
 }
 
 fn delete(m: &ManagedTraining) -> Change {
-    let remote_edited = m
-        .stored_hash
-        .as_ref()
-        .is_some_and(|h| *h != m.view(m.live.draft).state_hash());
+    let remote_edited = remote_edited(m, m.live.draft) == Some(true);
     Change {
         key: m.key.clone(),
         path: None,

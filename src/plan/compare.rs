@@ -2,7 +2,7 @@
 //! spurious differences) and what the three-way check against `cxtrain_hash`
 //! says about who changed what since the last apply.
 
-use crate::model::{StateHash, Training};
+use crate::model::{Training, TrainingType};
 use crate::remote::managed::{KindReport, ManagedTraining};
 
 use super::{Action, Field, Flag};
@@ -28,10 +28,12 @@ pub(super) fn aligned(desired: &Training, remote: &ManagedTraining) -> Training 
 /// Text equal up to line endings and trailing whitespace, which neither the
 /// AI nor a reviewer can see and servers may not preserve.
 pub(super) fn same_text(a: &str, b: &str) -> bool {
-    fn norm(s: &str) -> String {
-        s.replace("\r\n", "\n").trim_end().to_owned()
-    }
     a == b || norm(a) == norm(b)
+}
+
+/// LF line endings, no trailing whitespace.
+pub(super) fn norm(s: &str) -> String {
+    s.replace("\r\n", "\n").trim_end().to_owned()
 }
 
 /// The fields an update must change, in [`Field`] order.
@@ -62,21 +64,39 @@ pub(super) fn publish_toggle(desired: &Training, aligned: &Training) -> Option<A
 
 /// Who changed what since the last apply, for a pair that differs.
 ///
-/// `stored` is the hash of the state last applied. Without it there is no
-/// base to compare with, so nothing is flagged.
-pub(super) fn three_way(
-    desired: &Training,
-    aligned: &Training,
-    stored: Option<&StateHash>,
-) -> Option<Flag> {
-    let base = stored?;
+/// Without a stored hash there is no base to compare with, so nothing is
+/// flagged.
+pub(super) fn three_way(desired: &Training, remote: &ManagedTraining) -> Option<Flag> {
+    let base = remote.stored_hash.as_ref()?;
     let local_changed = desired.state_hash() != *base;
-    let remote_changed = aligned.state_hash() != *base;
-    match (local_changed, remote_changed) {
+    match (local_changed, remote_edited(remote, desired.draft)?) {
         (true, true) => Some(Flag::Conflict),
         (false, true) => Some(Flag::Drift),
         _ => None,
     }
+}
+
+/// Whether the remote changed since the last apply (`None`: no stored
+/// hash). It did not if any faithful reading of it hashes to the stored
+/// state: its text as sent or normalised (servers may trim or convert line
+/// endings), and either type when the server did not report one.
+pub(super) fn remote_edited(remote: &ManagedTraining, wants_draft: bool) -> Option<bool> {
+    let base = remote.stored_hash.as_ref()?;
+    let view = remote.view(wants_draft);
+    let kinds: &[TrainingType] = match remote.kind_report {
+        KindReport::Reported => &[view.kind],
+        KindReport::Missing => &[TrainingType::ScenarioSpecific, TrainingType::Behavioral],
+    };
+    let mut normalised = view.clone();
+    normalised.title = norm(&view.title);
+    normalised.content = norm(&view.content);
+    let unchanged = [view.clone(), normalised].into_iter().any(|mut reading| {
+        kinds.iter().any(|&kind| {
+            reading.kind = kind;
+            reading.state_hash() == *base
+        })
+    });
+    Some(!unchanged)
 }
 
 #[cfg(test)]
@@ -133,17 +153,42 @@ mod tests {
     #[test]
     fn three_way_cases() {
         let base = desired();
-        let stored = base.state_hash();
+        let tagged = |content: &str, extra: &str| {
+            remote(&format!(
+                r#"{{"id":"1","title":"Title","content":{},"type":"SCENARIO_SPECIFIC",
+                    "metadata":{{"cxtrain_key":"k","cxtrain_hash":"{}"}}{extra}}}"#,
+                serde_json::to_string(content).unwrap(),
+                base.state_hash()
+            ))
+        };
         let mut local = base.clone();
         local.title = "New title".into();
-        let mut dash = base.clone();
-        dash.content = "Edited in the dashboard".into();
-        assert_eq!(three_way(&local, &base, Some(&stored)), None);
-        assert_eq!(three_way(&base, &dash, Some(&stored)), Some(Flag::Drift));
-        assert_eq!(
-            three_way(&local, &dash, Some(&stored)),
-            Some(Flag::Conflict)
-        );
-        assert_eq!(three_way(&local, &dash, None), None);
+        let untouched = tagged(&base.content, "");
+        let edited = tagged("Edited in the dashboard", "");
+        assert_eq!(three_way(&local, &untouched), None);
+        assert_eq!(three_way(&base, &edited), Some(Flag::Drift));
+        assert_eq!(three_way(&local, &edited), Some(Flag::Conflict));
+        // A server that trims or converts line endings did not edit anything.
+        let reshaped = tagged("Line one\r\nLine two\n", "");
+        assert_eq!(three_way(&local, &reshaped), None);
+        let mut untagged = edited.clone();
+        untagged.stored_hash = None;
+        assert_eq!(three_way(&local, &untagged), None);
+    }
+
+    #[test]
+    fn missing_type_is_not_a_remote_edit_even_when_the_file_changes_it() {
+        let mut base = desired();
+        base.kind = crate::model::TrainingType::Behavioral;
+        let r = remote(&format!(
+            r#"{{"id":"1","title":"Title","content":"Line one\nLine two",
+                "metadata":{{"cxtrain_key":"k","cxtrain_hash":"{}"}}}}"#,
+            base.state_hash()
+        ));
+        let mut local = base.clone();
+        local.kind = crate::model::TrainingType::ScenarioSpecific;
+        local.title = "Changed".into();
+        assert_eq!(three_way(&local, &r), None);
+        assert_eq!(remote_edited(&r, false), Some(false));
     }
 }

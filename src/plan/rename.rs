@@ -9,7 +9,7 @@ use similar::TextDiff;
 use crate::model::Training;
 use crate::remote::managed::ManagedTraining;
 
-use super::compare::same_text;
+use super::compare::{norm, same_text};
 
 /// Minimum content similarity (word-level diff ratio) for a rename.
 pub const SIMILARITY_THRESHOLD: f32 = 0.9;
@@ -72,7 +72,6 @@ pub(super) fn pair(locals: &[&Training], orphans: &[&ManagedTraining]) -> Vec<Pa
 /// Pairs with identical text, found through a map rather than by comparing
 /// every pair.
 fn exact_candidates(locals: &[&Training], orphans: &[&ManagedTraining]) -> Vec<Pairing> {
-    let norm = |s: &str| s.replace("\r\n", "\n").trim_end().to_owned();
     let mut by_text: HashMap<(bool, String), Vec<usize>> = HashMap::new();
     for (oi, orphan) in orphans.iter().enumerate() {
         for wants_draft in [false, true] {

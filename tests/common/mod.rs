@@ -115,49 +115,89 @@ pub fn scenario(title: &str, body: &str) -> String {
     format!("---\ntitle: {title}\n---\n{body}\n")
 }
 
-/// An emulator serving on 127.0.0.1, in this process, stopped on drop.
+/// An emulator on 127.0.0.1 — in this process, or a spawned
+/// `cxtrain emulator` — stopped on drop.
 pub struct Remote {
     rt: tokio::runtime::Runtime,
-    running: Option<Running>,
+    server: Option<Server>,
+    url: String,
+    key: String,
     http: reqwest::Client,
 }
 
+enum Server {
+    InProcess(Running),
+    Process(std::process::Child),
+}
+
 impl Remote {
-    /// An emulator with the default configuration.
+    /// An in-process emulator with the default configuration.
     pub fn start() -> Remote {
         Remote::with(EmulatorConfig::default())
     }
 
-    /// An emulator with this configuration.
+    /// An in-process emulator with this configuration.
     pub fn with(config: EmulatorConfig) -> Remote {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
+        let key = config.api_key.clone();
+        let rt = runtime();
         let running = rt
             .block_on(emulator::start(config, ([127, 0, 0, 1], 0).into()))
             .expect("emulator starts");
         Remote {
+            url: running.base_url(),
             rt,
-            running: Some(running),
+            server: Some(Server::InProcess(running)),
+            key,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// A `cxtrain emulator --port 0` process with these extra flags; its
+    /// URL is read from the line it prints.
+    pub fn spawn(extra: &[&str]) -> Remote {
+        use std::io::BufRead;
+        let key = "ocx_test_spawned";
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cxtrain"))
+            .args(["emulator", "--port", "0", "--api-key", key])
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn cxtrain emulator");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("emulator prints its address");
+        let url = line
+            .trim()
+            .rsplit(' ')
+            .next()
+            .filter(|u| u.starts_with("http://127.0.0.1:"))
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_owned();
+        Remote {
+            rt: runtime(),
+            server: Some(Server::Process(child)),
+            url,
+            key: key.to_owned(),
             http: reqwest::Client::new(),
         }
     }
 
     /// The base URL.
     pub fn url(&self) -> String {
-        self.running.as_ref().unwrap().base_url()
+        self.url.clone()
     }
 
     /// The bearer token it expects.
-    pub fn key(&self) -> &'static str {
-        emulator::DEFAULT_API_KEY
+    pub fn key(&self) -> &str {
+        &self.key
     }
 
     /// Requests served so far (admin requests excluded).
     pub fn stats(&self) -> Stats {
-        self.running.as_ref().unwrap().stats()
+        serde_json::from_value(self.call(reqwest::Method::GET, "/_emulator/stats", None))
+            .expect("stats")
     }
 
     /// Forgets the requests served so far.
@@ -259,10 +299,24 @@ impl Remote {
 
 impl Drop for Remote {
     fn drop(&mut self) {
-        if let Some(running) = self.running.take() {
-            self.rt.block_on(running.shutdown());
+        match self.server.take() {
+            Some(Server::InProcess(running)) => self.rt.block_on(running.shutdown()),
+            Some(Server::Process(mut child)) => {
+                // Best effort: the process may already be gone.
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            None => {}
         }
     }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
 }
 
 /// The create body apply sends for a training of `workspace`.
