@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Remote, Repo, applied_input, cxtrain, plan_path};
+use common::{Remote, Repo, applied_input, cxtrain, cxtrain_local, plan_path};
 use cxtrain::emulator::{EmulatorConfig, UpdateMode};
 use cxtrain::model::META_KEY;
 use cxtrain::remote::{ApiKey, Client, ClientConfig, api};
@@ -590,4 +590,20 @@ fn ctrl_c_finishes_the_change_in_flight_and_reports() {
 
     apply_ok(&repo, &remote, &[]);
     assert_remote_matches(&repo, &remote);
+}
+
+#[test]
+fn the_local_remote_applies_the_example_and_then_plans_clean() {
+    let repo = example();
+    let out = cxtrain_local(&repo)
+        .args(["apply", "--yes"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("Apply complete: 23 created"), "{stdout}");
+    cxtrain_local(&repo)
+        .args(["plan", "--detailed-exitcode"])
+        .assert()
+        .code(0);
 }

@@ -234,7 +234,7 @@ pub fn summary(report: &Report, s: &Summary, paint: Paint) -> String {
 /// The confirmation question asked on a terminal.
 pub fn prompt(changes: usize, target: &str) -> String {
     let s = if changes == 1 { "" } else { "s" };
-    format!("Apply {changes} change{s} to {target}? Only `y` or `yes` continues [y/N]: ")
+    format!("Apply {changes} change{s} to {target}? [y/N] ")
 }
 
 const GREEN: &str = "32";
