@@ -37,7 +37,9 @@ impl Phase {
     ];
 }
 
-/// One API call.
+/// The one write that carries a change. A draft toggle
+/// (`PUT /training/{id}/draft`) is never planned: it follows a write only
+/// when the write's answer shows the draft flag did not take ([`draft_fix`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
     /// `POST /training` with the full state.
@@ -48,14 +50,6 @@ pub enum Call {
         id: String,
         /// The full desired state.
         body: TrainingInput,
-    },
-    /// `PUT /training/{id}/draft`: only when a write could not carry the
-    /// draft flag (see [`draft_fix`]).
-    SetDraft {
-        /// The remote training.
-        id: String,
-        /// `false` publishes, `true` unpublishes.
-        is_draft: bool,
     },
     /// `DELETE /training/{id}`.
     Delete {

@@ -198,10 +198,6 @@ async fn write(client: &Client, step: &Step) -> Result<Option<bool>, StepError> 
     match &step.call {
         Call::Create(body) => settle(client, desired, client.create(body).await?).await,
         Call::Update { id, body } => settle(client, desired, client.update(id, body).await?).await,
-        Call::SetDraft { id, is_draft } => {
-            client.set_draft(id, *is_draft).await?;
-            Ok(Some(*is_draft))
-        }
         Call::Delete { id } => {
             client.delete(id).await?;
             Ok(None)
