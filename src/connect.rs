@@ -60,15 +60,39 @@ pub enum ConnectError {
     Local(#[from] EmulatorError),
 }
 
-/// Connects to the remote the flags and config name.
+/// Connects to the remote the flags and config name, with the client's
+/// default number of requests in flight.
 pub async fn connect(
     global: &GlobalArgs,
     config: &Config,
     repo_dir: &Path,
 ) -> Result<Connection, ConnectError> {
+    connect_with(global, config, repo_dir, DEFAULT_IN_FLIGHT).await
+}
+
+/// Requests in flight at once unless a command asks for more (`apply
+/// --parallelism`).
+pub const DEFAULT_IN_FLIGHT: usize = 4;
+
+/// Connects like [`connect`], allowing `max_in_flight` requests at once.
+pub async fn connect_with(
+    global: &GlobalArgs,
+    config: &Config,
+    repo_dir: &Path,
+    max_in_flight: usize,
+) -> Result<Connection, ConnectError> {
     if global.local {
-        return connect_local(config, repo_dir).await;
+        connect_local(config, repo_dir, max_in_flight).await
+    } else {
+        connect_remote(global, config, max_in_flight)
     }
+}
+
+fn connect_remote(
+    global: &GlobalArgs,
+    config: &Config,
+    max_in_flight: usize,
+) -> Result<Connection, ConnectError> {
     let url = global
         .api_url
         .clone()
@@ -76,6 +100,7 @@ pub async fn connect(
     let mut client_config = ClientConfig::new(url.clone(), ApiKey::from_env()?);
     client_config.requests_per_minute = config.api.requests_per_minute;
     client_config.timeout = Duration::from_secs(config.api.timeout_secs);
+    client_config.max_in_flight = max_in_flight;
     Ok(Connection {
         client: Client::new(client_config)?,
         target: url,
@@ -83,7 +108,11 @@ pub async fn connect(
     })
 }
 
-async fn connect_local(config: &Config, repo_dir: &Path) -> Result<Connection, ConnectError> {
+async fn connect_local(
+    config: &Config,
+    repo_dir: &Path,
+    max_in_flight: usize,
+) -> Result<Connection, ConnectError> {
     let state = repo_dir.join(LOCAL_STATE);
     if let Some(parent) = state.parent() {
         std::fs::create_dir_all(parent).map_err(|source| ConnectError::StateDir {
@@ -103,6 +132,7 @@ async fn connect_local(config: &Config, repo_dir: &Path) -> Result<Connection, C
     let mut client_config = ClientConfig::new(running.base_url(), ApiKey::new(LOCAL_KEY.into()));
     // The embedded emulator has no rate limit; pacing it would only slow the demo.
     client_config.requests_per_minute = 0;
+    client_config.max_in_flight = max_in_flight;
     client_config.timeout = Duration::from_secs(config.api.timeout_secs);
     Ok(Connection {
         client: Client::new(client_config)?,

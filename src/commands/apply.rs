@@ -12,7 +12,7 @@ use crate::apply::summary::Summary;
 use crate::apply::verify::{self, StalePlan};
 use crate::apply::{ApplyError, calls, confirm};
 use crate::cli::{ApplyArgs, GlobalArgs, PlanFormat};
-use crate::connect::{Connection, connect};
+use crate::connect::{Connection, connect_with};
 use crate::exit::{CommandResult, Exit, Failure};
 use crate::plan::file::PlanFile;
 use crate::plan::{self, Action, Plan};
@@ -34,7 +34,12 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> CommandResult {
         Err(exit) => return Ok(exit),
     };
     let runtime = planning::runtime()?;
-    let connection = runtime.block_on(connect(global, &checked.config, &checked.repo_dir))?;
+    let connection = runtime.block_on(connect_with(
+        global,
+        &checked.config,
+        &checked.repo_dir,
+        args.parallelism.max(1),
+    ))?;
     let outcome = apply(global, args, &checked, &connection, &runtime, started);
     runtime.block_on(connection.close());
     outcome

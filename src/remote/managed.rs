@@ -143,10 +143,17 @@ impl ManagedTraining {
     }
 }
 
-/// The sha256 of a record's canonical JSON (struct field order, sorted
-/// metadata keys). Any change the server makes to the record changes it.
+/// The sha256 of a record's canonical JSON (struct field order), without its
+/// `metadata`: the documented `GET /training/{id}` omits metadata while the
+/// list returns it, and a saved plan recorded from a list must still match a
+/// re-GET. Any write also moves `updated_at`, so a metadata-only edit is
+/// still seen.
 pub fn observed_hash(record: &api::Training) -> StateHash {
-    let json = serde_json::to_vec(record).expect("an API training always serialises");
+    let without_metadata = api::Training {
+        metadata: None,
+        ..record.clone()
+    };
+    let json = serde_json::to_vec(&without_metadata).expect("an API training always serialises");
     StateHash::of_bytes(&json)
 }
 
@@ -241,5 +248,15 @@ mod tests {
         let mut c = a.clone();
         c.draft_title = Some("x".into());
         assert_ne!(observed_hash(&a), observed_hash(&c));
+    }
+
+    #[test]
+    fn observed_hash_matches_a_get_without_metadata() {
+        let listed = record(FULL);
+        let fetched = api::Training {
+            metadata: None,
+            ..listed.clone()
+        };
+        assert_eq!(observed_hash(&listed), observed_hash(&fetched));
     }
 }
