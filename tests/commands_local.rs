@@ -1,0 +1,316 @@
+//! `init`, `search`, `generate`, `pull` and `fmt` end to end: the real
+//! binary in a temporary repository, talking to the embedded local remote
+//! (`--local`, seeded through its state file) or to an emulator on an
+//! ephemeral loopback port.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::{Value, json};
+
+/// A temporary repository.
+struct Repo {
+    dir: tempfile::TempDir,
+}
+
+impl Repo {
+    fn new() -> Repo {
+        Repo {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, rel: &str, text: &str) -> &Repo {
+        let path = self.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+        self
+    }
+
+    fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path().join(rel)).unwrap()
+    }
+
+    /// Seeds the `--local` remote with these trainings.
+    fn remote(&self, trainings: Vec<Value>) -> &Repo {
+        let state = json!({
+            "format": 1,
+            "next_id": 100,
+            "clock_ms": 1_700_000_000_000_i64,
+            "trainings": trainings,
+        });
+        self.write(".cxtrain/local-state.json", &state.to_string())
+    }
+
+    /// `cxtrain --dir <repo> --color never ARGS`, without any real API key.
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("cxtrain").unwrap();
+        cmd.arg("--dir")
+            .arg(self.path())
+            .args(["--color", "never"])
+            .args(args)
+            .env_remove("OPENCX_API_KEY")
+            .env_remove("OPENCX_API_URL");
+        cmd
+    }
+
+    /// Every file below the repo except the local remote's state, sorted.
+    fn files(&self) -> Vec<String> {
+        let mut out: Vec<String> = walk(self.path())
+            .into_iter()
+            .map(|p| {
+                p.strip_prefix(self.path())
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            })
+            .filter(|p| !p.starts_with(".cxtrain/"))
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// A remote training as the API returns it.
+fn training(id: &str, title: &str, content: &str, extra: Value) -> Value {
+    let mut t = json!({
+        "id": id,
+        "title": title,
+        "content": content,
+        "type": "SCENARIO_SPECIFIC",
+        "is_draft": false,
+        "directory_id": null,
+        "restricted_to_channels": [],
+        "restricted_to_segments": [],
+        "current_version": 1,
+        "metadata": {},
+        "created_at": "2023-11-14T22:13:20.000Z",
+        "updated_at": "2023-11-14T22:13:20.000Z",
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        t[k] = v.clone();
+    }
+    t
+}
+
+fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn init_scaffolds_a_repository_that_validates() {
+    let repo = Repo::new();
+    let out = stdout_of(&mut repo.cmd(&["init", "--workspace", "help-desk"]));
+    assert!(out.contains("created  cxtrain.toml"), "{out}");
+    assert!(out.contains("created  trainings/welcome.md"), "{out}");
+    assert_eq!(
+        repo.files(),
+        [
+            ".github/workflows/cxtrain.yml",
+            "cxtrain.toml",
+            "schema/scenario.schema.json",
+            "trainings/welcome.md",
+        ]
+    );
+    assert!(
+        repo.read("cxtrain.toml")
+            .contains("workspace = \"help-desk\"")
+    );
+    assert!(
+        repo.read("trainings/welcome.md")
+            .contains("# yaml-language-server: $schema=../schema/scenario.schema.json")
+    );
+    let schema = stdout_of(&mut repo.cmd(&["schema"]));
+    assert_eq!(repo.read("schema/scenario.schema.json"), schema);
+    assert!(
+        repo.read(".github/workflows/cxtrain.yml")
+            .contains("uses: <owner>/cxtrain@v1")
+    );
+    repo.cmd(&["validate", "--strict"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "checked 1 file: 0 errors, 0 warnings",
+        ));
+}
+
+#[test]
+fn init_never_overwrites() {
+    let repo = Repo::new();
+    repo.write("cxtrain.toml", "root = \"docs\"\nworkspace = \"mine\"\n")
+        .write("docs/welcome.md", "my own file\n");
+    let out = stdout_of(&mut repo.cmd(&["init"]));
+    assert!(
+        out.contains("skipped  cxtrain.toml (already exists)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("skipped  docs/welcome.md (already exists)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("created  .github/workflows/cxtrain.yml"),
+        "{out}"
+    );
+    assert!(out.contains("workspace `mine`"), "{out}");
+    assert_eq!(
+        repo.read("cxtrain.toml"),
+        "root = \"docs\"\nworkspace = \"mine\"\n"
+    );
+    assert_eq!(repo.read("docs/welcome.md"), "my own file\n");
+    assert!(
+        repo.read(".github/workflows/cxtrain.yml")
+            .contains("\"docs/**\"")
+    );
+}
+
+#[test]
+fn search_maps_hits_to_local_files() {
+    let repo = Repo::new();
+    repo.write("cxtrain.toml", "workspace = \"bot\"\n")
+        .write(
+            "trainings/refund.md",
+            "---\ntitle: Refund after thirty days\n---\nOffer store credit for late refunds.\n",
+        )
+        .remote(vec![
+            training(
+                "trn_1",
+                "Refund after thirty days",
+                "Offer store credit for late refunds.",
+                json!({"metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "refund"}}),
+            ),
+            training(
+                "trn_2",
+                "Refund by hand",
+                "Made in the dashboard.",
+                json!({}),
+            ),
+            training("trn_3", "Shipping", "Nothing about money.", json!({})),
+        ]);
+    let out = stdout_of(&mut repo.cmd(&["--local", "search", "late refund"]));
+    assert_eq!(
+        out,
+        "SCORE  TITLE                     FILE\n\
+         1.00   Refund after thirty days  trainings/refund.md\n\
+         0.50   Refund by hand            not in this repo\n"
+    );
+    let out = stdout_of(&mut repo.cmd(&["--local", "search", "refund", "--limit", "1"]));
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let out = stdout_of(&mut repo.cmd(&["--local", "search", "zebra"]));
+    assert_eq!(out, "no matches\n");
+}
+
+#[test]
+fn search_api_errors_exit_1_without_the_key() {
+    let repo = Repo::new();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let running = rt
+        .block_on(cxtrain::emulator::start(
+            cxtrain::emulator::EmulatorConfig::default(),
+            ([127, 0, 0, 1], 0).into(),
+        ))
+        .unwrap();
+    repo.write(
+        "trainings/a.md",
+        "---\ntitle: Something\n---\nSome content here.\n",
+    );
+    let secret = "ocx_wrong_key_4242";
+    let out = repo
+        .cmd(&["--api-url", &running.base_url(), "search", "refund"])
+        .env("OPENCX_API_KEY", secret)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("401") || stderr.contains("rejected"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(secret));
+    assert!(out.stdout.is_empty());
+    rt.block_on(running.shutdown());
+}
+
+#[test]
+fn search_refuses_an_invalid_repository() {
+    let repo = Repo::new();
+    repo.write("trainings/a.md", "---\ntitel: x\n---\nSome content here.\n");
+    repo.cmd(&["--local", "search", "x"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("unknown front matter key `titel`"));
+}
+
+#[test]
+fn generate_writes_a_draft_and_never_overwrites() {
+    let repo = Repo::new();
+    repo.write("cxtrain.toml", "workspace = \"bot\"\n")
+        .write("trainings/.keep", "");
+    let out = stdout_of(&mut repo.cmd(&["--local", "generate", "--session", "ses_42"]));
+    let path = PathBuf::from(out.trim());
+    let rel = path
+        .strip_prefix(repo.path())
+        .unwrap()
+        .to_string_lossy()
+        .replace('\\', "/");
+    assert!(rel.starts_with("trainings/how-do-i-"), "{rel}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("---\ntitle: How do I "), "{text}");
+    assert!(text.contains("\ndraft: true\n---\n"), "{text}");
+    assert!(text.contains("(Learned from session ses_42.)\n"), "{text}");
+    repo.cmd(&["validate", "--strict"]).assert().success();
+
+    let before = std::fs::read(&path).unwrap();
+    repo.cmd(&["--local", "generate", "--session", "ses_42"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("not overwriting it"));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+
+    let out = stdout_of(&mut repo.cmd(&[
+        "--local",
+        "generate",
+        "--session",
+        "ses_42",
+        "--out",
+        repo.path().join("trainings/picked.md").to_str().unwrap(),
+    ]));
+    assert!(out.trim().ends_with("picked.md"), "{out}");
+    assert_eq!(repo.read("trainings/picked.md").as_bytes(), before);
+}
+
+#[test]
+fn generate_reports_api_validation_errors() {
+    let repo = Repo::new();
+    repo.cmd(&["--local", "generate", "--session", " "])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("the server rejected the request"));
+    assert!(repo.files().is_empty(), "{:?}", repo.files());
+}
