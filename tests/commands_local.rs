@@ -314,3 +314,127 @@ fn generate_reports_api_validation_errors() {
         .stderr(predicate::str::contains("the server rejected the request"));
     assert!(repo.files().is_empty(), "{:?}", repo.files());
 }
+
+/// A remote with managed, hand-made, foreign, staged and unmapped trainings.
+fn seeded_for_pull() -> Repo {
+    let repo = Repo::new();
+    repo.write(
+        "cxtrain.toml",
+        "workspace = \"bot\"\n\n# folders\n[directories]\n\"billing\" = \"dir_b\"\n\n[safety]\nmax_deletes = 5\n",
+    )
+    .write("trainings/.keep", "")
+    .remote(vec![
+        training(
+            "trn_1",
+            "Refund after thirty days",
+            "# Policy\n\nOffer store credit: always.",
+            json!({"directory_id": "dir_b", "restricted_to_channels": ["email", "web"],
+                   "metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "billing/refund-late",
+                                "cxtrain_hash": "abc", "team": "billing"}}),
+        ),
+        training(
+            "trn_2",
+            "yes",
+            "Live text the customers get.",
+            json!({"draft_title": "Staged title", "draft_content": "Staged in the dashboard.",
+                   "metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "greeting"}}),
+        ),
+        training(
+            "trn_3",
+            "Hand-made: lost parcels",
+            "Ask for the tracking number.",
+            json!({"directory_id": "dir_new", "type": "BEHAVIORAL", "is_draft": true,
+                   "current_version": null}),
+        ),
+        training(
+            "trn_4",
+            "Someone else's",
+            "Owned by another repository.",
+            json!({"metadata": {"cxtrain_workspace": "other", "cxtrain_key": "x"}}),
+        ),
+    ]);
+    repo
+}
+
+#[test]
+fn pull_writes_managed_trainings_that_parse_back_identical() {
+    let repo = seeded_for_pull();
+    let out = repo.cmd(&["--local", "pull"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stdout.contains("wrote    "), "{stdout}");
+    assert!(
+        stderr.contains("`yes` (trn_2) has an unpublished dashboard draft"),
+        "{stderr}"
+    );
+    assert_eq!(
+        repo.files(),
+        [
+            "cxtrain.toml",
+            "trainings/.keep",
+            "trainings/billing/refund-late.md",
+            "trainings/greeting.md",
+        ]
+    );
+    assert_eq!(
+        repo.read("trainings/billing/refund-late.md"),
+        "---\ntitle: Refund after thirty days\nchannels: [web, email]\nmetadata:\n  team: billing\n---\n# Policy\n\nOffer store credit: always.\n"
+    );
+    assert_eq!(
+        repo.read("trainings/greeting.md"),
+        "---\ntitle: \"yes\"\n---\nLive text the customers get.\n"
+    );
+    let checked = cxtrain::validate::load_checked(repo.path(), None).unwrap();
+    assert_eq!(checked.report.diagnostics.len(), 0);
+    let refund = &checked.trainings[0].training;
+    assert_eq!(refund.key, "billing/refund-late");
+    assert_eq!(refund.directory_id.as_deref(), Some("dir_b"));
+    assert_eq!(refund.content, "# Policy\n\nOffer store credit: always.");
+
+    let again = stdout_of(&mut repo.cmd(&["--local", "pull"]));
+    assert_eq!(again.matches("same     ").count(), 2, "{again}");
+}
+
+#[test]
+fn pull_all_adopts_hand_made_trainings_and_maps_new_directories() {
+    let repo = seeded_for_pull();
+    let out = stdout_of(&mut repo.cmd(&["--local", "pull", "--all"]));
+    assert!(out.contains("mapped   dir-dir_new = dir_new"), "{out}");
+    assert!(
+        out.contains("ignored  1 owned by other workspaces"),
+        "{out}"
+    );
+    assert_eq!(
+        repo.read("cxtrain.toml"),
+        "workspace = \"bot\"\n\n# folders\n[directories]\n\"dir-dir_new\" = \"dir_new\"\n\"billing\" = \"dir_b\"\n\n[safety]\nmax_deletes = 5\n"
+    );
+    assert_eq!(
+        repo.read("trainings/dir-dir_new/hand-made-lost-parcels.md"),
+        "---\ntype: behavioral\ntitle: \"Hand-made: lost parcels\"\ndraft: true\n---\nAsk for the tracking number.\n"
+    );
+    repo.cmd(&["validate", "--strict"]).assert().success();
+}
+
+#[test]
+fn pull_skips_changed_files_unless_forced() {
+    let repo = seeded_for_pull();
+    stdout_of(&mut repo.cmd(&["--local", "pull"]));
+    let edited = "---\ntitle: \"yes\"\n---\nMy local edit.\n";
+    repo.write("trainings/greeting.md", edited);
+    let out = stdout_of(&mut repo.cmd(&["--local", "pull"]));
+    assert!(
+        out.contains("greeting.md (exists and differs; --force overwrites it)"),
+        "{out}"
+    );
+    assert_eq!(repo.read("trainings/greeting.md"), edited);
+    let out = stdout_of(&mut repo.cmd(&["--local", "pull", "--force"]));
+    assert!(
+        out.contains("wrote    ") && out.contains("greeting.md"),
+        "{out}"
+    );
+    assert!(
+        repo.read("trainings/greeting.md")
+            .contains("Live text the customers get.")
+    );
+}
