@@ -394,6 +394,7 @@ fn pull_writes_managed_trainings_that_parse_back_identical() {
 
     let again = stdout_of(&mut repo.cmd(&["--local", "pull"]));
     assert_eq!(again.matches("same     ").count(), 2, "{again}");
+    repo.cmd(&["fmt", "--check"]).assert().success();
 }
 
 #[test]
@@ -437,4 +438,86 @@ fn pull_skips_changed_files_unless_forced() {
         repo.read("trainings/greeting.md")
             .contains("Live text the customers get.")
     );
+}
+
+#[test]
+fn fmt_rewrites_front_matter_and_keeps_bodies() {
+    let repo = Repo::new();
+    let messy_body = "\nBody with trailing spaces   \r\n\n```yaml\n---\nkey: v\n```\n\n\n";
+    let messy = format!(
+        "---\n# yaml-language-server: $schema=../schema.json\nkey: billing/late\ndraft: false\nchannels: [ email , web ]\ntitle: 'Refund: late'\ntype: SCENARIO_SPECIFIC\n---\n{messy_body}"
+    );
+    let canonical = "---\ntitle: Already canonical\n---\nNothing to change here.\n";
+    repo.write("cxtrain.toml", "[directories]\n\"billing\" = \"dir_b\"\n")
+        .write("trainings/billing/refund.md", &messy)
+        .write("trainings/ok.md", canonical);
+
+    let out = repo.cmd(&["fmt", "--check"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "would reformat trainings/billing/refund.md\n1 to reformat, 1 already canonical\n"
+    );
+    assert_eq!(repo.read("trainings/billing/refund.md"), messy);
+
+    let before = cxtrain::validate::load_checked(repo.path(), None).unwrap();
+    let out = stdout_of(&mut repo.cmd(&["fmt"]));
+    assert_eq!(
+        out,
+        "formatted trainings/billing/refund.md\n1 reformatted, 1 already canonical\n"
+    );
+    assert_eq!(
+        repo.read("trainings/billing/refund.md"),
+        format!(
+            "---\n# yaml-language-server: $schema=../schema.json\ntype: scenario\ntitle: \"Refund: late\"\nchannels: [web, email]\ndraft: false\nkey: billing/late\n---\n{messy_body}"
+        )
+    );
+    assert_eq!(repo.read("trainings/ok.md"), canonical);
+    let after = cxtrain::validate::load_checked(repo.path(), None).unwrap();
+    let states = |c: &cxtrain::validate::Checked| -> Vec<cxtrain::model::Training> {
+        c.trainings.iter().map(|t| t.training.clone()).collect()
+    };
+    assert_eq!(states(&after), states(&before));
+    repo.cmd(&["fmt", "--check"]).assert().success();
+}
+
+#[test]
+fn fmt_refuses_an_invalid_repository_and_writes_nothing() {
+    let repo = Repo::new();
+    let bad = "---\ntitle: Fine title\ndraft: maybe\n---\nSome content here.\n";
+    let messy = "---\ndraft: true\ntitle: Other title\n---\nSome other content.\n";
+    repo.write("trainings/bad.md", bad)
+        .write("trainings/messy.md", messy);
+    repo.cmd(&["fmt"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("`draft` must be a boolean"));
+    assert_eq!(repo.read("trainings/bad.md"), bad);
+    assert_eq!(repo.read("trainings/messy.md"), messy);
+}
+
+#[test]
+fn fmt_on_the_example_repository_keeps_every_training() {
+    let repo = Repo::new();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/support-bot");
+    for file in walk(&example) {
+        let rel = file
+            .strip_prefix(&example)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        repo.write(&rel, &std::fs::read_to_string(&file).unwrap());
+    }
+    let before = cxtrain::validate::load_checked(repo.path(), None).unwrap();
+    stdout_of(&mut repo.cmd(&["fmt"]));
+    let after = cxtrain::validate::load_checked(repo.path(), None).unwrap();
+    assert_eq!(after.trainings.len(), before.trainings.len());
+    for (a, b) in after.trainings.iter().zip(&before.trainings) {
+        assert_eq!(a.training, b.training, "{}", a.path);
+        let text = repo.read(&a.path);
+        let original = std::fs::read_to_string(example.join(a.path.as_str())).unwrap();
+        let body = |t: &str| t.splitn(3, "---\n").nth(2).map(str::to_owned);
+        assert_eq!(body(&text), body(&original), "{}", a.path);
+    }
+    repo.cmd(&["fmt", "--check"]).assert().success();
 }
