@@ -133,6 +133,7 @@ fn init_scaffolds_a_repository_that_validates() {
         repo.files(),
         [
             ".github/workflows/cxtrain.yml",
+            ".gitignore",
             "cxtrain.toml",
             "schema/scenario.schema.json",
             "trainings/welcome.md",

@@ -1,6 +1,7 @@
 //! `cxtrain init`: scaffold a trainings repository — a commented
 //! `cxtrain.toml`, an example scenario with the editor schema hint, the
-//! front matter JSON Schema it points at, and a GitHub Actions workflow.
+//! front matter JSON Schema it points at, a GitHub Actions workflow, and a
+//! `.gitignore` for the local remote's state.
 //! Existing files are never overwritten; they are reported as skipped.
 
 use super::support;
@@ -14,6 +15,8 @@ use crate::workspace::write::{Overwrite, WriteError, write_atomic};
 const WORKFLOW: &str = ".github/workflows/cxtrain.yml";
 /// Where the schema is written, relative to the repository.
 const SCHEMA: &str = "schema/scenario.schema.json";
+/// The folder of the `--local` remote's state, which is not for git.
+const LOCAL_STATE_DIR: &str = ".cxtrain/";
 /// The example workflow shipped in the cxtrain repository.
 const EXAMPLE_WORKFLOW: &str = include_str!("../../examples/github-workflow.yml");
 /// How a workflow outside the cxtrain repository refers to the action.
@@ -45,6 +48,10 @@ pub fn run(global: &GlobalArgs, args: &InitArgs) -> CommandResult {
         (welcome, welcome_text(depth)),
         (SCHEMA.to_owned(), schema_json()),
         (WORKFLOW.to_owned(), workflow_text(root)),
+        (
+            ".gitignore".to_owned(),
+            format!("# the --local remote's state\n/{}\n", LOCAL_STATE_DIR),
+        ),
     ];
     let mut report = String::new();
     for (rel, text) in &files {
@@ -152,6 +159,7 @@ mod tests {
         assert!(!text.contains("trainings.yml"));
         assert!(text.contains("group: cxtrain-apply"));
         assert!(text.starts_with("# cxtrain:"));
+        assert!(crate::connect::LOCAL_STATE.starts_with(LOCAL_STATE_DIR));
         assert!(workflow_text("docs/faq").contains("\"docs/faq/**\""));
     }
 
