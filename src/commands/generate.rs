@@ -1,8 +1,6 @@
 //! `cxtrain generate`: ask the API for a scenario learned from a chat
 //! session and write it as a new draft file for review.
 
-use std::path::{Path, PathBuf};
-
 use super::support;
 use crate::cli::{GenerateArgs, GlobalArgs};
 use crate::config::Config;
@@ -52,17 +50,12 @@ pub fn run(global: &GlobalArgs, args: &GenerateArgs) -> CommandResult {
         WriteError::Exists { .. } => Failure::refused(miette::miette!(
             help = "pass --out FILE to write it somewhere else",
             "{} already exists; not overwriting it",
-            shown(&path)
+            support::shown(&path)
         )),
         other => Failure::from(other),
     })?;
-    support::print(&format!("{}\n", shown(&path)))?;
+    support::print(&format!("{}\n", support::shown(&path)))?;
     Ok(Exit::Success)
-}
-
-fn shown(path: &Path) -> String {
-    let path: PathBuf = path.components().collect();
-    path.display().to_string()
 }
 
 /// A file name for a title: lowercase ASCII letters and digits joined by

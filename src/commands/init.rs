@@ -80,10 +80,15 @@ fn config_text(root: &str, workspace: &str) -> String {
     let root = if root.is_empty() { "." } else { root };
     format!(
         r#"# cxtrain: OpenCX AI trainings as code.
-root = {root}          # the folder holding the scenario files
-workspace = {workspace}     # ownership tag: cxtrain only manages trainings carrying it
-# api_url = "https://api.open.cx"   # or --api-url / OPENCX_API_URL; the key comes from OPENCX_API_KEY
-ignore = []                 # globs (relative to root) of files to skip
+
+# The folder holding the scenario files.
+root = {root}
+# Ownership tag: cxtrain only plans, applies and deletes trainings carrying it.
+workspace = {workspace}
+# The API (or --api-url / OPENCX_API_URL). The key comes only from OPENCX_API_KEY.
+# api_url = "https://api.open.cx"
+# Globs (relative to root) of files to skip.
+ignore = []
 
 [defaults]                  # applied to every file unless it says otherwise
 draft = false               # true: new trainings are saved but not used by the AI

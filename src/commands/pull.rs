@@ -10,7 +10,6 @@
 //! validates. Trainings owned by another workspace are never pulled.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 
 use super::generate::slug;
 use super::support;
@@ -76,7 +75,7 @@ pub fn run(global: &GlobalArgs, args: &PullArgs) -> CommandResult {
         for (folder, id) in &pulled.new_directories {
             out.push_str(&format!(
                 "mapped   {folder} = {id} in {}\n",
-                shown(&config_path)
+                support::shown(&config_path)
             ));
         }
     }
@@ -85,7 +84,7 @@ pub fn run(global: &GlobalArgs, args: &PullArgs) -> CommandResult {
         let path = checked.root_dir.join(&file.rel);
         let default_key = file.rel.trim_end_matches(".md");
         let text = render_training(&file.training, default_key, defaults);
-        let shown_path = shown(&path);
+        let shown_path = support::shown(&path);
         match std::fs::read(&path) {
             Ok(existing) if existing == text.as_bytes() => {
                 out.push_str(&format!("same     {shown_path}\n"));
@@ -112,11 +111,6 @@ pub fn run(global: &GlobalArgs, args: &PullArgs) -> CommandResult {
     }
     support::print(&out)?;
     Ok(Exit::Success)
-}
-
-fn shown(path: &Path) -> String {
-    let path: PathBuf = path.components().collect();
-    path.display().to_string()
 }
 
 /// A repository path (`trainings/billing/x.md`) below the root (`billing/x.md`).

@@ -3,6 +3,7 @@
 //! and writing results to stdout when the reader may have gone away.
 
 use std::io::{IsTerminal, Write};
+use std::path::{Component, Path, PathBuf};
 
 use crate::cli::GlobalArgs;
 use crate::exit::{Exit, Failure};
@@ -47,4 +48,13 @@ pub fn print(text: &str) -> Result<(), Failure> {
         )),
         _ => Ok(()),
     }
+}
+
+/// A path as the user should see it: without `./` segments.
+pub fn shown(path: &Path) -> String {
+    let path: PathBuf = path
+        .components()
+        .filter(|c| *c != Component::CurDir)
+        .collect();
+    path.display().to_string()
 }
