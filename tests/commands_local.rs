@@ -422,7 +422,16 @@ fn pull_all_adopts_hand_made_trainings_and_maps_new_directories() {
 fn pull_skips_changed_files_unless_forced() {
     let repo = seeded_for_pull();
     stdout_of(&mut repo.cmd(&["--local", "pull"]));
-    let edited = "---\ntitle: \"yes\"\n---\nMy local edit.\n";
+    let same_meaning = "---\n# yaml-language-server: $schema=../s.json\ntype: scenario\ntitle: 'yes'\ndraft: false\n---\n\nLive text the customers get.   \r\n";
+    repo.write("trainings/greeting.md", same_meaning);
+    let out = stdout_of(&mut repo.cmd(&["--local", "pull", "--force"]));
+    assert!(
+        out.contains("same     ") && out.contains("greeting.md"),
+        "{out}"
+    );
+    assert_eq!(repo.read("trainings/greeting.md"), same_meaning);
+    let edited =
+        "---\n# yaml-language-server: $schema=../s.json\ntitle: \"yes\"\n---\nMy local edit.\n";
     repo.write("trainings/greeting.md", edited);
     let out = stdout_of(&mut repo.cmd(&["--local", "pull"]));
     assert!(

@@ -14,12 +14,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::generate::slug;
 use super::support;
 use crate::cli::{GlobalArgs, PullArgs};
-use crate::config::FILE_NAME;
+use crate::config::{Config, FILE_NAME};
 use crate::connect::connect;
 use crate::exit::{CommandResult, Exit, Failure};
 use crate::model::{Channel, META_KEY, META_PREFIX, META_WORKSPACE, Training, TrainingType};
 use crate::remote::api::{self, ListQuery};
-use crate::workspace::write::{Overwrite, render_training, write_atomic};
+use crate::workspace::parse::parse_file;
+use crate::workspace::write::{
+    Overwrite, header_comments, render_training_with_header, write_atomic,
+};
 
 /// Runs `cxtrain pull`: exit 0 after writing, 1 on API or file errors, 3
 /// when the repository does not validate before the pull.
@@ -79,17 +82,32 @@ pub fn run(global: &GlobalArgs, args: &PullArgs) -> CommandResult {
             ));
         }
     }
-    let defaults = &config.defaults;
     for file in &pulled.files {
         let path = checked.root_dir.join(&file.rel);
-        let default_key = file.rel.trim_end_matches(".md");
-        let text = render_training(&file.training, default_key, defaults);
         let shown_path = support::shown(&path);
-        match std::fs::read(&path) {
-            Ok(existing) if existing == text.as_bytes() => {
+        let existing = match std::fs::read(&path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(Failure::new(
+                    Exit::Error,
+                    miette::miette!("cannot read {shown_path}: {e}"),
+                ));
+            }
+        };
+        let existing_text = existing.as_deref().map(String::from_utf8_lossy);
+        let header = existing_text
+            .as_deref()
+            .map(header_comments)
+            .unwrap_or_default();
+        let default_key = file.rel.trim_end_matches(".md");
+        let text =
+            render_training_with_header(&file.training, default_key, &config.defaults, &header);
+        match existing {
+            Some(bytes) if means(&bytes, &file.rel, config).as_ref() == Some(&file.training) => {
                 out.push_str(&format!("same     {shown_path}\n"));
             }
-            Ok(_) if !args.force => {
+            Some(_) if !args.force => {
                 out.push_str(&format!(
                     "skipped  {shown_path} (exists and differs; --force overwrites it)\n"
                 ));
@@ -111,6 +129,17 @@ pub fn run(global: &GlobalArgs, args: &PullArgs) -> CommandResult {
     }
     support::print(&out)?;
     Ok(Exit::Success)
+}
+
+/// The training a file's bytes ask for, if it parses without problems.
+fn means(bytes: &[u8], rel: &str, config: &Config) -> Option<Training> {
+    let outcome = parse_file(rel.to_owned(), rel, bytes, config);
+    outcome
+        .problems
+        .is_empty()
+        .then_some(outcome.parsed)
+        .flatten()
+        .map(|p| p.local.training)
 }
 
 /// A repository path (`trainings/billing/x.md`) below the root (`billing/x.md`).

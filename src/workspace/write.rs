@@ -86,11 +86,36 @@ pub fn front_matter_for(
 /// A whole scenario file for `training`: front matter, then the content and
 /// one final newline (which content normalisation removes again).
 pub fn render_training(training: &Training, default_key: &str, defaults: &Defaults) -> String {
+    render_training_with_header(training, default_key, defaults, &[])
+}
+
+/// [`render_training`] with `header` comment lines opening the front matter
+/// (see [`header_comments`]), so a rewritten file keeps its schema hint.
+pub fn render_training_with_header(
+    training: &Training,
+    default_key: &str,
+    defaults: &Defaults,
+    header: &[&str],
+) -> String {
     let front = front_matter_for(training, default_key, defaults);
-    let mut out = render_front_matter(&front, &[]);
+    let mut out = render_front_matter(&front, header);
     out.push_str(&training.content);
     out.push('\n');
     out
+}
+
+/// The comment lines opening a file's front matter (such as
+/// `# yaml-language-server: $schema=...`), without line ends.
+pub fn header_comments(text: &str) -> Vec<&str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Some(yaml) = frontmatter::split(text).ok().and_then(|s| s.yaml) else {
+        return Vec::new();
+    };
+    text[yaml]
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .take_while(|l| l.trim_start().starts_with('#'))
+        .collect()
 }
 
 /// `text` with its front matter rewritten canonically and everything after
@@ -109,12 +134,7 @@ pub fn reformat(text: &str) -> Option<String> {
     if !parsed.usable || !parsed.problems.is_empty() {
         return None;
     }
-    let header: Vec<&str> = text[yaml]
-        .lines()
-        .map(|l| l.trim_end_matches('\r'))
-        .take_while(|l| l.trim_start().starts_with('#'))
-        .collect();
-    let mut front = render_front_matter(&parsed.front, &header);
+    let mut front = render_front_matter(&parsed.front, &header_comments(text));
     if text.starts_with("---\r\n") {
         front = front.replace('\n', "\r\n");
     }
@@ -357,6 +377,10 @@ mod tests {
             )
         );
         assert_eq!(reformat(&got).unwrap(), got);
+        assert_eq!(
+            header_comments(&got),
+            ["# yaml-language-server: $schema=x.json"]
+        );
         let c = config();
         assert_eq!(reparse("x.md", &got, &c), reparse("x.md", &text, &c));
     }
