@@ -531,3 +531,56 @@ fn fmt_on_the_example_repository_keeps_every_training() {
     }
     repo.cmd(&["fmt", "--check"]).assert().success();
 }
+
+/// `cxtrain emulator --port 0` as a child process, killed on drop.
+struct Spawned {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Spawned {
+    fn start(state: &Path) -> Spawned {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cxtrain"))
+            .args(["emulator", "--port", "0", "--state"])
+            .arg(state)
+            .env("OPENCX_EMULATOR_API_KEY", "ocx_spawned")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+        Spawned { child, url }
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn search_and_pull_against_a_spawned_emulator() {
+    let repo = seeded_for_pull();
+    let emulator = Spawned::start(&repo.path().join(".cxtrain/local-state.json"));
+    let remote = |args: &[&str]| {
+        let mut cmd = repo.cmd(&[&["--api-url", emulator.url.as_str()], args].concat());
+        cmd.env("OPENCX_API_KEY", "ocx_spawned");
+        cmd
+    };
+    let out = stdout_of(&mut remote(&["search", "store credit refund"]));
+    assert_eq!(
+        out,
+        "SCORE  TITLE                     FILE\n1.00   Refund after thirty days  not in this repo\n"
+    );
+    let out = stdout_of(&mut remote(&["pull"]));
+    assert!(out.contains("refund-late.md"), "{out}");
+    let out = stdout_of(&mut remote(&["search", "store credit refund"]));
+    assert!(out.ends_with("trainings/billing/refund-late.md\n"), "{out}");
+}
