@@ -10,6 +10,7 @@ mod plan;
 mod pull;
 mod schema;
 mod search;
+mod support;
 mod validate;
 
 use crate::cli::{Cli, Command};

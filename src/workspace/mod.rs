@@ -7,6 +7,7 @@ pub mod frontmatter;
 pub mod parse;
 pub mod problem;
 pub mod scan;
+pub mod write;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,0 +1,492 @@
+//! Writing scenario files: canonical front matter (fixed key order, only the
+//! fields that say something, YAML-safe quoting), whole files from a
+//! [`Training`], canonical reformatting of an existing file's front matter,
+//! and atomic file replacement.
+//!
+//! The contract: parsing what [`render_training`] writes gives back the same
+//! [`Training`], so `pull` → files → `plan` is a no-op.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::frontmatter::{self, FrontMatter};
+use crate::config::Defaults;
+use crate::model::{Channel, Training};
+
+/// The front matter block (`---` lines included) for `front`, in canonical
+/// key order. `header` lines (comments such as the `yaml-language-server`
+/// schema hint) are written first, verbatim. Empty lists and maps are left
+/// out: they mean the same as absent.
+pub fn render_front_matter(front: &FrontMatter, header: &[&str]) -> String {
+    let mut out = String::from("---\n");
+    for line in header {
+        out.push_str(line);
+        out.push('\n');
+    }
+    if let Some(kind) = front.kind {
+        let _ = writeln!(out, "type: {}", kind.file_name());
+    }
+    if let Some(title) = &front.title {
+        let _ = writeln!(out, "title: {}", scalar(title));
+    }
+    if let Some(channels) = front.channels.as_ref().filter(|c| !c.is_empty()) {
+        let mut sorted = channels.clone();
+        sorted.sort();
+        sorted.dedup();
+        let names: Vec<String> = sorted.iter().map(|c| scalar(c.as_str())).collect();
+        let _ = writeln!(out, "channels: [{}]", names.join(", "));
+    }
+    if let Some(segments) = front.segments.as_ref().filter(|s| !s.is_empty()) {
+        let mut sorted = segments.clone();
+        sorted.sort();
+        sorted.dedup();
+        let names: Vec<String> = sorted.iter().map(|s| scalar(s)).collect();
+        let _ = writeln!(out, "segments: [{}]", names.join(", "));
+    }
+    if let Some(draft) = front.draft {
+        let _ = writeln!(out, "draft: {draft}");
+    }
+    if let Some(key) = &front.key {
+        let _ = writeln!(out, "key: {}", scalar(key));
+    }
+    if let Some(metadata) = front.metadata.as_ref().filter(|m| !m.is_empty()) {
+        out.push_str("metadata:\n");
+        for (k, v) in metadata {
+            let _ = writeln!(out, "  {}: {}", scalar(k), scalar(v));
+        }
+    }
+    out.push_str("---\n");
+    out
+}
+
+/// The front matter that makes a file at a path whose default key is
+/// `default_key` parse back into `training` under `defaults`. The title is
+/// always written (a body opening with `# heading` would otherwise become
+/// the title); the other fields only when they differ from the default.
+/// `directory_id` is not a front matter field: it follows the folder.
+pub fn front_matter_for(
+    training: &Training,
+    default_key: &str,
+    defaults: &Defaults,
+) -> FrontMatter {
+    let set = |v: Vec<String>| (!v.is_empty()).then_some(v);
+    FrontMatter {
+        kind: (training.kind != defaults.kind).then_some(training.kind),
+        title: Some(training.title.clone()),
+        channels: (!training.channels.is_empty())
+            .then(|| training.channels.iter().cloned().collect::<Vec<Channel>>()),
+        segments: set(training.segments.iter().cloned().collect()),
+        draft: (training.draft != defaults.draft).then_some(training.draft),
+        key: (training.key != default_key).then(|| training.key.clone()),
+        metadata: (!training.metadata.is_empty()).then(|| training.metadata.clone()),
+    }
+}
+
+/// A whole scenario file for `training`: front matter, then the content and
+/// one final newline (which content normalisation removes again).
+pub fn render_training(training: &Training, default_key: &str, defaults: &Defaults) -> String {
+    render_training_with_header(training, default_key, defaults, &[])
+}
+
+/// [`render_training`] with `header` comment lines opening the front matter
+/// (see [`header_comments`]), so a rewritten file keeps its schema hint.
+pub fn render_training_with_header(
+    training: &Training,
+    default_key: &str,
+    defaults: &Defaults,
+    header: &[&str],
+) -> String {
+    let front = front_matter_for(training, default_key, defaults);
+    let mut out = render_front_matter(&front, header);
+    out.push_str(&training.content);
+    out.push('\n');
+    out
+}
+
+/// The comment lines opening a file's front matter (such as
+/// `# yaml-language-server: $schema=...`), without line ends.
+pub fn header_comments(text: &str) -> Vec<&str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Some(yaml) = frontmatter::split(text).ok().and_then(|s| s.yaml) else {
+        return Vec::new();
+    };
+    text[yaml]
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .take_while(|l| l.trim_start().starts_with('#'))
+        .collect()
+}
+
+/// `text` with its front matter rewritten canonically and everything after
+/// it byte for byte unchanged. Leading comment lines of the front matter are
+/// kept; other YAML comments are dropped. A byte order mark and CRLF line
+/// ends of the front matter are kept. `None` when the file has no front
+/// matter, or when it has problems (those are `validate`'s to report).
+pub fn reformat(text: &str) -> Option<String> {
+    let (bom, text) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => ("\u{feff}", rest),
+        None => ("", text),
+    };
+    let split = frontmatter::split(text).ok()?;
+    let yaml = split.yaml?;
+    let parsed = frontmatter::parse(text, yaml.clone());
+    if !parsed.usable || !parsed.problems.is_empty() {
+        return None;
+    }
+    let mut front = render_front_matter(&parsed.front, &header_comments(text));
+    if text.starts_with("---\r\n") {
+        front = front.replace('\n', "\r\n");
+    }
+    Some(format!("{bom}{front}{}", &text[split.body_start..]))
+}
+
+/// A YAML scalar for `s`: plain when it cannot be read as anything but this
+/// string, in block and flow context alike; double-quoted otherwise.
+pub fn scalar(s: &str) -> String {
+    if is_plain_safe(s) {
+        s.to_owned()
+    } else {
+        double_quoted(s)
+    }
+}
+
+/// Words YAML 1.1 or 1.2 parsers read as booleans or null.
+const RESERVED: [&str; 14] = [
+    "true", "false", "yes", "no", "on", "off", "y", "n", "null", "nil", "none", "~", "inf", "nan",
+];
+
+fn is_plain_safe(s: &str) -> bool {
+    let mut chars = s.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    // Digits, signs and dots start numbers, dates and times: quote those.
+    let first_ok = first.is_alphabetic() || first == '_';
+    let rest_ok = chars.all(|c| {
+        c.is_alphanumeric()
+            || matches!(
+                c,
+                ' ' | '-' | '_' | '.' | '/' | '?' | '!' | '\'' | '(' | ')'
+            )
+    });
+    first_ok && rest_ok && !s.ends_with(' ') && !RESERVED.contains(&s.to_ascii_lowercase().as_str())
+}
+
+fn double_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            // Controls, and characters some YAML parsers treat as line
+            // breaks or strip (NEL, LS, PS, BOM), are escaped.
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Whether an existing file may be replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overwrite {
+    /// Fail when the file exists.
+    Never,
+    /// Replace it.
+    Replace,
+}
+
+/// A file that could not be written.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum WriteError {
+    /// The file is there and [`Overwrite::Never`] was asked.
+    #[error("{} already exists", path.display())]
+    #[diagnostic(
+        code(cxtrain::write::exists),
+        help("move or delete it first, or pick another path")
+    )]
+    Exists {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file system refused.
+    #[error("cannot write {}", path.display())]
+    #[diagnostic(
+        code(cxtrain::write::io),
+        help("check that the folder is writable and the disk is not full")
+    )]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same folder,
+/// flushed to disk, then renamed into place, so readers see the old file or
+/// the new one, never a torn one. Missing parent folders are created.
+pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<(), WriteError> {
+    let io = |source: std::io::Error| WriteError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".cxtrain-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    match overwrite {
+        Overwrite::Replace => tmp.persist(path).map(drop).map_err(|e| io(e.error)),
+        Overwrite::Never => tmp.persist_noclobber(path).map(drop).map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                WriteError::Exists {
+                    path: path.to_owned(),
+                }
+            } else {
+                io(e.error)
+            }
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::model::TrainingType;
+    use crate::workspace::parse::parse_file;
+
+    fn config() -> Config {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Config::load(dir.path(), None).unwrap();
+        c.directories.insert("billing".into(), "dir_b".into());
+        c
+    }
+
+    /// Parses `text` as the file `rel` below the root.
+    fn reparse(rel: &str, text: &str, config: &Config) -> Training {
+        let out = parse_file(format!("trainings/{rel}"), rel, text.as_bytes(), config);
+        assert!(out.problems.is_empty(), "{:?}\n{text}", out.problems);
+        out.parsed.unwrap().local.training
+    }
+
+    fn sample() -> Training {
+        Training {
+            key: "billing/refund".into(),
+            title: "Refund after 30 days".into(),
+            content: "# Policy\n\nOffer store credit.".into(),
+            kind: TrainingType::ScenarioSpecific,
+            channels: BTreeSet::new(),
+            segments: BTreeSet::new(),
+            draft: false,
+            directory_id: Some("dir_b".into()),
+            metadata: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn minimal_file_writes_only_the_title() {
+        let c = config();
+        let text = render_training(&sample(), "billing/refund", &c.defaults);
+        assert_eq!(
+            text,
+            "---\ntitle: Refund after 30 days\n---\n# Policy\n\nOffer store credit.\n"
+        );
+        assert_eq!(reparse("billing/refund.md", &text, &c), sample());
+    }
+
+    #[test]
+    fn every_field_in_canonical_order() {
+        let c = config();
+        let mut t = sample();
+        t.kind = TrainingType::Behavioral;
+        t.title = "yes".into();
+        t.channels = [Channel::WebVoice, Channel::Email, Channel::Web]
+            .into_iter()
+            .collect();
+        t.segments = ["vip", "gold tier"].into_iter().map(String::from).collect();
+        t.draft = true;
+        t.key = "billing/refund-late".into();
+        t.metadata = [("team", "billing"), ("note", "a: b")]
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        let text = render_training(&t, "billing/refund", &c.defaults);
+        assert_eq!(
+            text,
+            "---\ntype: behavioral\ntitle: \"yes\"\nchannels: [web, email, web_voice]\n\
+             segments: [gold tier, vip]\ndraft: true\nkey: billing/refund-late\n\
+             metadata:\n  note: \"a: b\"\n  team: billing\n---\n# Policy\n\nOffer store credit.\n"
+        );
+        assert_eq!(reparse("billing/refund.md", &text, &c), t);
+    }
+
+    #[test]
+    fn quotes_what_would_parse_as_something_else() {
+        for (s, want) in [
+            ("plain words", "plain words"),
+            ("Where's my order?", "Where's my order?"),
+            ("", "\"\""),
+            ("true", "\"true\""),
+            ("No", "\"No\""),
+            ("42", "\"42\""),
+            ("2024-01-01", "\"2024-01-01\""),
+            ("a: b", "\"a: b\""),
+            ("x #y", "\"x #y\""),
+            ("- item", "\"- item\""),
+            ("say \"hi\"\n\\", "\"say \\\"hi\\\"\\n\\\\\""),
+            ("trailing ", "\"trailing \""),
+            ("a\u{85}b", "\"a\\u0085b\""),
+        ] {
+            assert_eq!(scalar(s), want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn reformat_keeps_body_bytes_and_header_comment() {
+        let body = "\nBody  with trailing space  \r\n\n\n";
+        let text = format!(
+            "---\n# yaml-language-server: $schema=x.json\nchannels: [email, web]\nkey: a/b\ntitle:   'Hello'   # greeting\ntype: SCENARIO_SPECIFIC\n---\n{body}"
+        );
+        let got = reformat(&text).unwrap();
+        assert_eq!(
+            got,
+            format!(
+                "---\n# yaml-language-server: $schema=x.json\ntype: scenario\ntitle: Hello\nchannels: [web, email]\nkey: a/b\n---\n{body}"
+            )
+        );
+        assert_eq!(reformat(&got).unwrap(), got);
+        assert_eq!(
+            header_comments(&got),
+            ["# yaml-language-server: $schema=x.json"]
+        );
+        let c = config();
+        assert_eq!(reparse("x.md", &got, &c), reparse("x.md", &text, &c));
+    }
+
+    #[test]
+    fn reformat_keeps_bom_and_crlf_and_skips_what_it_cannot_read() {
+        let text = "\u{feff}---\r\ndraft: true\r\ntitle: Hi there\r\n---\r\nBody text here\r\n";
+        assert_eq!(
+            reformat(text).unwrap(),
+            "\u{feff}---\r\ntitle: Hi there\r\ndraft: true\r\n---\r\nBody text here\r\n"
+        );
+        assert_eq!(reformat("No front matter at all\n"), None);
+        assert_eq!(reformat("---\ntitel: x\n---\nbody\n"), None);
+        assert_eq!(reformat("---\ntitle: [\n---\nbody\n"), None);
+    }
+
+    #[test]
+    fn atomic_write_refuses_to_clobber_unless_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b/c.md");
+        write_atomic(&path, b"one", Overwrite::Never).unwrap();
+        let err = write_atomic(&path, b"two", Overwrite::Never).unwrap_err();
+        assert!(matches!(err, WriteError::Exists { .. }), "{err:?}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"one");
+        write_atomic(&path, b"two", Overwrite::Replace).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, ["c.md"]);
+    }
+
+    fn text_strategy() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Z0-9 :#\\-_.,'\"?!\\[\\]{}&*|>%@`\\\\/]{0,24}",
+            any::<String>(),
+            prop::sample::select(vec![
+                "true", "False", "NULL", "~", "1e3", "0x1F", "-1", ".5", "12:30", "yes",
+            ])
+            .prop_map(String::from),
+        ]
+    }
+
+    fn training_strategy() -> impl Strategy<Value = Training> {
+        let channels =
+            prop::collection::btree_set(prop::sample::select(Channel::KNOWN.to_vec()), 0..4);
+        let segments = prop::collection::btree_set(
+            "[a-z0-9 :\\-]{1,8}".prop_filter("non-blank", |s| !s.trim().is_empty()),
+            0..3,
+        );
+        let metadata = prop::collection::btree_map(
+            text_strategy().prop_filter("not reserved", |k| !k.starts_with("cxtrain_")),
+            text_strategy(),
+            0..3,
+        );
+        (
+            text_strategy()
+                .prop_map(|t| format!("T{}", t.trim()))
+                .prop_map(|t| t.trim().to_owned()),
+            text_strategy()
+                .prop_map(|c| format!("Content {c}"))
+                .prop_map(|c| crate::workspace::body::normalize(&c)),
+            any::<bool>(),
+            any::<bool>(),
+            channels,
+            segments,
+            metadata,
+            prop::option::of("[a-z]{1,6}(/[a-z0-9-]{1,6}){0,2}"),
+        )
+            .prop_map(
+                |(title, content, behavioral, draft, channels, segments, metadata, key)| Training {
+                    key: key.unwrap_or_else(|| "billing/refund".into()),
+                    title,
+                    content,
+                    kind: if behavioral {
+                        TrainingType::Behavioral
+                    } else {
+                        TrainingType::ScenarioSpecific
+                    },
+                    channels,
+                    segments,
+                    draft,
+                    directory_id: Some("dir_b".into()),
+                    metadata,
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn scalars_round_trip_through_the_parser(s in text_strategy()) {
+            let text = format!("---\nkey: k\nmetadata:\n  {}: {}\n---\nbody\n", scalar(&s), scalar(&s));
+            let split = frontmatter::split(&text).unwrap();
+            let parsed = frontmatter::parse(&text, split.yaml.unwrap());
+            prop_assert!(parsed.problems.is_empty(), "{:?}\n{}", parsed.problems, text);
+            let metadata = parsed.front.metadata.unwrap();
+            prop_assert_eq!(metadata.get(&s), Some(&s));
+        }
+
+        #[test]
+        fn written_files_parse_back_identical(t in training_strategy()) {
+            let c = config();
+            let text = render_training(&t, "billing/refund", &c.defaults);
+            prop_assert_eq!(reparse("billing/refund.md", &text, &c), t.clone());
+            prop_assert_eq!(reformat(&text), Some(text));
+        }
+    }
+}
