@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use super::plan as planning;
+use super::support;
 use crate::apply::executor::{self, Options};
 use crate::apply::summary::Summary;
 use crate::apply::verify::{self, StalePlan};
@@ -29,11 +30,8 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> CommandResult {
         return Err(Failure::refused(ApplyError::NeedsYes));
     }
     let started = Instant::now();
-    let checked = match planning::load(global) {
-        Ok(checked) => checked,
-        Err(exit) => return Ok(exit),
-    };
-    let runtime = planning::runtime()?;
+    let checked = support::checked(global)?;
+    let runtime = support::runtime()?;
     let connection = runtime.block_on(connect_with(
         global,
         &checked.config,

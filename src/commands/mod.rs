@@ -33,11 +33,3 @@ pub fn run(cli: Cli) -> CommandResult {
         Command::Completions(a) => completions::run(a),
     }
 }
-
-/// The error for a command whose implementation has not landed yet.
-fn not_built(name: &str) -> crate::exit::Failure {
-    crate::exit::Failure::new(
-        crate::exit::Exit::Error,
-        miette::miette!("`cxtrain {name}` is not available in this build yet"),
-    )
-}

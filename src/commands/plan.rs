@@ -17,15 +17,14 @@ use crate::plan::{
 };
 use crate::remote::managed;
 use crate::remote::{Client, RemoteError};
-use crate::render::{diagnostics, plan_human, plan_json, plan_markdown, use_color};
-use crate::validate::{self, Checked};
+use crate::render::{plan_human, plan_json, plan_markdown, use_color};
+use crate::validate::Checked;
+
+use super::support::{checked, runtime};
 
 /// Runs `cxtrain plan`.
 pub fn run(global: &GlobalArgs, args: &PlanArgs) -> CommandResult {
-    let checked = match load(global) {
-        Ok(checked) => checked,
-        Err(exit) => return Ok(exit),
-    };
+    let checked = checked(global)?;
     let (plan, target) = runtime()?.block_on(async {
         let connection = connect(global, &checked.config, &checked.repo_dir).await?;
         let started = std::time::Instant::now();
@@ -61,25 +60,6 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> CommandResult {
     } else {
         Exit::Success
     })
-}
-
-/// Loads and validates the repository. On errors, prints the diagnostics to
-/// stderr and returns the exit code (3); warnings are printed and pass.
-pub(crate) fn load(global: &GlobalArgs) -> Result<Checked, Exit> {
-    let color = use_color(global.color, std::io::stderr().is_terminal());
-    match validate::load_checked(&global.dir, global.config.as_deref()) {
-        Ok(checked) => {
-            if checked.report.warnings() > 0 && !global.quiet {
-                // Best effort: a closed stderr must not stop the plan.
-                let _ = diagnostics::human(&checked.report, color, &mut std::io::stderr().lock());
-            }
-            Ok(checked)
-        }
-        Err(invalid) => {
-            let _ = diagnostics::human(&invalid.report, color, &mut std::io::stderr().lock());
-            Err(Exit::Invalid)
-        }
-    }
 }
 
 /// Reads the remote and builds the plan: ceil(N/100) list calls and one
@@ -153,20 +133,6 @@ pub(crate) fn print(global: &GlobalArgs, format: PlanFormat, plan: &Plan) -> Res
         )),
         _ => Ok(()),
     }
-}
-
-/// The async runtime remote commands run on.
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Failure::new(
-                Exit::Error,
-                miette::miette!("cannot start the runtime: {e}"),
-            )
-        })
 }
 
 /// `path` relative to `base`, `/`-separated, when it lies inside it.

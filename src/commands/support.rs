@@ -23,18 +23,28 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         })
 }
 
-/// The repository at `--dir`, validated. When invalid, its diagnostics go to
-/// stderr and the failure is exit 3.
+/// The repository at `--dir`, validated. Warnings go to stderr (unless
+/// `-q`) and pass; when invalid, its diagnostics go to stderr and the failure
+/// is exit 3. A closed stderr must not stop the command, so printing is best
+/// effort.
 pub fn checked(global: &GlobalArgs) -> Result<Checked, Failure> {
-    validate::load_checked(&global.dir, global.config.as_deref()).map_err(|invalid| {
-        let stderr = std::io::stderr();
-        let color = use_color(global.color, stderr.is_terminal());
-        let _ = diagnostics::human(&invalid.report, color, &mut stderr.lock());
-        Failure::invalid(miette::miette!(
-            help = "run `cxtrain validate` and fix the errors first",
-            "the repository does not validate"
-        ))
-    })
+    let stderr = std::io::stderr();
+    let color = use_color(global.color, stderr.is_terminal());
+    match validate::load_checked(&global.dir, global.config.as_deref()) {
+        Ok(checked) => {
+            if checked.report.warnings() > 0 && !global.quiet {
+                let _ = diagnostics::human(&checked.report, color, &mut stderr.lock());
+            }
+            Ok(checked)
+        }
+        Err(invalid) => {
+            let _ = diagnostics::human(&invalid.report, color, &mut stderr.lock());
+            Err(Failure::invalid(miette::miette!(
+                help = "run `cxtrain validate` and fix the errors first",
+                "the repository does not validate"
+            )))
+        }
+    }
 }
 
 /// Writes `text` to stdout; a closed pipe (`| head`) is the reader's
