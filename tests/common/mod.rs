@@ -35,7 +35,8 @@ impl Repo {
         repo
     }
 
-    /// A copy of `examples/<name>`.
+    /// A copy of `examples/<name>`, without the `.cxtrain/` state a local
+    /// run of the README's quick start leaves there.
     pub fn example(name: &str) -> Repo {
         let repo = Repo {
             dir: tempfile::tempdir().expect("tempdir"),
@@ -43,7 +44,10 @@ impl Repo {
         let from = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("examples")
             .join(name);
-        for entry in walkdir::WalkDir::new(&from) {
+        let entries = walkdir::WalkDir::new(&from)
+            .into_iter()
+            .filter_entry(|e| e.file_name() != ".cxtrain");
+        for entry in entries {
             let entry = entry.expect("walk example");
             let to = repo.path().join(entry.path().strip_prefix(&from).unwrap());
             if entry.file_type().is_dir() {
