@@ -5,6 +5,7 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -51,6 +52,17 @@ fn apply_ok(repo: &Repo, remote: &Remote, args: &[&str]) -> String {
         "apply failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
     stdout
+}
+
+/// Runs `plan --out` and returns where the plan was saved.
+fn saved_plan(repo: &Repo, remote: &Remote) -> PathBuf {
+    let plan = plan_path(repo);
+    cxtrain(repo, remote)
+        .args(["plan", "--out"])
+        .arg(&plan)
+        .assert()
+        .code(0);
+    plan
 }
 
 /// `plan --detailed-exitcode`'s exit code.
@@ -241,12 +253,7 @@ fn a_saved_plan_applies_when_nothing_changed() {
     let remote = Remote::start();
     remote.seed_from(&repo);
     edit_everything(&repo);
-    let plan = plan_path(&repo);
-    cxtrain(&repo, &remote)
-        .args(["plan", "--out"])
-        .arg(&plan)
-        .assert()
-        .code(0);
+    let plan = saved_plan(&repo, &remote);
     remote.reset_stats();
 
     apply_ok(&repo, &remote, &[plan.to_str().unwrap()]);
@@ -272,12 +279,7 @@ fn a_saved_plan_touching_one_training_rereads_it_with_one_get() {
         "---\n",
         "---\nchannels: [web, email]\n",
     );
-    let plan = plan_path(&repo);
-    cxtrain(&repo, &remote)
-        .args(["plan", "--out"])
-        .arg(&plan)
-        .assert()
-        .code(0);
+    let plan = saved_plan(&repo, &remote);
     remote.reset_stats();
 
     let stdout = apply_ok(&repo, &remote, &[plan.to_str().unwrap()]);
@@ -303,12 +305,7 @@ fn a_stale_plan_is_refused_after_a_dashboard_edit() {
         "Upgrades take effect immediately.",
         "Upgrades take effect at once.",
     );
-    let plan = plan_path(&repo);
-    cxtrain(&repo, &remote)
-        .args(["plan", "--out"])
-        .arg(&plan)
-        .assert()
-        .code(0);
+    let plan = saved_plan(&repo, &remote);
     let id = remote.get("billing/change-plan").id;
     remote.dashboard_edit(
         "billing/change-plan",
@@ -343,12 +340,7 @@ fn a_stale_plan_is_refused_after_a_dashboard_edit() {
 fn a_stale_plan_is_refused_after_a_local_edit() {
     let repo = example();
     let remote = Remote::start();
-    let plan = plan_path(&repo);
-    cxtrain(&repo, &remote)
-        .args(["plan", "--out"])
-        .arg(&plan)
-        .assert()
-        .code(0);
+    let plan = saved_plan(&repo, &remote);
     repo.edit("trainings/guardrails.md", "---\n", "---\nchannels: [web]\n");
     repo.write(
         "trainings/billing/new.md",
@@ -374,12 +366,7 @@ fn a_stale_plan_is_refused_after_a_local_edit() {
 fn a_saved_create_whose_key_appeared_is_refused() {
     let repo = example();
     let remote = Remote::start();
-    let plan = plan_path(&repo);
-    cxtrain(&repo, &remote)
-        .args(["plan", "--out"])
-        .arg(&plan)
-        .assert()
-        .code(0);
+    let plan = saved_plan(&repo, &remote);
     // Someone else applied the same files meanwhile.
     apply_ok(&repo, &remote, &[]);
     remote.reset_stats();

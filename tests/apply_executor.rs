@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use cxtrain::apply::calls::{self, Step};
-use cxtrain::apply::executor::{self, Observer, Options, Outcome, SkipReason, StepError};
+use cxtrain::apply::executor::{self, Observer, Options, Outcome, Report, SkipReason, StepError};
 use cxtrain::model::{StateHash, Training, TrainingType};
 use cxtrain::plan::{Action, Change, Field, Plan, RemoteRef};
 use cxtrain::remote::{ApiKey, Client, ClientConfig};
@@ -110,6 +110,23 @@ fn client(server: &MockServer) -> Client {
     Client::new(config).unwrap()
 }
 
+/// Applies `changes` against `server` with nothing interrupting.
+async fn run_to_end(
+    server: &MockServer,
+    changes: Vec<Change>,
+    parallelism: usize,
+    observer: &dyn Observer,
+) -> Report {
+    executor::execute(
+        &client(server),
+        steps(changes),
+        Options { parallelism },
+        observer,
+        std::future::pending(),
+    )
+    .await
+}
+
 /// Records finished changes in order.
 #[derive(Default)]
 struct Log(Mutex<Vec<String>>);
@@ -178,17 +195,16 @@ async fn staged_edit_is_published_and_failures_hold_back_deletes() {
         .await;
 
     let log = Log::default();
-    let report = executor::execute(
-        &client(&server),
-        steps(vec![
+    let report = run_to_end(
+        &server,
+        vec![
             delete("old", "trn_old"),
             update("bad", "trn_bad"),
             create("new"),
             update("staged", "trn_staged"),
-        ]),
-        Options { parallelism: 1 },
+        ],
+        1,
         &log,
-        std::future::pending(),
     )
     .await;
 
@@ -242,16 +258,15 @@ async fn deletes_run_last_and_a_missing_training_counts_as_gone() {
         .await;
 
     let log = Log::default();
-    let report = executor::execute(
-        &client(&server),
-        steps(vec![
+    let report = run_to_end(
+        &server,
+        vec![
             delete("b", "trn_2"),
             delete("c", "trn_3"),
             update("a", "trn_1"),
-        ]),
-        Options { parallelism: 4 },
+        ],
+        4,
         &log,
-        std::future::pending(),
     )
     .await;
 
@@ -282,14 +297,7 @@ async fn a_publish_that_does_not_take_is_a_failure() {
         .mount(&server)
         .await;
 
-    let report = executor::execute(
-        &client(&server),
-        steps(vec![update("stuck", "trn_1")]),
-        Options { parallelism: 1 },
-        &Log::default(),
-        std::future::pending(),
-    )
-    .await;
+    let report = run_to_end(&server, vec![update("stuck", "trn_1")], 1, &Log::default()).await;
 
     let (_, outcome) = &report.results[0];
     assert!(

@@ -633,6 +633,21 @@ async fn draft_move_search_generate_send_their_bodies() {
     );
 }
 
+/// Sends `n` GETs at once, each through its own clone of `c`; how long
+/// they all took.
+async fn concurrent_gets(c: &Client, n: usize) -> Duration {
+    let start = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let c = c.clone();
+        tasks.spawn(async move { c.get("a").await.map(|_| ()) });
+    }
+    for result in tasks.join_all().await {
+        result.unwrap();
+    }
+    start.elapsed()
+}
+
 #[tokio::test]
 async fn pacing_and_in_flight_limit_apply_to_every_clone() {
     let s = MockServer::start().await;
@@ -644,20 +659,8 @@ async fn pacing_and_in_flight_limit_apply_to_every_clone() {
     // One request every 100 ms.
     cfg.requests_per_minute = 600;
     let c = Client::new(cfg).unwrap();
-    let start = Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..5 {
-        let c = c.clone();
-        tasks.spawn(async move { c.get("a").await.map(|_| ()) });
-    }
-    for result in tasks.join_all().await {
-        result.unwrap();
-    }
-    assert!(
-        start.elapsed() >= Duration::from_millis(400),
-        "{:?}",
-        start.elapsed()
-    );
+    let elapsed = concurrent_gets(&c, 5).await;
+    assert!(elapsed >= Duration::from_millis(400), "{elapsed:?}");
     assert_eq!(c.stats().requests, 5);
 }
 
@@ -675,21 +678,9 @@ async fn in_flight_limit_bounds_concurrency() {
     let mut cfg = config(&s.uri());
     cfg.max_in_flight = 2;
     let c = Client::new(cfg).unwrap();
-    let start = Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..6 {
-        let c = c.clone();
-        tasks.spawn(async move { c.get("a").await.map(|_| ()) });
-    }
-    for result in tasks.join_all().await {
-        result.unwrap();
-    }
+    let elapsed = concurrent_gets(&c, 6).await;
     // Six requests two at a time: at least three rounds of 100 ms.
-    assert!(
-        start.elapsed() >= Duration::from_millis(300),
-        "{:?}",
-        start.elapsed()
-    );
+    assert!(elapsed >= Duration::from_millis(300), "{elapsed:?}");
 }
 
 #[tokio::test]
