@@ -140,7 +140,7 @@ fn step(change: &Change, workspace: &str, freed: &BTreeSet<&str>) -> Result<Step
     };
     let (phase, call, desired) = if change.actions.contains(&Action::Delete) {
         (Phase::Delete, Call::Delete { id: remote_id()? }, None)
-    } else if change.actions.contains(&Action::Create) {
+    } else if change.actions.contains(&Action::Create) && !change.actions.contains(&Action::Adopt) {
         let desired = desired()?;
         let phase = if freed.contains(change.key.as_str()) {
             Phase::CreateAfterRename

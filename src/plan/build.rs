@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::remote::managed::ManagedTraining;
+use crate::remote::managed::{ManagedTraining, Origin};
 use crate::workspace::LocalTraining;
 
 use super::compare::{aligned, changed_fields, publish_toggle, remote_edited, three_way};
@@ -47,13 +47,13 @@ pub fn build(
     desired.sort_by(|a, b| a.training.key.cmp(&b.training.key));
 
     // Several remotes with one key (a create retried after a lost answer,
-    // say): the lowest id keeps the identity, the others are orphans.
+    // say): the lowest tagged id keeps the identity, the others are orphans.
     let mut by_key: BTreeMap<&str, Vec<&ManagedTraining>> = BTreeMap::new();
     for m in managed {
         by_key.entry(&m.key).or_default().push(m);
     }
     for list in by_key.values_mut() {
-        list.sort_by(|a, b| a.id.cmp(&b.id));
+        list.sort_by(|a, b| (a.origin, &a.id).cmp(&(b.origin, &b.id)));
         list.reverse();
     }
 
@@ -65,10 +65,12 @@ pub fn build(
             None => new_files.push(d),
         }
     }
-    let orphans: Vec<&ManagedTraining> = by_key
+    // An adopted training no file matches is not ours yet: it is neither
+    // renamed nor deleted, just left alone like any other unmanaged one.
+    let (orphans, unadopted): (Vec<&ManagedTraining>, Vec<&ManagedTraining>) = by_key
         .into_values()
         .flat_map(|l| l.into_iter().rev())
-        .collect();
+        .partition(|m| m.origin == Origin::Tagged);
 
     let renames = rename::pair(
         &new_files.iter().map(|d| &d.training).collect::<Vec<_>>(),
@@ -94,8 +96,8 @@ pub fn build(
         workspace: options.workspace.clone(),
         changes: Vec::new(),
         unchanged: 0,
-        managed: managed.len(),
-        unmanaged_ignored: unmanaged,
+        managed: managed.len() - unadopted.len(),
+        unmanaged_ignored: unmanaged + unadopted.len() as u64,
         deletes_withheld: Vec::new(),
         pending_drafts: Vec::new(),
     };
@@ -168,7 +170,8 @@ impl PlanOptions {
 fn update(d: &LocalTraining, m: &ManagedTraining, rename: Option<Action>) -> Option<Change> {
     let desired = &d.training;
     let current = aligned(desired, m);
-    let mut actions: Vec<Action> = rename.into_iter().collect();
+    let adopt = (m.origin == Origin::Adopted).then_some(Action::Adopt);
+    let mut actions: Vec<Action> = adopt.into_iter().chain(rename).collect();
     if desired.directory_id != current.directory_id {
         actions.push(Action::Move {
             from: current.directory_id.clone(),
