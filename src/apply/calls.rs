@@ -335,6 +335,28 @@ mod tests {
     }
 
     #[test]
+    fn an_adopt_is_one_tagging_update_never_a_create() {
+        let adopt = steps(&plan(vec![change(
+            "faq",
+            vec![Action::Adopt],
+            Some("trn_7"),
+        )]))
+        .unwrap();
+        let Call::Update { id, body } = &adopt[0].call else {
+            panic!("{:?}", adopt[0].call)
+        };
+        assert_eq!(id, "trn_7");
+        assert_eq!(body.metadata["cxtrain_workspace"], "support-bot");
+        assert_eq!(body.metadata["cxtrain_key"], "faq");
+        assert_eq!(adopt[0].phase, Phase::Update);
+        let both = change("faq", vec![Action::Adopt, Action::Create], None);
+        assert_eq!(
+            steps(&plan(vec![both])),
+            Err(CallsError::MissingRemote { key: "faq".into() })
+        );
+    }
+
+    #[test]
     fn a_draft_is_created_as_a_draft_in_one_call() {
         let mut c = change("faq", vec![Action::Create], None);
         c.desired.as_mut().unwrap().draft = true;

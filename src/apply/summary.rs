@@ -142,6 +142,7 @@ mod tests {
             s,
             Summary {
                 created: 1,
+                adopted: 0,
                 updated: 1,
                 moved: 1,
                 renamed: 0,

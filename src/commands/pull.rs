@@ -465,7 +465,7 @@ mod tests {
                 ("shipping/hand-made-2.md", "shipping/hand-made-2"),
                 ("dir-d-9/new-dir.md", "dir-d-9/new-dir"),
                 ("top.md", "top"),
-                ("kept/adopted.md", "kept/adopted"),
+                ("adopted.md", "kept/adopted"),
             ]
         );
         assert_eq!(

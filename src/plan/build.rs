@@ -329,6 +329,76 @@ mod tests {
         offer store credit, and escalate to a human when the customer mentions a chargeback \
         or a bank dispute of any kind.";
 
+    /// An untagged remote holding `t`, adopted through `[adopt]` as `key`.
+    fn adopted(id: &str, key: &str, t: &Training) -> ManagedTraining {
+        let record = api::Training {
+            id: id.into(),
+            title: t.title.clone(),
+            content: t.content.clone(),
+            draft_title: None,
+            draft_content: None,
+            kind: Some(t.kind),
+            is_draft: t.draft,
+            directory_id: t.directory_id.clone(),
+            restricted_to_channels: t.channels.iter().cloned().collect(),
+            restricted_to_segments: t.segments.iter().cloned().collect(),
+            current_version: Some(1),
+            metadata: None,
+            published_at: None,
+            start_time: None,
+            end_time: None,
+            created_at: None,
+            updated_at: None,
+        };
+        ManagedTraining::adopted(&record, key)
+    }
+
+    #[test]
+    fn adopted_trainings_are_tagged_not_created_nor_deleted() {
+        let same = training("same", "Content of same");
+        let edited = training("edited", "New content");
+        let before = training("edited", "Old content");
+        let loose = training("loose", "No file for this one");
+        let p = plan(
+            [same.clone(), edited],
+            &[
+                adopted("1", "same", &same),
+                adopted("2", "edited", &before),
+                adopted("3", "loose", &loose),
+            ],
+        );
+        assert_eq!(
+            summary(&p),
+            vec![
+                (
+                    "edited".into(),
+                    vec![
+                        Action::Adopt,
+                        Action::Update {
+                            fields: vec![Field::Content]
+                        }
+                    ],
+                    vec![]
+                ),
+                ("same".into(), vec![Action::Adopt], vec![]),
+            ]
+        );
+        assert_eq!(p.changes[1].remote.as_ref().unwrap().id, "1");
+        assert_eq!((p.counts().adopt, p.counts().create), (2, 0));
+        assert_eq!((p.unchanged, p.managed, p.unmanaged_ignored), (0, 2, 1));
+    }
+
+    #[test]
+    fn a_tagged_training_wins_over_an_adopted_one_with_its_key() {
+        let a = training("a", "Content of a");
+        let p = plan(
+            [a.clone()],
+            &[adopted("0", "a", &a), remote("9", &a, |_| {})],
+        );
+        assert!(!p.has_changes(), "{:?}", summary(&p));
+        assert_eq!((p.unchanged, p.unmanaged_ignored), (1, 1));
+    }
+
     #[test]
     fn new_repo_plans_all_creates() {
         let a = training("a", "Content of a");
