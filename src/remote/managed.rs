@@ -289,6 +289,25 @@ mod tests {
     }
 
     #[test]
+    fn adopted_record_takes_the_config_key_and_no_hash() {
+        let r = record(
+            r#"{"id":"trn_5","title":"T","content":"C","metadata":{"cxtrain_hash":"x","team":"a"}}"#,
+        );
+        let m = ManagedTraining::adopted(&r, "billing/late");
+        assert_eq!((m.id.as_str(), m.key.as_str()), ("trn_5", "billing/late"));
+        assert_eq!(m.origin, Origin::Adopted);
+        assert_eq!(m.stored_hash, None);
+        assert_eq!(
+            m.live.metadata,
+            [("team".to_owned(), "a".to_owned())].into()
+        );
+        assert_eq!(
+            ManagedTraining::from_api(&record(FULL)).unwrap().origin,
+            Origin::Tagged
+        );
+    }
+
+    #[test]
     fn untagged_record_is_not_managed() {
         assert!(
             ManagedTraining::from_api(&record(r#"{"id":"t","title":"T","content":"C"}"#)).is_none()
