@@ -106,7 +106,7 @@ fn main() {
                 cxtrain::remote::ApiKey::new(remote.key().to_owned()),
             ))
             .unwrap();
-            cxtrain::remote::managed::fetch(&client, "bench").await
+            cxtrain::remote::managed::fetch(&client, "bench", &Default::default()).await
         })
         .unwrap();
     let options = PlanOptions {

@@ -158,7 +158,9 @@ pub struct ApplyArgs {
 /// `pull` flags.
 #[derive(Debug, Args)]
 pub struct PullArgs {
-    /// Include trainings no workspace owns.
+    /// Include trainings no workspace owns: each gets an `[adopt]` entry in
+    /// cxtrain.toml so the next apply tags it instead of creating a copy
+    /// (entries may be removed once applied).
     #[arg(long)]
     pub all: bool,
     /// Overwrite local files that differ.

@@ -32,6 +32,10 @@ pub struct Config {
     pub defaults: Defaults,
     /// Folder path below the root → OpenCX directory id.
     pub directories: BTreeMap<String, String>,
+    /// `[adopt]`: training key → id of a remote training no workspace owns
+    /// yet, which the next apply tags as this workspace's (written by
+    /// `pull --all`; an entry whose training is already managed is history).
+    pub adopt: BTreeMap<String, String>,
     /// Delete budget.
     pub safety: Safety,
     /// HTTP client pacing.
@@ -200,6 +204,8 @@ struct RawConfig {
     #[serde(default)]
     directories: BTreeMap<toml::Spanned<String>, String>,
     #[serde(default)]
+    adopt: BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
+    #[serde(default)]
     safety: RawSafety,
     #[serde(default)]
     api: RawApi,
@@ -293,6 +299,31 @@ impl Config {
             }
             directories.insert(name.to_owned(), id);
         }
+        let mut adopt = BTreeMap::new();
+        for (key, id) in raw.adopt {
+            let name = key.get_ref();
+            if name.is_empty()
+                || name.starts_with('/')
+                || name.ends_with('/')
+                || name.contains('\\')
+            {
+                return Err(invalid(
+                    key.span(),
+                    format!("invalid training key `{name}`"),
+                    "not a training key",
+                    Some("use the key of a training file, e.g. \"billing/refund-late\"".into()),
+                ));
+            }
+            if id.get_ref().trim().is_empty() {
+                return Err(invalid(
+                    id.span(),
+                    format!("empty training id for `{name}`"),
+                    "empty id",
+                    Some("use the remote training id, e.g. \"trn_123\"".into()),
+                ));
+            }
+            adopt.insert(key.into_inner(), id.into_inner());
+        }
         let root = match raw.root {
             Some(root) => root.into_inner(),
             None if repo_dir.join("trainings").is_dir() => "trainings".to_owned(),
@@ -315,6 +346,7 @@ impl Config {
                 kind,
             },
             directories,
+            adopt,
             safety: Safety {
                 max_deletes: raw
                     .safety
@@ -479,6 +511,41 @@ content_max = 500
         let (span, message, _) = invalid(text);
         assert_eq!(&text[span], "\"a/[\"");
         assert!(message.contains("glob"));
+    }
+
+    #[test]
+    fn adopt_table_maps_keys_to_ids() {
+        let c =
+            load_text("[adopt]\n\"billing/refund-late\" = \"trn_123\"\nfaq = \"trn_9\"\n").unwrap();
+        assert_eq!(
+            c.adopt,
+            [
+                ("billing/refund-late".to_owned(), "trn_123".to_owned()),
+                ("faq".to_owned(), "trn_9".to_owned())
+            ]
+            .into()
+        );
+        assert!(load_text("").unwrap().adopt.is_empty());
+    }
+
+    #[test]
+    fn adopt_table_rejects_bad_entries() {
+        let text = "[adopt]\n\"billing/\" = \"trn_1\"\n";
+        let (span, message, _) = invalid(text);
+        assert_eq!(&text[span], "\"billing/\"");
+        assert!(message.contains("invalid training key"), "{message}");
+        let text = "[adopt]\nfaq = \" \"\n";
+        let (span, message, _) = invalid(text);
+        assert_eq!(&text[span], "\" \"");
+        assert!(message.contains("empty training id"), "{message}");
+        let text = "[adopt]\nfaq = 3\n";
+        let (span, message, _) = invalid(text);
+        assert_eq!(&text[span], "3");
+        assert!(message.contains("invalid type"), "{message}");
+        let text = "[adopt]\nfaq = \"trn_1\"\n[adopts]\n";
+        let (span, _, help) = invalid(text);
+        assert_eq!(&text[span], "adopts");
+        assert_eq!(help.as_deref(), Some("did you mean `adopt`?"));
     }
 
     #[test]

@@ -409,13 +409,138 @@ fn pull_all_adopts_hand_made_trainings_and_maps_new_directories() {
     );
     assert_eq!(
         repo.read("cxtrain.toml"),
-        "workspace = \"bot\"\n\n# folders\n[directories]\n\"dir-dir_new\" = \"dir_new\"\n\"billing\" = \"dir_b\"\n\n[safety]\nmax_deletes = 5\n"
+        "workspace = \"bot\"\n\n# folders\n[directories]\n\"dir-dir_new\" = \"dir_new\"\n\"billing\" = \"dir_b\"\n\n[safety]\nmax_deletes = 5\n\n[adopt]\n\"dir-dir_new/hand-made-lost-parcels\" = \"trn_3\"\n"
+    );
+    assert!(
+        out.contains("adopting dir-dir_new/hand-made-lost-parcels = trn_3"),
+        "{out}"
     );
     assert_eq!(
         repo.read("trainings/dir-dir_new/hand-made-lost-parcels.md"),
         "---\ntype: behavioral\ntitle: \"Hand-made: lost parcels\"\ndraft: true\n---\nAsk for the tracking number.\n"
     );
     repo.cmd(&["validate", "--strict"]).assert().success();
+}
+
+/// The `--local` remote's trainings, as its state file holds them.
+fn remote_trainings(repo: &Repo) -> Vec<Value> {
+    let state: Value = serde_json::from_str(&repo.read(".cxtrain/local-state.json")).unwrap();
+    state["trainings"].as_array().unwrap().clone()
+}
+
+#[test]
+fn pull_all_then_apply_adopts_without_duplicates() {
+    let repo = Repo::new();
+    repo.write("cxtrain.toml", "workspace = \"bot\"\n")
+        .write("trainings/.keep", "")
+        .remote(vec![
+            training(
+                "trn_1",
+                "Lost parcels",
+                "Ask for the tracking number.",
+                json!({}),
+            ),
+            training(
+                "trn_2",
+                "Late refunds",
+                "Offer store credit.",
+                json!({"directory_id": "dir_b", "metadata": {"team": "billing"}}),
+            ),
+            training(
+                "trn_3",
+                "Managed already",
+                "Tagged by this workspace.",
+                json!({"metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "managed"}}),
+            ),
+        ]);
+    let out = stdout_of(&mut repo.cmd(&["--local", "pull", "--all"]));
+    assert!(out.contains("adopting lost-parcels = trn_1"), "{out}");
+    assert!(
+        out.contains("adopting dir-dir_b/late-refunds = trn_2"),
+        "{out}"
+    );
+    let config = repo.read("cxtrain.toml");
+    assert!(
+        config.contains(
+            "[adopt]\n\"dir-dir_b/late-refunds\" = \"trn_2\"\n\"lost-parcels\" = \"trn_1\"\n"
+        ),
+        "{config}"
+    );
+    assert!(!config.contains("\"managed\""), "{config}");
+
+    let plan = repo
+        .cmd(&["--local", "plan", "--detailed-exitcode"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stdout
+        .clone();
+    let plan = String::from_utf8(plan).unwrap();
+    assert!(plan.contains("⇐ lost-parcels"), "{plan}");
+    assert!(plan.contains("⇐ dir-dir_b/late-refunds"), "{plan}");
+    assert!(
+        plan.contains("0 to create, 2 to adopt, 0 to update"),
+        "{plan}"
+    );
+    assert!(plan.contains("1 unchanged"), "{plan}");
+
+    let applied = stdout_of(&mut repo.cmd(&["--local", "apply", "--yes"]));
+    assert!(applied.contains("0 created, 2 adopted"), "{applied}");
+    let remote = remote_trainings(&repo);
+    assert_eq!(remote.len(), 3, "{remote:#?}");
+    for t in &remote {
+        assert_eq!(t["metadata"]["cxtrain_workspace"], "bot", "{t:#}");
+    }
+    let by_id = |id: &str| remote.iter().find(|t| t["id"] == id).unwrap().clone();
+    assert_eq!(by_id("trn_1")["metadata"]["cxtrain_key"], "lost-parcels");
+    assert_eq!(
+        by_id("trn_2")["metadata"]["cxtrain_key"],
+        "dir-dir_b/late-refunds"
+    );
+    assert_eq!(by_id("trn_2")["metadata"]["team"], "billing");
+    assert_eq!(by_id("trn_2")["directory_id"], "dir_b");
+
+    // The entries are history now: they are ignored, and nothing is left to do.
+    repo.cmd(&["--local", "plan", "--detailed-exitcode"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("No changes."));
+}
+
+#[test]
+fn adopting_a_missing_or_foreign_training_is_an_error() {
+    let repo = Repo::new();
+    repo.write(
+        "cxtrain.toml",
+        "workspace = \"bot\"\n[adopt]\n\"faq\" = \"trn_9\"\n",
+    )
+    .write(
+        "trainings/faq.md",
+        "---\ntitle: FAQ\n---\nAnswer questions.\n",
+    )
+    .remote(vec![training(
+        "trn_1",
+        "Theirs",
+        "Owned elsewhere.",
+        json!({"metadata": {"cxtrain_workspace": "other", "cxtrain_key": "faq"}}),
+    )]);
+    repo.cmd(&["--local", "plan"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "cannot adopt `faq`: training trn_9 does not exist",
+        ));
+    repo.write(
+        "cxtrain.toml",
+        "workspace = \"bot\"\n[adopt]\n\"faq\" = \"trn_1\"\n",
+    );
+    repo.cmd(&["--local", "apply", "--yes"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "cannot adopt `faq`: training trn_1 belongs to workspace `other`",
+        ));
+    assert_eq!(remote_trainings(&repo).len(), 1);
 }
 
 #[test]

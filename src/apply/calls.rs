@@ -140,7 +140,7 @@ fn step(change: &Change, workspace: &str, freed: &BTreeSet<&str>) -> Result<Step
     };
     let (phase, call, desired) = if change.actions.contains(&Action::Delete) {
         (Phase::Delete, Call::Delete { id: remote_id()? }, None)
-    } else if change.actions.contains(&Action::Create) {
+    } else if change.actions.contains(&Action::Create) && !change.actions.contains(&Action::Adopt) {
         let desired = desired()?;
         let phase = if freed.contains(change.key.as_str()) {
             Phase::CreateAfterRename
@@ -332,6 +332,28 @@ mod tests {
         .collect();
         assert_eq!(body.metadata, expected);
         assert_eq!(steps[0].phase, Phase::Create);
+    }
+
+    #[test]
+    fn an_adopt_is_one_tagging_update_never_a_create() {
+        let adopt = steps(&plan(vec![change(
+            "faq",
+            vec![Action::Adopt],
+            Some("trn_7"),
+        )]))
+        .unwrap();
+        let Call::Update { id, body } = &adopt[0].call else {
+            panic!("{:?}", adopt[0].call)
+        };
+        assert_eq!(id, "trn_7");
+        assert_eq!(body.metadata["cxtrain_workspace"], "support-bot");
+        assert_eq!(body.metadata["cxtrain_key"], "faq");
+        assert_eq!(adopt[0].phase, Phase::Update);
+        let both = change("faq", vec![Action::Adopt, Action::Create], None);
+        assert_eq!(
+            steps(&plan(vec![both])),
+            Err(CallsError::MissingRemote { key: "faq".into() })
+        );
     }
 
     #[test]

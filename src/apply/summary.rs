@@ -11,6 +11,8 @@ use crate::remote::ClientStats;
 pub struct Summary {
     /// Trainings created.
     pub created: usize,
+    /// Untagged trainings tagged as this workspace's (`[adopt]`).
+    pub adopted: usize,
     /// Trainings whose fields changed.
     pub updated: usize,
     /// Trainings filed under another directory.
@@ -65,6 +67,7 @@ impl Summary {
     fn counter(&mut self, action: &Action) -> &mut usize {
         match action {
             Action::Create => &mut self.created,
+            Action::Adopt => &mut self.adopted,
             Action::Update { .. } => &mut self.updated,
             Action::Move { .. } => &mut self.moved,
             Action::Rename { .. } => &mut self.renamed,
@@ -139,6 +142,7 @@ mod tests {
             s,
             Summary {
                 created: 1,
+                adopted: 0,
                 updated: 1,
                 moved: 1,
                 renamed: 0,

@@ -141,7 +141,8 @@ pub struct RemoteNow {
 /// Re-reads the remote side of `plan` with the fewest calls: one `GET` per
 /// touched training, or a metadata-filtered list of the workspace when that
 /// takes fewer calls or when the plan creates trainings (whose keys must be
-/// checked against everything the workspace holds).
+/// checked against everything the workspace holds), plus one `GET` per
+/// training to adopt, which the listing cannot show.
 pub async fn fetch(client: &Client, plan: &Plan) -> Result<RemoteNow, RemoteError> {
     let touched: Vec<&RemoteRef> = plan
         .changes
@@ -167,6 +168,23 @@ pub async fn fetch(client: &Client, plan: &Plan) -> Result<RemoteNow, RemoteErro
             }
             if wanted.contains(t.id.as_str()) {
                 now.by_id.insert(t.id.clone(), t);
+            }
+        }
+        // Trainings to adopt are not tagged yet, so the listing misses them.
+        let adopts = plan
+            .changes
+            .iter()
+            .filter(|c| c.actions.contains(&Action::Adopt))
+            .filter_map(|c| c.remote.as_ref())
+            .filter(|r| !now.by_id.contains_key(&r.id))
+            .collect::<Vec<_>>();
+        for r in adopts {
+            match client.get(&r.id).await {
+                Ok(t) => {
+                    now.by_id.insert(t.id.clone(), t);
+                }
+                Err(e) if e.status() == Some(404) => {}
+                Err(e) => return Err(e),
             }
         }
         return Ok(now);

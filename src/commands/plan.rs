@@ -63,14 +63,14 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> CommandResult {
 }
 
 /// Reads the remote and builds the plan: ceil(N/100) list calls and one
-/// count, nothing else.
+/// count, plus one `GET` per `[adopt]` entry not managed yet.
 pub(crate) async fn make_plan(
     checked: &Checked,
     client: &Client,
     targets: &[PathBuf],
     safety: &SafetyArgs,
 ) -> Result<Plan, RemoteError> {
-    let remote = managed::fetch(client, &checked.config.workspace).await?;
+    let remote = managed::fetch(client, &checked.config.workspace, &checked.config.adopt).await?;
     Ok(plan::build(
         &checked.trainings,
         &remote.managed,

@@ -7,7 +7,9 @@
 //! name is the last segment of its key, or a slug of the title for a
 //! training no workspace owns. A directory id no folder maps to gets a new
 //! folder `dir-<id>` and a `[directories]` entry for it, so the result
-//! validates. Trainings owned by another workspace are never pulled.
+//! validates. A training no workspace owns also gets an `[adopt]` entry
+//! (key → id), so the next apply tags it instead of creating a duplicate.
+//! Trainings owned by another workspace are never pulled.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -52,13 +54,14 @@ pub fn run(global: &GlobalArgs, args: &PullArgs) -> CommandResult {
         workspace: &config.workspace,
         directories: &config.directories,
         local: &local,
+        adopted: &config.adopt,
     };
     let pulled = layout.place(&remote.items);
     let mut out = String::new();
     for warning in &pulled.warnings {
         eprintln!("warning: {warning}");
     }
-    if !pulled.new_directories.is_empty() {
+    if !pulled.new_directories.is_empty() || !pulled.adopt.is_empty() {
         let config_path = global
             .config
             .clone()
@@ -73,11 +76,25 @@ pub fn run(global: &GlobalArgs, args: &PullArgs) -> CommandResult {
                 ));
             }
         };
-        let edited = add_directories(&text, &pulled.new_directories);
+        let mut edited = text;
+        for (table, entries) in [
+            ("directories", &pulled.new_directories),
+            ("adopt", &pulled.adopt),
+        ] {
+            if !entries.is_empty() {
+                edited = add_entries(&edited, table, entries);
+            }
+        }
         write_atomic(&config_path, edited.as_bytes(), Overwrite::Replace)?;
         for (folder, id) in &pulled.new_directories {
             out.push_str(&format!(
                 "mapped   {folder} = {id} in {}\n",
+                support::shown(&config_path)
+            ));
+        }
+        for (key, id) in &pulled.adopt {
+            out.push_str(&format!(
+                "adopting {key} = {id} in {} (the next apply tags it)\n",
                 support::shown(&config_path)
             ));
         }
@@ -167,6 +184,9 @@ struct Pulled {
     files: Vec<PulledFile>,
     /// Folder → directory id entries to add to `[directories]`.
     new_directories: BTreeMap<String, String>,
+    /// Key → id entries to add to `[adopt]`: trainings no workspace owns,
+    /// not adopted yet.
+    adopt: BTreeMap<String, String>,
     /// Trainings skipped because another workspace owns them.
     foreign: usize,
     warnings: Vec<String>,
@@ -178,6 +198,8 @@ struct Layout<'a> {
     directories: &'a BTreeMap<String, String>,
     /// Key → path below the root of every local training.
     local: &'a BTreeMap<String, String>,
+    /// `[adopt]` as configured: key → id.
+    adopted: &'a BTreeMap<String, String>,
 }
 
 impl Layout<'_> {
@@ -190,7 +212,15 @@ impl Layout<'_> {
                 out.foreign += 1;
                 continue;
             }
-            let managed_key = owner.and(t.metadata_str(META_KEY)).map(str::to_owned);
+            let adopted_key = self
+                .adopted
+                .iter()
+                .find(|(_, id)| **id == t.id)
+                .map(|(k, _)| k.clone());
+            let managed_key = owner
+                .and(t.metadata_str(META_KEY))
+                .map(str::to_owned)
+                .or_else(|| adopted_key.clone());
             let (mut training, warnings) = desired(t);
             out.warnings.extend(warnings);
             let rel = match managed_key.as_deref().and_then(|k| self.local.get(k)) {
@@ -223,6 +253,9 @@ impl Layout<'_> {
                 continue;
             }
             training.key = managed_key.unwrap_or_else(|| rel.trim_end_matches(".md").to_owned());
+            if owner.is_none() && adopted_key.is_none() {
+                out.adopt.insert(training.key.clone(), t.id.clone());
+            }
             out.files.push(PulledFile { rel, training });
         }
         out
@@ -314,10 +347,10 @@ fn desired(t: &api::Training) -> (Training, Vec<String>) {
     (training, warnings)
 }
 
-/// `text` (a cxtrain.toml) with `entries` added to its `[directories]`
-/// table, right below the table header; the table is appended when missing.
-/// Everything else, comments included, is kept.
-fn add_directories(text: &str, entries: &BTreeMap<String, String>) -> String {
+/// `text` (a cxtrain.toml) with `entries` added to its `[table]` table
+/// (`directories` or `adopt`), right below the table header; the table is
+/// appended when missing. Everything else, comments included, is kept.
+fn add_entries(text: &str, table: &str, entries: &BTreeMap<String, String>) -> String {
     let quote = |s: &str| serde_json::to_string(s).expect("a string always serialises");
     let lines: String = entries
         .iter()
@@ -327,7 +360,7 @@ fn add_directories(text: &str, entries: &BTreeMap<String, String>) -> String {
     for line in text.split_inclusive('\n') {
         offset += line.len();
         let bare = line.split('#').next().unwrap_or_default().trim();
-        if bare == "[directories]" {
+        if bare.strip_prefix('[').and_then(|b| b.strip_suffix(']')) == Some(table) {
             let mut out = text[..offset].to_owned();
             if !out.ends_with('\n') {
                 out.push('\n');
@@ -344,7 +377,7 @@ fn add_directories(text: &str, entries: &BTreeMap<String, String>) -> String {
     if !out.is_empty() {
         out.push('\n');
     }
-    out.push_str("[directories]\n");
+    out.push_str(&format!("[{table}]\n"));
     out.push_str(&lines);
     out
 }
@@ -383,10 +416,15 @@ mod tests {
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
+        let adopted: BTreeMap<String, String> = [("kept/adopted", "10")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
         let layout = Layout {
             workspace: "bot",
             directories: &directories,
             local: &local,
+            adopted: &adopted,
         };
         let mine = |key: &str| json!({"cxtrain_workspace": "bot", "cxtrain_key": key});
         let pulled = layout.place(&[
@@ -415,6 +453,7 @@ mod tests {
             ),
             remote("8", "Root", json!({"metadata": mine("top")})),
             remote("9", "Dup", json!({"metadata": mine("top")})),
+            remote("10", "Adopted before", json!({})),
         ]);
         assert_eq!(
             rels(&pulled),
@@ -426,7 +465,19 @@ mod tests {
                 ("shipping/hand-made-2.md", "shipping/hand-made-2"),
                 ("dir-d-9/new-dir.md", "dir-d-9/new-dir"),
                 ("top.md", "top"),
+                ("adopted.md", "kept/adopted"),
             ]
+        );
+        assert_eq!(
+            pulled.adopt,
+            [
+                ("shipping/hand-made", "4"),
+                ("shipping/hand-made-2", "5"),
+                ("dir-d-9/new-dir", "6"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
         );
         assert_eq!(pulled.foreign, 1);
         assert_eq!(
@@ -470,7 +521,7 @@ mod tests {
             [("dir-x".to_owned(), "x".to_owned())].into_iter().collect();
         let text =
             "root = \"t\"\n\n[directories] # mapped\n\"a\" = \"1\"\n\n[safety]\nmax_deletes = 3\n";
-        let edited = add_directories(text, &entries);
+        let edited = add_entries(text, "directories", &entries);
         assert_eq!(
             edited,
             "root = \"t\"\n\n[directories] # mapped\n\"dir-x\" = \"x\"\n\"a\" = \"1\"\n\n[safety]\nmax_deletes = 3\n"
@@ -478,12 +529,22 @@ mod tests {
         let table: toml::Table = toml::from_str(&edited).unwrap();
         assert_eq!(table["directories"]["dir-x"].as_str(), Some("x"));
         assert_eq!(
-            add_directories("root = \"t\"", &entries),
+            add_entries("root = \"t\"", "directories", &entries),
             "root = \"t\"\n\n[directories]\n\"dir-x\" = \"x\"\n"
         );
         assert_eq!(
-            add_directories("", &entries),
+            add_entries("", "directories", &entries),
             "[directories]\n\"dir-x\" = \"x\"\n"
         );
+        let adopt: BTreeMap<String, String> = [("a/b".to_owned(), "trn_1".to_owned())]
+            .into_iter()
+            .collect();
+        let both = add_entries(&edited, "adopt", &adopt);
+        assert!(
+            both.ends_with("max_deletes = 3\n\n[adopt]\n\"a/b\" = \"trn_1\"\n"),
+            "{both}"
+        );
+        let table: toml::Table = toml::from_str(&both).unwrap();
+        assert_eq!(table["adopt"]["a/b"].as_str(), Some("trn_1"));
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::remote::managed::ManagedTraining;
+use crate::remote::managed::{ManagedTraining, Origin};
 use crate::workspace::LocalTraining;
 
 use super::compare::{aligned, changed_fields, publish_toggle, remote_edited, three_way};
@@ -47,13 +47,13 @@ pub fn build(
     desired.sort_by(|a, b| a.training.key.cmp(&b.training.key));
 
     // Several remotes with one key (a create retried after a lost answer,
-    // say): the lowest id keeps the identity, the others are orphans.
+    // say): the lowest tagged id keeps the identity, the others are orphans.
     let mut by_key: BTreeMap<&str, Vec<&ManagedTraining>> = BTreeMap::new();
     for m in managed {
         by_key.entry(&m.key).or_default().push(m);
     }
     for list in by_key.values_mut() {
-        list.sort_by(|a, b| a.id.cmp(&b.id));
+        list.sort_by(|a, b| (a.origin, &a.id).cmp(&(b.origin, &b.id)));
         list.reverse();
     }
 
@@ -65,10 +65,12 @@ pub fn build(
             None => new_files.push(d),
         }
     }
-    let orphans: Vec<&ManagedTraining> = by_key
+    // An adopted training no file matches is not ours yet: it is neither
+    // renamed nor deleted, just left alone like any other unmanaged one.
+    let (orphans, unadopted): (Vec<&ManagedTraining>, Vec<&ManagedTraining>) = by_key
         .into_values()
         .flat_map(|l| l.into_iter().rev())
-        .collect();
+        .partition(|m| m.origin == Origin::Tagged);
 
     let renames = rename::pair(
         &new_files.iter().map(|d| &d.training).collect::<Vec<_>>(),
@@ -94,8 +96,8 @@ pub fn build(
         workspace: options.workspace.clone(),
         changes: Vec::new(),
         unchanged: 0,
-        managed: managed.len(),
-        unmanaged_ignored: unmanaged,
+        managed: managed.len() - unadopted.len(),
+        unmanaged_ignored: unmanaged + unadopted.len() as u64,
         deletes_withheld: Vec::new(),
         pending_drafts: Vec::new(),
     };
@@ -168,7 +170,8 @@ impl PlanOptions {
 fn update(d: &LocalTraining, m: &ManagedTraining, rename: Option<Action>) -> Option<Change> {
     let desired = &d.training;
     let current = aligned(desired, m);
-    let mut actions: Vec<Action> = rename.into_iter().collect();
+    let adopt = (m.origin == Origin::Adopted).then_some(Action::Adopt);
+    let mut actions: Vec<Action> = adopt.into_iter().chain(rename).collect();
     if desired.directory_id != current.directory_id {
         actions.push(Action::Move {
             from: current.directory_id.clone(),
@@ -325,6 +328,76 @@ mod tests {
     const LONG: &str = "Refunds requested after thirty days: apologise, explain the policy, \
         offer store credit, and escalate to a human when the customer mentions a chargeback \
         or a bank dispute of any kind.";
+
+    /// An untagged remote holding `t`, adopted through `[adopt]` as `key`.
+    fn adopted(id: &str, key: &str, t: &Training) -> ManagedTraining {
+        let record = api::Training {
+            id: id.into(),
+            title: t.title.clone(),
+            content: t.content.clone(),
+            draft_title: None,
+            draft_content: None,
+            kind: Some(t.kind),
+            is_draft: t.draft,
+            directory_id: t.directory_id.clone(),
+            restricted_to_channels: t.channels.iter().cloned().collect(),
+            restricted_to_segments: t.segments.iter().cloned().collect(),
+            current_version: Some(1),
+            metadata: None,
+            published_at: None,
+            start_time: None,
+            end_time: None,
+            created_at: None,
+            updated_at: None,
+        };
+        ManagedTraining::adopted(&record, key)
+    }
+
+    #[test]
+    fn adopted_trainings_are_tagged_not_created_nor_deleted() {
+        let same = training("same", "Content of same");
+        let edited = training("edited", "New content");
+        let before = training("edited", "Old content");
+        let loose = training("loose", "No file for this one");
+        let p = plan(
+            [same.clone(), edited],
+            &[
+                adopted("1", "same", &same),
+                adopted("2", "edited", &before),
+                adopted("3", "loose", &loose),
+            ],
+        );
+        assert_eq!(
+            summary(&p),
+            vec![
+                (
+                    "edited".into(),
+                    vec![
+                        Action::Adopt,
+                        Action::Update {
+                            fields: vec![Field::Content]
+                        }
+                    ],
+                    vec![]
+                ),
+                ("same".into(), vec![Action::Adopt], vec![]),
+            ]
+        );
+        assert_eq!(p.changes[1].remote.as_ref().unwrap().id, "1");
+        assert_eq!((p.counts().adopt, p.counts().create), (2, 0));
+        assert_eq!((p.unchanged, p.managed, p.unmanaged_ignored), (0, 2, 1));
+    }
+
+    #[test]
+    fn a_tagged_training_wins_over_an_adopted_one_with_its_key() {
+        let a = training("a", "Content of a");
+        let p = plan(
+            [a.clone()],
+            &[adopted("0", "a", &a), remote("9", &a, |_| {})],
+        );
+        assert!(!p.has_changes(), "{:?}", summary(&p));
+        assert_eq!((p.unchanged, p.unmanaged_ignored), (1, 1));
+    }
 
     #[test]
     fn new_repo_plans_all_creates() {

@@ -51,6 +51,7 @@ impl Plan {
         for change in &self.changes {
             let has = |f: fn(&Action) -> bool| change.actions.iter().any(f);
             c.create += usize::from(has(|a| matches!(a, Action::Create)));
+            c.adopt += usize::from(has(|a| matches!(a, Action::Adopt)));
             c.update += usize::from(has(|a| matches!(a, Action::Update { .. })));
             c.moved += usize::from(has(|a| {
                 matches!(a, Action::Move { .. } | Action::Rename { .. })
@@ -70,6 +71,10 @@ impl Plan {
 pub struct Counts {
     /// Trainings created.
     pub create: usize,
+    /// Trainings adopted through `[adopt]` (left out of JSON when none, so
+    /// plans without adoptions keep their shape).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub adopt: usize,
     /// Trainings whose fields change.
     pub update: usize,
     /// Trainings moved to another directory or renamed (new key).
@@ -86,6 +91,10 @@ pub struct Counts {
     pub conflict: usize,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 /// What happens to one training.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
@@ -96,8 +105,8 @@ pub struct Change {
     pub path: Option<String>,
     /// The remote training this change touches; `None` for a create.
     pub remote: Option<RemoteRef>,
-    /// What will be done, in reading order: rename, move, update (one PUT
-    /// carries these three), then publish or unpublish; or a lone create or
+    /// What will be done, in reading order: adopt, rename, move, update
+    /// (one PUT carries these four), then publish or unpublish; or a lone create or
     /// delete. Never empty.
     pub actions: Vec<Action>,
     /// Warnings a reviewer must see.
@@ -139,6 +148,9 @@ pub struct RemoteRef {
 pub enum Action {
     /// Create it (one call carrying every field, draft flag and metadata).
     Create,
+    /// Tag an existing remote training (named in `[adopt]`) as managed by
+    /// this workspace: one full-body update, never a create.
+    Adopt,
     /// Its key changed (file renamed, content identical or similar): the
     /// remote id, history and stats stay; `cxtrain_key` is rewritten.
     Rename {

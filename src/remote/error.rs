@@ -298,6 +298,40 @@ pub enum RemoteError {
         /// What went wrong with the create.
         cause: Box<RemoteError>,
     },
+
+    /// An `[adopt]` entry names a training another workspace owns.
+    #[error("cannot adopt `{key}`: training {id} belongs to workspace `{owner}`")]
+    #[diagnostic(
+        code(cxtrain::remote::adopt_foreign),
+        help(
+            "remove this entry from [adopt] in cxtrain.toml: a workspace never takes over \
+             another one's trainings"
+        )
+    )]
+    AdoptForeign {
+        /// The key the entry adopts it as.
+        key: String,
+        /// The remote training id.
+        id: String,
+        /// The workspace that owns it.
+        owner: String,
+    },
+
+    /// An `[adopt]` entry names a training that does not exist.
+    #[error("cannot adopt `{key}`: training {id} does not exist")]
+    #[diagnostic(
+        code(cxtrain::remote::adopt_missing),
+        help(
+            "it was probably deleted in the dashboard: remove the entry from [adopt] in \
+             cxtrain.toml (the file then plans a create) or fix the id"
+        )
+    )]
+    AdoptMissing {
+        /// The key the entry adopts it as.
+        key: String,
+        /// The remote training id.
+        id: String,
+    },
 }
 
 impl RemoteError {

@@ -2,7 +2,7 @@
 //! the canonical model so the planner can compare it with a file; and the
 //! read that fetches them (one metadata-filtered listing plus one count).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
     self, META_HASH, META_KEY, META_PREFIX, META_WORKSPACE, StateHash, TrainingType,
@@ -20,8 +20,14 @@ pub struct RemoteState {
 
 /// Lists this workspace's trainings (`metadata={"cxtrain_workspace": ws}`,
 /// every page) and counts the organisation's trainings with one more call:
-/// ceil(N/100) + 1 requests in all.
-pub async fn fetch(client: &Client, workspace: &str) -> Result<RemoteState, RemoteError> {
+/// ceil(N/100) + 1 requests in all, plus one `GET` per `[adopt]` entry whose
+/// training is not managed yet. An entry naming a training another
+/// workspace owns, or one that does not exist, is an error.
+pub async fn fetch(
+    client: &Client,
+    workspace: &str,
+    adopt: &BTreeMap<String, String>,
+) -> Result<RemoteState, RemoteError> {
     let owned = api::ListQuery {
         metadata: Some(serde_json::json!({ META_WORKSPACE: workspace }).to_string()),
         ..api::ListQuery::default()
@@ -30,12 +36,39 @@ pub async fn fetch(client: &Client, workspace: &str) -> Result<RemoteState, Remo
     let (listing, total) = tokio::try_join!(client.list_all(&owned), client.count(&everything))?;
     // Filtered again here: a server that ignores the metadata filter must
     // not hand us trainings another workspace (or nobody) owns.
-    let managed: Vec<ManagedTraining> = listing
+    let mut managed: Vec<ManagedTraining> = listing
         .items
         .iter()
         .filter(|t| t.metadata_str(META_WORKSPACE) == Some(workspace))
         .filter_map(ManagedTraining::from_api)
         .collect();
+    let known: BTreeSet<&str> = listing.items.iter().map(|t| t.id.as_str()).collect();
+    let pending: Vec<(&String, &String)> = adopt
+        .iter()
+        .filter(|(_, id)| !known.contains(id.as_str()))
+        .collect();
+    let mut adopted = Vec::with_capacity(pending.len());
+    for (key, id) in pending {
+        let record = client.get(id).await.map_err(|e| match e.status() {
+            Some(404) => RemoteError::AdoptMissing {
+                key: key.clone(),
+                id: id.clone(),
+            },
+            _ => e,
+        })?;
+        // `GET` may omit metadata; when it carries an owner, it must be us.
+        match record.metadata_str(META_WORKSPACE) {
+            Some(owner) if owner != workspace => {
+                return Err(RemoteError::AdoptForeign {
+                    key: key.clone(),
+                    id: id.clone(),
+                    owner: owner.to_owned(),
+                });
+            }
+            _ => adopted.push(ManagedTraining::adopted(&record, key)),
+        }
+    }
+    managed.extend(adopted);
     Ok(RemoteState {
         unmanaged: total.saturating_sub(managed.len() as u64),
         managed,
@@ -47,8 +80,10 @@ pub async fn fetch(client: &Client, workspace: &str) -> Result<RemoteState, Remo
 pub struct ManagedTraining {
     /// The remote id.
     pub id: String,
-    /// Its identity (`cxtrain_key`).
+    /// Its identity (`cxtrain_key`, or the `[adopt]` key).
     pub key: String,
+    /// Whether it is tagged already or adopted through `[adopt]`.
+    pub origin: Origin,
     /// `cxtrain_hash`: the desired state last applied; `None` if absent.
     pub stored_hash: Option<StateHash>,
     /// `updated_at` as the server reported it.
@@ -75,6 +110,15 @@ pub struct PendingDraft {
     pub content: Option<String>,
 }
 
+/// How a training came to be managed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Origin {
+    /// It carries this workspace's `cxtrain_workspace` and `cxtrain_key`.
+    Tagged,
+    /// An `[adopt]` entry names it; the next apply tags it.
+    Adopted,
+}
+
 /// Whether the server told us a training's type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KindReport {
@@ -90,6 +134,18 @@ impl ManagedTraining {
     /// (then cxtrain cannot know which file it belongs to).
     pub fn from_api(record: &api::Training) -> Option<ManagedTraining> {
         let key = record.metadata_str(META_KEY)?.to_owned();
+        Some(Self::convert(record, key, Origin::Tagged))
+    }
+
+    /// Converts an untagged API record an `[adopt]` entry names as `key`.
+    /// It has no stored hash: nothing was applied to it yet.
+    pub fn adopted(record: &api::Training, key: &str) -> ManagedTraining {
+        let mut m = Self::convert(record, key.to_owned(), Origin::Adopted);
+        m.stored_hash = None;
+        m
+    }
+
+    fn convert(record: &api::Training, key: String, origin: Origin) -> ManagedTraining {
         let live = model::Training {
             key: key.clone(),
             title: record.title.clone(),
@@ -115,9 +171,10 @@ impl ManagedTraining {
             title: staged(&record.draft_title, &record.title),
             content: staged(&record.draft_content, &record.content),
         };
-        Some(ManagedTraining {
+        ManagedTraining {
             id: record.id.clone(),
             key,
+            origin,
             stored_hash: record
                 .metadata_str(META_HASH)
                 .map(|h| StateHash(h.to_owned())),
@@ -132,7 +189,7 @@ impl ManagedTraining {
             } else {
                 KindReport::Missing
             },
-        })
+        }
     }
 
     /// The remote state a file is compared with (SPEC §7): the live text when
@@ -229,6 +286,25 @@ mod tests {
         assert_eq!(m.live.kind, TrainingType::ScenarioSpecific);
         assert_eq!(m.pending_draft, None);
         assert_eq!(m.stored_hash, None);
+    }
+
+    #[test]
+    fn adopted_record_takes_the_config_key_and_no_hash() {
+        let r = record(
+            r#"{"id":"trn_5","title":"T","content":"C","metadata":{"cxtrain_hash":"x","team":"a"}}"#,
+        );
+        let m = ManagedTraining::adopted(&r, "billing/late");
+        assert_eq!((m.id.as_str(), m.key.as_str()), ("trn_5", "billing/late"));
+        assert_eq!(m.origin, Origin::Adopted);
+        assert_eq!(m.stored_hash, None);
+        assert_eq!(
+            m.live.metadata,
+            [("team".to_owned(), "a".to_owned())].into()
+        );
+        assert_eq!(
+            ManagedTraining::from_api(&record(FULL)).unwrap().origin,
+            Origin::Tagged
+        );
     }
 
     #[test]

@@ -137,6 +137,7 @@ fn skip_reason(reason: SkipReason) -> &'static str {
 fn symbol(actions: &[Action]) -> &'static str {
     match actions.first() {
         Some(Action::Create) => "+",
+        Some(Action::Adopt) => "⇐",
         Some(Action::Update { .. }) => "~",
         Some(Action::Move { .. } | Action::Rename { .. }) => "→",
         Some(Action::Publish) => "↑",
@@ -151,6 +152,7 @@ fn describe(actions: &[Action]) -> String {
         .iter()
         .map(|a| match a {
             Action::Create => "created".to_owned(),
+            Action::Adopt => "adopted".to_owned(),
             Action::Update { fields } => format!(
                 "updated {}",
                 fields
@@ -180,9 +182,14 @@ pub fn summary(report: &Report, s: &Summary, paint: Paint) -> String {
     } else {
         paint.paint(GREEN, "Apply complete")
     };
+    let adopted = if s.adopted > 0 {
+        format!(", {} adopted", s.adopted)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "{headline}: {} created, {} updated, {} moved, {} renamed, {} published, \
+        "{headline}: {} created{adopted}, {} updated, {} moved, {} renamed, {} published, \
          {} unpublished, {} deleted, {} failed, {} not started.",
         s.created,
         s.updated,

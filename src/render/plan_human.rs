@@ -1,5 +1,5 @@
 //! The plan for a terminal: warnings first, changes grouped by action with
-//! symbols (`+ ~ → ↑ ↓ -`), field changes, a unified content diff with
+//! symbols (`+ ⇐ ~ → ↑ ↓ -`), field changes, a unified content diff with
 //! word-level highlights, and a summary line with counts.
 
 use std::borrow::Cow;
@@ -49,6 +49,7 @@ pub fn render(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<()> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Group {
     Create,
+    Adopt,
     Update,
     Move,
     Publish,
@@ -57,8 +58,9 @@ pub(crate) enum Group {
 }
 
 impl Group {
-    pub(crate) const ALL: [Group; 6] = [
+    pub(crate) const ALL: [Group; 7] = [
         Group::Create,
+        Group::Adopt,
         Group::Update,
         Group::Move,
         Group::Publish,
@@ -71,6 +73,8 @@ impl Group {
         let has = |f: fn(&Action) -> bool| change.actions.iter().any(f);
         if has(|a| matches!(a, Action::Create)) {
             Group::Create
+        } else if has(|a| matches!(a, Action::Adopt)) {
+            Group::Adopt
         } else if has(|a| matches!(a, Action::Delete)) {
             Group::Delete
         } else if has(|a| matches!(a, Action::Rename { .. } | Action::Move { .. })) {
@@ -87,6 +91,7 @@ impl Group {
     pub(crate) fn title(self) -> &'static str {
         match self {
             Self::Create => "Create",
+            Self::Adopt => "Adopt",
             Self::Update => "Update",
             Self::Move => "Move / rename",
             Self::Publish => "Publish",
@@ -98,6 +103,7 @@ impl Group {
     pub(crate) fn symbol(self) -> &'static str {
         match self {
             Self::Create => "+",
+            Self::Adopt => "⇐",
             Self::Update => "~",
             Self::Move => "→",
             Self::Publish => "↑",
@@ -108,7 +114,7 @@ impl Group {
 
     fn color(self) -> &'static str {
         match self {
-            Self::Create => GREEN,
+            Self::Create | Self::Adopt => GREEN,
             Self::Update | Self::Move => YELLOW,
             Self::Publish | Self::Unpublish => BLUE,
             Self::Delete => RED,
@@ -266,6 +272,11 @@ fn entry(change: &Change, group: Group, p: &Paint, out: &mut dyn Write) -> io::R
     for action in &change.actions {
         match action {
             Action::Create => created(change.desired.as_ref(), p, out)?,
+            Action::Adopt => writeln!(
+                out,
+                "      {}",
+                p.paint(GREEN, "adopt: tag as managed by this workspace")
+            )?,
             Action::Delete => deleted(change.current.as_ref(), p, out)?,
             Action::Rename { from, similarity } => writeln!(
                 out,
@@ -461,16 +472,19 @@ fn summary(plan: &Plan, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
         )?;
         return Ok(());
     }
+    let adopt = (c.adopt > 0).then_some((c.adopt, "to adopt", GREEN));
     let parts = [
-        (c.create, "to create", GREEN),
-        (c.update, "to update", YELLOW),
-        (c.moved, "to move/rename", YELLOW),
-        (c.publish, "to publish", BLUE),
-        (c.unpublish, "to unpublish", BLUE),
-        (c.delete, "to delete", RED),
+        Some((c.create, "to create", GREEN)),
+        adopt,
+        Some((c.update, "to update", YELLOW)),
+        Some((c.moved, "to move/rename", YELLOW)),
+        Some((c.publish, "to publish", BLUE)),
+        Some((c.unpublish, "to unpublish", BLUE)),
+        Some((c.delete, "to delete", RED)),
     ];
     let counts: Vec<String> = parts
         .iter()
+        .flatten()
         .map(|(n, what, color)| {
             let text = format!("{n} {what}");
             if *n == 0 { text } else { p.paint(color, &text) }

@@ -69,12 +69,18 @@ fn header(plan: &Plan) -> String {
             plan.unmanaged_ignored
         ));
     } else {
-        s.push_str(
-            "| Create | Update | Move / rename | Publish | Unpublish | Delete | Unchanged | Unmanaged (ignored) |\n\
-             |---:|---:|---:|---:|---:|---:|---:|---:|\n",
-        );
+        // The Adopt column only appears when something is adopted.
+        let (adopt_head, adopt_rule, adopt_cell) = if c.adopt > 0 {
+            (" Adopt |", "---:|", format!(" {} |", c.adopt))
+        } else {
+            ("", "", String::new())
+        };
         s.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} |\n\n",
+            "| Create |{adopt_head} Update | Move / rename | Publish | Unpublish | Delete | Unchanged | Unmanaged (ignored) |\n\
+             |---:|{adopt_rule}---:|---:|---:|---:|---:|---:|---:|\n",
+        ));
+        s.push_str(&format!(
+            "| {} |{adopt_cell} {} | {} | {} | {} | {} | {} | {} |\n\n",
             c.create,
             c.update,
             c.moved,
@@ -167,6 +173,9 @@ fn section(change: &Change, group: Group) -> String {
                     diff_blocks.push(diff_block(&t.content, ""));
                 }
             }
+            Action::Adopt => facts.push(
+                "**Adopt:** tag this existing training as managed by this workspace".to_owned(),
+            ),
             Action::Rename { from, similarity } => facts.push(format!(
                 "**Renamed** from {} ({similarity}% similar content); the remote id stays",
                 code(from)
@@ -209,6 +218,7 @@ fn section(change: &Change, group: Group) -> String {
 fn verb(action: &Action) -> String {
     match action {
         Action::Create => "create".to_owned(),
+        Action::Adopt => "adopt".to_owned(),
         Action::Rename { .. } => "rename".to_owned(),
         Action::Move { .. } => "move".to_owned(),
         Action::Update { fields } => format!(
