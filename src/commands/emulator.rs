@@ -24,15 +24,7 @@ pub fn run(_global: &GlobalArgs, args: &EmulatorArgs) -> CommandResult {
             EmulatorUpdateMode::Stage => UpdateMode::StageDraft,
         },
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Failure::new(
-                Exit::Error,
-                miette::miette!("cannot start the async runtime: {e}"),
-            )
-        })?;
+    let runtime = super::support::runtime()?;
     runtime.block_on(async {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
         let running = emulator::start(config, addr).await?;
