@@ -64,11 +64,7 @@ fn creates(n: usize) -> Vec<Step> {
     calls::steps(&Plan {
         workspace: "bench".into(),
         changes,
-        unchanged: 0,
-        managed: 0,
-        unmanaged_ignored: 0,
-        deletes_withheld: vec![],
-        pending_drafts: vec![],
+        ..Plan::default()
     })
     .expect("a plan of creates translates")
 }

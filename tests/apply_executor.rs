@@ -80,11 +80,7 @@ fn steps(changes: Vec<Change>) -> Vec<Step> {
     calls::steps(&Plan {
         workspace: "ws".into(),
         changes,
-        unchanged: 0,
-        managed: 0,
-        unmanaged_ignored: 0,
-        deletes_withheld: vec![],
-        pending_drafts: vec![],
+        ..Plan::default()
     })
     .unwrap()
 }

@@ -268,34 +268,12 @@ mod tests {
         Plan {
             workspace: "support-bot".into(),
             changes,
-            unchanged: 0,
-            managed: 0,
-            unmanaged_ignored: 0,
-            deletes_withheld: vec![],
-            pending_drafts: vec![],
+            ..Plan::default()
         }
     }
 
     fn response(t: &Training) -> api::Training {
-        api::Training {
-            id: "trn_1".into(),
-            title: t.title.clone(),
-            content: t.content.clone(),
-            draft_title: None,
-            draft_content: None,
-            kind: Some(t.kind),
-            is_draft: t.draft,
-            directory_id: t.directory_id.clone(),
-            restricted_to_channels: t.channels.iter().cloned().collect(),
-            restricted_to_segments: t.segments.iter().cloned().collect(),
-            current_version: Some(1),
-            metadata: None,
-            published_at: None,
-            start_time: None,
-            end_time: None,
-            created_at: None,
-            updated_at: None,
-        }
+        api::Training::holding("trn_1", t)
     }
 
     #[test]

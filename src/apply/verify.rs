@@ -308,11 +308,7 @@ mod tests {
         Plan {
             workspace: "ws".into(),
             changes,
-            unchanged: 0,
-            managed: 0,
-            unmanaged_ignored: 0,
-            deletes_withheld: vec![],
-            pending_drafts: vec![],
+            ..Plan::default()
         }
     }
 

@@ -263,17 +263,6 @@ mod tests {
         edit: impl FnOnce(&mut api::Training),
     ) -> ManagedTraining {
         let mut r = api::Training {
-            id: id.into(),
-            title: applied.title.clone(),
-            content: applied.content.clone(),
-            draft_title: None,
-            draft_content: None,
-            kind: Some(applied.kind),
-            is_draft: applied.draft,
-            directory_id: applied.directory_id.clone(),
-            restricted_to_channels: applied.channels.iter().cloned().collect(),
-            restricted_to_segments: applied.segments.iter().cloned().collect(),
-            current_version: Some(1),
             metadata: Some(
                 [
                     ("cxtrain_workspace", "ws".to_owned()),
@@ -290,11 +279,9 @@ mod tests {
                 )
                 .collect(),
             ),
-            published_at: None,
-            start_time: None,
-            end_time: None,
             created_at: Some("2025-01-01T00:00:00Z".into()),
             updated_at: Some("2025-01-01T00:00:00Z".into()),
+            ..api::Training::holding(id, applied)
         };
         edit(&mut r);
         ManagedTraining::from_api(&r).unwrap()
@@ -331,25 +318,7 @@ mod tests {
 
     /// An untagged remote holding `t`, adopted through `[adopt]` as `key`.
     fn adopted(id: &str, key: &str, t: &Training) -> ManagedTraining {
-        let record = api::Training {
-            id: id.into(),
-            title: t.title.clone(),
-            content: t.content.clone(),
-            draft_title: None,
-            draft_content: None,
-            kind: Some(t.kind),
-            is_draft: t.draft,
-            directory_id: t.directory_id.clone(),
-            restricted_to_channels: t.channels.iter().cloned().collect(),
-            restricted_to_segments: t.segments.iter().cloned().collect(),
-            current_version: Some(1),
-            metadata: None,
-            published_at: None,
-            start_time: None,
-            end_time: None,
-            created_at: None,
-            updated_at: None,
-        };
+        let record = api::Training::holding(id, t);
         ManagedTraining::adopted(&record, key)
     }
 

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{StateHash, Training};
 
 /// Everything apply needs to know, and everything a reviewer reads.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Default, Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     /// The workspace (ownership tag) this plan is for.
     pub workspace: String,

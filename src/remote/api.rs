@@ -87,6 +87,33 @@ pub struct Training {
     pub updated_at: Option<String>,
 }
 
+#[cfg(test)]
+impl Training {
+    /// A published record (version 1, no metadata) holding `t`: the shape
+    /// unit tests across the crate start from.
+    pub(crate) fn holding(id: &str, t: &crate::model::Training) -> Training {
+        Training {
+            id: id.into(),
+            title: t.title.clone(),
+            content: t.content.clone(),
+            draft_title: None,
+            draft_content: None,
+            kind: Some(t.kind),
+            is_draft: t.draft,
+            directory_id: t.directory_id.clone(),
+            restricted_to_channels: t.channels.iter().cloned().collect(),
+            restricted_to_segments: t.segments.iter().cloned().collect(),
+            current_version: Some(1),
+            metadata: None,
+            published_at: None,
+            start_time: None,
+            end_time: None,
+            created_at: None,
+            updated_at: None,
+        }
+    }
+}
+
 impl Training {
     /// A string metadata value, if present and a string.
     pub fn metadata_str(&self, key: &str) -> Option<&str> {
