@@ -208,6 +208,25 @@ impl Training {
     }
 }
 
+#[cfg(test)]
+impl Training {
+    /// A published scenario for every channel and segment, at the root, with
+    /// no user metadata: the value unit tests across the crate start from.
+    pub(crate) fn scenario(key: &str, title: &str, content: &str) -> Training {
+        Training {
+            key: key.into(),
+            title: title.into(),
+            content: content.into(),
+            kind: TrainingType::ScenarioSpecific,
+            channels: BTreeSet::new(),
+            segments: BTreeSet::new(),
+            draft: false,
+            directory_id: None,
+            metadata: BTreeMap::new(),
+        }
+    }
+}
+
 /// Lowercase hex of a byte slice (sha2 0.11 digests have no `LowerHex`).
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -225,15 +244,13 @@ mod tests {
 
     fn sample() -> Training {
         Training {
-            key: "billing/refund".into(),
-            title: "Refund after 30 days".into(),
-            content: "Apologise and offer store credit.".into(),
-            kind: TrainingType::ScenarioSpecific,
             channels: [Channel::Web, Channel::Email].into_iter().collect(),
-            segments: BTreeSet::new(),
-            draft: false,
             directory_id: Some("dir_1".into()),
-            metadata: BTreeMap::new(),
+            ..Training::scenario(
+                "billing/refund",
+                "Refund after 30 days",
+                "Apologise and offer store credit.",
+            )
         }
     }
 

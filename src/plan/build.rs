@@ -234,17 +234,7 @@ mod tests {
     use crate::remote::api;
 
     fn training(key: &str, content: &str) -> Training {
-        Training {
-            key: key.into(),
-            title: format!("Title of {key}"),
-            content: content.into(),
-            kind: TrainingType::ScenarioSpecific,
-            channels: Default::default(),
-            segments: Default::default(),
-            draft: false,
-            directory_id: None,
-            metadata: Default::default(),
-        }
+        Training::scenario(key, &format!("Title of {key}"), content)
     }
 
     fn local(t: &Training) -> LocalTraining {

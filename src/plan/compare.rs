@@ -109,17 +109,7 @@ mod tests {
     }
 
     fn desired() -> Training {
-        Training {
-            key: "k".into(),
-            title: "Title".into(),
-            content: "Line one\nLine two".into(),
-            kind: crate::model::TrainingType::ScenarioSpecific,
-            channels: Default::default(),
-            segments: Default::default(),
-            draft: false,
-            directory_id: None,
-            metadata: Default::default(),
-        }
+        Training::scenario("k", "Title", "Line one\nLine two")
     }
 
     #[test]

@@ -114,17 +114,7 @@ mod tests {
     use crate::remote::api;
 
     fn local(content: &str) -> Training {
-        Training {
-            key: "new".into(),
-            title: "T".into(),
-            content: content.into(),
-            kind: crate::model::TrainingType::ScenarioSpecific,
-            channels: Default::default(),
-            segments: Default::default(),
-            draft: false,
-            directory_id: None,
-            metadata: Default::default(),
-        }
+        Training::scenario("new", "T", content)
     }
 
     fn orphan(id: &str, content: &str) -> ManagedTraining {

@@ -268,7 +268,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::{BTreeMap, BTreeSet};
 
     use proptest::prelude::*;
 
@@ -293,15 +292,12 @@ mod tests {
 
     fn sample() -> Training {
         Training {
-            key: "billing/refund".into(),
-            title: "Refund after 30 days".into(),
-            content: "# Policy\n\nOffer store credit.".into(),
-            kind: TrainingType::ScenarioSpecific,
-            channels: BTreeSet::new(),
-            segments: BTreeSet::new(),
-            draft: false,
             directory_id: Some("dir_b".into()),
-            metadata: BTreeMap::new(),
+            ..Training::scenario(
+                "billing/refund",
+                "Refund after 30 days",
+                "# Policy\n\nOffer store credit.",
+            )
         }
     }
 
