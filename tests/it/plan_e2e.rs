@@ -1,9 +1,7 @@
 //! `cxtrain plan` end to end: the real binary against the emulator on an
 //! ephemeral port, on a copy of `examples/support-bot`.
 
-mod common;
-
-use common::{Remote, Repo, cxtrain, cxtrain_local, plan_path, scenario};
+use crate::common::{self, Remote, Repo, cxtrain, cxtrain_local, plan_path, scenario};
 use cxtrain::plan::file::PlanFile;
 use serde_json::{Value, json};
 
