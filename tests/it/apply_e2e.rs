@@ -18,13 +18,7 @@ const DRAFTS: usize = 3;
 
 /// The example, unpaced.
 fn example() -> Repo {
-    let repo = Repo::example("support-bot");
-    let config = repo.read("cxtrain.toml");
-    repo.write(
-        "cxtrain.toml",
-        &format!("{config}\n[api]\nrequests_per_minute = 0\n"),
-    );
-    repo
+    Repo::unpaced_example("support-bot")
 }
 
 /// `cxtrain apply --yes ARGS...`, returning (exit code, stdout, stderr).

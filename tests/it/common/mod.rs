@@ -62,6 +62,23 @@ impl Repo {
         repo
     }
 
+    /// [`Repo::example`] with client pacing off (`[api] requests_per_minute
+    /// = 0`): the default 100 a minute spaces requests 600 ms apart, which
+    /// only the pacer's own tests want to wait for.
+    pub fn unpaced_example(name: &str) -> Repo {
+        let repo = Repo::example(name);
+        let config = repo.read("cxtrain.toml");
+        assert!(
+            !config.contains("[api]"),
+            "examples/{name} already has [api]"
+        );
+        repo.write(
+            "cxtrain.toml",
+            &format!("{config}\n[api]\nrequests_per_minute = 0\n"),
+        );
+        repo
+    }
+
     /// The repository folder.
     pub fn path(&self) -> &Path {
         self.dir.path()
