@@ -486,12 +486,7 @@ fn converges_under_faults_without_duplicates_and_never_shows_the_key() {
 
 /// The binary as a child process, for signals.
 fn spawn_apply(repo: &Repo, remote: &Remote) -> Child {
-    Command::new(assert_cmd::cargo::cargo_bin("cxtrain"))
-        .env("OPENCX_API_KEY", remote.key())
-        .env_remove("OPENCX_API_URL")
-        .arg("--dir")
-        .arg(repo.path())
-        .args(["--api-url", &remote.url(), "--color", "never"])
+    common::command(repo, remote)
         .args(["apply", "--yes", "--parallelism", "1"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

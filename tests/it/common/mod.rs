@@ -25,10 +25,6 @@ pub struct Repo {
 
 impl Repo {
     /// An empty repository with this `cxtrain.toml`.
-    #[allow(
-        dead_code,
-        reason = "the tests start from examples; only benches/plan.rs starts empty"
-    )]
     pub fn new(config_toml: &str) -> Repo {
         let repo = Repo {
             dir: tempfile::tempdir().expect("tempdir"),
@@ -236,21 +232,28 @@ impl Remote {
 
     /// Every training on the remote, by key (untagged ones by id).
     pub fn trainings(&self) -> BTreeMap<String, api::Training> {
-        let mut out = BTreeMap::new();
-        let mut offset = 0;
+        self.records()
+            .into_iter()
+            .map(|record| {
+                let t: api::Training = serde_json::from_value(record).expect("a training");
+                (t.metadata_str(META_KEY).unwrap_or(&t.id).to_owned(), t)
+            })
+            .collect()
+    }
+
+    /// Every training on the remote as the list returns it (raw JSON, so
+    /// comparisons see every byte), in id order, duplicates included.
+    pub fn records(&self) -> Vec<serde_json::Value> {
+        let mut out = Vec::new();
         loop {
-            let page: api::ListPage = serde_json::from_value(self.call(
+            let page = self.call(
                 reqwest::Method::GET,
-                &format!("/training?limit=100&offset={offset}"),
+                &format!("/training?limit=100&offset={}", out.len()),
                 None,
-            ))
-            .expect("list page");
-            offset += page.items.len();
-            for t in page.items {
-                let key = t.metadata_str(META_KEY).unwrap_or(&t.id).to_owned();
-                out.insert(key, t);
-            }
-            if !page.has_more {
+            );
+            let items = page["items"].as_array().expect("list page items");
+            out.extend(items.iter().cloned());
+            if items.is_empty() || page["has_more"] != serde_json::Value::Bool(true) {
                 return out;
             }
         }
@@ -286,7 +289,11 @@ impl Remote {
     /// Simulates a dashboard edit (`PUT /_emulator/dashboard/{id}`), e.g.
     /// `json!({"title": "..."})` or `json!({"draft_content": "..."})`.
     pub fn dashboard_edit(&self, key: &str, edit: serde_json::Value) {
-        let id = self.get(key).id;
+        self.dashboard_edit_id(&self.get(key).id, edit);
+    }
+
+    /// [`Remote::dashboard_edit`] of the training with this id.
+    pub fn dashboard_edit_id(&self, id: &str, edit: serde_json::Value) {
         self.call(
             reqwest::Method::PUT,
             &format!("/_emulator/dashboard/{id}"),
@@ -363,7 +370,13 @@ pub fn applied_input(workspace: &str, t: &cxtrain::model::Training) -> api::Trai
 
 /// The binary, run against `repo` and `remote`, colours off.
 pub fn cxtrain(repo: &Repo, remote: &Remote) -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::cargo_bin("cxtrain").expect("binary");
+    command(repo, remote).into()
+}
+
+/// [`cxtrain`] as a plain process command, for tests that spawn the binary
+/// and signal it.
+pub fn command(repo: &Repo, remote: &Remote) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cxtrain"));
     cmd.env("OPENCX_API_KEY", remote.key())
         .env_remove("OPENCX_API_URL")
         .env_remove("NO_COLOR")
