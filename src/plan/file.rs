@@ -121,11 +121,17 @@ impl PlanFile {
             path: path.to_owned(),
             source,
         })?;
+        PlanFile::from_bytes(path, &bytes)
+    }
+
+    /// The plan file `bytes` (read from `path`, which errors name) hold,
+    /// checked like [`PlanFile::read`] checks a file.
+    pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<PlanFile, PlanFileError> {
         let parse = |source| PlanFileError::Parse {
             path: path.to_owned(),
             source,
         };
-        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(parse)?;
+        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(parse)?;
         match value.get("format_version") {
             Some(v) if v.as_u64() == Some(u64::from(FORMAT_VERSION)) => {}
             other => {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::{Config, ConfigError};
-use crate::workspace::parse::ParsedFile;
+use crate::workspace::parse::{FileOutcome, ParsedFile};
 use crate::workspace::problem::{Code, Problem, Severity};
 use crate::workspace::{self, LocalTraining};
 pub use diagnostic::{Diagnostic, Related, Report};
@@ -50,7 +50,7 @@ pub fn load_checked(repo_dir: &Path, config: Option<&Path>) -> Result<Checked, I
     let config = Config::load(repo_dir, config).map_err(|e| Invalid {
         report: Report {
             files: 0,
-            diagnostics: vec![config_diagnostic(&e, &display)],
+            diagnostics: vec![config_diagnostic(&e, repo_dir)],
         },
     })?;
     let ws = workspace::load(repo_dir, &config).map_err(|e| Invalid {
@@ -75,19 +75,8 @@ pub fn load_checked(repo_dir: &Path, config: Option<&Path>) -> Result<Checked, I
     let mut problems: Vec<(usize, Problem)> = Vec::new();
     let mut parsed: Vec<(usize, &ParsedFile)> = Vec::new();
     for (i, f) in ws.files.iter().enumerate() {
-        problems.extend(f.problems.iter().cloned().map(|p| (i, p)));
+        problems.extend(file_problems(f, &config).into_iter().map(|p| (i, p)));
         if let Some(p) = &f.parsed {
-            problems.extend(
-                file_rules::check(p, &f.source, &config)
-                    .into_iter()
-                    .map(|p| (i, p)),
-            );
-            let body = f.source.get(p.spans.content.clone()).unwrap_or_default();
-            problems.extend(
-                secrets::check(body, p.spans.content.start)
-                    .into_iter()
-                    .map(|p| (i, p)),
-            );
             parsed.push((i, p));
         }
     }
@@ -123,7 +112,23 @@ pub fn load_checked(repo_dir: &Path, config: Option<&Path>) -> Result<Checked, I
     })
 }
 
-fn config_diagnostic(e: &ConfigError, display: &DisplayPaths) -> Diagnostic {
+/// The problems of one file on its own: how it parsed, the rules that need
+/// the config, and the secrets scan of its content (the whole-corpus rules
+/// come on top).
+pub fn file_problems(file: &FileOutcome, config: &Config) -> Vec<Problem> {
+    let mut problems = file.problems.clone();
+    if let Some(p) = &file.parsed {
+        problems.extend(file_rules::check(p, &file.source, config));
+        let body = file.source.get(p.spans.content.clone()).unwrap_or_default();
+        problems.extend(secrets::check(body, p.spans.content.start));
+    }
+    problems
+}
+
+/// The diagnostic `validate` reports for a config that did not load from
+/// the repository at `repo_dir`.
+pub fn config_diagnostic(e: &ConfigError, repo_dir: &Path) -> Diagnostic {
+    let display = DisplayPaths::new(repo_dir);
     match e {
         ConfigError::Read { path, .. } => Diagnostic {
             severity: Severity::Error,
