@@ -2,6 +2,7 @@
 //! `github` (workflow-command annotations). The only code that prints
 //! diagnostics.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -107,6 +108,78 @@ fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
+        .chars()
+        .map(|c| visible(c).unwrap_or_else(|| c.to_string()))
+        .collect()
+}
+
+/// How a character that must not reach a terminal or a CI log raw is shown
+/// (`\u{1b}`), or `None` for one that may: every control character but
+/// newline and tab, and the bidirectional overrides and isolates that
+/// reorder what a reader sees.
+fn visible(c: char) -> Option<String> {
+    let unsafe_char = (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    unsafe_char.then(|| format!("\\u{{{:x}}}", u32::from(c)))
+}
+
+/// `text` with every character [`visible`] escapes shown escaped.
+fn shown(text: &str) -> Cow<'_, str> {
+    if text.chars().all(|c| visible(c).is_none()) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| visible(c).unwrap_or_else(|| c.to_string()))
+            .collect(),
+    )
+}
+
+/// A file's text as a snippet may quote it — escaped like [`shown`], but a
+/// CR that ends a line with its LF is kept — with a map from byte offsets
+/// in the file to offsets in the quoted text, so spans still point at the
+/// same characters.
+struct Quoted {
+    text: Arc<str>,
+    /// `(end of an escaped character in the file, bytes added up to it)`,
+    /// in file order.
+    shifts: Vec<(usize, usize)>,
+}
+
+impl Quoted {
+    fn new(source: &Arc<str>) -> Quoted {
+        let mut text = String::new();
+        let mut shifts = Vec::new();
+        let mut added = 0;
+        let mut chars = source.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            let crlf = c == '\r' && chars.peek().is_some_and(|(_, next)| *next == '\n');
+            match visible(c).filter(|_| !crlf) {
+                Some(escaped) => {
+                    added += escaped.len() - c.len_utf8();
+                    shifts.push((at + c.len_utf8(), added));
+                    text.push_str(&escaped);
+                }
+                None => text.push(c),
+            }
+        }
+        if shifts.is_empty() {
+            return Quoted {
+                text: source.clone(),
+                shifts,
+            };
+        }
+        Quoted {
+            text: text.into(),
+            shifts,
+        }
+    }
+
+    /// Where the file's byte `offset` is in the quoted text.
+    fn offset(&self, offset: usize) -> usize {
+        let before = self.shifts.partition_point(|(end, _)| *end <= offset);
+        offset + before.checked_sub(1).map_or(0, |i| self.shifts[i].1)
+    }
 }
 
 fn escape_property(s: &str) -> String {
@@ -187,7 +260,7 @@ struct Human<'a> {
     message: String,
     code: &'static str,
     severity: miette::Severity,
-    help: Option<&'a str>,
+    help: Option<Cow<'a, str>>,
     label: Option<LabeledSpan>,
     source: Option<NamedSource<Arc<str>>>,
     related: Vec<Human<'a>>,
@@ -210,7 +283,7 @@ impl<'a> Human<'a> {
         );
         h.code = d.code.as_str();
         h.severity = severity;
-        h.help = d.help.as_deref();
+        h.help = d.help.as_deref().map(shown);
         h.related = d.related.iter().map(Human::related).collect();
         h
     }
@@ -227,6 +300,8 @@ impl<'a> Human<'a> {
         )
     }
 
+    /// Every text from the file (its name, the quoted source, messages that
+    /// repeat a key or value) is [`shown`] escaped.
     fn located(
         file: &str,
         line: usize,
@@ -237,9 +312,12 @@ impl<'a> Human<'a> {
         source: &Arc<str>,
     ) -> Human<'a> {
         let readable = !source.is_empty();
+        let (file, message) = (shown(file), shown(message));
+        let quoted = Quoted::new(source);
+        let span = quoted.offset(span.start)..quoted.offset(span.end);
         Human {
             message: if readable {
-                message.to_owned()
+                message.into_owned()
             } else {
                 format!("{file}:{line}:{column}: {message}")
             },
@@ -247,8 +325,8 @@ impl<'a> Human<'a> {
             severity: miette::Severity::Advice,
             help: None,
             label: readable
-                .then(|| LabeledSpan::new_primary_with_span(Some(label.to_owned()), span)),
-            source: readable.then(|| NamedSource::new(file, source.clone())),
+                .then(|| LabeledSpan::new_primary_with_span(Some(shown(label).into_owned()), span)),
+            source: readable.then(|| NamedSource::new(file, quoted.text)),
             related: Vec::new(),
         }
     }
@@ -272,7 +350,9 @@ impl miette::Diagnostic for Human<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.help.map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {

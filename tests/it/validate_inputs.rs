@@ -480,3 +480,42 @@ fn missing_root_is_invalid_input() {
     assert_eq!(doc["diagnostics"][0]["code"], "cxtrain::root-missing");
     assert_eq!(doc["diagnostics"][0]["file"], "nope");
 }
+
+/// `validate` in `dir` with `--format FORMAT`: its stdout.
+fn validate_output(dir: &Path, format: &str) -> String {
+    let out = Command::cargo_bin("cxtrain")
+        .unwrap()
+        .current_dir(dir)
+        .args(["validate", "--color", "never", "--format", format])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn control_characters_from_a_file_are_shown_escaped() {
+    // A key spelled with YAML escapes (ESC, BEL) and a body quoting a raw
+    // screen-clearing sequence, both reported: neither may reach a terminal
+    // or CI log raw, and the snippet still points at the right text.
+    let dir = repo(&[(
+        "billing/x.md",
+        b"---\n\"\\e]0;owned\\a\": 1\ntitle: Refund\n---\n\x1b[2Jshort\r\n",
+    )]);
+    for format in ["human", "github"] {
+        let out = validate_output(dir.path(), format);
+        assert!(
+            !out.replace("\r\n", "\n")
+                .chars()
+                .any(|c| c.is_control() && c != '\n'),
+            "{format} output carries a raw control character:\n{out:?}"
+        );
+        assert!(
+            out.contains(r"key `\u{1b}]0;owned\u{7}`"),
+            "{format}:\n{out}"
+        );
+    }
+    let human = validate_output(dir.path(), "human");
+    assert!(human.contains(r" 5 │ \u{1b}[2Jshort"), "{human}");
+    assert!(human.contains("content too short"), "{human}");
+}
