@@ -15,6 +15,8 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{Value, json};
 
+use crate::common::proptest_config;
+
 /// Longest a single input may take (debug build, shared cores).
 const BOUND: Duration = Duration::from_secs(10);
 
@@ -387,6 +389,8 @@ fn mutated(template: Value) -> impl Strategy<Value = Vec<u8>> {
 
 // 256 cases each by default; `PROPTEST_CASES=N` for more.
 proptest! {
+    #![proptest_config(proptest_config())]
+
     #[test]
     fn scenario_files_of_any_bytes(data in bytes()) {
         bounded(oracles::scenario_file, data);

@@ -402,6 +402,20 @@ pub fn cxtrain_local(repo: &Repo) -> assert_cmd::Command {
     cmd
 }
 
+/// Proptest's configuration for this binary: seeds of past failures are
+/// kept next to the test module, in `<module>.proptest-regressions`, and
+/// replayed before new cases. Said explicitly: proptest's default looks
+/// beside the nearest folder with a `main.rs`
+/// (`tests/proptest-regressions/<module>.txt` here).
+pub fn proptest_config() -> proptest::test_runner::Config {
+    proptest::test_runner::Config {
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+        )),
+        ..proptest::test_runner::Config::default()
+    }
+}
+
 /// Where a test's plan file goes.
 pub fn plan_path(repo: &Repo) -> PathBuf {
     repo.path().join("plan.json")
