@@ -58,6 +58,8 @@ const MAX_ATTEMPTS: u32 = 8;
 const FAULTY_ATTEMPTS: u32 = 2;
 /// What apply's conflict refusal says.
 const CONFLICT: &str = "changed both in the files and in the dashboard";
+/// What apply's refusal of a saved plan that no longer holds says.
+const STALE: &str = "refusing to apply a stale plan";
 
 #[test]
 fn random_edits_dashboard_edits_faults_and_kills_converge() {
@@ -172,6 +174,8 @@ impl Faults {
 
 /// How one apply ended.
 enum Outcome {
+    /// A saved plan refused as stale after an edit made it so.
+    Stale,
     Exit {
         code: i32,
         stdout: String,
@@ -330,15 +334,19 @@ impl<'a> Campaign<'a> {
         self.check(round, &renames);
     }
 
-    /// One dashboard edit of a managed training.
-    fn edit_dashboard(&mut self, rng: &mut fastrand::Rng) {
-        if self.ids.is_empty() {
-            return;
+    /// One dashboard edit of a managed training, on a fault-free emulator
+    /// (the caller restarts it with the faults it wants next). Returns the
+    /// id edited.
+    fn edit_dashboard(&mut self, rng: &mut fastrand::Rng) -> Option<String> {
+        self.restart(Faults::default(), 0);
+        let ids = check::ids(&self.remote().records());
+        if ids.is_empty() {
+            return None;
         }
-        let (key, line) =
-            ops::edit_dashboard(rng, &mut self.texts, &self.ids, remote(&self.remote));
-        self.edited_in_dashboard.insert(key);
+        let (key, line) = ops::edit_dashboard(rng, &mut self.texts, &ids, remote(&self.remote));
+        self.edited_in_dashboard.insert(key.clone());
         self.log.push(line);
+        ids.get(&key).cloned()
     }
 
     /// One file edit; often of a file just edited in the dashboard, so that
@@ -388,19 +396,32 @@ impl<'a> Campaign<'a> {
                 // Time between a write's arrival and its answer to kill in.
                 settings.latency_ms = 3;
             }
-            self.restart(settings, rng.u64(..));
+            let seed = rng.u64(..);
+            self.restart(settings, seed);
+            // Edits between plan and apply only while faults may strike
+            // too, so that a round always gets to converge.
+            let meddle = if saved && faulty { rng.u8(..4) } else { 2 };
             let outcome = if saved {
-                self.apply_saved(force, parallelism, kill_at)
+                self.apply_saved(force, parallelism, kill_at, (settings, seed), meddle)
             } else {
                 self.apply(force, parallelism, kill_at, None)
             };
             match outcome {
+                Outcome::Stale => {
+                    self.log
+                        .push(format!("  attempt {attempt}: refused the stale plan"));
+                }
+                // The edit made after planning is not applied yet.
+                Outcome::Exit { code: 0, .. } if meddle < 2 => {
+                    self.log.push(format!(
+                        "  attempt {attempt}: exit 0, but the plan predates an edit"
+                    ));
+                }
                 Outcome::Killed { writes } => {
                     self.log
                         .push(format!("  attempt {attempt}: killed after {writes} writes"));
                     // Someone edits on, with the last apply half done.
                     if rng.u8(..3) == 0 {
-                        self.restart(Faults::default(), 0);
                         self.edit_dashboard(&mut rng);
                     }
                     if rng.u8(..3) == 0 {
@@ -447,22 +468,71 @@ impl<'a> Campaign<'a> {
         panic!("apply did not succeed in {MAX_ATTEMPTS} attempts");
     }
 
-    /// `plan --out`, then `apply` of that plan file. A failed plan is the
-    /// outcome.
-    fn apply_saved(&self, force: bool, parallelism: usize, kill_at: Option<u64>) -> Outcome {
+    /// `plan --out`, then `apply` of that plan file (a failed plan is the
+    /// outcome). Between the two, `meddle` 0 edits a file and 1 the
+    /// dashboard: apply must then refuse the plan as stale — after any
+    /// change to the files, and after a dashboard edit of a training the
+    /// plan touches.
+    fn apply_saved(
+        &mut self,
+        force: bool,
+        parallelism: usize,
+        kill_at: Option<u64>,
+        (settings, seed): (Faults, u64),
+        meddle: u8,
+    ) -> Outcome {
         let plan = self.scratch.path().join("plan.json");
-        let plan_arg = plan.to_str().expect("a UTF-8 path");
-        let mut args = vec!["plan", "--out", plan_arg];
+        let plan_arg = plan.to_str().expect("a UTF-8 path").to_owned();
+        let mut args = vec!["plan", "--out", &plan_arg];
         if force {
             args.push("--force");
         }
         match self.cli(&args) {
-            (0, ..) => self.apply(force, parallelism, kill_at, Some(plan_arg)),
-            (code, stdout, stderr) => Outcome::Exit {
-                code,
-                stdout,
-                stderr,
-            },
+            (0, ..) => {}
+            (code, stdout, stderr) => {
+                return Outcome::Exit {
+                    code,
+                    stdout,
+                    stderr,
+                };
+            }
+        }
+        let saved: Value =
+            serde_json::from_str(&std::fs::read_to_string(&plan).expect("the plan file"))
+                .expect("plan file JSON");
+        let touched: BTreeSet<&str> = saved["plan"]["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .filter_map(|c| c["remote"]["id"].as_str())
+            .collect();
+        let mut rng = rng_for(self.seed, seed, 2);
+        let must_refuse = match meddle {
+            0 => {
+                self.log.push("  between plan and apply:".into());
+                let before = self.model.texts();
+                self.edit_file(&mut rng);
+                self.restart(settings, seed);
+                // Some edits change nothing (channels set to what they were).
+                self.model.texts() != before
+            }
+            1 => {
+                self.log.push("  between plan and apply:".into());
+                let edited = self.edit_dashboard(&mut rng);
+                self.restart(settings, seed);
+                edited.is_some_and(|id| touched.contains(id.as_str()))
+            }
+            _ => false,
+        };
+        let outcome = self.apply(force, parallelism, kill_at, Some(&plan_arg));
+        match outcome {
+            Outcome::Exit {
+                code: 4, stderr, ..
+            } if stderr.contains(STALE) && meddle < 2 => Outcome::Stale,
+            Outcome::Exit { code: 0, .. } if must_refuse => {
+                panic!("apply applied a saved plan after it went stale")
+            }
+            other => other,
         }
     }
 
@@ -614,17 +684,21 @@ impl<'a> Campaign<'a> {
     /// Stops the emulator and starts it again from its state file with
     /// these faults.
     fn restart(&mut self, faults: Faults, seed: u64) {
-        self.remote = None;
-        self.remote = Some(Remote::with(EmulatorConfig {
-            update_mode: self.mode,
-            state_file: Some(self.scratch.path().join("state.json")),
-            error_rate: faults.error_rate,
-            drop_rate: faults.drop_rate,
-            burst_429_every: faults.burst_429_every,
-            latency: Duration::from_millis(faults.latency_ms),
-            seed,
-            ..EmulatorConfig::default()
-        }));
+        // The same port: a saved plan names the API it was made for.
+        let port = self.remote.take().map_or(0, |r| port_of(&r.url()));
+        self.remote = Some(Remote::on_port(
+            EmulatorConfig {
+                update_mode: self.mode,
+                state_file: Some(self.scratch.path().join("state.json")),
+                error_rate: faults.error_rate,
+                drop_rate: faults.drop_rate,
+                burst_429_every: faults.burst_429_every,
+                latency: Duration::from_millis(faults.latency_ms),
+                seed,
+                ..EmulatorConfig::default()
+            },
+            port,
+        ));
     }
 
     fn remote(&self) -> &Remote {
@@ -635,6 +709,14 @@ impl<'a> Campaign<'a> {
 /// The running emulator (a free function, so it borrows only that field).
 fn remote(remote: &Option<Remote>) -> &Remote {
     remote.as_ref().expect("the emulator runs")
+}
+
+/// The port of an `http://127.0.0.1:PORT` URL.
+fn port_of(url: &str) -> u16 {
+    url.rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {url}"))
 }
 
 /// Writes the emulator has received.

@@ -276,6 +276,14 @@ impl Model {
             .any(|(path, spec)| spec.key_at(path) == key)
     }
 
+    /// Every file's text, by path.
+    pub fn texts(&self) -> BTreeMap<String, String> {
+        self.files
+            .iter()
+            .map(|(path, spec)| (path.clone(), spec.render()))
+            .collect()
+    }
+
     /// Writes the file at `path` into the repository.
     pub fn write(&self, repo: &Repo, path: &str) {
         repo.write(&format!("{ROOT}/{path}"), &self.files[path].render());

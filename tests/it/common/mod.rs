@@ -158,10 +158,16 @@ impl Remote {
 
     /// An in-process emulator with this configuration.
     pub fn with(config: EmulatorConfig) -> Remote {
+        Remote::on_port(config, 0)
+    }
+
+    /// [`Remote::with`] on this port of 127.0.0.1 (0 picks a free one), so
+    /// that an emulator restarted from its state file keeps its URL.
+    pub fn on_port(config: EmulatorConfig, port: u16) -> Remote {
         let key = config.api_key.clone();
         let rt = runtime();
         let running = rt
-            .block_on(emulator::start(config, ([127, 0, 0, 1], 0).into()))
+            .block_on(emulator::start(config, ([127, 0, 0, 1], port).into()))
             .expect("emulator starts");
         Remote {
             url: running.base_url(),
