@@ -7,7 +7,10 @@
 //! no other managed ones, every field as the file says (live text, or
 //! `draft_* ?? live` for a draft file), untouchable trainings byte for
 //! byte as seeded, ids kept across moves and renames, a clean next plan
-//! that flags every pending dashboard draft.
+//! that flags every pending dashboard draft. Some rounds apply through a
+//! saved plan (`plan --out`, then `apply FILE`), at times with a file or
+//! dashboard edit in between, which apply must refuse as stale when the
+//! plan no longer holds.
 //!
 //! `cargo test --test it campaign` runs a few seeds in seconds. Environment:
 //! `CXTRAIN_CAMPAIGN_SEEDS=500` runs seeds 1 to 500, `CXTRAIN_CAMPAIGN_SEED=N`
