@@ -1,0 +1,9 @@
+//! Plan files (`plan --out`), as `apply PLANFILE` reads them. The properties are
+//! `tests/it/robustness/oracles.rs`, shared with the proptests.
+#![no_main]
+
+#[path = "../../tests/it/robustness/oracles.rs"]
+#[allow(dead_code, reason = "each target calls one of the oracles")]
+mod oracles;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| oracles::plan_file(data));
