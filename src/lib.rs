@@ -6,6 +6,7 @@
 //! [`emulator`] serves the API contract for tests and `--local`.
 
 pub mod apply;
+pub mod atomic;
 pub mod cli;
 pub mod commands;
 pub mod config;

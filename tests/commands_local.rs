@@ -709,3 +709,63 @@ fn search_and_pull_against_a_spawned_emulator() {
     let out = stdout_of(&mut remote(&["search", "store credit refund"]));
     assert!(out.ends_with("trainings/billing/refund-late.md\n"), "{out}");
 }
+
+/// Runs `cxtrain --dir <repo> ARGS` under umask 022, as a shell would.
+#[cfg(unix)]
+fn under_umask_022(repo: &Repo, args: &[&str]) {
+    let out = std::process::Command::new("sh")
+        .args(["-c", "umask 022 && exec \"$@\"", "sh"])
+        .arg(assert_cmd::cargo::cargo_bin("cxtrain"))
+        .arg("--dir")
+        .arg(repo.path())
+        .args(args)
+        .env_remove("OPENCX_API_KEY")
+        .env_remove("OPENCX_API_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn created_files_are_0644_and_rewritten_files_keep_their_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |repo: &Repo, rel: &str| {
+        let meta = std::fs::metadata(repo.path().join(rel)).unwrap();
+        (rel.to_owned(), meta.permissions().mode() & 0o7777)
+    };
+    let set = |repo: &Repo, rel: &str, m: u32| {
+        std::fs::set_permissions(repo.path().join(rel), std::fs::Permissions::from_mode(m))
+            .unwrap();
+    };
+    let repo = Repo::new();
+    under_umask_022(&repo, &["init"]);
+    let created: Vec<String> = repo.files();
+    for rel in &created {
+        assert_eq!(mode(&repo, rel), (rel.clone(), 0o644));
+    }
+
+    repo.write(
+        "trainings/messy.md",
+        "---\ndraft: false\ntitle: Messy\n---\nA body long enough to validate.\n",
+    );
+    set(&repo, "trainings/messy.md", 0o640);
+    under_umask_022(&repo, &["fmt"]);
+    assert!(
+        repo.read("trainings/messy.md")
+            .starts_with("---\ntitle: Messy\n")
+    );
+    assert_eq!(mode(&repo, "trainings/messy.md").1, 0o640);
+
+    let repo = seeded_for_pull();
+    set(&repo, "cxtrain.toml", 0o600);
+    under_umask_022(&repo, &["--local", "pull", "--all"]);
+    assert!(repo.read("cxtrain.toml").contains("[adopt]"));
+    assert_eq!(mode(&repo, "cxtrain.toml").1, 0o600);
+    for rel in [
+        "trainings/billing/refund-late.md",
+        "trainings/dir-dir_new/hand-made-lost-parcels.md",
+    ] {
+        assert_eq!(mode(&repo, rel), (rel.to_owned(), 0o644));
+    }
+}

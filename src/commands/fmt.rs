@@ -4,10 +4,11 @@
 //! rewritten file still means exactly the same training before writing.
 
 use super::support;
+use crate::atomic::{self, Overwrite};
 use crate::cli::{FmtArgs, GlobalArgs};
 use crate::exit::{CommandResult, Exit, Failure};
 use crate::workspace::parse::parse_file;
-use crate::workspace::write::{Overwrite, reformat, write_atomic};
+use crate::workspace::write::reformat;
 
 /// Runs `cxtrain fmt`: exit 0 when done (or, with `--check`, when nothing
 /// would change), 3 when `--check` finds files to rewrite or the repository
@@ -61,7 +62,7 @@ pub fn run(global: &GlobalArgs, args: &FmtArgs) -> CommandResult {
         }
     } else {
         for (shown, path, formatted) in &changed {
-            write_atomic(path, formatted.as_bytes(), Overwrite::Replace)?;
+            atomic::write(path, formatted.as_bytes(), Overwrite::Replace)?;
             out.push_str(&format!("formatted {shown}\n"));
         }
     }

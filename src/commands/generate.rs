@@ -2,12 +2,13 @@
 //! session and write it as a new draft file for review.
 
 use super::support;
+use crate::atomic::{self, Overwrite, WriteError};
 use crate::cli::{GenerateArgs, GlobalArgs};
 use crate::config::Config;
 use crate::connect::connect;
 use crate::exit::{CommandResult, Exit, Failure};
 use crate::model::Training;
-use crate::workspace::write::{Overwrite, WriteError, render_training, write_atomic};
+use crate::workspace::write::render_training;
 
 /// Runs `cxtrain generate`: exit 0 with the new file's path on stdout, 1 on
 /// API errors, 3 for an invalid config, 4 when the file already exists
@@ -46,7 +47,7 @@ pub fn run(global: &GlobalArgs, args: &GenerateArgs) -> CommandResult {
             .join(format!("{}.md", slug(&training.title)))
     });
     let text = render_training(&training, &training.key, &config.defaults);
-    write_atomic(&path, text.as_bytes(), Overwrite::Never).map_err(|e| match e {
+    atomic::write(&path, text.as_bytes(), Overwrite::Never).map_err(|e| match e {
         WriteError::Exists { .. } => Failure::refused(miette::miette!(
             help = "pass --out FILE to write it somewhere else",
             "{} already exists; not overwriting it",

@@ -5,11 +5,11 @@
 //! Existing files are never overwritten; they are reported as skipped.
 
 use super::support;
+use crate::atomic::{self, Overwrite, WriteError};
 use crate::cli::{GlobalArgs, InitArgs};
 use crate::config::{Config, FILE_NAME};
 use crate::exit::{CommandResult, Exit, Failure};
 use crate::workspace::frontmatter::schema_json;
-use crate::workspace::write::{Overwrite, WriteError, write_atomic};
 
 /// Where the workflow is written, relative to the repository.
 const WORKFLOW: &str = ".github/workflows/cxtrain.yml";
@@ -55,7 +55,7 @@ pub fn run(global: &GlobalArgs, args: &InitArgs) -> CommandResult {
     ];
     let mut report = String::new();
     for (rel, text) in &files {
-        match write_atomic(&global.dir.join(rel), text.as_bytes(), Overwrite::Never) {
+        match atomic::write(&global.dir.join(rel), text.as_bytes(), Overwrite::Never) {
             Ok(()) => report.push_str(&format!("created  {rel}\n")),
             Err(WriteError::Exists { .. }) => {
                 report.push_str(&format!("skipped  {rel} (already exists)\n"));

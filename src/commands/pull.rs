@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::generate::slug;
 use super::support;
+use crate::atomic::{self, Overwrite};
 use crate::cli::{GlobalArgs, PullArgs};
 use crate::config::{Config, FILE_NAME};
 use crate::connect::connect;
@@ -22,9 +23,7 @@ use crate::exit::{CommandResult, Exit, Failure};
 use crate::model::{Channel, META_KEY, META_PREFIX, META_WORKSPACE, Training, TrainingType};
 use crate::remote::api::{self, ListQuery};
 use crate::workspace::parse::parse_file;
-use crate::workspace::write::{
-    Overwrite, header_comments, render_training_with_header, write_atomic,
-};
+use crate::workspace::write::{header_comments, render_training_with_header};
 
 /// Runs `cxtrain pull`: exit 0 after writing, 1 on API or file errors, 3
 /// when the repository does not validate before the pull.
@@ -85,7 +84,7 @@ pub fn run(global: &GlobalArgs, args: &PullArgs) -> CommandResult {
                 edited = add_entries(&edited, table, entries);
             }
         }
-        write_atomic(&config_path, edited.as_bytes(), Overwrite::Replace)?;
+        atomic::write(&config_path, edited.as_bytes(), Overwrite::Replace)?;
         for (folder, id) in &pulled.new_directories {
             out.push_str(&format!(
                 "mapped   {folder} = {id} in {}\n",
@@ -130,7 +129,7 @@ pub fn run(global: &GlobalArgs, args: &PullArgs) -> CommandResult {
                 ));
             }
             _ => {
-                write_atomic(&path, text.as_bytes(), Overwrite::Replace)?;
+                atomic::write(&path, text.as_bytes(), Overwrite::Replace)?;
                 out.push_str(&format!("wrote    {shown_path}\n"));
             }
         }
