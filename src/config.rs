@@ -245,7 +245,7 @@ impl Config {
     /// Loads `explicit`, or `<repo_dir>/cxtrain.toml` when it exists, or the
     /// defaults. An explicit path that does not exist is an error.
     pub fn load(repo_dir: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
-        let path = explicit.map_or_else(|| repo_dir.join(FILE_NAME), Path::to_path_buf);
+        let path = path(repo_dir, explicit);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => Some(text),
             Err(e) if e.kind() == io::ErrorKind::NotFound && explicit.is_none() => None,
@@ -366,6 +366,11 @@ impl Config {
             },
         })
     }
+}
+
+/// Where the config is: `explicit` (`--config`), else `<repo_dir>/cxtrain.toml`.
+pub fn path(repo_dir: &Path, explicit: Option<&Path>) -> PathBuf {
+    explicit.map_or_else(|| repo_dir.join(FILE_NAME), Path::to_path_buf)
 }
 
 /// The repository folder's name, or `default` when it has none.

@@ -769,3 +769,51 @@ fn created_files_are_0644_and_rewritten_files_keep_their_mode() {
         assert_eq!(mode(&repo, rel), (rel.to_owned(), 0o644));
     }
 }
+
+/// Runs `cxtrain --dir <repo> ARGS` with a stdout nobody reads any more, as
+/// `cxtrain ... | head` ends up: every write gets EPIPE.
+fn with_closed_stdout(repo: &Repo, args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("cxtrain"))
+        .arg("--dir")
+        .arg(repo.path())
+        .args(["--color", "never"])
+        .args(args)
+        .env_remove("OPENCX_API_KEY")
+        .env_remove("OPENCX_API_URL")
+        .stdout(writer)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_closed_stdout_is_a_quiet_success() {
+    let repo = Repo::new();
+    repo.write("cxtrain.toml", "workspace = \"bot\"\n").write(
+        "trainings/refund.md",
+        "---\ntitle: Refund after thirty days\n---\nOffer store credit for late refunds.\n",
+    );
+    for args in [
+        &["completions", "bash"][..],
+        &["schema"],
+        &["validate"],
+        &["validate", "--format", "json"],
+        &["--local", "plan", "--format", "json"],
+        &["--local", "apply", "--yes"],
+        &["--local", "search", "refund"],
+    ] {
+        let out = with_closed_stdout(&repo, args);
+        assert_eq!(
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr).as_ref()
+            ),
+            (Some(0), ""),
+            "{args:?}"
+        );
+    }
+    // The apply ran to the end although nobody read its summary.
+    assert_eq!(remote_trainings(&repo).len(), 1);
+}

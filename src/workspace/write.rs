@@ -102,6 +102,29 @@ pub fn render_training_with_header(
     out
 }
 
+/// A file name for a title (pulled hand-made trainings, generated
+/// scenarios): lowercase ASCII letters and digits joined by `-`, at most 60
+/// characters; `scenario` when nothing is left.
+pub fn slug(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+        if out.len() >= 60 {
+            break;
+        }
+    }
+    let trimmed = out.trim_end_matches('-');
+    if trimmed.is_empty() {
+        "scenario".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
+}
+
 /// The comment lines opening a file's front matter (such as
 /// `# yaml-language-server: $schema=...`), without line ends.
 pub fn header_comments(text: &str) -> Vec<&str> {
@@ -318,6 +341,17 @@ mod tests {
         assert_eq!(reformat("No front matter at all\n"), None);
         assert_eq!(reformat("---\ntitel: x\n---\nbody\n"), None);
         assert_eq!(reformat("---\ntitle: [\n---\nbody\n"), None);
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(
+            slug("How do I reset my password?"),
+            "how-do-i-reset-my-password"
+        );
+        assert_eq!(slug("  Café -- crème  "), "caf-cr-me");
+        assert_eq!(slug("???"), "scenario");
+        assert_eq!(slug(&"ab ".repeat(40)).len(), 59);
     }
 
     fn text_strategy() -> impl Strategy<Value = String> {

@@ -1,0 +1,245 @@
+//! Pulling: list the remote, place every training in a file ([`layout`]),
+//! record the new `[directories]` and `[adopt]` entries in `cxtrain.toml`,
+//! and write the files that differ.
+
+mod layout;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::atomic::{self, Overwrite};
+use crate::config::{self, Config};
+use crate::connect::ConnectOptions;
+use crate::exit::Failure;
+use crate::model::{META_WORKSPACE, Training};
+use crate::remote::api::ListQuery;
+use crate::validate::Checked;
+use crate::workspace::parse::parse_file;
+use crate::workspace::write::{header_comments, render_training_with_header};
+
+use super::{IoError, Session, below_root};
+use layout::{Layout, Placed};
+
+/// What `pull` is asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Which remote.
+    pub connect: ConnectOptions,
+    /// `--config`: the config file, when not `<repo>/cxtrain.toml`.
+    pub config: Option<PathBuf>,
+    /// `--all`: also trainings no workspace owns (adopting them).
+    pub all: bool,
+    /// `--force`: overwrite local files that differ.
+    pub force: bool,
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileOutcome {
+    /// It already says the same thing; left alone.
+    Same,
+    /// It exists and differs; left alone without `--force`.
+    Skipped,
+    /// Written.
+    Wrote,
+}
+
+/// What a pull did.
+#[derive(Debug)]
+pub struct Pulled {
+    /// The config file the entries below went to.
+    pub config_file: PathBuf,
+    /// New `[directories]` entries: folder → directory id.
+    pub mapped: BTreeMap<String, String>,
+    /// New `[adopt]` entries: key → id.
+    pub adopted: BTreeMap<String, String>,
+    /// Every placed file and what happened to it.
+    pub files: Vec<(PathBuf, FileOutcome)>,
+    /// Trainings left out because another workspace owns them.
+    pub foreign: usize,
+    /// What the user should know.
+    pub warnings: Vec<String>,
+}
+
+/// Pulls the remote into the validated repository.
+pub fn pull(checked: &Checked, options: &Options) -> Result<Pulled, Failure> {
+    let config = &checked.config;
+    let query = ListQuery {
+        metadata: (!options.all)
+            .then(|| serde_json::json!({ META_WORKSPACE: config.workspace }).to_string()),
+        ..ListQuery::default()
+    };
+    let mut remote = {
+        let session = Session::connect(&options.connect, config, &checked.repo_dir)?;
+        session.run(session.client().list_all(&query))?
+    };
+    remote.items.sort_by(|a, b| a.id.cmp(&b.id));
+    let local: BTreeMap<String, String> = checked
+        .trainings
+        .iter()
+        .map(|t| {
+            let rel = below_root(&t.path, &config.root).to_owned();
+            (t.training.key.clone(), rel)
+        })
+        .collect();
+    let placement = Layout {
+        workspace: &config.workspace,
+        directories: &config.directories,
+        local: &local,
+        adopted: &config.adopt,
+    }
+    .place(&remote.items);
+    let config_file = config::path(&checked.repo_dir, options.config.as_deref());
+    if !placement.new_directories.is_empty() || !placement.adopt.is_empty() {
+        let text = match std::fs::read_to_string(&config_file) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(IoError::read(&config_file, e).into()),
+        };
+        let mut edited = text;
+        for (table, entries) in [
+            ("directories", &placement.new_directories),
+            ("adopt", &placement.adopt),
+        ] {
+            if !entries.is_empty() {
+                edited = add_entries(&edited, table, entries);
+            }
+        }
+        atomic::write(&config_file, edited.as_bytes(), Overwrite::Replace)?;
+    }
+    let mut files = Vec::with_capacity(placement.files.len());
+    for placed in &placement.files {
+        let path = checked.root_dir.join(&placed.rel);
+        let outcome = write_file(&path, placed, config, options.force)?;
+        files.push((path, outcome));
+    }
+    Ok(Pulled {
+        config_file,
+        mapped: placement.new_directories,
+        adopted: placement.adopt,
+        files,
+        foreign: placement.foreign,
+        warnings: placement.warnings,
+    })
+}
+
+/// Writes one placed training unless its file already means the same, or
+/// differs and `force` is off. A rewritten file keeps its header comments.
+fn write_file(
+    path: &Path,
+    placed: &Placed,
+    config: &Config,
+    force: bool,
+) -> Result<FileOutcome, Failure> {
+    let existing = match std::fs::read(path) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(IoError::read(path, e).into()),
+    };
+    match existing {
+        Some(bytes) if means(&bytes, &placed.rel, config).as_ref() == Some(&placed.training) => {
+            Ok(FileOutcome::Same)
+        }
+        Some(_) if !force => Ok(FileOutcome::Skipped),
+        existing => {
+            let existing_text = existing.as_deref().map(String::from_utf8_lossy);
+            let header = existing_text
+                .as_deref()
+                .map(header_comments)
+                .unwrap_or_default();
+            let default_key = placed.rel.trim_end_matches(".md");
+            let text = render_training_with_header(
+                &placed.training,
+                default_key,
+                &config.defaults,
+                &header,
+            );
+            atomic::write(path, text.as_bytes(), Overwrite::Replace)?;
+            Ok(FileOutcome::Wrote)
+        }
+    }
+}
+
+/// The training a file's bytes ask for, if it parses without problems.
+fn means(bytes: &[u8], rel: &str, config: &Config) -> Option<Training> {
+    let outcome = parse_file(rel.to_owned(), rel, bytes, config);
+    outcome
+        .problems
+        .is_empty()
+        .then_some(outcome.parsed)
+        .flatten()
+        .map(|p| p.local.training)
+}
+
+/// `text` (a cxtrain.toml) with `entries` added to its `[table]` table
+/// (`directories` or `adopt`), right below the table header; the table is
+/// appended when missing. Everything else, comments included, is kept.
+fn add_entries(text: &str, table: &str, entries: &BTreeMap<String, String>) -> String {
+    let quote = |s: &str| serde_json::to_string(s).expect("a string always serialises");
+    let lines: String = entries
+        .iter()
+        .map(|(folder, id)| format!("{} = {}\n", quote(folder), quote(id)))
+        .collect();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        offset += line.len();
+        let bare = line.split('#').next().unwrap_or_default().trim();
+        if bare.strip_prefix('[').and_then(|b| b.strip_suffix(']')) == Some(table) {
+            let mut out = text[..offset].to_owned();
+            if !out.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str(&lines);
+            out.push_str(&text[offset..]);
+            return out;
+        }
+    }
+    let mut out = text.to_owned();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&format!("[{table}]\n"));
+    out.push_str(&lines);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directories_are_added_inside_the_table() {
+        let entries: BTreeMap<String, String> =
+            [("dir-x".to_owned(), "x".to_owned())].into_iter().collect();
+        let text =
+            "root = \"t\"\n\n[directories] # mapped\n\"a\" = \"1\"\n\n[safety]\nmax_deletes = 3\n";
+        let edited = add_entries(text, "directories", &entries);
+        assert_eq!(
+            edited,
+            "root = \"t\"\n\n[directories] # mapped\n\"dir-x\" = \"x\"\n\"a\" = \"1\"\n\n[safety]\nmax_deletes = 3\n"
+        );
+        let table: toml::Table = toml::from_str(&edited).unwrap();
+        assert_eq!(table["directories"]["dir-x"].as_str(), Some("x"));
+        assert_eq!(
+            add_entries("root = \"t\"", "directories", &entries),
+            "root = \"t\"\n\n[directories]\n\"dir-x\" = \"x\"\n"
+        );
+        assert_eq!(
+            add_entries("", "directories", &entries),
+            "[directories]\n\"dir-x\" = \"x\"\n"
+        );
+        let adopt: BTreeMap<String, String> = [("a/b".to_owned(), "trn_1".to_owned())]
+            .into_iter()
+            .collect();
+        let both = add_entries(&edited, "adopt", &adopt);
+        assert!(
+            both.ends_with("max_deletes = 3\n\n[adopt]\n\"a/b\" = \"trn_1\"\n"),
+            "{both}"
+        );
+        let table: toml::Table = toml::from_str(&both).unwrap();
+        assert_eq!(table["adopt"]["a/b"].as_str(), Some("trn_1"));
+    }
+}
