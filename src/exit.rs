@@ -14,6 +14,7 @@ use crate::apply::ApplyError;
 use crate::apply::verify::StalePlan;
 use crate::atomic::WriteError;
 use crate::config::ConfigError;
+use crate::config::edit::EditError;
 use crate::emulator::EmulatorError;
 use crate::plan::Refusal;
 use crate::plan::file::PlanFileError;
@@ -94,7 +95,7 @@ macro_rules! exits {
 pub(crate) use exits;
 
 exits! {
-    Error: RemoteError, EmulatorError, PlanFileError, WriteError;
+    Error: RemoteError, EmulatorError, PlanFileError, WriteError, EditError;
     Invalid: ConfigError;
     Refused: Refusal, StalePlan;
 }

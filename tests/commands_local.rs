@@ -409,7 +409,7 @@ fn pull_all_adopts_hand_made_trainings_and_maps_new_directories() {
     );
     assert_eq!(
         repo.read("cxtrain.toml"),
-        "workspace = \"bot\"\n\n# folders\n[directories]\n\"dir-dir_new\" = \"dir_new\"\n\"billing\" = \"dir_b\"\n\n[safety]\nmax_deletes = 5\n\n[adopt]\n\"dir-dir_new/hand-made-lost-parcels\" = \"trn_3\"\n"
+        "workspace = \"bot\"\n\n# folders\n[directories]\n\"billing\" = \"dir_b\"\ndir-dir_new = \"dir_new\"\n\n[safety]\nmax_deletes = 5\n\n[adopt]\n\"dir-dir_new/hand-made-lost-parcels\" = \"trn_3\"\n"
     );
     assert!(
         out.contains("adopting dir-dir_new/hand-made-lost-parcels = trn_3"),
@@ -462,7 +462,7 @@ fn pull_all_then_apply_adopts_without_duplicates() {
     let config = repo.read("cxtrain.toml");
     assert!(
         config.contains(
-            "[adopt]\n\"dir-dir_b/late-refunds\" = \"trn_2\"\n\"lost-parcels\" = \"trn_1\"\n"
+            "[adopt]\n\"dir-dir_b/late-refunds\" = \"trn_2\"\nlost-parcels = \"trn_1\"\n"
         ),
         "{config}"
     );
@@ -816,4 +816,17 @@ fn a_closed_stdout_is_a_quiet_success() {
     }
     // The apply ran to the end although nobody read its summary.
     assert_eq!(remote_trainings(&repo).len(), 1);
+}
+
+#[test]
+fn a_failed_pull_leaves_the_config_as_it_was() {
+    let repo = seeded_for_pull();
+    // The folder the hand-made training goes to cannot be created.
+    repo.write("trainings/dir-dir_new", "a file, not a folder\n");
+    let config = repo.read("cxtrain.toml");
+    let out = repo.cmd(&["--local", "pull", "--all"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Not a directory"), "{stderr}");
+    assert_eq!(repo.read("cxtrain.toml"), config);
 }

@@ -1,6 +1,7 @@
 //! Pulling: list the remote, place every training in a file ([`layout`]),
-//! record the new `[directories]` and `[adopt]` entries in `cxtrain.toml`,
-//! and write the files that differ.
+//! write the files that differ, then record the new `[directories]` and
+//! `[adopt]` entries in `cxtrain.toml` — last, so a failure on any file
+//! leaves no entry pointing at a file that was never written.
 
 mod layout;
 
@@ -8,6 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::atomic::{self, Overwrite};
+use crate::config::edit::{self, MapTable};
 use crate::config::{self, Config};
 use crate::connect::ConnectOptions;
 use crate::exit::Failure;
@@ -89,6 +91,12 @@ pub fn pull(checked: &Checked, options: &Options) -> Result<Pulled, Failure> {
         adopted: &config.adopt,
     }
     .place(&remote.items);
+    let mut files = Vec::with_capacity(placement.files.len());
+    for placed in &placement.files {
+        let path = checked.root_dir.join(&placed.rel);
+        let outcome = write_file(&path, placed, config, options.force)?;
+        files.push((path, outcome));
+    }
     let config_file = config::path(&checked.repo_dir, options.config.as_deref());
     if !placement.new_directories.is_empty() || !placement.adopt.is_empty() {
         let text = match std::fs::read_to_string(&config_file) {
@@ -96,22 +104,16 @@ pub fn pull(checked: &Checked, options: &Options) -> Result<Pulled, Failure> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(IoError::read(&config_file, e).into()),
         };
-        let mut edited = text;
-        for (table, entries) in [
-            ("directories", &placement.new_directories),
-            ("adopt", &placement.adopt),
-        ] {
-            if !entries.is_empty() {
-                edited = add_entries(&edited, table, entries);
-            }
-        }
+        let edited = edit::add_entries(
+            &checked.repo_dir,
+            &config_file,
+            &text,
+            &[
+                (MapTable::Directories, &placement.new_directories),
+                (MapTable::Adopt, &placement.adopt),
+            ],
+        )?;
         atomic::write(&config_file, edited.as_bytes(), Overwrite::Replace)?;
-    }
-    let mut files = Vec::with_capacity(placement.files.len());
-    for placed in &placement.files {
-        let path = checked.root_dir.join(&placed.rel);
-        let outcome = write_file(&path, placed, config, options.force)?;
-        files.push((path, outcome));
     }
     Ok(Pulled {
         config_file,
@@ -169,77 +171,4 @@ fn means(bytes: &[u8], rel: &str, config: &Config) -> Option<Training> {
         .then_some(outcome.parsed)
         .flatten()
         .map(|p| p.local.training)
-}
-
-/// `text` (a cxtrain.toml) with `entries` added to its `[table]` table
-/// (`directories` or `adopt`), right below the table header; the table is
-/// appended when missing. Everything else, comments included, is kept.
-fn add_entries(text: &str, table: &str, entries: &BTreeMap<String, String>) -> String {
-    let quote = |s: &str| serde_json::to_string(s).expect("a string always serialises");
-    let lines: String = entries
-        .iter()
-        .map(|(folder, id)| format!("{} = {}\n", quote(folder), quote(id)))
-        .collect();
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        offset += line.len();
-        let bare = line.split('#').next().unwrap_or_default().trim();
-        if bare.strip_prefix('[').and_then(|b| b.strip_suffix(']')) == Some(table) {
-            let mut out = text[..offset].to_owned();
-            if !out.ends_with('\n') {
-                out.push('\n');
-            }
-            out.push_str(&lines);
-            out.push_str(&text[offset..]);
-            return out;
-        }
-    }
-    let mut out = text.to_owned();
-    if !out.is_empty() && !out.ends_with('\n') {
-        out.push('\n');
-    }
-    if !out.is_empty() {
-        out.push('\n');
-    }
-    out.push_str(&format!("[{table}]\n"));
-    out.push_str(&lines);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn directories_are_added_inside_the_table() {
-        let entries: BTreeMap<String, String> =
-            [("dir-x".to_owned(), "x".to_owned())].into_iter().collect();
-        let text =
-            "root = \"t\"\n\n[directories] # mapped\n\"a\" = \"1\"\n\n[safety]\nmax_deletes = 3\n";
-        let edited = add_entries(text, "directories", &entries);
-        assert_eq!(
-            edited,
-            "root = \"t\"\n\n[directories] # mapped\n\"dir-x\" = \"x\"\n\"a\" = \"1\"\n\n[safety]\nmax_deletes = 3\n"
-        );
-        let table: toml::Table = toml::from_str(&edited).unwrap();
-        assert_eq!(table["directories"]["dir-x"].as_str(), Some("x"));
-        assert_eq!(
-            add_entries("root = \"t\"", "directories", &entries),
-            "root = \"t\"\n\n[directories]\n\"dir-x\" = \"x\"\n"
-        );
-        assert_eq!(
-            add_entries("", "directories", &entries),
-            "[directories]\n\"dir-x\" = \"x\"\n"
-        );
-        let adopt: BTreeMap<String, String> = [("a/b".to_owned(), "trn_1".to_owned())]
-            .into_iter()
-            .collect();
-        let both = add_entries(&edited, "adopt", &adopt);
-        assert!(
-            both.ends_with("max_deletes = 3\n\n[adopt]\n\"a/b\" = \"trn_1\"\n"),
-            "{both}"
-        );
-        let table: toml::Table = toml::from_str(&both).unwrap();
-        assert_eq!(table["adopt"]["a/b"].as_str(), Some("trn_1"));
-    }
 }
