@@ -830,3 +830,20 @@ fn a_failed_pull_leaves_the_config_as_it_was() {
     assert!(stderr.contains("Not a directory"), "{stderr}");
     assert_eq!(repo.read("cxtrain.toml"), config);
 }
+
+#[test]
+fn a_config_edit_that_cannot_be_made_stops_pull_before_any_file() {
+    let repo = seeded_for_pull();
+    // The key pull would adopt trn_3 under already names another training.
+    let config = format!(
+        "{}\n[adopt]\n\"dir-dir_new/hand-made-lost-parcels\" = \"trn_9\"\n",
+        repo.read("cxtrain.toml")
+    );
+    repo.write("cxtrain.toml", &config);
+    let out = repo.cmd(&["--local", "pull", "--all"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("it already says `trn_9`"), "{stderr}");
+    assert_eq!(repo.read("cxtrain.toml"), config);
+    assert_eq!(repo.files(), ["cxtrain.toml", "trainings/.keep"]);
+}

@@ -1,7 +1,8 @@
 //! Pulling: list the remote, place every training in a file ([`layout`]),
 //! write the files that differ, then record the new `[directories]` and
-//! `[adopt]` entries in `cxtrain.toml` — last, so a failure on any file
-//! leaves no entry pointing at a file that was never written.
+//! `[adopt]` entries in `cxtrain.toml` — prepared and checked first, written
+//! last, so a failure on any file leaves no entry pointing at a file that
+//! was never written.
 
 mod layout;
 
@@ -20,7 +21,7 @@ use crate::workspace::parse::parse_file;
 use crate::workspace::write::{header_comments, render_training_with_header};
 
 use super::{IoError, Session, below_root};
-use layout::{Layout, Placed};
+use layout::{Layout, Placed, Placement};
 
 /// What `pull` is asked for.
 #[derive(Debug, Clone, Default)]
@@ -91,28 +92,19 @@ pub fn pull(checked: &Checked, options: &Options) -> Result<Pulled, Failure> {
         adopted: &config.adopt,
     }
     .place(&remote.items);
+    // The edit is made and checked before any file is written, and written
+    // after all of them: a failure in between leaves neither files without
+    // their entries (whose next apply would duplicate trainings) nor entries
+    // without their files.
+    let config_file = config::path(&checked.repo_dir, options.config.as_deref());
+    let edited = config_edit(checked, &config_file, &placement)?;
     let mut files = Vec::with_capacity(placement.files.len());
     for placed in &placement.files {
         let path = checked.root_dir.join(&placed.rel);
         let outcome = write_file(&path, placed, config, options.force)?;
         files.push((path, outcome));
     }
-    let config_file = config::path(&checked.repo_dir, options.config.as_deref());
-    if !placement.new_directories.is_empty() || !placement.adopt.is_empty() {
-        let text = match std::fs::read_to_string(&config_file) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(IoError::read(&config_file, e).into()),
-        };
-        let edited = edit::add_entries(
-            &checked.repo_dir,
-            &config_file,
-            &text,
-            &[
-                (MapTable::Directories, &placement.new_directories),
-                (MapTable::Adopt, &placement.adopt),
-            ],
-        )?;
+    if let Some(edited) = edited {
         atomic::write(&config_file, edited.as_bytes(), Overwrite::Replace)?;
     }
     Ok(Pulled {
@@ -123,6 +115,32 @@ pub fn pull(checked: &Checked, options: &Options) -> Result<Pulled, Failure> {
         foreign: placement.foreign,
         warnings: placement.warnings,
     })
+}
+
+/// The config text with the placement's new entries, when it has any.
+fn config_edit(
+    checked: &Checked,
+    config_file: &Path,
+    placement: &Placement,
+) -> Result<Option<String>, Failure> {
+    if placement.new_directories.is_empty() && placement.adopt.is_empty() {
+        return Ok(None);
+    }
+    let text = match std::fs::read_to_string(config_file) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(IoError::read(config_file, e).into()),
+    };
+    let edited = edit::add_entries(
+        &checked.repo_dir,
+        config_file,
+        &text,
+        &[
+            (MapTable::Directories, &placement.new_directories),
+            (MapTable::Adopt, &placement.adopt),
+        ],
+    )?;
+    Ok(Some(edited))
 }
 
 /// Writes one placed training unless its file already means the same, or
