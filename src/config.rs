@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::model::TrainingType;
-use crate::workspace::problem::did_you_mean;
+use crate::suggest::did_you_mean;
 
 /// The config file name looked up in the repository.
 pub const FILE_NAME: &str = "cxtrain.toml";
@@ -110,20 +110,6 @@ impl Default for Limits {
         }
     }
 }
-
-/// Parses a training type as files and config spell it: `scenario`,
-/// `behavioral`, or the API names `SCENARIO_SPECIFIC` / `BEHAVIORAL`.
-pub fn parse_training_type(name: &str) -> Option<TrainingType> {
-    match name {
-        "scenario" | "SCENARIO_SPECIFIC" => Some(TrainingType::ScenarioSpecific),
-        "behavioral" | "BEHAVIORAL" => Some(TrainingType::Behavioral),
-        _ => None,
-    }
-}
-
-/// The accepted spellings of a training type.
-pub const TRAINING_TYPE_NAMES: [&str; 4] =
-    ["scenario", "behavioral", "SCENARIO_SPECIFIC", "BEHAVIORAL"];
 
 /// Why the config could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -267,12 +253,12 @@ impl Config {
         };
         let kind = match &raw.defaults.kind {
             None => TrainingType::ScenarioSpecific,
-            Some(k) => parse_training_type(k.get_ref()).ok_or_else(|| {
+            Some(k) => TrainingType::parse(k.get_ref()).ok_or_else(|| {
                 invalid(
                     k.span(),
                     format!("unknown training type `{}`", k.get_ref()),
                     "not a training type",
-                    Some(format!("use one of {}", TRAINING_TYPE_NAMES.join(", "))),
+                    Some(format!("use one of {}", TrainingType::NAMES.join(", "))),
                 )
             })?,
         };

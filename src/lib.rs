@@ -16,5 +16,6 @@ pub mod model;
 pub mod plan;
 pub mod remote;
 pub mod render;
+pub mod suggest;
 pub mod validate;
 pub mod workspace;

@@ -140,30 +140,9 @@ impl Problem {
     }
 }
 
-/// `did you mean `x`?` for the closest candidate, if any is close enough.
-pub fn did_you_mean<'a>(
-    input: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(input, c), c))
-        .filter(|(score, _)| *score >= 0.7)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn suggests_close_names_only() {
-        let fields = ["channels", "segments", "title"];
-        assert_eq!(did_you_mean("chanels", fields), Some("channels"));
-        assert_eq!(did_you_mean("tilte", fields), Some("title"));
-        assert_eq!(did_you_mean("zzzz", fields), None);
-    }
 
     #[test]
     fn codes_are_unique_and_prefixed() {
