@@ -39,7 +39,7 @@ fn creates(n: usize) -> Vec<Step> {
             let key = format!("bench/training-{i:04}");
             Change {
                 key: key.clone(),
-                path: Some(format!("trainings/{key}.md")),
+                path: Some(format!("trainings/{key}.md").parse().unwrap()),
                 remote: None,
                 actions: vec![Action::Create],
                 flags: vec![],

@@ -41,7 +41,7 @@ fn remote(id: &str) -> Option<RemoteRef> {
 fn create(key: &str) -> Change {
     Change {
         key: key.into(),
-        path: Some(format!("trainings/{key}.md")),
+        path: Some(format!("trainings/{key}.md").parse().unwrap()),
         remote: None,
         actions: vec![Action::Create],
         flags: vec![],
@@ -53,7 +53,7 @@ fn create(key: &str) -> Change {
 fn update(key: &str, id: &str) -> Change {
     Change {
         key: key.into(),
-        path: Some(format!("trainings/{key}.md")),
+        path: Some(format!("trainings/{key}.md").parse().unwrap()),
         remote: remote(id),
         actions: vec![Action::Update {
             fields: vec![Field::Content],

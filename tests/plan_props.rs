@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use cxtrain::model::{Channel, StateHash, Training, TrainingType};
-use cxtrain::plan::{self, Action, DeletePolicy, Field, Plan, PlanOptions};
+use cxtrain::plan::{self, Action, DeletePolicy, Field, Plan, PlanOptions, Targets};
 use cxtrain::remote::api;
 use cxtrain::remote::managed::ManagedTraining;
 use cxtrain::workspace::LocalTraining;
@@ -75,7 +75,7 @@ fn corpus() -> impl Strategy<Value = Vec<(Training, Shape)>> {
 
 fn local(t: &Training) -> LocalTraining {
     LocalTraining {
-        path: format!("trainings/{}.md", t.key),
+        path: format!("trainings/{}.md", t.key).parse().unwrap(),
         file_hash: StateHash::of_bytes(t.content.as_bytes()),
         training: t.clone(),
     }
@@ -135,8 +135,8 @@ fn build(locals: &[Training], remotes: &[ManagedTraining]) -> Plan {
         0,
         &PlanOptions {
             workspace: "ws".into(),
-            root: "trainings".into(),
-            targets: Vec::new(),
+            root: "trainings".parse().unwrap(),
+            targets: Targets::All,
             deletes: DeletePolicy::Delete,
         },
     )

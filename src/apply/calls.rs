@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::model::{META_HASH, META_KEY, META_WORKSPACE, Training};
 use crate::plan::{Action, Change, Plan};
 use crate::remote::api::{self, TrainingInput};
+use crate::repo_path::RepoPath;
 
 /// When a change runs. Phases run in this order, each after the previous one
 /// has finished, so that an interrupted apply never loses a training: new
@@ -64,7 +65,7 @@ pub struct Step {
     /// The training's key (after the change).
     pub key: String,
     /// The local file, if any, for messages.
-    pub path: Option<String>,
+    pub path: Option<RepoPath>,
     /// When it runs.
     pub phase: Phase,
     /// What the plan said this change does (for progress and the summary).
@@ -255,7 +256,7 @@ mod tests {
         let delete = actions.contains(&Action::Delete);
         Change {
             key: key.into(),
-            path: (!delete).then(|| format!("trainings/{key}.md")),
+            path: (!delete).then(|| format!("trainings/{key}.md").parse().unwrap()),
             remote: id.and_then(remote),
             actions,
             flags: vec![],

@@ -12,24 +12,25 @@ use crate::model::{META_KEY, META_WORKSPACE, StateHash};
 use crate::plan::{Action, Plan, RemoteRef};
 use crate::remote::managed::observed_hash;
 use crate::remote::{Client, PAGE_SIZE, RemoteError, api};
+use crate::repo_path::RepoPath;
 
 /// One thing that changed since the plan was made.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Stale {
     /// A local training file's content changed.
     FileChanged {
-        /// Repository-relative path.
-        path: String,
+        /// The file.
+        path: RepoPath,
     },
     /// A local training file appeared.
     FileAdded {
-        /// Repository-relative path.
-        path: String,
+        /// The file.
+        path: RepoPath,
     },
     /// A local training file disappeared.
     FileRemoved {
-        /// Repository-relative path.
-        path: String,
+        /// The file.
+        path: RepoPath,
     },
     /// A remote training the plan touches was edited.
     RemoteChanged {
@@ -113,10 +114,10 @@ fn list(changes: &[Stale]) -> String {
 
 /// Compares the local file hashes recorded in the plan with the current ones.
 pub fn local_changes(
-    planned: &BTreeMap<String, StateHash>,
-    now: &BTreeMap<String, StateHash>,
+    planned: &BTreeMap<RepoPath, StateHash>,
+    now: &BTreeMap<RepoPath, StateHash>,
 ) -> Vec<Stale> {
-    let paths: BTreeSet<&String> = planned.keys().chain(now.keys()).collect();
+    let paths: BTreeSet<&RepoPath> = planned.keys().chain(now.keys()).collect();
     paths
         .into_iter()
         .filter_map(|path| match (planned.get(path), now.get(path)) {
@@ -252,10 +253,10 @@ mod tests {
     use super::*;
     use crate::plan::Change;
 
-    fn hashes(entries: &[(&str, &str)]) -> BTreeMap<String, StateHash> {
+    fn hashes(entries: &[(&str, &str)]) -> BTreeMap<RepoPath, StateHash> {
         entries
             .iter()
-            .map(|(p, h)| ((*p).to_owned(), StateHash::of_bytes(h.as_bytes())))
+            .map(|(p, h)| (p.parse().unwrap(), StateHash::of_bytes(h.as_bytes())))
             .collect()
     }
 
@@ -320,13 +321,13 @@ mod tests {
             local_changes(&planned, &now),
             vec![
                 Stale::FileChanged {
-                    path: "b.md".into()
+                    path: "b.md".parse().unwrap()
                 },
                 Stale::FileRemoved {
-                    path: "c.md".into()
+                    path: "c.md".parse().unwrap()
                 },
                 Stale::FileAdded {
-                    path: "d.md".into()
+                    path: "d.md".parse().unwrap()
                 },
             ]
         );
@@ -426,7 +427,7 @@ mod tests {
         let e = StalePlan {
             changes: vec![
                 Stale::FileChanged {
-                    path: "trainings/a.md".into(),
+                    path: "trainings/a.md".parse().unwrap(),
                 },
                 Stale::KeyTaken {
                     key: "b".into(),

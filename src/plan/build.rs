@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::remote::managed::{ManagedTraining, Origin};
+use crate::repo_path::RepoPath;
 use crate::workspace::LocalTraining;
 
 use super::compare::{aligned, changed_fields, publish_toggle, remote_edited, three_way};
@@ -15,15 +16,24 @@ use super::{Action, Change, Flag, Plan, RemoteRef};
 pub struct PlanOptions {
     /// The workspace (ownership tag).
     pub workspace: String,
-    /// The trainings root relative to the repository, `/`-separated (`""`
-    /// when it is the repository itself). Locates a deleted training's file.
-    pub root: String,
-    /// `--target`: repository-relative files or folders, `/`-separated. The
-    /// plan keeps only changes whose file (for a delete: where its file
-    /// was, `<root>/<key>.md`) lies in one. Empty: everything.
-    pub targets: Vec<String>,
+    /// The trainings root. Locates a deleted training's file.
+    pub root: RepoPath,
+    /// `--target`: which changes the plan keeps.
+    pub targets: Targets,
     /// Whether trainings whose file was removed are deleted.
     pub deletes: DeletePolicy,
+}
+
+/// The part of the repository a plan covers (`--target`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Targets {
+    /// No `--target`: every change.
+    All,
+    /// Only changes whose file (for a delete: where its file was,
+    /// `<root>/<key>.md`) is one of these files or lies in one of these
+    /// folders. A target outside the repository is left out by the caller:
+    /// it matches nothing.
+    Only(Vec<RepoPath>),
 }
 
 /// `--no-delete` or not.
@@ -102,7 +112,7 @@ pub fn build(
         pending_drafts: Vec::new(),
     };
     for (d, m, rename) in pairs {
-        if !options.in_scope(&d.path) {
+        if !options.targets.contain(&d.path) {
             continue;
         }
         match update(d, m, rename) {
@@ -116,7 +126,7 @@ pub fn build(
         }
     }
     for (d, _) in new_files.iter().zip(&renamed_local).filter(|(_, r)| !**r) {
-        if options.in_scope(&d.path) {
+        if options.targets.contain(&d.path) {
             plan.changes.push(Change {
                 key: d.training.key.clone(),
                 path: Some(d.path.clone()),
@@ -129,7 +139,7 @@ pub fn build(
         }
     }
     for (m, _) in orphans.iter().zip(&renamed_orphan).filter(|(_, r)| !**r) {
-        if !options.in_scope(&options.deleted_path(&m.key)) {
+        if !options.targets.contain_deleted(&options.root, &m.key) {
             continue;
         }
         match options.deletes {
@@ -146,22 +156,23 @@ pub fn build(
     plan
 }
 
-impl PlanOptions {
-    fn in_scope(&self, path: &str) -> bool {
-        self.targets.is_empty()
-            || self.targets.iter().any(|t| {
-                let t = t.trim_end_matches('/');
-                t.is_empty()
-                    || path == t
-                    || path.strip_prefix(t).is_some_and(|r| r.starts_with('/'))
-            })
+impl Targets {
+    /// Whether the file `path` is in scope.
+    fn contain(&self, path: &RepoPath) -> bool {
+        match self {
+            Self::All => true,
+            Self::Only(targets) => targets.iter().any(|t| path.starts_with(t)),
+        }
     }
 
-    fn deleted_path(&self, key: &str) -> String {
-        if self.root.is_empty() {
-            format!("{key}.md")
-        } else {
-            format!("{}/{key}.md", self.root.trim_end_matches('/'))
+    /// Whether the file a training of `key` had below `root` is in scope. A
+    /// remote key that names no file below the root (`..`) lies in no target.
+    fn contain_deleted(&self, root: &RepoPath, key: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Only(_) => format!("{key}.md")
+                .parse()
+                .is_ok_and(|file| self.contain(&root.join(&file))),
         }
     }
 }
@@ -239,7 +250,7 @@ mod tests {
 
     fn local(t: &Training) -> LocalTraining {
         LocalTraining {
-            path: format!("trainings/{}.md", t.key),
+            path: format!("trainings/{}.md", t.key).parse().unwrap(),
             file_hash: StateHash::of_bytes(t.content.as_bytes()),
             training: t.clone(),
         }
@@ -280,8 +291,8 @@ mod tests {
     fn options() -> PlanOptions {
         PlanOptions {
             workspace: "ws".into(),
-            root: "trainings".into(),
-            targets: Vec::new(),
+            root: "trainings".parse().unwrap(),
+            targets: Targets::All,
             deletes: DeletePolicy::Delete,
         }
     }
@@ -372,7 +383,7 @@ mod tests {
         );
         assert_eq!(p.unmanaged_ignored, 12);
         assert_eq!(p.changes[0].desired.as_ref(), Some(&a));
-        assert_eq!(p.changes[0].path.as_deref(), Some("trainings/a.md"));
+        assert_eq!(p.changes[0].path, Some("trainings/a.md".parse().unwrap()));
     }
 
     #[test]
@@ -549,7 +560,7 @@ mod tests {
     fn explicit_key_keeps_identity_across_file_renames() {
         let t = training("billing/refund-late", "Content of the refund");
         let mut l = local(&t);
-        l.path = "trainings/somewhere/else.md".into();
+        l.path = "trainings/somewhere/else.md".parse().unwrap();
         let p = build(&[l], &[remote("1", &t, |_| {})], 0, &options());
         assert!(!p.has_changes());
     }
@@ -640,7 +651,8 @@ mod tests {
         let gone = training("billing/gone", "Entirely unrelated text");
         let gone2 = training("shipping/gone", "Something else altogether here");
         let mut o = options();
-        o.targets = vec!["trainings/billing/".into()];
+        let targets = |t: &[&str]| Targets::Only(t.iter().map(|t| t.parse().unwrap()).collect());
+        o.targets = targets(&["trainings/billing/"]);
         let p = build(
             &[local(&a), local(&b)],
             &[remote("1", &gone, |_| {}), remote("2", &gone2, |_| {})],
@@ -654,12 +666,28 @@ mod tests {
                 ("billing/gone".into(), vec![Action::Delete], vec![]),
             ]
         );
-        o.targets = vec!["trainings/shipping/b.md".into(), "trainings/bill".into()];
+        o.targets = targets(&["trainings/shipping/b.md", "trainings/bill"]);
         let p = build(&[local(&a), local(&b)], &[], 0, &o);
         assert_eq!(
             summary(&p),
             vec![("shipping/b".into(), vec![Action::Create], vec![])]
         );
+        // Every `--target` lay outside the repository: nothing is in scope.
+        o.targets = Targets::Only(Vec::new());
+        assert!(!build(&[local(&a)], &[], 0, &o).has_changes());
+    }
+
+    #[test]
+    fn a_remote_key_climbing_out_of_the_root_is_in_no_target() {
+        let escape = remote("1", &training("../escape", "Unrelated text"), |_| {});
+        let p = plan([], std::slice::from_ref(&escape));
+        assert_eq!(
+            summary(&p),
+            vec![("../escape".into(), vec![Action::Delete], vec![])]
+        );
+        let mut o = options();
+        o.targets = Targets::Only(vec!["trainings".parse().unwrap()]);
+        assert!(!build(&[], &[escape], 0, &o).has_changes());
     }
 
     #[test]

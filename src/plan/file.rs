@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::model::StateHash;
+use crate::repo_path::RepoPath;
 
 use super::Plan;
 
@@ -29,9 +30,8 @@ pub struct PlanFile {
     pub api_url: String,
     /// The plan itself.
     pub plan: Plan,
-    /// Every local training file (repository-relative path) and the sha256
-    /// of its bytes when planned.
-    pub local_files: BTreeMap<String, StateHash>,
+    /// Every local training file and the sha256 of its bytes when planned.
+    pub local_files: BTreeMap<RepoPath, StateHash>,
 }
 
 /// Why a plan file could not be written or read.
@@ -81,7 +81,11 @@ pub enum PlanFileError {
 
 impl PlanFile {
     /// A plan file for `plan`, stamped with this build's version.
-    pub fn new(plan: Plan, api_url: String, local_files: BTreeMap<String, StateHash>) -> PlanFile {
+    pub fn new(
+        plan: Plan,
+        api_url: String,
+        local_files: BTreeMap<RepoPath, StateHash>,
+    ) -> PlanFile {
         PlanFile {
             format_version: FORMAT_VERSION,
             cxtrain_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -156,7 +160,7 @@ mod tests {
         PlanFile::new(
             plan,
             "http://127.0.0.1:1".into(),
-            [("trainings/a.md".to_owned(), StateHash::of_bytes(b"a"))].into(),
+            [("trainings/a.md".parse().unwrap(), StateHash::of_bytes(b"a"))].into(),
         )
     }
 

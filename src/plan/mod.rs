@@ -8,13 +8,14 @@ pub mod file;
 mod rename;
 mod safety;
 
-pub use build::{DeletePolicy, PlanOptions, build};
+pub use build::{DeletePolicy, PlanOptions, Targets, build};
 pub use rename::SIMILARITY_THRESHOLD;
 pub use safety::{ConflictPolicy, DeleteBudget, Refusal, SafetyOptions, check_safety};
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::{StateHash, Training};
+use crate::repo_path::RepoPath;
 
 /// Everything apply needs to know, and everything a reviewer reads.
 #[derive(Default, Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,9 +101,8 @@ fn is_zero(n: &usize) -> bool {
 pub struct Change {
     /// The training's key after the change (before it, for a delete).
     pub key: String,
-    /// The local file, relative to the repository root with `/` separators;
-    /// `None` for a delete.
-    pub path: Option<String>,
+    /// The local file; `None` for a delete.
+    pub path: Option<RepoPath>,
     /// The remote training this change touches; `None` for a create.
     pub remote: Option<RemoteRef>,
     /// What will be done, in reading order: adopt, rename, move, update

@@ -222,7 +222,7 @@ pub fn summary(report: &Report, s: &Summary, paint: Paint) -> String {
         for (step, e) in failures {
             let path = step
                 .path
-                .as_deref()
+                .as_ref()
                 .map(|p| format!(" ({p})"))
                 .unwrap_or_default();
             let _ = writeln!(out, "  {} {}{path}: {e}", paint.paint(RED, "✗"), step.key);
@@ -275,7 +275,7 @@ mod tests {
     fn step(key: &str, actions: Vec<Action>) -> Step {
         Step {
             key: key.into(),
-            path: Some(format!("trainings/{key}.md")),
+            path: Some(format!("trainings/{key}.md").parse().unwrap()),
             phase: Phase::Update,
             actions,
             call: Call::Delete { id: "trn_1".into() },

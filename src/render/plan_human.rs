@@ -249,7 +249,7 @@ fn entry(change: &Change, group: Group, p: &Paint, out: &mut dyn Write) -> io::R
         p.bold(&clean(&change.key))
     );
     if let Some(path) = &change.path {
-        head.push_str(&format!("  {}", p.dim(&clean(path))));
+        head.push_str(&format!("  {}", p.dim(&clean(path.as_str()))));
     }
     if let Some(remote) = &change.remote {
         head.push_str(&format!("  {}", p.dim(&format!("({})", clean(&remote.id)))));

@@ -142,7 +142,7 @@ fn section(change: &Change, group: Group) -> String {
     );
     let mut facts = Vec::new();
     if let Some(path) = &change.path {
-        facts.push(format!("**File:** {}", code(path)));
+        facts.push(format!("**File:** {}", code(path.as_str())));
     }
     if let Some(remote) = &change.remote {
         facts.push(format!("**Remote id:** {}", code(&remote.id)));

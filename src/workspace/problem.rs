@@ -3,6 +3,8 @@
 
 use std::ops::Range;
 
+use crate::repo_path::RepoPath;
+
 /// How bad a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -84,8 +86,8 @@ codes! {
 /// uses a duplicated key, the scenario this one nearly duplicates).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelatedSpan {
-    /// Path below the repository, `/`-separated.
-    pub path: String,
+    /// The other file, below the repository.
+    pub path: RepoPath,
     /// Byte span in that file.
     pub span: Range<usize>,
     /// What the span shows.
