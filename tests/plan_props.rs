@@ -167,9 +167,9 @@ proptest! {
         let plan = build(&locals, &remotes);
         prop_assert_eq!(plan.changes.len(), 1);
         let change = &plan.changes[0];
-        prop_assert_eq!(&change.key, &locals[edited].key);
-        prop_assert_eq!(&change.actions, &vec![Action::Update { fields: vec![Field::Content] }]);
-        prop_assert!(change.flags.is_empty());
+        prop_assert_eq!(change.key(), &locals[edited].key);
+        prop_assert_eq!(change.actions(), vec![Action::Update { fields: vec![Field::Content] }]);
+        prop_assert!(change.flags().is_empty());
         prop_assert_eq!(plan.unchanged, corpus.len() - 1);
     }
 }

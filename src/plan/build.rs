@@ -7,9 +7,9 @@ use crate::remote::managed::{ManagedTraining, Origin};
 use crate::repo_path::RepoPath;
 use crate::workspace::LocalTraining;
 
-use super::compare::{aligned, changed_fields, publish_toggle, remote_edited, three_way};
+use super::compare::{aligned, remote_edited, three_way};
 use super::rename;
-use super::{Action, Change, Flag, Plan, RemoteRef};
+use super::{Change, Create, Delete, Flag, Identity, Modify, Plan, RemoteRef};
 
 /// What the planner needs besides the two sides.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,11 +67,17 @@ pub fn build(
         list.reverse();
     }
 
-    let mut pairs: Vec<(&LocalTraining, &ManagedTraining, Option<Action>)> = Vec::new();
+    let mut pairs: Vec<(&LocalTraining, &ManagedTraining, Identity)> = Vec::new();
     let mut new_files = Vec::new();
     for d in desired {
         match by_key.get_mut(d.training.key.as_str()).and_then(Vec::pop) {
-            Some(m) => pairs.push((d, m, None)),
+            Some(m) => {
+                let identity = match m.origin {
+                    Origin::Adopted => Identity::Adopt,
+                    Origin::Tagged => Identity::Keep,
+                };
+                pairs.push((d, m, identity));
+            }
             None => new_files.push(d),
         }
     }
@@ -95,10 +101,10 @@ pub fn build(
         pairs.push((
             new_files[p.local],
             orphan,
-            Some(Action::Rename {
+            Identity::Rename {
                 from: orphan.key.clone(),
                 similarity: p.similarity,
-            }),
+            },
         ));
     }
 
@@ -111,11 +117,11 @@ pub fn build(
         deletes_withheld: Vec::new(),
         pending_drafts: Vec::new(),
     };
-    for (d, m, rename) in pairs {
+    for (d, m, identity) in pairs {
         if !options.targets.contain(&d.path) {
             continue;
         }
-        match update(d, m, rename) {
+        match update(d, m, identity) {
             Some(change) => plan.changes.push(change),
             None => {
                 plan.unchanged += 1;
@@ -127,15 +133,10 @@ pub fn build(
     }
     for (d, _) in new_files.iter().zip(&renamed_local).filter(|(_, r)| !**r) {
         if options.targets.contain(&d.path) {
-            plan.changes.push(Change {
-                key: d.training.key.clone(),
-                path: Some(d.path.clone()),
-                remote: None,
-                actions: vec![Action::Create],
-                flags: Vec::new(),
-                desired: Some(d.training.clone()),
-                current: None,
-            });
+            plan.changes.push(Change::Create(Create {
+                path: d.path.clone(),
+                desired: d.training.clone(),
+            }));
         }
     }
     for (m, _) in orphans.iter().zip(&renamed_orphan).filter(|(_, r)| !**r) {
@@ -148,8 +149,8 @@ pub fn build(
         }
     }
     plan.changes.sort_by(|a, b| {
-        let id = |c: &Change| c.remote.as_ref().map(|r| r.id.clone());
-        a.key.cmp(&b.key).then_with(|| id(a).cmp(&id(b)))
+        let id = |c: &Change| c.remote().map(|r| r.id.clone());
+        a.key().cmp(b.key()).then_with(|| id(a).cmp(&id(b)))
     });
     plan.pending_drafts.sort();
     plan.deletes_withheld.sort();
@@ -178,55 +179,28 @@ impl Targets {
 }
 
 /// The change a matched pair needs, or `None` when it is in sync.
-fn update(d: &LocalTraining, m: &ManagedTraining, rename: Option<Action>) -> Option<Change> {
+fn update(d: &LocalTraining, m: &ManagedTraining, identity: Identity) -> Option<Change> {
     let desired = &d.training;
     let current = aligned(desired, m);
-    let adopt = (m.origin == Origin::Adopted).then_some(Action::Adopt);
-    let mut actions: Vec<Action> = adopt.into_iter().chain(rename).collect();
-    if desired.directory_id != current.directory_id {
-        actions.push(Action::Move {
-            from: current.directory_id.clone(),
-            to: desired.directory_id.clone(),
-        });
-    }
-    let fields = changed_fields(desired, &current);
-    if !fields.is_empty() {
-        actions.push(Action::Update { fields });
-    }
-    actions.extend(publish_toggle(desired, &current));
-    if actions.is_empty() {
-        return None;
-    }
-    let mut flags: Vec<Flag> = three_way(desired, m).into_iter().collect();
+    let mut change = Modify::new(d.path.clone(), remote_ref(m), identity, current, desired)?;
+    change.flags.extend(three_way(desired, m));
     if m.pending_draft.is_some() && !desired.draft {
-        flags.push(Flag::PendingDashboardDraft);
+        change.flags.push(Flag::PendingDashboardDraft);
     }
-    Some(Change {
-        key: desired.key.clone(),
-        path: Some(d.path.clone()),
-        remote: Some(remote_ref(m)),
-        actions,
-        flags,
-        desired: Some(desired.clone()),
-        current: Some(current),
-    })
+    Some(Change::Modify(change))
 }
 
 fn delete(m: &ManagedTraining) -> Change {
     let remote_edited = remote_edited(m, m.live.draft) == Some(true);
-    Change {
-        key: m.key.clone(),
-        path: None,
-        remote: Some(remote_ref(m)),
-        actions: vec![Action::Delete],
+    Change::Delete(Delete {
+        remote: remote_ref(m),
+        current: m.view(m.live.draft).clone(),
         flags: if remote_edited {
             vec![Flag::Drift]
         } else {
             Vec::new()
         },
-        desired: None,
-        current: Some(m.view(m.live.draft).clone()),
-    }
+    })
 }
 
 fn remote_ref(m: &ManagedTraining) -> RemoteRef {
@@ -241,6 +215,7 @@ fn remote_ref(m: &ManagedTraining) -> RemoteRef {
 mod tests {
     use super::*;
     use crate::model::{Channel, StateHash, Training, TrainingType};
+    use crate::plan::Action;
     use crate::plan::{ConflictPolicy, DeleteBudget, Field, Refusal, SafetyOptions, check_safety};
     use crate::remote::api;
 
@@ -309,7 +284,7 @@ mod tests {
     fn summary(plan: &Plan) -> Vec<(String, Vec<Action>, Vec<Flag>)> {
         plan.changes
             .iter()
-            .map(|c| (c.key.clone(), c.actions.clone(), c.flags.clone()))
+            .map(|c| (c.key().to_owned(), c.actions(), c.flags().to_vec()))
             .collect()
     }
 
@@ -353,7 +328,7 @@ mod tests {
                 ("same".into(), vec![Action::Adopt], vec![]),
             ]
         );
-        assert_eq!(p.changes[1].remote.as_ref().unwrap().id, "1");
+        assert_eq!(p.changes[1].remote().unwrap().id, "1");
         assert_eq!((p.counts().adopt, p.counts().create), (2, 0));
         assert_eq!((p.unchanged, p.managed, p.unmanaged_ignored), (0, 2, 1));
     }
@@ -382,8 +357,11 @@ mod tests {
             ]
         );
         assert_eq!(p.unmanaged_ignored, 12);
-        assert_eq!(p.changes[0].desired.as_ref(), Some(&a));
-        assert_eq!(p.changes[0].path, Some("trainings/a.md".parse().unwrap()));
+        assert_eq!(p.changes[0].desired(), Some(&a));
+        assert_eq!(
+            p.changes[0].path(),
+            Some(&"trainings/a.md".parse().unwrap())
+        );
     }
 
     #[test]
@@ -441,9 +419,9 @@ mod tests {
             )]
         );
         let c = &p.changes[0];
-        assert_eq!(c.remote.as_ref().unwrap().id, "1");
-        assert_eq!(c.current.as_ref().unwrap().title, base.title);
-        assert_eq!(c.desired.as_ref(), Some(&edited));
+        assert_eq!(c.remote().unwrap().id, "1");
+        assert_eq!(c.current().unwrap().title, base.title);
+        assert_eq!(c.desired(), Some(&edited));
     }
 
     #[test]
@@ -495,8 +473,8 @@ mod tests {
             summary(&p),
             vec![("gone".into(), vec![Action::Delete], vec![])]
         );
-        assert_eq!(p.changes[0].path, None);
-        assert_eq!(p.changes[0].current.as_ref().unwrap().title, gone.title);
+        assert_eq!(p.changes[0].path(), None);
+        assert_eq!(p.changes[0].current().unwrap().title, gone.title);
         let mut o = options();
         o.deletes = DeletePolicy::Withhold;
         let p = build(&[local(&a)], &remotes, 0, &o);
@@ -521,22 +499,22 @@ mod tests {
                 vec![]
             )]
         );
-        assert_eq!(p.changes[0].remote.as_ref().unwrap().id, "7");
+        assert_eq!(p.changes[0].remote().unwrap().id, "7");
 
         let mut edited = training("new", &LONG.replace("store credit", "a store credit"));
         edited.title = old.title.clone();
         let p = plan([edited], &[remote("7", &old, |_| {})]);
         let c = &p.changes[0];
         assert!(
-            matches!(&c.actions[0], Action::Rename { from, similarity } if from == "old" && *similarity >= 90)
+            matches!(&c.actions()[0], Action::Rename { from, similarity } if from == "old" && *similarity >= 90)
         );
         assert_eq!(
-            c.actions[1],
+            c.actions()[1],
             Action::Update {
                 fields: vec![Field::Content]
             }
         );
-        assert_eq!(c.remote.as_ref().unwrap().id, "7");
+        assert_eq!(c.remote().unwrap().id, "7");
     }
 
     #[test]
@@ -573,7 +551,7 @@ mod tests {
         let dashboard = |r: &mut api::Training| r.title = "Dashboard title".into();
 
         let p = plan([local_edit.clone()], &[remote("1", &base, |_| {})]);
-        assert_eq!(p.changes[0].flags, vec![]);
+        assert_eq!(p.changes[0].flags(), vec![]);
 
         let p = plan([base.clone()], &[remote("1", &base, dashboard)]);
         assert_eq!(
@@ -588,7 +566,7 @@ mod tests {
         );
 
         let p = plan([local_edit.clone()], &[remote("1", &base, dashboard)]);
-        assert_eq!(p.changes[0].flags, vec![Flag::Conflict]);
+        assert_eq!(p.changes[0].flags(), vec![Flag::Conflict]);
         let guard = SafetyOptions {
             delete_budget: DeleteBudget::Config(10),
             conflicts: ConflictPolicy::Refuse,
@@ -607,7 +585,7 @@ mod tests {
 
         let staged = |r: &mut api::Training| r.draft_content = Some("Staged in dashboard".into());
         let p = plan([local_edit], &[remote("1", &base, staged)]);
-        assert_eq!(p.changes[0].flags, vec![Flag::PendingDashboardDraft]);
+        assert_eq!(p.changes[0].flags(), vec![Flag::PendingDashboardDraft]);
         let p = plan([base.clone()], &[remote("1", &base, staged)]);
         assert!(!p.has_changes());
         assert_eq!(p.pending_drafts, vec!["a".to_owned()]);
@@ -641,7 +619,7 @@ mod tests {
             summary(&p),
             vec![("a".into(), vec![Action::Delete], vec![])]
         );
-        assert_eq!(p.changes[0].remote.as_ref().unwrap().id, "2");
+        assert_eq!(p.changes[0].remote().unwrap().id, "2");
     }
 
     #[test]
