@@ -16,5 +16,7 @@ pub mod model;
 pub mod plan;
 pub mod remote;
 pub mod render;
+pub mod repo_path;
+pub mod suggest;
 pub mod validate;
 pub mod workspace;

@@ -15,8 +15,8 @@ use crate::apply::{ApplyError, calls, confirm};
 use crate::cli::{ApplyArgs, GlobalArgs, PlanFormat};
 use crate::connect::{Connection, connect_with};
 use crate::exit::{CommandResult, Exit, Failure};
-use crate::plan::file::PlanFile;
-use crate::plan::{self, Action, Plan};
+use crate::plan::file::{PlanFile, PlanFileError};
+use crate::plan::{self, Plan};
 use crate::remote::Client;
 use crate::render::apply::{Paint, Progress, prompt, summary};
 use crate::render::use_color;
@@ -64,12 +64,7 @@ fn apply(
     if !plan.has_changes() {
         return Ok(Exit::Success);
     }
-    let steps = calls::steps(&plan).map_err(|source| {
-        Failure::refused(ApplyError::BadPlan {
-            path: args.plan_file.clone().unwrap_or_default(),
-            source,
-        })
-    })?;
+    let steps = calls::steps(&plan);
     if !args.yes {
         eprint!("{}", prompt(steps.len(), target));
         let confirmed = confirm::read_answer(&mut std::io::stdin().lock())
@@ -111,7 +106,11 @@ async fn reviewed_plan(
     let Some(path) = &args.plan_file else {
         return Ok(planning::make_plan(checked, client, &[], &args.safety).await?);
     };
-    let file = PlanFile::read(path)?;
+    let file = PlanFile::read(path).map_err(|e| match e {
+        // A hand-edited change is a tampered plan: refused, like a stale one.
+        PlanFileError::InvalidChange { .. } => Failure::refused(e),
+        e => Failure::from(e),
+    })?;
     same_target(
         path,
         "workspace",
@@ -119,12 +118,7 @@ async fn reviewed_plan(
         &checked.config.workspace,
     )?;
     same_target(path, "API", &file.api_url, target)?;
-    let deletes = file
-        .plan
-        .changes
-        .iter()
-        .filter(|c| c.actions.contains(&Action::Delete))
-        .count();
+    let deletes = file.plan.counts().delete;
     if args.safety.no_delete && deletes > 0 {
         return Err(Failure::refused(ApplyError::DeletesInPlan {
             count: deletes,

@@ -16,7 +16,7 @@ pub fn run(global: &GlobalArgs, args: &FmtArgs) -> CommandResult {
     let checked = support::checked(global)?;
     let mut changed = Vec::new();
     for local in &checked.trainings {
-        let path = checked.repo_dir.join(&local.path);
+        let path = local.path.to_path(&checked.repo_dir);
         let bytes = std::fs::read(&path).map_err(|e| {
             Failure::new(
                 Exit::Error,
@@ -32,10 +32,10 @@ pub fn run(global: &GlobalArgs, args: &FmtArgs) -> CommandResult {
         if formatted == text {
             continue;
         }
-        let rel = rel_below_root(&local.path, &checked.config.root);
+        let rel = local.path.strip_prefix(&checked.config.root);
         let again = parse_file(
             local.path.clone(),
-            rel,
+            rel.as_ref().unwrap_or(&local.path),
             formatted.as_bytes(),
             &checked.config,
         );
@@ -81,15 +81,4 @@ pub fn run(global: &GlobalArgs, args: &FmtArgs) -> CommandResult {
     } else {
         Exit::Success
     })
-}
-
-/// A repository path below the configured root.
-fn rel_below_root<'a>(path: &'a str, root: &str) -> &'a str {
-    match root.trim_matches('/') {
-        "" | "." => path,
-        root => path
-            .strip_prefix(root)
-            .and_then(|p| p.strip_prefix('/'))
-            .unwrap_or(path),
-    }
 }

@@ -40,9 +40,9 @@ pub fn run(global: &GlobalArgs, args: &GenerateArgs) -> CommandResult {
         metadata: Default::default(),
     };
     let path = args.out.clone().unwrap_or_else(|| {
-        global
-            .dir
-            .join(&config.root)
+        config
+            .root
+            .to_path(&global.dir)
             .join(format!("{}.md", slug(&training.title)))
     });
     let text = render_training(&training, &training.key, &config.defaults);

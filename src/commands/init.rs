@@ -31,10 +31,11 @@ pub fn run(global: &GlobalArgs, args: &InitArgs) -> CommandResult {
     // missing; a new repository gets the documented default instead.
     let has_config = global.config.is_some() || global.dir.join(FILE_NAME).exists();
     let root = if has_config {
-        existing.root.trim_matches('/')
+        existing.root.to_string()
     } else {
-        "trainings"
+        "trainings".to_owned()
     };
+    let root = root.as_str();
     let depth = match root {
         "" | "." => 0,
         r => r.split('/').count(),
@@ -177,7 +178,7 @@ mod tests {
         )
         .unwrap();
         let c = Config::load(dir.path(), None).unwrap();
-        assert_eq!(c.root, "docs");
+        assert_eq!(c.root.as_str(), "docs");
         assert_eq!(c.workspace, "bot \"blue\"");
         assert!(c.directories.is_empty());
         assert_eq!(c.safety.max_deletes, 10);

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::cli::{GlobalArgs, PlanArgs, PlanFormat, SafetyArgs};
 use crate::config::Config;
@@ -13,11 +13,12 @@ use crate::exit::{CommandResult, Exit, Failure};
 use crate::model::StateHash;
 use crate::plan::file::PlanFile;
 use crate::plan::{
-    self, ConflictPolicy, DeleteBudget, DeletePolicy, Plan, PlanOptions, SafetyOptions,
+    self, ConflictPolicy, DeleteBudget, DeletePolicy, Plan, PlanOptions, SafetyOptions, Targets,
 };
 use crate::remote::managed;
 use crate::remote::{Client, RemoteError};
 use crate::render::{plan_human, plan_json, plan_markdown, use_color};
+use crate::repo_path::RepoPath;
 use crate::validate::Checked;
 
 use super::support::{checked, runtime};
@@ -77,11 +78,17 @@ pub(crate) async fn make_plan(
         remote.unmanaged,
         &PlanOptions {
             workspace: checked.config.workspace.clone(),
-            root: slash(Path::new(&checked.config.root)),
-            targets: targets
-                .iter()
-                .map(|t| relative(&checked.repo_dir, t).unwrap_or_else(|| slash(t)))
-                .collect(),
+            root: checked.config.root.clone(),
+            targets: if targets.is_empty() {
+                Targets::All
+            } else {
+                Targets::Only(
+                    targets
+                        .iter()
+                        .filter_map(|t| RepoPath::resolve(&checked.repo_dir, t))
+                        .collect(),
+                )
+            },
             deletes: if safety.no_delete {
                 DeletePolicy::Withhold
             } else {
@@ -107,7 +114,7 @@ pub(crate) fn safety_options(config: &Config, safety: &SafetyArgs) -> SafetyOpti
 }
 
 /// Every local training file and the hash of its bytes, for the plan file.
-pub(crate) fn local_files(checked: &Checked) -> BTreeMap<String, StateHash> {
+pub(crate) fn local_files(checked: &Checked) -> BTreeMap<RepoPath, StateHash> {
     checked
         .trainings
         .iter()
@@ -132,75 +139,5 @@ pub(crate) fn print(global: &GlobalArgs, format: PlanFormat, plan: &Plan) -> Res
             miette::miette!("cannot write output: {e}"),
         )),
         _ => Ok(()),
-    }
-}
-
-/// `path` relative to `base`, `/`-separated, when it lies inside it.
-/// Relative paths are taken as relative to `base` (`--target` paths are
-/// relative to the repository); `.` and `..` are
-/// resolved lexically (a target may name a file that no longer exists).
-fn relative(base: &Path, path: &Path) -> Option<String> {
-    let base = lexical(&absolute(base));
-    let path = if path.is_absolute() {
-        lexical(path)
-    } else {
-        lexical(&base.join(path))
-    };
-    path.strip_prefix(&base).ok().map(slash)
-}
-
-fn absolute(p: &Path) -> PathBuf {
-    if p.is_absolute() {
-        p.to_owned()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(p)
-    }
-}
-
-fn lexical(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn slash(p: &Path) -> String {
-    p.components()
-        .filter_map(|c| match c {
-            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn targets_become_repository_relative() {
-        let repo = Path::new("/work/repo");
-        assert_eq!(
-            relative(repo, Path::new("trainings/billing/")).as_deref(),
-            Some("trainings/billing")
-        );
-        assert_eq!(
-            relative(repo, Path::new("./trainings/../trainings/a.md")).as_deref(),
-            Some("trainings/a.md")
-        );
-        assert_eq!(
-            relative(repo, Path::new("/work/repo/trainings")).as_deref(),
-            Some("trainings")
-        );
-        assert_eq!(relative(repo, Path::new("/elsewhere/x")), None);
-        assert_eq!(relative(repo, repo).as_deref(), Some(""));
     }
 }

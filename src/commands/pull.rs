@@ -21,6 +21,7 @@ use crate::connect::connect;
 use crate::exit::{CommandResult, Exit, Failure};
 use crate::model::{Channel, META_KEY, META_PREFIX, META_WORKSPACE, Training, TrainingType};
 use crate::remote::api::{self, ListQuery};
+use crate::repo_path::RepoPath;
 use crate::workspace::parse::parse_file;
 use crate::workspace::write::{
     Overwrite, header_comments, render_training_with_header, write_atomic,
@@ -48,7 +49,10 @@ pub fn run(global: &GlobalArgs, args: &PullArgs) -> CommandResult {
     let local: BTreeMap<String, String> = checked
         .trainings
         .iter()
-        .map(|t| (t.training.key.clone(), below_root(&t.path, &config.root)))
+        .map(|t| {
+            let rel = below_root(t.path.as_str(), config.root.as_str());
+            (t.training.key.clone(), rel)
+        })
         .collect();
     let layout = Layout {
         workspace: &config.workspace,
@@ -150,7 +154,8 @@ pub fn run(global: &GlobalArgs, args: &PullArgs) -> CommandResult {
 
 /// The training a file's bytes ask for, if it parses without problems.
 fn means(bytes: &[u8], rel: &str, config: &Config) -> Option<Training> {
-    let outcome = parse_file(rel.to_owned(), rel, bytes, config);
+    let rel: RepoPath = rel.parse().ok()?;
+    let outcome = parse_file(rel.clone(), &rel, bytes, config);
     outcome
         .problems
         .is_empty()
