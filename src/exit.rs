@@ -95,7 +95,7 @@ macro_rules! exits {
 pub(crate) use exits;
 
 exits! {
-    Error: RemoteError, EmulatorError, PlanFileError, WriteError, EditError;
+    Error: RemoteError, EmulatorError, WriteError, EditError;
     Invalid: ConfigError;
     Refused: Refusal, StalePlan;
 }
@@ -105,10 +105,17 @@ impl ErrorExit for ApplyError {
         match self {
             // The user said no: nothing was refused.
             Self::Cancelled => Exit::Error,
-            Self::NeedsYes
-            | Self::BadPlan { .. }
-            | Self::DeletesInPlan { .. }
-            | Self::WrongTarget { .. } => Exit::Refused,
+            Self::NeedsYes | Self::DeletesInPlan { .. } | Self::WrongTarget { .. } => Exit::Refused,
+        }
+    }
+}
+
+impl ErrorExit for PlanFileError {
+    fn exit(&self) -> Exit {
+        match self {
+            // A hand-edited change is a tampered plan: refused, like a stale one.
+            Self::InvalidChange { .. } => Exit::Refused,
+            Self::Io { .. } | Self::Parse { .. } | Self::UnsupportedVersion { .. } => Exit::Error,
         }
     }
 }

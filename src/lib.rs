@@ -22,5 +22,7 @@ pub mod ops;
 pub mod plan;
 pub mod remote;
 pub mod render;
+pub mod repo_path;
+pub mod suggest;
 pub mod validate;
 pub mod workspace;

@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> CommandResult {
     if !reviewed.plan.has_changes() {
         return Ok(Exit::Success);
     }
-    let steps = reviewed.steps()?;
+    let steps = reviewed.steps();
     let mut err = ctx.stderr();
     if !args.yes {
         err.text(&prompt(steps.len(), &reviewed.target))?;

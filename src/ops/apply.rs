@@ -41,7 +41,6 @@ pub struct Reviewed {
     pub verdict: Result<(), Refusal>,
     /// The remote the plan is applied to, for the prompt.
     pub target: String,
-    plan_file: Option<PathBuf>,
     parallelism: usize,
     session: Session,
 }
@@ -61,7 +60,6 @@ pub fn review(checked: &Checked, options: &Options) -> Result<Reviewed, Failure>
         plan,
         verdict,
         target: session.target().to_owned(),
-        plan_file: options.plan_file.clone(),
         parallelism,
         session,
     })
@@ -135,11 +133,8 @@ pub struct Applied {
 
 impl Reviewed {
     /// The API calls the plan needs, in phase order.
-    pub fn steps(&self) -> Result<Vec<Step>, ApplyError> {
-        calls::steps(&self.plan).map_err(|source| ApplyError::BadPlan {
-            path: self.plan_file.clone().unwrap_or_default(),
-            source,
-        })
+    pub fn steps(&self) -> Vec<Step> {
+        calls::steps(&self.plan)
     }
 
     /// Executes `steps`, telling `observer` as changes finish; the first

@@ -3,21 +3,20 @@
 //! rewrite is checked to still mean exactly the same training before any
 //! file is written.
 
-use std::path::Path;
-
 use crate::atomic::{self, Overwrite};
 use crate::exit::{Failure, exits};
+use crate::repo_path::RepoPath;
 use crate::validate::Checked;
 use crate::workspace::parse::parse_file;
 use crate::workspace::write::reformat;
 
-use super::{IoError, below_root};
+use super::IoError;
 
 /// What a format run found (and, unless checking, did).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Formatted {
-    /// Repository paths of the files that are (or would be) rewritten.
-    pub changed: Vec<String>,
+    /// The files that are (or would be) rewritten.
+    pub changed: Vec<RepoPath>,
     /// Trainings already canonical.
     pub unchanged: usize,
     /// `--check`: nothing was written.
@@ -30,7 +29,7 @@ pub struct Formatted {
 #[error("formatting {path} would change its meaning")]
 #[diagnostic(help("please report this; the file was left as it is"))]
 pub struct MeaningChanged {
-    path: String,
+    path: RepoPath,
 }
 
 exits! {
@@ -41,8 +40,9 @@ exits! {
 pub fn fmt(checked: &Checked, check: bool) -> Result<Formatted, Failure> {
     let mut changed = Vec::new();
     for local in &checked.trainings {
-        let path = checked.repo_dir.join(&local.path);
-        let bytes = std::fs::read(&path).map_err(|e| IoError::read(Path::new(&local.path), e))?;
+        let path = local.path.to_path(&checked.repo_dir);
+        let bytes =
+            std::fs::read(&path).map_err(|e| IoError::new(format!("read {}", local.path), e))?;
         let Ok(text) = std::str::from_utf8(&bytes) else {
             continue;
         };
@@ -52,10 +52,10 @@ pub fn fmt(checked: &Checked, check: bool) -> Result<Formatted, Failure> {
         if formatted == text {
             continue;
         }
-        let rel = below_root(&local.path, &checked.config.root);
+        let rel = local.path.strip_prefix(&checked.config.root);
         let again = parse_file(
             local.path.clone(),
-            rel,
+            rel.as_ref().unwrap_or(&local.path),
             formatted.as_bytes(),
             &checked.config,
         );

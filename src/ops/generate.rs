@@ -49,9 +49,9 @@ pub fn generate(options: &Options) -> Result<PathBuf, Failure> {
     };
     let training = draft(&generated, &config);
     let path = options.out.clone().unwrap_or_else(|| {
-        options
-            .dir
-            .join(&config.root)
+        config
+            .root
+            .to_path(&options.dir)
             .join(format!("{}.md", slug(&training.title)))
     });
     let text = render_training(&training, &training.key, &config.defaults);

@@ -51,10 +51,11 @@ pub fn init(options: &Options) -> Result<Initialized, Failure> {
     // missing; a new repository gets the documented default instead.
     let has_config = config::path(&options.dir, options.config.as_deref()).exists();
     let root = if has_config {
-        existing.root.trim_matches('/')
+        existing.root.to_string()
     } else {
-        "trainings"
+        "trainings".to_owned()
     };
+    let root = root.as_str();
     let depth = match root {
         "" | "." => 0,
         r => r.split('/').count(),
@@ -199,7 +200,7 @@ mod tests {
         )
         .unwrap();
         let c = Config::load(dir.path(), None).unwrap();
-        assert_eq!(c.root, "docs");
+        assert_eq!(c.root.as_str(), "docs");
         assert_eq!(c.workspace, "bot \"blue\"");
         assert!(c.directories.is_empty());
         assert_eq!(c.safety.max_deletes, 10);

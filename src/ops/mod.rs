@@ -72,15 +72,3 @@ exits! {
     Error: IoError;
     Invalid: NotValid;
 }
-
-/// A repository path (`trainings/billing/x.md`) below the root
-/// (`billing/x.md`).
-fn below_root<'a>(path: &'a str, root: &str) -> &'a str {
-    match root.trim_matches('/') {
-        "" | "." => path,
-        root => path
-            .strip_prefix(root)
-            .and_then(|p| p.strip_prefix('/'))
-            .unwrap_or(path),
-    }
-}

@@ -3,7 +3,7 @@
 //! judge it against the guards, and save it for a later `apply`.
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
@@ -13,8 +13,10 @@ use crate::model::StateHash;
 use crate::plan::file::{PlanFile, PlanFileError};
 use crate::plan::{
     self, ConflictPolicy, DeleteBudget, DeletePolicy, Plan, PlanOptions, Refusal, SafetyOptions,
+    Targets,
 };
 use crate::remote::{Client, RemoteError, managed};
+use crate::repo_path::RepoPath;
 use crate::validate::Checked;
 
 use super::Session;
@@ -71,7 +73,7 @@ pub struct Planned {
     pub elapsed: Duration,
     /// `Err` when a guard refuses the plan (show the plan, then fail).
     pub verdict: Result<(), Refusal>,
-    local_files: BTreeMap<String, StateHash>,
+    local_files: BTreeMap<RepoPath, StateHash>,
 }
 
 impl Planned {
@@ -117,11 +119,17 @@ pub async fn make_plan(
         remote.unmanaged,
         &PlanOptions {
             workspace: checked.config.workspace.clone(),
-            root: slash(Path::new(&checked.config.root)),
-            targets: targets
-                .iter()
-                .map(|t| relative(&checked.repo_dir, t).unwrap_or_else(|| slash(t)))
-                .collect(),
+            root: checked.config.root.clone(),
+            targets: if targets.is_empty() {
+                Targets::All
+            } else {
+                Targets::Only(
+                    targets
+                        .iter()
+                        .filter_map(|t| RepoPath::resolve(&checked.repo_dir, t))
+                        .collect(),
+                )
+            },
             deletes: if no_delete {
                 DeletePolicy::Withhold
             } else {
@@ -132,80 +140,10 @@ pub async fn make_plan(
 }
 
 /// Every local training file and the hash of its bytes, for the plan file.
-pub fn local_files(checked: &Checked) -> BTreeMap<String, StateHash> {
+pub fn local_files(checked: &Checked) -> BTreeMap<RepoPath, StateHash> {
     checked
         .trainings
         .iter()
         .map(|t| (t.path.clone(), t.file_hash.clone()))
         .collect()
-}
-
-/// `path` relative to `base`, `/`-separated, when it lies inside it.
-/// Relative paths are taken as relative to `base` (`--target` paths are
-/// relative to the repository); `.` and `..` are
-/// resolved lexically (a target may name a file that no longer exists).
-fn relative(base: &Path, path: &Path) -> Option<String> {
-    let base = lexical(&absolute(base));
-    let path = if path.is_absolute() {
-        lexical(path)
-    } else {
-        lexical(&base.join(path))
-    };
-    path.strip_prefix(&base).ok().map(slash)
-}
-
-fn absolute(p: &Path) -> PathBuf {
-    if p.is_absolute() {
-        p.to_owned()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(p)
-    }
-}
-
-fn lexical(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn slash(p: &Path) -> String {
-    p.components()
-        .filter_map(|c| match c {
-            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn targets_become_repository_relative() {
-        let repo = Path::new("/work/repo");
-        assert_eq!(
-            relative(repo, Path::new("trainings/billing/")).as_deref(),
-            Some("trainings/billing")
-        );
-        assert_eq!(
-            relative(repo, Path::new("./trainings/../trainings/a.md")).as_deref(),
-            Some("trainings/a.md")
-        );
-        assert_eq!(
-            relative(repo, Path::new("/work/repo/trainings")).as_deref(),
-            Some("trainings")
-        );
-        assert_eq!(relative(repo, Path::new("/elsewhere/x")), None);
-        assert_eq!(relative(repo, repo).as_deref(), Some(""));
-    }
 }

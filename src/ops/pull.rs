@@ -16,11 +16,12 @@ use crate::connect::ConnectOptions;
 use crate::exit::Failure;
 use crate::model::{META_WORKSPACE, Training};
 use crate::remote::api::ListQuery;
+use crate::repo_path::RepoPath;
 use crate::validate::Checked;
 use crate::workspace::parse::parse_file;
 use crate::workspace::write::{header_comments, render_training_with_header};
 
-use super::{IoError, Session, below_root};
+use super::{IoError, Session};
 use layout::{Layout, Placed, Placement};
 
 /// What `pull` is asked for.
@@ -81,8 +82,8 @@ pub fn pull(checked: &Checked, options: &Options) -> Result<Pulled, Failure> {
         .trainings
         .iter()
         .map(|t| {
-            let rel = below_root(&t.path, &config.root).to_owned();
-            (t.training.key.clone(), rel)
+            let rel = t.path.strip_prefix(&config.root).unwrap_or(t.path.clone());
+            (t.training.key.clone(), rel.as_str().to_owned())
         })
         .collect();
     let placement = Layout {
@@ -182,7 +183,8 @@ fn write_file(
 
 /// The training a file's bytes ask for, if it parses without problems.
 fn means(bytes: &[u8], rel: &str, config: &Config) -> Option<Training> {
-    let outcome = parse_file(rel.to_owned(), rel, bytes, config);
+    let rel: RepoPath = rel.parse().ok()?;
+    let outcome = parse_file(rel.clone(), &rel, bytes, config);
     outcome
         .problems
         .is_empty()

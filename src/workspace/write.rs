@@ -235,7 +235,8 @@ mod tests {
 
     /// Parses `text` as the file `rel` below the root.
     fn reparse(rel: &str, text: &str, config: &Config) -> Training {
-        let out = parse_file(format!("trainings/{rel}"), rel, text.as_bytes(), config);
+        let path = format!("trainings/{rel}").parse().unwrap();
+        let out = parse_file(path, &rel.parse().unwrap(), text.as_bytes(), config);
         assert!(out.problems.is_empty(), "{:?}\n{text}", out.problems);
         out.parsed.unwrap().local.training
     }

@@ -649,7 +649,7 @@ fn fmt_on_the_example_repository_keeps_every_training() {
     assert_eq!(after.trainings.len(), before.trainings.len());
     for (a, b) in after.trainings.iter().zip(&before.trainings) {
         assert_eq!(a.training, b.training, "{}", a.path);
-        let text = repo.read(&a.path);
+        let text = repo.read(a.path.as_str());
         let original = std::fs::read_to_string(example.join(a.path.as_str())).unwrap();
         let body = |t: &str| t.splitn(3, "---\n").nth(2).map(str::to_owned);
         assert_eq!(body(&text), body(&original), "{}", a.path);

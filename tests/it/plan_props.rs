@@ -5,11 +5,12 @@
 use std::collections::BTreeMap;
 
 use cxtrain::model::{Channel, StateHash, Training, TrainingType};
-use cxtrain::plan::{self, Action, DeletePolicy, Field, Plan, PlanOptions};
+use cxtrain::plan::{self, Action, DeletePolicy, Field, Plan, PlanOptions, Targets};
 use cxtrain::remote::api;
 use cxtrain::remote::managed::ManagedTraining;
 use cxtrain::workspace::LocalTraining;
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 
 /// How the server happens to return an applied training.
 #[derive(Debug, Clone)]
@@ -75,7 +76,7 @@ fn corpus() -> impl Strategy<Value = Vec<(Training, Shape)>> {
 
 fn local(t: &Training) -> LocalTraining {
     LocalTraining {
-        path: format!("trainings/{}.md", t.key),
+        path: format!("trainings/{}.md", t.key).parse().unwrap(),
         file_hash: StateHash::of_bytes(t.content.as_bytes()),
         training: t.clone(),
     }
@@ -135,14 +136,36 @@ fn build(locals: &[Training], remotes: &[ManagedTraining]) -> Plan {
         0,
         &PlanOptions {
             workspace: "ws".into(),
-            root: "trainings".into(),
-            targets: Vec::new(),
+            root: "trainings".parse().unwrap(),
+            targets: Targets::All,
             deletes: DeletePolicy::Delete,
         },
     )
 }
 
+/// Seeds of past failures are kept next to this file, in
+/// `plan_props.proptest-regressions`, and replayed before new cases. Said
+/// explicitly: proptest's default looks beside the nearest folder with a
+/// `main.rs` (`tests/proptest-regressions/plan_props.txt` here).
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
+        ..ProptestConfig::default()
+    }
+}
+
+#[test]
+fn saved_failure_seeds_are_replayed() {
+    let persistence = config().failure_persistence.expect("persistence is on");
+    let seeds = persistence.load_persisted_failures2(Some(file!()));
+    assert!(!seeds.is_empty(), "no saved seeds found for {}", file!());
+}
+
 proptest! {
+    #![proptest_config(config())]
+
     #[test]
     fn applied_state_in_any_shape_plans_nothing(corpus in corpus()) {
         let locals: Vec<Training> = corpus.iter().map(|(t, _)| t.clone()).collect();
@@ -167,9 +190,9 @@ proptest! {
         let plan = build(&locals, &remotes);
         prop_assert_eq!(plan.changes.len(), 1);
         let change = &plan.changes[0];
-        prop_assert_eq!(&change.key, &locals[edited].key);
-        prop_assert_eq!(&change.actions, &vec![Action::Update { fields: vec![Field::Content] }]);
-        prop_assert!(change.flags.is_empty());
+        prop_assert_eq!(change.key(), &locals[edited].key);
+        prop_assert_eq!(change.actions(), vec![Action::Update { fields: vec![Field::Content] }]);
+        prop_assert!(change.flags().is_empty());
         prop_assert_eq!(plan.unchanged, corpus.len() - 1);
     }
 }
