@@ -138,6 +138,11 @@ mod tests {
         assert_eq!(Failure::from(ApplyError::Cancelled).exit, Exit::Error);
         assert_eq!(Failure::from(RemoteError::MissingKey).exit.code(), 1);
         let path = std::path::PathBuf::from("x");
+        let unreadable = ConfigError::Read {
+            path: path.clone(),
+            source: std::io::ErrorKind::PermissionDenied.into(),
+        };
+        assert_eq!(Failure::from(unreadable).exit, Exit::Invalid);
         assert_eq!(Failure::from(WriteError::Exists { path }).exit, Exit::Error);
     }
 
