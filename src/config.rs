@@ -2,6 +2,8 @@
 //! directories, defaults, limits and safety budgets. Unknown keys and wrong
 //! types are errors that point into the TOML source.
 
+pub mod edit;
+
 use std::collections::BTreeMap;
 use std::io;
 use std::ops::Range;
@@ -233,20 +235,27 @@ impl Config {
     /// Loads `explicit`, or `<repo_dir>/cxtrain.toml` when it exists, or the
     /// defaults. An explicit path that does not exist is an error.
     pub fn load(repo_dir: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
-        let path = explicit.map_or_else(|| repo_dir.join(FILE_NAME), Path::to_path_buf);
+        let path = path(repo_dir, explicit);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => Some(text),
             Err(e) if e.kind() == io::ErrorKind::NotFound && explicit.is_none() => None,
             Err(source) => return Err(ConfigError::Read { path, source }),
         };
-        let raw = match &text {
-            Some(text) => parse_raw(&path, text)?,
+        Config::parse(repo_dir, &path, text.as_deref())
+    }
+
+    /// The config that `text`, read from `path`, means (`None`: there is no
+    /// file, so every default applies). `repo_dir` supplies the defaults that
+    /// depend on the repository.
+    pub fn parse(repo_dir: &Path, path: &Path, text: Option<&str>) -> Result<Config, ConfigError> {
+        let raw = match text {
+            Some(text) => parse_raw(path, text)?,
             None => RawConfig::default(),
         };
         let invalid = |span: Range<usize>, message: String, label: &str, help: Option<String>| {
             ConfigError::Invalid(Box::new(InvalidConfig {
-                path: path.clone(),
-                text: text.clone().unwrap_or_default(),
+                path: path.to_owned(),
+                text: text.unwrap_or_default().to_owned(),
                 span,
                 message,
                 label: label.to_owned(),
@@ -370,6 +379,11 @@ impl Config {
             },
         })
     }
+}
+
+/// Where the config is: `explicit` (`--config`), else `<repo_dir>/cxtrain.toml`.
+pub fn path(repo_dir: &Path, explicit: Option<&Path>) -> PathBuf {
+    explicit.map_or_else(|| repo_dir.join(FILE_NAME), Path::to_path_buf)
 }
 
 /// The repository folder's name, or `default` when it has none.

@@ -4,11 +4,11 @@
 //! holds no secrets: no API key, no headers.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::atomic::{self, Overwrite};
 use crate::model::StateHash;
 use crate::repo_path::RepoPath;
 
@@ -114,25 +114,16 @@ impl PlanFile {
         }
     }
 
-    /// Writes atomically: a temporary file beside `path`, then a rename, so
-    /// a crash never leaves half a plan.
+    /// Writes atomically ([`atomic::write`]), so a crash never leaves half
+    /// a plan.
     pub fn write(&self, path: &Path) -> Result<(), PlanFileError> {
-        let io = |source| PlanFileError::Io {
+        let mut json = serde_json::to_vec_pretty(self).expect("a plan file always serialises");
+        json.push(b'\n');
+        atomic::write(path, &json, Overwrite::Replace).map_err(|e| PlanFileError::Io {
             action: "write",
             path: path.to_owned(),
-            source,
-        };
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-        let json = serde_json::to_vec_pretty(self).expect("a plan file always serialises");
-        tmp.write_all(&json).map_err(io)?;
-        tmp.write_all(b"\n").map_err(io)?;
-        tmp.as_file().sync_all().map_err(io)?;
-        tmp.persist(path).map_err(|e| io(e.error))?;
-        Ok(())
+            source: e.into(),
+        })
     }
 
     /// Reads a plan file, refusing other format versions with a clear

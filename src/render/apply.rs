@@ -3,11 +3,11 @@
 //! and the final summary.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::{GREEN, Out, Paint, RED, YELLOW};
 use crate::apply::calls::Step;
 use crate::apply::executor::{Observer, Outcome, Report, SkipReason};
 use crate::apply::summary::Summary;
@@ -16,7 +16,7 @@ use crate::plan::{Action, Change};
 use super::plan_human::Group;
 
 /// Progress of an apply: a bar on stderr when it is a terminal, else one
-/// line per finished change on stdout (CI logs).
+/// line per finished change on `lines` (stdout: CI logs).
 pub struct Progress {
     sink: Sink,
     paint: Paint,
@@ -24,12 +24,14 @@ pub struct Progress {
 
 enum Sink {
     Bar(ProgressBar),
-    Lines(Mutex<std::io::Stdout>),
+    Lines(Mutex<Out>),
 }
 
 impl Progress {
-    /// A progress display; `terminal`: stderr is a terminal.
-    pub fn new(terminal: bool, color: bool) -> Progress {
+    /// A progress display; `terminal`: stderr is a terminal. Lines are
+    /// coloured as `lines` is.
+    pub fn new(terminal: bool, lines: Out) -> Progress {
+        let paint = lines.paint();
         let sink = if terminal {
             let bar = ProgressBar::hidden();
             bar.set_style(
@@ -39,12 +41,9 @@ impl Progress {
             );
             Sink::Bar(bar)
         } else {
-            Sink::Lines(Mutex::new(std::io::stdout()))
+            Sink::Lines(Mutex::new(lines))
         };
-        Progress {
-            sink,
-            paint: Paint(color),
-        }
+        Progress { sink, paint }
     }
 
     /// Removes the bar, leaving the lines it printed.
@@ -59,8 +58,8 @@ impl Progress {
             Sink::Bar(bar) => bar.println(text),
             Sink::Lines(out) => {
                 let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
-                // A closed stdout must not abort the apply half-way.
-                let _ = writeln!(out, "{text}");
+                // A broken stdout must not abort the apply half-way.
+                let _ = out.line(text);
             }
         }
     }
@@ -228,24 +227,6 @@ pub fn summary(report: &Report, s: &Summary, paint: Paint) -> String {
 pub fn prompt(changes: usize, target: &str) -> String {
     let s = if changes == 1 { "" } else { "s" };
     format!("Apply {changes} change{s} to {target}? [y/N] ")
-}
-
-const GREEN: &str = "32";
-const RED: &str = "31";
-const YELLOW: &str = "33";
-
-/// Colours text with ANSI codes when enabled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Paint(pub bool);
-
-impl Paint {
-    fn paint(self, code: &str, text: &str) -> String {
-        if self.0 {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_owned()
-        }
-    }
 }
 
 #[cfg(test)]

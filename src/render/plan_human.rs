@@ -8,6 +8,7 @@ use std::io::{self, Write};
 
 use similar::{ChangeTag, InlineChangeOptions, TextDiff};
 
+use super::{BLUE, CYAN, GREEN, Paint, RED, YELLOW};
 use crate::model::{Channel, Training};
 use crate::plan::{Change, Field, Flag, Identity, Modify, Plan, Toggle};
 
@@ -16,9 +17,8 @@ const CREATE_PREVIEW_LINES: usize = 6;
 /// Keys listed in a warning before "and N more".
 const WARNING_KEYS: usize = 20;
 
-/// Writes the human plan; `color` turns ANSI styling on.
-pub fn render(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<()> {
-    let p = Paint(color);
+/// Writes the human plan, styled with `p`.
+pub fn render(plan: &Plan, p: Paint, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "{} {}",
@@ -569,37 +569,5 @@ pub(crate) fn metadata(m: &BTreeMap<String, String>) -> String {
     } else {
         let pairs: Vec<String> = m.iter().map(|(k, v)| format!("{k}={v}")).collect();
         clean(&pairs.join(", ")).into_owned()
-    }
-}
-
-const RED: &str = "31";
-const GREEN: &str = "32";
-const YELLOW: &str = "33";
-const BLUE: &str = "34";
-const CYAN: &str = "36";
-
-/// ANSI styling, or none.
-struct Paint(bool);
-
-impl Paint {
-    fn paint(&self, style: &str, text: &str) -> String {
-        if self.0 && !style.is_empty() && !text.is_empty() {
-            format!("\x1b[{style}m{text}\x1b[0m")
-        } else {
-            text.to_owned()
-        }
-    }
-
-    fn bold(&self, text: &str) -> String {
-        self.paint("1", text)
-    }
-
-    fn dim(&self, text: &str) -> String {
-        self.paint("2", text)
-    }
-
-    /// A dim field name padded to one width, so values line up.
-    fn label(&self, name: &str) -> String {
-        self.dim(&format!("{name:<9}"))
     }
 }

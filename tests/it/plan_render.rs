@@ -185,7 +185,7 @@ fn realistic() -> Plan {
 
 fn human(plan: &Plan, color: bool) -> String {
     let mut out = Vec::new();
-    plan_human::render(plan, color, &mut out).unwrap();
+    plan_human::render(plan, cxtrain::render::Paint(color), &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 
