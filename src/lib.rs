@@ -24,5 +24,6 @@ pub mod remote;
 pub mod render;
 pub mod repo_path;
 pub mod suggest;
+pub mod text;
 pub mod validate;
 pub mod workspace;
