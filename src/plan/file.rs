@@ -185,6 +185,8 @@ mod tests {
         after.content = "New content.".into();
         let plan = Plan {
             workspace: "ws".into(),
+            api_url: String::new(),
+            environment: None,
             changes: vec![
                 Change::modify("trn_1", Identity::Keep, before, &after),
                 Change::delete("trn_2", Training::scenario("gone", "Gone", "Gone.")),
