@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::plan::Fingerprint;
+
 /// Trainings-as-code for OpenCX AI: keep trainings as Markdown files in git,
 /// validate them offline, plan against the live API, apply safely.
 #[derive(Debug, Parser)]
@@ -151,6 +153,10 @@ pub struct ApplyArgs {
     /// Changes in flight at once.
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub parallelism: usize,
+    /// Refuse (exit 4, nothing written) unless the plan to apply has this
+    /// fingerprint: the one `plan` printed for the reviewed plan.
+    #[arg(long, value_name = "FP")]
+    pub expect_fingerprint: Option<Fingerprint>,
     #[command(flatten)]
     pub safety: SafetyArgs,
 }
