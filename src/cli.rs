@@ -62,6 +62,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Apply a saved plan, or plan and apply.
     Apply(ApplyArgs),
+    /// Print a saved plan again, in any plan format.
+    Show(ShowArgs),
     /// Write remote trainings into files (adopting them).
     Pull(PullArgs),
     /// Rewrite front matter canonically without touching bodies.
@@ -159,6 +161,16 @@ pub struct ApplyArgs {
     pub expect_fingerprint: Option<Fingerprint>,
     #[command(flatten)]
     pub safety: SafetyArgs,
+}
+
+/// `show` flags.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A plan saved with `plan --out`.
+    pub plan_file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
 }
 
 /// `pull` flags.

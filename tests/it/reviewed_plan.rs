@@ -2,7 +2,8 @@
 //! the emulator): a plan file is a claim, not an instruction — a tampered
 //! one is refused (exit 4) with zero writes and every remote training left
 //! byte-identical; `--expect-fingerprint` refuses a plan that changed since
-//! review; a plan file for another environment is refused.
+//! review; a plan file for another environment is refused; `show` renders a
+//! saved plan exactly as `plan` did.
 
 use std::path::Path;
 
@@ -433,4 +434,49 @@ fn a_plan_file_must_be_the_reviewed_one() {
         remote,
         &[path.to_str().unwrap(), "--expect-fingerprint", &reviewed],
     );
+}
+
+#[test]
+fn show_renders_a_saved_plan_as_plan_did() {
+    let scene = Scene::new();
+    let (repo, remote) = (&scene.repo, &scene.remote);
+    // Somewhere else entirely: `show` needs no repository and no remote.
+    let elsewhere = tempfile::tempdir().unwrap();
+    for format in ["human", "markdown", "json"] {
+        let path = plan_path(repo);
+        let planned = stdout(
+            repo,
+            remote,
+            &["plan", "--format", format, "--out", path.to_str().unwrap()],
+        );
+        let shown = assert_cmd::Command::cargo_bin("cxtrain")
+            .unwrap()
+            .current_dir(elsewhere.path())
+            .env_remove("OPENCX_API_KEY")
+            .args(["--color", "never", "show", "--format", format])
+            .arg(&path)
+            .assert()
+            .code(0)
+            .get_output()
+            .stdout
+            .clone();
+        assert_eq!(String::from_utf8(shown).unwrap(), planned, "{format}");
+    }
+}
+
+#[test]
+fn show_refuses_a_tampered_plan_file() {
+    let scene = Scene::new();
+    let path = saved_plan(&scene.repo, &scene.remote);
+    edit_plan_file(&path, |file| {
+        let i = change_index(file, EDITED_KEY);
+        file["plan"]["changes"][i]["desired"]["content"] = json!("Not what was reviewed.");
+    });
+    let out = cxtrain(&scene.repo, &scene.remote)
+        .arg("show")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert!(out.stdout.is_empty());
 }
