@@ -134,6 +134,13 @@ fn remote_ref(t: &api::Training) -> Value {
 #[test]
 fn a_forged_delete_of_a_hand_made_training_is_refused() {
     let scene = Scene::new();
+    // The forged delete is the plan's only change, so the staleness check
+    // alone would re-read that one training and find it unchanged.
+    scene.repo.edit(
+        EDITED,
+        "Upgrades take effect at once.",
+        "Upgrades take effect immediately.",
+    );
     let hand_made = &scene.hand_made;
     let mut number = 0;
     let stderr = scene.refusal(|file| {
