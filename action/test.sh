@@ -520,6 +520,22 @@ check "key: an include_bytes! input is part of it" '[[ $k2 != "$k3" ]]'
 check "key: tests and docs are not" '[[ $k3 == "$k4" ]]'
 check "key names the OS and arch" '[[ $k1 == cxtrain-Linux-X64-* ]]'
 
+# ---------------------------------------------------------------- workflows
+
+# Every action the repository's workflows, the examples and action.yml use is
+# pinned by commit SHA with its version in a comment; every checkout keeps no
+# credentials; no example hard-codes the default branch.
+root="$(dirname "$here")"
+current=workflows
+unpinned="$(grep -nE '^[[:space:]-]*uses:' "$root/action.yml" "$root"/.github/workflows/*.yml "$root"/examples/*.yml |
+    grep -vE 'uses: \./$' | grep -vE 'uses: [^@ ]+@[0-9a-f]{40} # v[0-9]+(\.[0-9]+)*$' || true)"
+check "actions pinned by SHA with a version comment: ${unpinned:-all}" '[[ -z $unpinned ]]'
+persisting="$(awk '/uses: actions\/checkout@/ { file = FILENAME; line = FNR; look = 3; next }
+    look && /persist-credentials: false/ { look = 0; next }
+    look && --look == 0 { print file ":" line }' "$root"/.github/workflows/*.yml "$root"/examples/*.yml)"
+check "checkouts persist no credentials: ${persisting:-all}" '[[ -z $persisting ]]'
+check "examples do not hard-code the default branch" '! grep -nE "branches: \[(main|master)\]" "$root"/examples/*.yml'
+
 # ---------------------------------------------------------------- lint
 
 if command -v shellcheck >/dev/null 2>&1; then
