@@ -5,7 +5,8 @@
 //!
 //! Run with `cargo bench --bench plan`.
 
-#[path = "../tests/common/mod.rs"]
+#[allow(dead_code, reason = "the bench uses only part of the test harness")]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use std::time::{Duration, Instant};

@@ -10,6 +10,7 @@ use cxtrain::remote::api;
 use cxtrain::remote::managed::ManagedTraining;
 use cxtrain::workspace::LocalTraining;
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 
 /// How the server happens to return an applied training.
 #[derive(Debug, Clone)]
@@ -142,7 +143,29 @@ fn build(locals: &[Training], remotes: &[ManagedTraining]) -> Plan {
     )
 }
 
+/// Seeds of past failures are kept next to this file, in
+/// `plan_props.proptest-regressions`, and replayed before new cases. Said
+/// explicitly: proptest's default looks beside the nearest folder with a
+/// `main.rs` (`tests/proptest-regressions/plan_props.txt` here).
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
+        ..ProptestConfig::default()
+    }
+}
+
+#[test]
+fn saved_failure_seeds_are_replayed() {
+    let persistence = config().failure_persistence.expect("persistence is on");
+    let seeds = persistence.load_persisted_failures2(Some(file!()));
+    assert!(!seeds.is_empty(), "no saved seeds found for {}", file!());
+}
+
 proptest! {
+    #![proptest_config(config())]
+
     #[test]
     fn applied_state_in_any_shape_plans_nothing(corpus in corpus()) {
         let locals: Vec<Training> = corpus.iter().map(|(t, _)| t.clone()).collect();

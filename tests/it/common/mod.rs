@@ -9,7 +9,6 @@
 //! repo.write("trainings/billing/new.md", &scenario("A new one", "Body text here."));
 //! cxtrain(&repo, &remote).arg("plan").assert().code(0);
 //! ```
-#![allow(dead_code)] // each test binary uses a different part of the harness
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,6 +25,10 @@ pub struct Repo {
 
 impl Repo {
     /// An empty repository with this `cxtrain.toml`.
+    #[allow(
+        dead_code,
+        reason = "the tests start from examples; only benches/plan.rs starts empty"
+    )]
     pub fn new(config_toml: &str) -> Repo {
         let repo = Repo {
             dir: tempfile::tempdir().expect("tempdir"),
@@ -56,6 +59,23 @@ impl Repo {
                 std::fs::copy(entry.path(), &to).expect("copy");
             }
         }
+        repo
+    }
+
+    /// [`Repo::example`] with client pacing off (`[api] requests_per_minute
+    /// = 0`): the default 100 a minute spaces requests 600 ms apart, which
+    /// only the pacer's own tests want to wait for.
+    pub fn unpaced_example(name: &str) -> Repo {
+        let repo = Repo::example(name);
+        let config = repo.read("cxtrain.toml");
+        assert!(
+            !config.contains("[api]"),
+            "examples/{name} already has [api]"
+        );
+        repo.write(
+            "cxtrain.toml",
+            &format!("{config}\n[api]\nrequests_per_minute = 0\n"),
+        );
         repo
     }
 

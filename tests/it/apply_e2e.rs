@@ -2,14 +2,12 @@
 //! ephemeral port, on copies of `examples/support-bot`. Pacing is off
 //! (`[api] requests_per_minute = 0`) so the suite stays fast.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Remote, Repo, applied_input, cxtrain, cxtrain_local, plan_path};
+use crate::common::{self, Remote, Repo, applied_input, cxtrain, cxtrain_local, plan_path};
 use cxtrain::emulator::{EmulatorConfig, UpdateMode};
 use cxtrain::model::META_KEY;
 use cxtrain::remote::{ApiKey, Client, ClientConfig, api};
@@ -20,13 +18,7 @@ const DRAFTS: usize = 3;
 
 /// The example, unpaced.
 fn example() -> Repo {
-    let repo = Repo::example("support-bot");
-    let config = repo.read("cxtrain.toml");
-    repo.write(
-        "cxtrain.toml",
-        &format!("{config}\n[api]\nrequests_per_minute = 0\n"),
-    );
-    repo
+    Repo::unpaced_example("support-bot")
 }
 
 /// `cxtrain apply --yes ARGS...`, returning (exit code, stdout, stderr).

@@ -1,9 +1,8 @@
 //! `cxtrain plan` end to end: the real binary against the emulator on an
-//! ephemeral port, on a copy of `examples/support-bot`.
+//! ephemeral port, on a copy of `examples/support-bot`. Pacing is off
+//! (`[api] requests_per_minute = 0`) so the suite stays fast.
 
-mod common;
-
-use common::{Remote, Repo, cxtrain, cxtrain_local, plan_path, scenario};
+use crate::common::{self, Remote, Repo, cxtrain, cxtrain_local, plan_path, scenario};
 use cxtrain::plan::file::PlanFile;
 use serde_json::{Value, json};
 
@@ -64,7 +63,7 @@ fn human(repo: &Repo, remote: &Remote, extra: &[&str]) -> String {
 
 #[test]
 fn new_repo_plans_all_creates_with_two_requests() {
-    let repo = Repo::example("support-bot");
+    let repo = Repo::unpaced_example("support-bot");
     let remote = Remote::start();
     let plan = plan_json(&repo, &remote, 2);
     let all = changes(&plan);
@@ -78,7 +77,7 @@ fn new_repo_plans_all_creates_with_two_requests() {
 
 #[test]
 fn example_renderings() {
-    let repo = Repo::example("support-bot");
+    let repo = Repo::unpaced_example("support-bot");
     let remote = Remote::start();
     insta::assert_snapshot!("example_human", human(&repo, &remote, &[]));
     insta::assert_snapshot!(
@@ -89,7 +88,7 @@ fn example_renderings() {
 
 #[test]
 fn seeded_identically_plans_nothing() {
-    let repo = Repo::example("support-bot");
+    let repo = Repo::unpaced_example("support-bot");
     let remote = Remote::start();
     remote.seed_from(&repo);
     let plan = plan_json(&repo, &remote, 0);
@@ -104,7 +103,7 @@ fn seeded_identically_plans_nothing() {
 
 #[test]
 fn edit_move_rename_delete_plan_exactly_that() {
-    let repo = Repo::example("support-bot");
+    let repo = Repo::unpaced_example("support-bot");
     let remote = Remote::start();
     remote.seed_from(&repo);
     let renamed_id = remote.get("shipping/label-not-printing").id;
@@ -176,7 +175,7 @@ fn edit_move_rename_delete_plan_exactly_that() {
 
 #[test]
 fn dashboard_edit_shows_as_drift_and_both_as_conflict() {
-    let repo = Repo::example("support-bot");
+    let repo = Repo::unpaced_example("support-bot");
     let remote = Remote::start();
     remote.seed_from(&repo);
     remote.dashboard_edit(
@@ -223,7 +222,7 @@ fn dashboard_edit_shows_as_drift_and_both_as_conflict() {
 
 #[test]
 fn pending_dashboard_draft_is_flagged() {
-    let repo = Repo::example("support-bot");
+    let repo = Repo::unpaced_example("support-bot");
     let remote = Remote::start();
     remote.seed_from(&repo);
     remote.dashboard_edit(
@@ -241,7 +240,7 @@ fn pending_dashboard_draft_is_flagged() {
 
 #[test]
 fn unmanaged_trainings_are_counted_and_never_touched() {
-    let repo = Repo::example("support-bot");
+    let repo = Repo::unpaced_example("support-bot");
     let remote = Remote::start();
     remote.seed_from(&repo);
     let mut hand_made = common::applied_input("other-team", &repo.checked().trainings[0].training);
@@ -259,7 +258,7 @@ fn unmanaged_trainings_are_counted_and_never_touched() {
 
 #[test]
 fn delete_guards_refuse_with_exit_4() {
-    let repo = Repo::example("support-bot");
+    let repo = Repo::unpaced_example("support-bot");
     let remote = Remote::start();
     remote.seed_from(&repo);
     for file in repo.training_files() {
@@ -299,7 +298,7 @@ fn delete_guards_refuse_with_exit_4() {
 
 #[test]
 fn delete_budget_from_config_and_flag() {
-    let repo = Repo::example("support-bot");
+    let repo = Repo::unpaced_example("support-bot");
     let remote = Remote::start();
     remote.seed_from(&repo);
     let files = repo.training_files();
@@ -325,7 +324,7 @@ fn delete_budget_from_config_and_flag() {
 
 #[test]
 fn target_limits_the_plan_to_a_folder() {
-    let repo = Repo::example("support-bot");
+    let repo = Repo::unpaced_example("support-bot");
     let remote = Remote::start();
     remote.seed_from(&repo);
     repo.edit(
@@ -350,7 +349,7 @@ fn target_limits_the_plan_to_a_folder() {
 
 #[test]
 fn out_writes_a_plan_file_without_secrets() {
-    let repo = Repo::example("support-bot");
+    let repo = Repo::unpaced_example("support-bot");
     let remote = Remote::start();
     remote.seed_from(&repo);
     repo.edit("trainings/shipping/lost-package.md", "quickly", "fast");
@@ -396,7 +395,7 @@ fn invalid_repository_exits_3_and_writes_nothing() {
 
 #[test]
 fn local_remote_plans_the_example() {
-    let repo = Repo::example("support-bot");
+    let repo = Repo::unpaced_example("support-bot");
     let out = cxtrain_local(&repo)
         .args(["plan", "--detailed-exitcode"])
         .assert()
@@ -410,7 +409,7 @@ fn local_remote_plans_the_example() {
 
 #[test]
 fn spawned_emulator_process_plans_like_the_in_process_one() {
-    let repo = Repo::example("support-bot");
+    let repo = Repo::unpaced_example("support-bot");
     let remote = Remote::spawn(&[]);
     remote.seed_from(&repo);
     repo.remove("trainings/voice-brevity.md");
