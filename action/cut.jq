@@ -32,29 +32,33 @@ def fence_len: capture("^ {0,3}(?<t>`{3,})").t | length;
 def open_state:
   reduce .[] as $l ({fence: null, depth: 0};
     if .fence == null then
-      if ($l | test("^ {0,3}```")) then .fence = ($l | fence_len)
-      else .depth += ([$l | match("<details[ >]"; "g")] | length)
-                    - ([$l | match("</details>"; "g")] | length)
-      end
-    elif ($l | test("^ {0,3}```+\\s*$")) and ($l | fence_len) >= .fence then .fence = null
+      if ($l | contains("```") and test("^ {0,3}```")) then .fence = ($l | fence_len)
+      elif ($l | contains("details")) then
+        .depth += ([$l | match("<details[ >]"; "g")] | length)
+                  - ([$l | match("</details>"; "g")] | length)
+      else . end
+    elif ($l | contains("```") and test("^ {0,3}```+\\s*$")) and ($l | fence_len) >= .fence then .fence = null
     else . end);
 
 if fits then .
 else
+  . as $text
   # Room for the closing fence, the closing tags and the note.
-  ($max - ($note | units) - 512) as $budget
+  | ($max - ($note | units) - 512) as $budget
   | split("\n") as $lines
   # How many whole lines fit; counting stops at the first that does not.
   | ([label $full | foreach $lines[] as $l (0; . + ($l | units) + 1;
         if . > $budget then break $full else . end)] | length) as $k
   | ([range(($k / 2 | floor) + 1; $k) | select($lines[.] | startswith("<details>"))] | last // $k) as $keep
-  | ($lines[0:$keep] | join("\n")) as $head
+  # A slice of the text, not a join of the lines: jq 1.6 joins in quadratic time.
+  | ([$lines[0:$keep][] | length + 1] | add // 0) as $chars
+  | (if $keep > 0 then $text[0:$chars - 1] else "" end) as $head
   | (if ($head | units) * 2 < $budget and $keep < ($lines | length)
-     then $head + (if $keep > 0 then "\n" else "" end)
-          + ($lines[$keep] | prefix($budget - ($head | units) - 1))
-     else $head end) as $cut
-  | ($cut | split("\n") | open_state) as $open
-  | $cut
+     then [$lines[$keep] | prefix($budget - ($head | units) - 1)]
+     else [] end) as $part
+  | ($lines[0:$keep] + $part | open_state) as $open
+  | $head
+    + (if $part == [] then "" elif $keep > 0 then "\n" + $part[0] else $part[0] end)
     + (if $open.fence then "\n" + ("`" * $open.fence) else "" end)
     + ([range(0; [$open.depth, 0] | max)] | map("\n</details>") | join(""))
     + "\n\n" + $note

@@ -3,6 +3,7 @@
 # way action.yml does, against a fake cxtrain (test/cxtrain, the CLI contract
 # of DESIGN.md) and a fake GitHub (test/fake_github.py: REST API and release
 # downloads on 127.0.0.1). Needs bash, curl, jq and python3. Run: action/test.sh
+# (KEEP=1 keeps each case's log, summary, outputs and temp files).
 #
 # Checks are strings that check() evaluates later, and the variables they read
 # are set by run_action: expansion inside single quotes is deferred on purpose.
@@ -14,7 +15,11 @@ work="$(mktemp -d)"
 server_pid=""
 cleanup() {
     if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; fi
-    [[ -n "${KEEP:-}" ]] || rm -rf -- "$work"; [[ -z "${KEEP:-}" ]] || echo "kept $work"
+    if [[ -n "${KEEP:-}" ]]; then
+        echo "kept $work"
+    else
+        rm -rf -- "$work"
+    fi
 }
 trap cleanup EXIT
 
