@@ -194,7 +194,7 @@ async fn run(client: &Client, step: &Step) -> Outcome {
 }
 
 async fn write(client: &Client, step: &Step) -> Result<Option<bool>, StepError> {
-    let desired = step.desired.as_ref();
+    let desired = step.change.desired();
     match &step.call {
         Call::Create(body) => settle(client, desired, client.create(body).await?).await,
         Call::Update { id, body } => settle(client, desired, client.update(id, body).await?).await,

@@ -9,27 +9,28 @@ use std::fmt;
 use tokio::task::JoinSet;
 
 use crate::model::{META_KEY, META_WORKSPACE, StateHash};
-use crate::plan::{Action, Plan, RemoteRef};
+use crate::plan::{Change, Identity, Plan, RemoteRef};
 use crate::remote::managed::observed_hash;
 use crate::remote::{Client, PAGE_SIZE, RemoteError, api};
+use crate::repo_path::RepoPath;
 
 /// One thing that changed since the plan was made.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Stale {
     /// A local training file's content changed.
     FileChanged {
-        /// Repository-relative path.
-        path: String,
+        /// The file.
+        path: RepoPath,
     },
     /// A local training file appeared.
     FileAdded {
-        /// Repository-relative path.
-        path: String,
+        /// The file.
+        path: RepoPath,
     },
     /// A local training file disappeared.
     FileRemoved {
-        /// Repository-relative path.
-        path: String,
+        /// The file.
+        path: RepoPath,
     },
     /// A remote training the plan touches was edited.
     RemoteChanged {
@@ -113,10 +114,10 @@ fn list(changes: &[Stale]) -> String {
 
 /// Compares the local file hashes recorded in the plan with the current ones.
 pub fn local_changes(
-    planned: &BTreeMap<String, StateHash>,
-    now: &BTreeMap<String, StateHash>,
+    planned: &BTreeMap<RepoPath, StateHash>,
+    now: &BTreeMap<RepoPath, StateHash>,
 ) -> Vec<Stale> {
-    let paths: BTreeSet<&String> = planned.keys().chain(now.keys()).collect();
+    let paths: BTreeSet<&RepoPath> = planned.keys().chain(now.keys()).collect();
     paths
         .into_iter()
         .filter_map(|path| match (planned.get(path), now.get(path)) {
@@ -144,15 +145,8 @@ pub struct RemoteNow {
 /// checked against everything the workspace holds), plus one `GET` per
 /// training to adopt, which the listing cannot show.
 pub async fn fetch(client: &Client, plan: &Plan) -> Result<RemoteNow, RemoteError> {
-    let touched: Vec<&RemoteRef> = plan
-        .changes
-        .iter()
-        .filter_map(|c| c.remote.as_ref())
-        .collect();
-    let creates = plan
-        .changes
-        .iter()
-        .any(|c| c.actions.contains(&Action::Create));
+    let touched: Vec<&RemoteRef> = plan.changes.iter().filter_map(Change::remote).collect();
+    let creates = plan.changes.iter().any(|c| matches!(c, Change::Create(_)));
     let list_calls = plan.managed.div_ceil(PAGE_SIZE as usize).max(1);
     if creates || list_calls < touched.len() {
         let query = api::ListQuery {
@@ -174,8 +168,10 @@ pub async fn fetch(client: &Client, plan: &Plan) -> Result<RemoteNow, RemoteErro
         let adopts = plan
             .changes
             .iter()
-            .filter(|c| c.actions.contains(&Action::Adopt))
-            .filter_map(|c| c.remote.as_ref())
+            .filter_map(|c| match c {
+                Change::Modify(m) if *m.identity() == Identity::Adopt => Some(m.remote()),
+                _ => None,
+            })
             .filter(|r| !now.by_id.contains_key(&r.id))
             .collect::<Vec<_>>();
         for r in adopts {
@@ -213,12 +209,12 @@ pub fn remote_changes(plan: &Plan, now: &RemoteNow) -> Vec<Stale> {
     let touched: BTreeSet<&str> = plan
         .changes
         .iter()
-        .filter_map(|c| c.remote.as_ref().map(|r| r.id.as_str()))
+        .filter_map(|c| c.remote().map(|r| r.id.as_str()))
         .collect();
     let mut stale = Vec::new();
     for change in &plan.changes {
-        let key = change.key.clone();
-        if let Some(r) = &change.remote {
+        let key = change.key().to_owned();
+        if let Some(r) = change.remote() {
             match now.by_id.get(&r.id) {
                 None => stale.push(Stale::RemoteGone {
                     key,
@@ -234,7 +230,7 @@ pub fn remote_changes(plan: &Plan, now: &RemoteNow) -> Vec<Stale> {
                 }
                 Some(_) => {}
             }
-        } else if let Some(id) = now.keys.get(&change.key)
+        } else if let Some(id) = now.keys.get(change.key())
             && !touched.contains(id.as_str())
         {
             stale.push(Stale::KeyTaken {
@@ -250,12 +246,13 @@ pub fn remote_changes(plan: &Plan, now: &RemoteNow) -> Vec<Stale> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::Change;
+    use crate::model::Training;
+    use crate::plan::{Delete, Modify};
 
-    fn hashes(entries: &[(&str, &str)]) -> BTreeMap<String, StateHash> {
+    fn hashes(entries: &[(&str, &str)]) -> BTreeMap<RepoPath, StateHash> {
         entries
             .iter()
-            .map(|(p, h)| ((*p).to_owned(), StateHash::of_bytes(h.as_bytes())))
+            .map(|(p, h)| (p.parse().unwrap(), StateHash::of_bytes(h.as_bytes())))
             .collect()
     }
 
@@ -288,20 +285,34 @@ mod tests {
         }
     }
 
-    fn change(key: &str, actions: Vec<Action>, remote: Option<&api::Training>) -> Change {
-        Change {
-            key: key.into(),
-            path: None,
-            remote: remote.map(|t| RemoteRef {
-                id: t.id.clone(),
-                updated_at: t.updated_at.clone(),
-                observed: observed_hash(t),
-            }),
-            actions,
-            flags: vec![],
-            desired: None,
-            current: None,
+    /// `t` as the plan recorded it.
+    fn observed(t: &api::Training) -> RemoteRef {
+        RemoteRef {
+            id: t.id.clone(),
+            updated_at: t.updated_at.clone(),
+            observed: observed_hash(t),
         }
+    }
+
+    fn training(key: &str) -> Training {
+        Training::scenario(key, &format!("Title {key}"), &format!("Content of {key}"))
+    }
+
+    /// The remote `t`, a draft, published under `key`.
+    fn publish(key: &str, t: &api::Training) -> Change {
+        let mut draft = training(key);
+        draft.draft = true;
+        let path = format!("trainings/{key}.md").parse().unwrap();
+        let m = Modify::new(path, observed(t), Identity::Keep, draft, &training(key));
+        Change::Modify(m.unwrap())
+    }
+
+    fn delete(key: &str, t: &api::Training) -> Change {
+        Change::Delete(Delete {
+            remote: observed(t),
+            current: training(key),
+            flags: vec![],
+        })
     }
 
     fn plan(changes: Vec<Change>) -> Plan {
@@ -320,13 +331,13 @@ mod tests {
             local_changes(&planned, &now),
             vec![
                 Stale::FileChanged {
-                    path: "b.md".into()
+                    path: "b.md".parse().unwrap()
                 },
                 Stale::FileRemoved {
-                    path: "c.md".into()
+                    path: "c.md".parse().unwrap()
                 },
                 Stale::FileAdded {
-                    path: "d.md".into()
+                    path: "d.md".parse().unwrap()
                 },
             ]
         );
@@ -336,7 +347,7 @@ mod tests {
     #[test]
     fn an_unchanged_remote_is_not_stale() {
         let t = remote_training("trn_1", "faq", "2026-01-01T00:00:00Z");
-        let p = plan(vec![change("faq", vec![Action::Publish], Some(&t))]);
+        let p = plan(vec![publish("faq", &t)]);
         let now = RemoteNow {
             by_id: [(t.id.clone(), t)].into_iter().collect(),
             keys: BTreeMap::new(),
@@ -348,10 +359,7 @@ mod tests {
     fn an_edited_or_deleted_remote_is_stale() {
         let a = remote_training("trn_1", "a", "2026-01-01T00:00:00Z");
         let b = remote_training("trn_2", "b", "2026-01-01T00:00:00Z");
-        let p = plan(vec![
-            change("a", vec![Action::Publish], Some(&a)),
-            change("b", vec![Action::Delete], Some(&b)),
-        ]);
+        let p = plan(vec![publish("a", &a), delete("b", &b)]);
         let mut edited = a.clone();
         edited.content.push_str(" (dashboard edit)");
         edited.updated_at = Some("2026-01-02T00:00:00Z".into());
@@ -379,7 +387,7 @@ mod tests {
     #[test]
     fn an_edit_keeping_updated_at_is_still_caught_by_the_hash() {
         let a = remote_training("trn_1", "a", "2026-01-01T00:00:00Z");
-        let p = plan(vec![change("a", vec![Action::Publish], Some(&a))]);
+        let p = plan(vec![publish("a", &a)]);
         let mut edited = a.clone();
         edited.title = "Changed without a new timestamp".into();
         let now = RemoteNow {
@@ -392,17 +400,22 @@ mod tests {
     #[test]
     fn a_create_whose_key_appeared_is_stale_unless_a_rename_frees_it() {
         let old = remote_training("trn_1", "faq", "2026-01-01T00:00:00Z");
+        let rename = Identity::Rename {
+            from: "faq".into(),
+            similarity: 95,
+        };
+        let path = "trainings/faq-renamed.md".parse().unwrap();
+        let renamed = Modify::new(
+            path,
+            observed(&old),
+            rename,
+            training("faq"),
+            &training("faq-renamed"),
+        );
         let p = plan(vec![
-            change("faq", vec![Action::Create], None),
-            change("new", vec![Action::Create], None),
-            change(
-                "faq-renamed",
-                vec![Action::Rename {
-                    from: "faq".into(),
-                    similarity: 95,
-                }],
-                Some(&old),
-            ),
+            Change::create(training("faq")),
+            Change::create(training("new")),
+            Change::Modify(renamed.unwrap()),
         ]);
         let mut now = RemoteNow {
             by_id: [(old.id.clone(), old)].into_iter().collect(),
@@ -426,7 +439,7 @@ mod tests {
         let e = StalePlan {
             changes: vec![
                 Stale::FileChanged {
-                    path: "trainings/a.md".into(),
+                    path: "trainings/a.md".parse().unwrap(),
                 },
                 Stale::KeyTaken {
                     key: "b".into(),

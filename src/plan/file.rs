@@ -4,14 +4,16 @@
 //! holds no secrets: no API key, no headers.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::atomic::{self, Overwrite};
 use crate::model::StateHash;
+use crate::repo_path::RepoPath;
 
-use super::Plan;
+use super::wire::ChangeIn;
+use super::{ChangeError, Plan};
 
 /// The plan file format this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -29,9 +31,8 @@ pub struct PlanFile {
     pub api_url: String,
     /// The plan itself.
     pub plan: Plan,
-    /// Every local training file (repository-relative path) and the sha256
-    /// of its bytes when planned.
-    pub local_files: BTreeMap<String, StateHash>,
+    /// Every local training file and the sha256 of its bytes when planned.
+    pub local_files: BTreeMap<RepoPath, StateHash>,
 }
 
 /// Why a plan file could not be written or read.
@@ -77,11 +78,32 @@ pub enum PlanFileError {
         /// The version it declares (or a description of what is there).
         found: String,
     },
+    /// A recorded change no plan can hold (the file was edited by hand).
+    #[error("{} holds an impossible change (number {})", path.display(), index + 1)]
+    #[diagnostic(
+        code(cxtrain::plan_file::invalid_change),
+        help(
+            "plan files are written by `cxtrain plan --out`; make a new one instead of editing it"
+        )
+    )]
+    InvalidChange {
+        /// The file.
+        path: PathBuf,
+        /// Where the change is in the plan's `changes` (0-based).
+        index: usize,
+        /// What is impossible about it.
+        #[source]
+        source: ChangeError,
+    },
 }
 
 impl PlanFile {
     /// A plan file for `plan`, stamped with this build's version.
-    pub fn new(plan: Plan, api_url: String, local_files: BTreeMap<String, StateHash>) -> PlanFile {
+    pub fn new(
+        plan: Plan,
+        api_url: String,
+        local_files: BTreeMap<RepoPath, StateHash>,
+    ) -> PlanFile {
         PlanFile {
             format_version: FORMAT_VERSION,
             cxtrain_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -92,29 +114,21 @@ impl PlanFile {
         }
     }
 
-    /// Writes atomically: a temporary file beside `path`, then a rename, so
-    /// a crash never leaves half a plan.
+    /// Writes atomically ([`atomic::write`]), so a crash never leaves half
+    /// a plan.
     pub fn write(&self, path: &Path) -> Result<(), PlanFileError> {
-        let io = |source| PlanFileError::Io {
+        let mut json = serde_json::to_vec_pretty(self).expect("a plan file always serialises");
+        json.push(b'\n');
+        atomic::write(path, &json, Overwrite::Replace).map_err(|e| PlanFileError::Io {
             action: "write",
             path: path.to_owned(),
-            source,
-        };
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-        let json = serde_json::to_vec_pretty(self).expect("a plan file always serialises");
-        tmp.write_all(&json).map_err(io)?;
-        tmp.write_all(b"\n").map_err(io)?;
-        tmp.as_file().sync_all().map_err(io)?;
-        tmp.persist(path).map_err(|e| io(e.error))?;
-        Ok(())
+            source: e.into(),
+        })
     }
 
     /// Reads a plan file, refusing other format versions with a clear
-    /// message before looking at anything else.
+    /// message before looking at anything else, and naming the first
+    /// impossible change when a change cannot be read.
     pub fn read(path: &Path) -> Result<PlanFile, PlanFileError> {
         let bytes = std::fs::read(path).map_err(|source| PlanFileError::Io {
             action: "read",
@@ -135,20 +149,49 @@ impl PlanFile {
                 });
             }
         }
-        serde_json::from_value(value).map_err(parse)
+        PlanFile::deserialize(&value)
+            .map_err(|source| impossible_change(path, &value).unwrap_or_else(|| parse(source)))
     }
+}
+
+/// The first change of a plan file that reads as a record but is no
+/// change, if any: a more precise error than serde's.
+fn impossible_change(path: &Path, value: &serde_json::Value) -> Option<PlanFileError> {
+    let changes = value.pointer("/plan/changes")?.as_array()?;
+    changes.iter().enumerate().find_map(|(index, change)| {
+        let record = ChangeIn::deserialize(change).ok()?;
+        let source = record.into_change().err()?;
+        Some(PlanFileError::InvalidChange {
+            path: path.to_owned(),
+            index,
+            source,
+        })
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use serde_json::{Value, json};
 
+    use super::*;
+    use crate::model::Training;
+    use crate::plan::{Change, Identity};
+
+    /// A plan file holding one change of each kind: `edited` (a modify),
+    /// `gone` (a delete) and `new` (a create), in that order.
     fn sample() -> PlanFile {
+        let before = Training::scenario("edited", "Edited", "Old content.");
+        let mut after = before.clone();
+        after.content = "New content.".into();
         let plan = Plan {
             workspace: "ws".into(),
-            changes: Vec::new(),
+            changes: vec![
+                Change::modify("trn_1", Identity::Keep, before, &after),
+                Change::delete("trn_2", Training::scenario("gone", "Gone", "Gone.")),
+                Change::create(Training::scenario("new", "New", "New.")),
+            ],
             unchanged: 3,
-            managed: 3,
+            managed: 5,
             unmanaged_ignored: 7,
             deletes_withheld: Vec::new(),
             pending_drafts: Vec::new(),
@@ -156,7 +199,7 @@ mod tests {
         PlanFile::new(
             plan,
             "http://127.0.0.1:1".into(),
-            [("trainings/a.md".to_owned(), StateHash::of_bytes(b"a"))].into(),
+            [("trainings/a.md".parse().unwrap(), StateHash::of_bytes(b"a"))].into(),
         )
     }
 
@@ -168,6 +211,123 @@ mod tests {
         file.write(&path).unwrap();
         assert_eq!(PlanFile::read(&path).unwrap(), file);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// The message reading `sample()` gives once `edit` changed its
+    /// `changes`, which must be refused as an impossible change.
+    fn refusal(edit: impl FnOnce(&mut Vec<Value>)) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.json");
+        let mut value = serde_json::to_value(sample()).unwrap();
+        let Value::Array(changes) = &mut value["plan"]["changes"] else {
+            panic!("{value}")
+        };
+        edit(changes);
+        std::fs::write(&path, serde_json::to_vec(&value).unwrap()).unwrap();
+        match PlanFile::read(&path) {
+            Err(e @ PlanFileError::InvalidChange { .. }) => {
+                let text = e.to_string();
+                let prefix = format!("{} holds an impossible change (number ", path.display());
+                let number = text
+                    .strip_prefix(&prefix)
+                    .unwrap_or_else(|| panic!("{text}"));
+                let reason = std::error::Error::source(&e).unwrap();
+                format!("{number}: {reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn impossible_creates_and_deletes_are_refused_naming_the_change() {
+        assert_eq!(
+            refusal(|c| c[2]["remote"] = c[0]["remote"].clone()),
+            "3): the change to `new` is a create yet carries a remote training"
+        );
+        assert_eq!(
+            refusal(|c| c[2]["desired"] = Value::Null),
+            "3): the change to `new` is a create without a desired state"
+        );
+        assert_eq!(
+            refusal(|c| c[2]["flags"] = json!([{"flag": "drift"}])),
+            "3): the change to `new` is a create yet carries flags"
+        );
+        assert_eq!(
+            refusal(|c| c[2]["actions"] = json!([{"action": "adopt"}, {"action": "create"}])),
+            "3): the change to `new` lists `create` with other actions; a create is a change \
+             of its own"
+        );
+        assert_eq!(
+            refusal(|c| c[1]["desired"] = c[1]["current"].clone()),
+            "2): the change to `gone` is a delete yet carries a desired state"
+        );
+        assert_eq!(
+            refusal(|c| c[1]["remote"] = Value::Null),
+            "2): the change to `gone` is a delete without a remote training"
+        );
+        assert_eq!(
+            refusal(|c| c[1]["current"]["key"] = json!("other")),
+            "2): the change to `gone` holds a current state for another key, `other`"
+        );
+    }
+
+    #[test]
+    fn impossible_modifies_are_refused_naming_the_change() {
+        assert_eq!(
+            refusal(|c| c[0]["actions"] = json!([])),
+            "1): the change to `edited` lists no actions"
+        );
+        assert_eq!(
+            refusal(|c| c[0]["current"] = c[0]["desired"].clone()),
+            "1): the change to `edited` changes nothing: its current and desired states are \
+             the same"
+        );
+        assert_eq!(
+            refusal(|c| c[0]["actions"] = json!([{"action": "publish"}])),
+            "1): the change to `edited` lists `publish`, but its current and desired states \
+             call for `update content`"
+        );
+        assert_eq!(
+            refusal(|c| {
+                let update = c[0]["actions"][0].clone();
+                c[0]["actions"] = json!([update, update]);
+            }),
+            "1): the change to `edited` lists `update` twice"
+        );
+        assert_eq!(
+            refusal(|c| {
+                c[0]["actions"] = json!([{"action": "adopt"},
+                    {"action": "rename", "from": "old", "similarity": 95}]);
+            }),
+            "1): the change to `edited` lists both `adopt` and `rename`"
+        );
+        assert_eq!(
+            refusal(|c| c[0]["path"] = json!("../outside.md")),
+            "1): the change to `edited` has an invalid path: `../outside.md` is not a path \
+             below the repository: it climbs out with `..`"
+        );
+        assert_eq!(
+            refusal(|c| c[0]["remote"] = Value::Null),
+            "1): the change to `edited` is a modify without a remote training"
+        );
+        assert_eq!(
+            refusal(|c| c[0]["key"] = json!("edited\u{1b}[2J")),
+            "1): the change to `edited\\u{1b}[2J` holds a desired state for another key, \
+             `edited`"
+        );
+    }
+
+    #[test]
+    fn a_change_that_is_no_record_at_all_is_a_parse_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.json");
+        let mut value = serde_json::to_value(sample()).unwrap();
+        value["plan"]["changes"][0] = json!({"key": "x"});
+        std::fs::write(&path, serde_json::to_vec(&value).unwrap()).unwrap();
+        assert!(matches!(
+            PlanFile::read(&path),
+            Err(PlanFileError::Parse { .. })
+        ));
     }
 
     #[test]

@@ -48,6 +48,7 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
         pending_drafts: &plan.pending_drafts,
         changes: &plan.changes,
     };
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+    // `From` keeps an I/O error as it was: a closed pipe stays `BrokenPipe`.
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::from)?;
     writeln!(out)
 }

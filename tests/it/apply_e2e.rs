@@ -374,6 +374,38 @@ fn a_saved_create_whose_key_appeared_is_refused() {
 }
 
 #[test]
+fn a_hand_edited_impossible_change_is_refused_before_any_request() {
+    let repo = example();
+    let remote = Remote::start();
+    let plan = saved_plan(&repo, &remote);
+    let mut file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+    // A create that also names a remote training: no change can be both.
+    let create = &mut file["plan"]["changes"][0];
+    create["remote"] = json!({"id": "trn_x", "updated_at": null, "observed": "00"});
+    let key = create["key"].as_str().unwrap().to_owned();
+    std::fs::write(&plan, file.to_string()).unwrap();
+    remote.reset_stats();
+
+    let (code, _, stderr) = apply(&repo, &remote, &[plan.to_str().unwrap()]);
+
+    assert_eq!(code, 4, "{stderr}");
+    let flat = stderr.replace('│', " ");
+    let flat = flat.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("holds an impossible change (number 1)"),
+        "{stderr}"
+    );
+    assert!(
+        flat.contains(&format!(
+            "the change to `{key}` is a create yet carries a remote training"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(remote.stats().total_requests, 0);
+}
+
+#[test]
 fn delete_guards_hold() {
     let repo = example();
     let remote = Remote::start();

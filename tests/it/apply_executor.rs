@@ -10,8 +10,9 @@ use std::time::Duration;
 use cxtrain::apply::calls::{self, Step};
 use cxtrain::apply::executor::{self, Observer, Options, Outcome, Report, SkipReason, StepError};
 use cxtrain::model::{StateHash, Training, TrainingType};
-use cxtrain::plan::{Action, Change, Field, Plan, RemoteRef};
+use cxtrain::plan::{Change, Create, Delete, Identity, Modify, Plan, RemoteRef};
 use cxtrain::remote::{ApiKey, Client, ClientConfig};
+use cxtrain::repo_path::RepoPath;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -30,50 +31,45 @@ fn training(key: &str) -> Training {
     }
 }
 
-fn remote(id: &str) -> Option<RemoteRef> {
-    Some(RemoteRef {
+fn remote(id: &str) -> RemoteRef {
+    RemoteRef {
         id: id.into(),
         updated_at: Some("2026-01-01T00:00:00Z".into()),
         observed: StateHash("00".repeat(32)),
-    })
+    }
+}
+
+fn file(key: &str) -> RepoPath {
+    format!("trainings/{key}.md").parse().unwrap()
 }
 
 fn create(key: &str) -> Change {
-    Change {
-        key: key.into(),
-        path: Some(format!("trainings/{key}.md")),
-        remote: None,
-        actions: vec![Action::Create],
-        flags: vec![],
-        desired: Some(training(key)),
-        current: None,
-    }
+    Change::Create(Create {
+        path: file(key),
+        desired: training(key),
+    })
 }
 
+/// A content update of remote training `id` to `training(key)`.
 fn update(key: &str, id: &str) -> Change {
-    Change {
-        key: key.into(),
-        path: Some(format!("trainings/{key}.md")),
-        remote: remote(id),
-        actions: vec![Action::Update {
-            fields: vec![Field::Content],
-        }],
-        flags: vec![],
-        desired: Some(training(key)),
-        current: Some(training(key)),
-    }
+    let mut current = training(key);
+    current.content = "Content before the edit.".into();
+    let modify = Modify::new(
+        file(key),
+        remote(id),
+        Identity::Keep,
+        current,
+        &training(key),
+    );
+    Change::Modify(modify.expect("the content differs"))
 }
 
 fn delete(key: &str, id: &str) -> Change {
-    Change {
-        key: key.into(),
-        path: None,
+    Change::Delete(Delete {
         remote: remote(id),
-        actions: vec![Action::Delete],
+        current: training(key),
         flags: vec![],
-        desired: None,
-        current: Some(training(key)),
-    }
+    })
 }
 
 fn steps(changes: Vec<Change>) -> Vec<Step> {
@@ -82,7 +78,6 @@ fn steps(changes: Vec<Change>) -> Vec<Step> {
         changes,
         ..Plan::default()
     })
-    .unwrap()
 }
 
 /// The API's answer for `t` stored under `id`, live and published.
@@ -136,7 +131,10 @@ impl Observer for Log {
             Outcome::Failed(_) => "failed".to_owned(),
             Outcome::Skipped(r) => format!("skipped {r:?}"),
         };
-        self.0.lock().unwrap().push(format!("{} {what}", step.key));
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("{} {what}", step.change.key()));
     }
     fn interrupted(&self) {
         self.0.lock().unwrap().push("interrupted".to_owned());
@@ -218,7 +216,7 @@ async fn staged_edit_is_published_and_failures_hold_back_deletes() {
         .results
         .iter()
         .find_map(|(s, o)| match o {
-            Outcome::Failed(e) if s.key == "bad" => Some(e.to_string()),
+            Outcome::Failed(e) if s.change.key() == "bad" => Some(e.to_string()),
             _ => None,
         })
         .unwrap();

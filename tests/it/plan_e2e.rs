@@ -369,7 +369,7 @@ fn out_writes_a_plan_file_without_secrets() {
     assert_eq!(file.workspace, "support-bot");
     assert_eq!(file.local_files.len(), EXAMPLE_TRAININGS);
     assert_eq!(file.plan.changes.len(), 1);
-    let touched = file.plan.changes[0].remote.as_ref().unwrap();
+    let touched = file.plan.changes[0].remote().unwrap();
     let live = remote.get("shipping/lost-package");
     assert_eq!(touched.id, live.id);
     assert_eq!(touched.updated_at, live.updated_at);

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use cxtrain::model::{Channel, StateHash, Training, TrainingType};
-use cxtrain::plan::{self, DeletePolicy, Plan, PlanOptions};
+use cxtrain::plan::{self, DeletePolicy, Plan, PlanOptions, Targets};
 use cxtrain::remote::api;
 use cxtrain::remote::managed::ManagedTraining;
 use cxtrain::render::{plan_human, plan_json, plan_markdown};
@@ -27,7 +27,7 @@ fn training(key: &str, title: &str, content: &str) -> Training {
 
 fn local(t: &Training) -> LocalTraining {
     LocalTraining {
-        path: format!("trainings/{}.md", t.key),
+        path: format!("trainings/{}.md", t.key).parse().unwrap(),
         file_hash: StateHash::of_bytes(t.content.as_bytes()),
         training: t.clone(),
     }
@@ -176,8 +176,8 @@ fn realistic() -> Plan {
         42,
         &PlanOptions {
             workspace: "support-bot".into(),
-            root: "trainings".into(),
-            targets: Vec::new(),
+            root: "trainings".parse().unwrap(),
+            targets: Targets::All,
             deletes: DeletePolicy::Delete,
         },
     )
@@ -185,7 +185,7 @@ fn realistic() -> Plan {
 
 fn human(plan: &Plan, color: bool) -> String {
     let mut out = Vec::new();
-    plan_human::render(plan, color, &mut out).unwrap();
+    plan_human::render(plan, cxtrain::render::Paint(color), &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -229,8 +229,8 @@ fn no_changes_renders_briefly() {
         5,
         &PlanOptions {
             workspace: "ws".into(),
-            root: "trainings".into(),
-            targets: Vec::new(),
+            root: "trainings".parse().unwrap(),
+            targets: Targets::All,
             deletes: DeletePolicy::Delete,
         },
     );
@@ -309,8 +309,8 @@ fn markdown_truncates_under_the_comment_limit() {
         0,
         &PlanOptions {
             workspace: "ws".into(),
-            root: "trainings".into(),
-            targets: Vec::new(),
+            root: "trainings".parse().unwrap(),
+            targets: Targets::All,
             deletes: DeletePolicy::Delete,
         },
     );

@@ -129,7 +129,7 @@ impl Repo {
         self.checked()
             .trainings
             .into_iter()
-            .map(|t| t.path)
+            .map(|t| t.path.as_str().to_owned())
             .collect()
     }
 }

@@ -1,0 +1,149 @@
+//! Planning as `plan` and `apply` both do it: read the remote, build the
+//! plan for the validated files (optionally limited to `--target` paths),
+//! judge it against the guards, and save it for a later `apply`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::connect::ConnectOptions;
+use crate::exit::Failure;
+use crate::model::StateHash;
+use crate::plan::file::{PlanFile, PlanFileError};
+use crate::plan::{
+    self, ConflictPolicy, DeleteBudget, DeletePolicy, Plan, PlanOptions, Refusal, SafetyOptions,
+    Targets,
+};
+use crate::remote::{Client, RemoteError, managed};
+use crate::repo_path::RepoPath;
+use crate::validate::Checked;
+
+use super::Session;
+
+/// The delete and conflict guards as the flags set them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Safety {
+    /// `--no-delete`: plan no deletes at all.
+    pub no_delete: bool,
+    /// `--allow-deletes N`, overriding `safety.max_deletes`.
+    pub allow_deletes: Option<usize>,
+    /// `--force`: apply over conflicts.
+    pub force: bool,
+}
+
+impl Safety {
+    /// The guards for a repository with `config`.
+    pub fn options(&self, config: &Config) -> SafetyOptions {
+        SafetyOptions {
+            delete_budget: match self.allow_deletes {
+                Some(n) => DeleteBudget::Explicit(n),
+                None => DeleteBudget::Config(config.safety.max_deletes),
+            },
+            conflicts: if self.force {
+                ConflictPolicy::Overwrite
+            } else {
+                ConflictPolicy::Refuse
+            },
+        }
+    }
+}
+
+/// What `plan` is asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Which remote.
+    pub connect: ConnectOptions,
+    /// `--target`: limit the plan to these files or folders.
+    pub targets: Vec<PathBuf>,
+    /// The guards.
+    pub safety: Safety,
+}
+
+/// A plan, how it was read, and whether the guards let it through.
+#[derive(Debug)]
+pub struct Planned {
+    /// The plan.
+    pub plan: Plan,
+    /// What was read (a URL or the local remote's name).
+    pub target: String,
+    /// Requests the read took.
+    pub requests: u64,
+    /// How long the read took.
+    pub elapsed: Duration,
+    /// `Err` when a guard refuses the plan (show the plan, then fail).
+    pub verdict: Result<(), Refusal>,
+    local_files: BTreeMap<RepoPath, StateHash>,
+}
+
+impl Planned {
+    /// Saves the plan for `apply` (refused plans are never saved).
+    pub fn save(self, path: &Path) -> Result<(), PlanFileError> {
+        PlanFile::new(self.plan, self.target, self.local_files).write(path)
+    }
+}
+
+/// Reads the remote and plans the validated repository.
+pub fn plan(checked: &Checked, options: &Options) -> Result<Planned, Failure> {
+    let session = Session::connect(&options.connect, &checked.config, &checked.repo_dir)?;
+    let started = Instant::now();
+    let plan = session.run(make_plan(
+        checked,
+        session.client(),
+        &options.targets,
+        options.safety.no_delete,
+    ))?;
+    let verdict = plan::check_safety(&plan, &options.safety.options(&checked.config));
+    Ok(Planned {
+        plan,
+        target: session.target().to_owned(),
+        requests: session.client().stats().requests,
+        elapsed: started.elapsed(),
+        verdict,
+        local_files: local_files(checked),
+    })
+}
+
+/// Reads the remote and builds the plan: ceil(N/100) list calls and one
+/// count, plus one `GET` per `[adopt]` entry not managed yet.
+pub async fn make_plan(
+    checked: &Checked,
+    client: &Client,
+    targets: &[PathBuf],
+    no_delete: bool,
+) -> Result<Plan, RemoteError> {
+    let remote = managed::fetch(client, &checked.config.workspace, &checked.config.adopt).await?;
+    Ok(plan::build(
+        &checked.trainings,
+        &remote.managed,
+        remote.unmanaged,
+        &PlanOptions {
+            workspace: checked.config.workspace.clone(),
+            root: checked.config.root.clone(),
+            targets: if targets.is_empty() {
+                Targets::All
+            } else {
+                Targets::Only(
+                    targets
+                        .iter()
+                        .filter_map(|t| RepoPath::resolve(&checked.repo_dir, t))
+                        .collect(),
+                )
+            },
+            deletes: if no_delete {
+                DeletePolicy::Withhold
+            } else {
+                DeletePolicy::Delete
+            },
+        },
+    ))
+}
+
+/// Every local training file and the hash of its bytes, for the plan file.
+pub fn local_files(checked: &Checked) -> BTreeMap<RepoPath, StateHash> {
+    checked
+        .trainings
+        .iter()
+        .map(|t| (t.path.clone(), t.file_hash.clone()))
+        .collect()
+}
