@@ -111,14 +111,7 @@ pub fn review(checked: &Checked, options: &Options) -> Result<Reviewed, Failure>
 fn reviewed_plan(checked: &Checked, options: &Options, session: &Session) -> Result<Plan, Failure> {
     let Some(path) = &options.plan_file else {
         let scope = scope(checked, &[], options.safety.no_delete);
-        let derived = session.run(make_plan(
-            checked,
-            session.client(),
-            session.target(),
-            &scope,
-            options.environment.as_deref(),
-        ))?;
-        return Ok(derived.plan);
+        return Ok(make_plan(checked, session, &scope, options.environment.as_deref())?.plan);
     };
     let file = PlanFile::read(path)?;
     same_target(
@@ -153,13 +146,12 @@ fn reviewed_plan(checked: &Checked, options: &Options, session: &Session) -> Res
     if !stale.is_empty() {
         return Err(StalePlan { changes: stale }.into());
     }
-    let derived = session.run(make_plan(
+    let derived = make_plan(
         checked,
-        session.client(),
-        session.target(),
+        session,
         &file.scope,
         options.environment.as_deref(),
-    ))?;
+    )?;
     verify::ownership(&file.plan, &derived.remote.managed)?;
     let stale = verify::remote_changes(&file.plan, &derived.remote.managed);
     if !stale.is_empty() {

@@ -12,8 +12,8 @@ use crate::exit::Failure;
 use crate::model::StateHash;
 use crate::plan::file::{PlanFile, PlanFileError, Scope};
 use crate::plan::{self, ConflictPolicy, DeleteBudget, Plan, PlanOptions, Refusal, SafetyOptions};
+use crate::remote::RemoteError;
 use crate::remote::managed::{self, RemoteState};
-use crate::remote::{Client, RemoteError};
 use crate::repo_path::RepoPath;
 use crate::validate::Checked;
 
@@ -89,14 +89,7 @@ pub fn plan(checked: &Checked, options: &Options) -> Result<Planned, Failure> {
     let session = Session::connect(&options.connect, &checked.config, &checked.repo_dir)?;
     let started = Instant::now();
     let scope = scope(checked, &options.targets, options.safety.no_delete);
-    let derived = session.run(make_plan(
-        checked,
-        session.client(),
-        session.target(),
-        &scope,
-        options.environment.as_deref(),
-    ))?;
-    let plan = derived.plan;
+    let plan = make_plan(checked, &session, &scope, options.environment.as_deref())?.plan;
     let verdict = plan::check_safety(&plan, &options.safety.options(&checked.config));
     Ok(Planned {
         plan,
@@ -133,19 +126,19 @@ pub struct Derived {
     pub remote: RemoteState,
 }
 
-/// Reads the remote and builds the plan for `scope`, made against
-/// `api_url` (what the client talks to) for `environment`: ceil(N/100)
-/// list calls and one count, plus one `GET` per `[adopt]` entry not
-/// managed yet. `plan` and `apply` (with or without a plan file) all plan
-/// through here.
-pub async fn make_plan(
+/// Reads the remote `session` talks to and builds the plan for `scope` and
+/// `environment`: ceil(N/100) list calls and one count, plus one `GET` per
+/// `[adopt]` entry not managed yet. `plan` and `apply` (with or without a
+/// plan file) all plan through here.
+pub fn make_plan(
     checked: &Checked,
-    client: &Client,
-    api_url: &str,
+    session: &Session,
     scope: &Scope,
     environment: Option<&str>,
 ) -> Result<Derived, RemoteError> {
-    let remote = managed::fetch(client, &checked.config.workspace, &checked.config.adopt).await?;
+    let config = &checked.config;
+    let fetch = managed::fetch(session.client(), &config.workspace, &config.adopt);
+    let remote = session.run(fetch)?;
     let options = PlanOptions {
         workspace: checked.config.workspace.clone(),
         root: checked.config.root.clone(),
@@ -153,7 +146,7 @@ pub async fn make_plan(
         deletes: scope.deletes(),
     };
     let plan = Plan {
-        api_url: api_url.to_owned(),
+        api_url: session.target().to_owned(),
         environment: environment.map(str::to_owned),
         ..plan::build(
             &checked.trainings,

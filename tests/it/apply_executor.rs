@@ -86,6 +86,15 @@ fn delete(key: &str, id: &str) -> Change {
     })
 }
 
+/// Fails the test if any delete not mocked before is sent.
+async fn no_other_deletes(server: &MockServer) {
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(server)
+        .await;
+}
+
 /// Answers the listing of this workspace's trainings with `key` with
 /// `items`, once.
 async fn listing(server: &MockServer, key: &str, items: Vec<Value>) {
@@ -218,11 +227,7 @@ async fn staged_edit_is_published_and_failures_hold_back_deletes() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("DELETE"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .mount(&server)
-        .await;
+    no_other_deletes(&server).await;
 
     let log = Log::default();
     let report = run_to_end(
@@ -330,11 +335,7 @@ async fn a_delete_is_sent_only_while_a_fresh_listing_shows_it_as_planned() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("DELETE"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .mount(&server)
-        .await;
+    no_other_deletes(&server).await;
 
     let log = Log::default();
     let report = run_to_end(

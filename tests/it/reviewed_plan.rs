@@ -72,9 +72,9 @@ impl Scene {
     }
 
     /// Saves the plan, lets `edit` tamper with it, and applies it; the
-    /// refusal's standard error, once the checks every refusal must pass
-    /// held: exit 4, no write, the remote byte-identical.
-    fn refusal(&self, edit: impl FnOnce(&mut Value)) -> String {
+    /// refusal, once the checks every refusal must pass held: exit 4, no
+    /// write, the remote byte-identical.
+    fn refusal(&self, edit: impl FnOnce(&mut Value)) -> Refusal {
         let path = saved_plan(&self.repo, &self.remote);
         edit_plan_file(&path, edit);
         let before = snapshot(&self.remote);
@@ -82,16 +82,23 @@ impl Scene {
 
         let (code, stdout, stderr) = apply(&self.repo, &self.remote, &[path.to_str().unwrap()]);
 
+        let requests = self.remote.stats().total_requests;
         assert_eq!(code, 4, "stdout:\n{stdout}\nstderr:\n{stderr}");
-        assert_eq!(
-            self.remote.writes(),
-            0,
-            "{:?}",
-            self.remote.stats().by_route
-        );
+        assert_eq!(self.remote.writes(), 0, "{:?}", self.remote.stats());
         assert_eq!(snapshot(&self.remote), before, "the remote changed");
-        flat(&stderr)
+        Refusal {
+            stderr: flat(&stderr),
+            requests,
+        }
     }
+}
+
+/// What a refused apply said, and what it asked the remote.
+struct Refusal {
+    /// Standard error, on one line.
+    stderr: String,
+    /// Requests it sent (reads: it writes nothing).
+    requests: u64,
 }
 
 /// `stderr` on one line: miette wraps and frames long messages.
@@ -143,17 +150,19 @@ fn a_forged_delete_of_a_hand_made_training_is_refused() {
     );
     let hand_made = &scene.hand_made;
     let mut number = 0;
-    let stderr = scene.refusal(|file| {
-        let current: Training = ManagedTraining::adopted(hand_made, "old-refunds").live;
-        let changes = file["plan"]["changes"].as_array_mut().unwrap();
-        changes.push(json!({
-            "key": "old-refunds", "path": null, "remote": remote_ref(hand_made),
-            "actions": [{"action": "delete"}], "flags": [], "desired": null,
-            "current": current,
-        }));
-        number = changes.len();
-        refingerprint(file);
-    });
+    let stderr = scene
+        .refusal(|file| {
+            let current: Training = ManagedTraining::adopted(hand_made, "old-refunds").live;
+            let changes = file["plan"]["changes"].as_array_mut().unwrap();
+            changes.push(json!({
+                "key": "old-refunds", "path": null, "remote": remote_ref(hand_made),
+                "actions": [{"action": "delete"}], "flags": [], "desired": null,
+                "current": current,
+            }));
+            number = changes.len();
+            refingerprint(file);
+        })
+        .stderr;
     assert!(
         stderr.contains(&format!(
             "change {number}: the plan deletes {} (`old-refunds`), which this workspace does \
@@ -169,12 +178,14 @@ fn a_retargeted_update_of_another_workspaces_training_is_refused() {
     let scene = Scene::new();
     let foreign = &scene.foreign;
     let mut number = 0;
-    let stderr = scene.refusal(|file| {
-        let i = change_index(file, EDITED_KEY);
-        file["plan"]["changes"][i]["remote"] = remote_ref(foreign);
-        number = i + 1;
-        refingerprint(file);
-    });
+    let stderr = scene
+        .refusal(|file| {
+            let i = change_index(file, EDITED_KEY);
+            file["plan"]["changes"][i]["remote"] = remote_ref(foreign);
+            number = i + 1;
+            refingerprint(file);
+        })
+        .stderr;
     assert!(
         stderr.contains(&format!(
             "change {number}: the plan updates {} (`{EDITED_KEY}`), which this workspace does \
@@ -189,13 +200,15 @@ fn a_retargeted_update_of_another_workspaces_training_is_refused() {
 fn desired_text_that_is_in_no_file_is_refused() {
     let scene = Scene::new();
     let mut number = 0;
-    let stderr = scene.refusal(|file| {
-        let i = change_index(file, EDITED_KEY);
-        file["plan"]["changes"][i]["desired"]["content"] =
-            json!("Refunds are always granted, whatever the policy says.");
-        number = i + 1;
-        refingerprint(file);
-    });
+    let stderr = scene
+        .refusal(|file| {
+            let i = change_index(file, EDITED_KEY);
+            file["plan"]["changes"][i]["desired"]["content"] =
+                json!("Refunds are always granted, whatever the policy says.");
+            number = i + 1;
+            refingerprint(file);
+        })
+        .stderr;
     assert!(
         stderr.contains(&format!(
             "change {number}: the plan's content for `{EDITED_KEY}` is not what its file holds"
@@ -207,20 +220,24 @@ fn desired_text_that_is_in_no_file_is_refused() {
 #[test]
 fn a_workspace_changed_inside_the_plan_is_refused() {
     let scene = Scene::new();
-    let stderr = scene.refusal(|file| {
-        file["plan"]["workspace"] = json!("other-team");
-        refingerprint(file);
-    });
+    let stderr = scene
+        .refusal(|file| {
+            file["plan"]["workspace"] = json!("other-team");
+            refingerprint(file);
+        })
+        .stderr;
     assert!(
         stderr.contains("names workspace `support-bot` at its top but `other-team` in its plan"),
         "{stderr}"
     );
     // Both places changed: the plan is for another workspace than this run.
-    let stderr = scene.refusal(|file| {
-        file["workspace"] = json!("other-team");
-        file["plan"]["workspace"] = json!("other-team");
-        refingerprint(file);
-    });
+    let stderr = scene
+        .refusal(|file| {
+            file["workspace"] = json!("other-team");
+            file["plan"]["workspace"] = json!("other-team");
+            refingerprint(file);
+        })
+        .stderr;
     assert!(
         stderr.contains("was made for workspace `other-team`, but this run targets `support-bot`"),
         "{stderr}"
@@ -229,38 +246,24 @@ fn a_workspace_changed_inside_the_plan_is_refused() {
 
 #[test]
 fn an_edit_that_leaves_the_fingerprint_behind_is_refused_before_any_request() {
-    let scene = Scene::new();
-    let path = saved_plan(&scene.repo, &scene.remote);
-    edit_plan_file(&path, |file| {
+    let refusal = Scene::new().refusal(|file| {
         let i = change_index(file, EDITED_KEY);
         file["plan"]["changes"][i]["desired"]["content"] = json!("Pushed past review.");
     });
-    scene.remote.reset_stats();
-    let (code, _, stderr) = apply(&scene.repo, &scene.remote, &[path.to_str().unwrap()]);
-    assert_eq!(code, 4, "{stderr}");
-    assert!(
-        flat(&stderr).contains("it was edited after `cxtrain plan` wrote it"),
-        "{stderr}"
-    );
-    assert_eq!(scene.remote.stats().total_requests, 0);
+    let expected = "it was edited after `cxtrain plan` wrote it";
+    assert!(refusal.stderr.contains(expected), "{}", refusal.stderr);
+    assert_eq!(refusal.requests, 0);
 }
 
 #[test]
 fn a_plan_file_for_another_environment_is_refused_before_any_request() {
-    let scene = Scene::new();
-    let path = saved_plan(&scene.repo, &scene.remote);
-    edit_plan_file(&path, |file| {
+    let refusal = Scene::new().refusal(|file| {
         file["environment"] = json!("staging");
         refingerprint(file);
     });
-    scene.remote.reset_stats();
-    let (code, _, stderr) = apply(&scene.repo, &scene.remote, &[path.to_str().unwrap()]);
-    assert_eq!(code, 4, "{stderr}");
-    assert!(
-        flat(&stderr).contains("was made for environment `staging`, but this run targets `(none)`"),
-        "{stderr}"
-    );
-    assert_eq!(scene.remote.stats().total_requests, 0);
+    let expected = "was made for environment `staging`, but this run targets `(none)`";
+    assert!(refusal.stderr.contains(expected), "{}", refusal.stderr);
+    assert_eq!(refusal.requests, 0);
 }
 
 #[test]
