@@ -8,6 +8,7 @@
 //! change sets write the same things to the same place; their fingerprints
 //! are equal, and only then.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 
@@ -279,19 +280,41 @@ pub fn difference(saved: &Plan, now: &Plan) -> Option<Difference> {
         });
     }
     let current: Vec<Entry> = now.changes.iter().map(Entry::of).collect();
+    // The changes of `now` not matched yet, by key (a key has several
+    // changes only when orphans share it).
+    let mut by_key: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (j, e) in current.iter().enumerate() {
+        by_key.entry(e.key).or_default().push(j);
+    }
+    let claimed: BTreeSet<(&str, Option<&str>)> = (saved.changes.iter())
+        .map(|c| (c.key(), c.remote().map(|r| r.id.as_str())))
+        .collect();
     let mut matched = vec![false; current.len()];
     for (index, change) in saved.changes.iter().enumerate() {
         let entry = Entry::of(change);
-        let unmatched = |same: &dyn Fn(&Entry) -> bool| {
-            (0..current.len()).find(|&j| !matched[j] && same(&current[j]))
-        };
-        let Some(j) = unmatched(&|e| e.key == entry.key && e.remote == entry.remote) else {
+        let same_key = by_key.get_mut(entry.key);
+        let Some(candidates) = same_key.filter(|c| !c.is_empty()) else {
             return Some(Difference::Change {
                 index,
                 saved: entry.describe(),
-                now: unmatched(&|e| e.key == entry.key).map(|j| current[j].describe()),
+                now: None,
             });
         };
+        let Some(at) = candidates
+            .iter()
+            .position(|&j| current[j].remote == entry.remote)
+        else {
+            // Name the change for this key that no saved change accounts for.
+            let unclaimed = (candidates.iter())
+                .find(|&&j| !claimed.contains(&(current[j].key, current[j].remote)))
+                .unwrap_or(&candidates[0]);
+            return Some(Difference::Change {
+                index,
+                saved: entry.describe(),
+                now: Some(current[*unclaimed].describe()),
+            });
+        };
+        let j = candidates.remove(at);
         matched[j] = true;
         let now = &current[j];
         if entry.actions != now.actions {
@@ -546,6 +569,27 @@ mod tests {
             let found = difference(&saved, &now).map(|d| d.to_string());
             assert_eq!(found.as_deref(), Some(message), "{name}");
         }
+    }
+
+    #[test]
+    fn changes_sharing_a_key_match_by_remote_id() {
+        let orphans = |ids: [&str; 2]| Plan {
+            changes: ids
+                .iter()
+                .map(|id| Change::delete(id, training("dup")))
+                .collect(),
+            ..plan()
+        };
+        let saved = orphans(["trn_1", "trn_2"]);
+        assert_eq!(difference(&saved, &orphans(["trn_2", "trn_1"])), None);
+        assert_eq!(
+            difference(&saved, &orphans(["trn_2", "trn_3"])).map(|d| d.to_string()),
+            Some(
+                "change 1: the plan says delete `dup` (trn_1), but the files and the remote \
+                 call for delete `dup` (trn_3)"
+                    .to_owned()
+            )
+        );
     }
 
     #[test]
