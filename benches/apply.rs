@@ -16,7 +16,7 @@ use cxtrain::apply::calls::{self, Step};
 use cxtrain::apply::executor::{self, Observer, Options, Outcome};
 use cxtrain::emulator::{self, EmulatorConfig};
 use cxtrain::model::{Training, TrainingType};
-use cxtrain::plan::{Action, Change, Plan};
+use cxtrain::plan::{Change, Create, Plan};
 use cxtrain::remote::{ApiKey, Client, ClientConfig};
 
 const PACED_CREATES: usize = 500;
@@ -37,13 +37,9 @@ fn creates(n: usize) -> Vec<Step> {
     let changes = (0..n)
         .map(|i| {
             let key = format!("bench/training-{i:04}");
-            Change {
-                key: key.clone(),
-                path: Some(format!("trainings/{key}.md")),
-                remote: None,
-                actions: vec![Action::Create],
-                flags: vec![],
-                desired: Some(Training {
+            Change::Create(Create {
+                path: format!("trainings/{key}.md").parse().unwrap(),
+                desired: Training {
                     key,
                     title: format!("Customer question number {i}"),
                     content: format!(
@@ -56,9 +52,8 @@ fn creates(n: usize) -> Vec<Step> {
                     draft: i % 10 == 0,
                     directory_id: Some(format!("dir_{}", i % 5)),
                     metadata: BTreeMap::new(),
-                }),
-                current: None,
-            }
+                },
+            })
         })
         .collect();
     calls::steps(&Plan {
@@ -66,7 +61,6 @@ fn creates(n: usize) -> Vec<Step> {
         changes,
         ..Plan::default()
     })
-    .expect("a plan of creates translates")
 }
 
 /// Applies `n` creates; returns (wall time, failed changes, emulator stats).

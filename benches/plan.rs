@@ -12,7 +12,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{Remote, Repo, applied_input};
-use cxtrain::plan::{self, DeletePolicy, PlanOptions};
+use cxtrain::plan::{self, DeletePolicy, PlanOptions, Targets};
 
 const TRAININGS: usize = 5_000;
 const CHANGED: usize = TRAININGS / 10;
@@ -112,8 +112,8 @@ fn main() {
         .unwrap();
     let options = PlanOptions {
         workspace: "bench".into(),
-        root: "trainings".into(),
-        targets: Vec::new(),
+        root: "trainings".parse().unwrap(),
+        targets: Targets::All,
         deletes: DeletePolicy::Delete,
     };
     let mut build_times: Vec<Duration> = (0..RUNS)

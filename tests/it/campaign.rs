@@ -61,8 +61,12 @@ const MAX_ATTEMPTS: u32 = 8;
 const FAULTY_ATTEMPTS: u32 = 2;
 /// What apply's conflict refusal says.
 const CONFLICT: &str = "changed both in the files and in the dashboard";
-/// What apply's refusal of a saved plan that no longer holds says.
-const STALE: &str = "refusing to apply a stale plan";
+/// What apply's refusals of a saved plan that no longer holds say: the
+/// files or touched trainings changed, or the plan derived now differs.
+const STALE: [&str; 2] = [
+    "refusing to apply a stale plan",
+    "refusing to apply the plan file",
+];
 
 #[test]
 fn random_edits_dashboard_edits_faults_and_kills_converge() {
@@ -531,7 +535,7 @@ impl<'a> Campaign<'a> {
         match outcome {
             Outcome::Exit {
                 code: 4, stderr, ..
-            } if stderr.contains(STALE) && meddle < 2 => Outcome::Stale,
+            } if meddle < 2 && STALE.iter().any(|s| stderr.contains(s)) => Outcome::Stale,
             Outcome::Exit { code: 0, .. } if must_refuse => {
                 panic!("apply applied a saved plan after it went stale")
             }

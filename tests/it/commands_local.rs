@@ -409,7 +409,7 @@ fn pull_all_adopts_hand_made_trainings_and_maps_new_directories() {
     );
     assert_eq!(
         repo.read("cxtrain.toml"),
-        "workspace = \"bot\"\n\n# folders\n[directories]\n\"dir-dir_new\" = \"dir_new\"\n\"billing\" = \"dir_b\"\n\n[safety]\nmax_deletes = 5\n\n[adopt]\n\"dir-dir_new/hand-made-lost-parcels\" = \"trn_3\"\n"
+        "workspace = \"bot\"\n\n# folders\n[directories]\n\"billing\" = \"dir_b\"\ndir-dir_new = \"dir_new\"\n\n[safety]\nmax_deletes = 5\n\n[adopt]\n\"dir-dir_new/hand-made-lost-parcels\" = \"trn_3\"\n"
     );
     assert!(
         out.contains("adopting dir-dir_new/hand-made-lost-parcels = trn_3"),
@@ -462,7 +462,7 @@ fn pull_all_then_apply_adopts_without_duplicates() {
     let config = repo.read("cxtrain.toml");
     assert!(
         config.contains(
-            "[adopt]\n\"dir-dir_b/late-refunds\" = \"trn_2\"\n\"lost-parcels\" = \"trn_1\"\n"
+            "[adopt]\n\"dir-dir_b/late-refunds\" = \"trn_2\"\nlost-parcels = \"trn_1\"\n"
         ),
         "{config}"
     );
@@ -649,7 +649,7 @@ fn fmt_on_the_example_repository_keeps_every_training() {
     assert_eq!(after.trainings.len(), before.trainings.len());
     for (a, b) in after.trainings.iter().zip(&before.trainings) {
         assert_eq!(a.training, b.training, "{}", a.path);
-        let text = repo.read(&a.path);
+        let text = repo.read(a.path.as_str());
         let original = std::fs::read_to_string(example.join(a.path.as_str())).unwrap();
         let body = |t: &str| t.splitn(3, "---\n").nth(2).map(str::to_owned);
         assert_eq!(body(&text), body(&original), "{}", a.path);
@@ -708,4 +708,142 @@ fn search_and_pull_against_a_spawned_emulator() {
     assert!(out.contains("refund-late.md"), "{out}");
     let out = stdout_of(&mut remote(&["search", "store credit refund"]));
     assert!(out.ends_with("trainings/billing/refund-late.md\n"), "{out}");
+}
+
+/// Runs `cxtrain --dir <repo> ARGS` under umask 022, as a shell would.
+#[cfg(unix)]
+fn under_umask_022(repo: &Repo, args: &[&str]) {
+    let out = std::process::Command::new("sh")
+        .args(["-c", "umask 022 && exec \"$@\"", "sh"])
+        .arg(assert_cmd::cargo::cargo_bin("cxtrain"))
+        .arg("--dir")
+        .arg(repo.path())
+        .args(args)
+        .env_remove("OPENCX_API_KEY")
+        .env_remove("OPENCX_API_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn created_files_are_0644_and_rewritten_files_keep_their_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |repo: &Repo, rel: &str| {
+        let meta = std::fs::metadata(repo.path().join(rel)).unwrap();
+        (rel.to_owned(), meta.permissions().mode() & 0o7777)
+    };
+    let set = |repo: &Repo, rel: &str, m: u32| {
+        std::fs::set_permissions(repo.path().join(rel), std::fs::Permissions::from_mode(m))
+            .unwrap();
+    };
+    let repo = Repo::new();
+    under_umask_022(&repo, &["init"]);
+    let created: Vec<String> = repo.files();
+    for rel in &created {
+        assert_eq!(mode(&repo, rel), (rel.clone(), 0o644));
+    }
+
+    repo.write(
+        "trainings/messy.md",
+        "---\ndraft: false\ntitle: Messy\n---\nA body long enough to validate.\n",
+    );
+    set(&repo, "trainings/messy.md", 0o640);
+    under_umask_022(&repo, &["fmt"]);
+    assert!(
+        repo.read("trainings/messy.md")
+            .starts_with("---\ntitle: Messy\n")
+    );
+    assert_eq!(mode(&repo, "trainings/messy.md").1, 0o640);
+
+    let repo = seeded_for_pull();
+    set(&repo, "cxtrain.toml", 0o600);
+    under_umask_022(&repo, &["--local", "pull", "--all"]);
+    assert!(repo.read("cxtrain.toml").contains("[adopt]"));
+    assert_eq!(mode(&repo, "cxtrain.toml").1, 0o600);
+    for rel in [
+        "trainings/billing/refund-late.md",
+        "trainings/dir-dir_new/hand-made-lost-parcels.md",
+    ] {
+        assert_eq!(mode(&repo, rel), (rel.to_owned(), 0o644));
+    }
+}
+
+/// Runs `cxtrain --dir <repo> ARGS` with a stdout nobody reads any more, as
+/// `cxtrain ... | head` ends up: every write gets EPIPE.
+fn with_closed_stdout(repo: &Repo, args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("cxtrain"))
+        .arg("--dir")
+        .arg(repo.path())
+        .args(["--color", "never"])
+        .args(args)
+        .env_remove("OPENCX_API_KEY")
+        .env_remove("OPENCX_API_URL")
+        .stdout(writer)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_closed_stdout_is_a_quiet_success() {
+    let repo = Repo::new();
+    repo.write("cxtrain.toml", "workspace = \"bot\"\n").write(
+        "trainings/refund.md",
+        "---\ntitle: Refund after thirty days\n---\nOffer store credit for late refunds.\n",
+    );
+    for args in [
+        &["completions", "bash"][..],
+        &["schema"],
+        &["validate"],
+        &["validate", "--format", "json"],
+        &["--local", "plan", "--format", "json"],
+        &["--local", "apply", "--yes"],
+        &["--local", "search", "refund"],
+    ] {
+        let out = with_closed_stdout(&repo, args);
+        assert_eq!(
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr).as_ref()
+            ),
+            (Some(0), ""),
+            "{args:?}"
+        );
+    }
+    // The apply ran to the end although nobody read its summary.
+    assert_eq!(remote_trainings(&repo).len(), 1);
+}
+
+#[test]
+fn a_failed_pull_leaves_the_config_as_it_was() {
+    let repo = seeded_for_pull();
+    // The folder the hand-made training goes to cannot be created.
+    repo.write("trainings/dir-dir_new", "a file, not a folder\n");
+    let config = repo.read("cxtrain.toml");
+    let out = repo.cmd(&["--local", "pull", "--all"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Not a directory"), "{stderr}");
+    assert_eq!(repo.read("cxtrain.toml"), config);
+}
+
+#[test]
+fn a_config_edit_that_cannot_be_made_stops_pull_before_any_file() {
+    let repo = seeded_for_pull();
+    // The key pull would adopt trn_3 under already names another training.
+    let config = format!(
+        "{}\n[adopt]\n\"dir-dir_new/hand-made-lost-parcels\" = \"trn_9\"\n",
+        repo.read("cxtrain.toml")
+    );
+    repo.write("cxtrain.toml", &config);
+    let out = repo.cmd(&["--local", "pull", "--all"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("it already says `trn_9`"), "{stderr}");
+    assert_eq!(repo.read("cxtrain.toml"), config);
+    assert_eq!(repo.files(), ["cxtrain.toml", "trainings/.keep"]);
 }

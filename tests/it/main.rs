@@ -16,6 +16,7 @@ mod emulator_cli;
 mod plan_e2e;
 mod plan_props;
 mod plan_render;
+mod reviewed_plan;
 mod robustness;
 mod validate_examples;
 mod validate_inputs;

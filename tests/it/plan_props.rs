@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use cxtrain::model::{Channel, StateHash, Training, TrainingType};
-use cxtrain::plan::{self, Action, DeletePolicy, Field, Plan, PlanOptions};
+use cxtrain::plan::{self, Action, DeletePolicy, Field, Plan, PlanOptions, Targets};
 use cxtrain::remote::api;
 use cxtrain::remote::managed::ManagedTraining;
 use cxtrain::workspace::LocalTraining;
@@ -77,7 +77,7 @@ fn corpus() -> impl Strategy<Value = Vec<(Training, Shape)>> {
 
 fn local(t: &Training) -> LocalTraining {
     LocalTraining {
-        path: format!("trainings/{}.md", t.key),
+        path: format!("trainings/{}.md", t.key).parse().unwrap(),
         file_hash: StateHash::of_bytes(t.content.as_bytes()),
         training: t.clone(),
     }
@@ -137,8 +137,8 @@ fn build(locals: &[Training], remotes: &[ManagedTraining]) -> Plan {
         0,
         &PlanOptions {
             workspace: "ws".into(),
-            root: "trainings".into(),
-            targets: Vec::new(),
+            root: "trainings".parse().unwrap(),
+            targets: Targets::All,
             deletes: DeletePolicy::Delete,
         },
     )
@@ -180,9 +180,9 @@ proptest! {
         let plan = build(&locals, &remotes);
         prop_assert_eq!(plan.changes.len(), 1);
         let change = &plan.changes[0];
-        prop_assert_eq!(&change.key, &locals[edited].key);
-        prop_assert_eq!(&change.actions, &vec![Action::Update { fields: vec![Field::Content] }]);
-        prop_assert!(change.flags.is_empty());
+        prop_assert_eq!(change.key(), &locals[edited].key);
+        prop_assert_eq!(change.actions(), vec![Action::Update { fields: vec![Field::Content] }]);
+        prop_assert!(change.flags().is_empty());
         prop_assert_eq!(plan.unchanged, corpus.len() - 1);
     }
 }

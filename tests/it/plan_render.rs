@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use cxtrain::model::{Channel, StateHash, Training, TrainingType};
-use cxtrain::plan::{self, DeletePolicy, Plan, PlanOptions};
+use cxtrain::plan::{self, DeletePolicy, Plan, PlanOptions, Targets};
 use cxtrain::remote::api;
 use cxtrain::remote::managed::ManagedTraining;
 use cxtrain::render::{plan_human, plan_json, plan_markdown};
@@ -27,7 +27,7 @@ fn training(key: &str, title: &str, content: &str) -> Training {
 
 fn local(t: &Training) -> LocalTraining {
     LocalTraining {
-        path: format!("trainings/{}.md", t.key),
+        path: format!("trainings/{}.md", t.key).parse().unwrap(),
         file_hash: StateHash::of_bytes(t.content.as_bytes()),
         training: t.clone(),
     }
@@ -176,8 +176,8 @@ fn realistic() -> Plan {
         42,
         &PlanOptions {
             workspace: "support-bot".into(),
-            root: "trainings".into(),
-            targets: Vec::new(),
+            root: "trainings".parse().unwrap(),
+            targets: Targets::All,
             deletes: DeletePolicy::Delete,
         },
     )
@@ -185,7 +185,7 @@ fn realistic() -> Plan {
 
 fn human(plan: &Plan, color: bool) -> String {
     let mut out = Vec::new();
-    plan_human::render(plan, color, &mut out).unwrap();
+    plan_human::render(plan, cxtrain::render::Paint(color), &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -229,16 +229,60 @@ fn no_changes_renders_briefly() {
         5,
         &PlanOptions {
             workspace: "ws".into(),
-            root: "trainings".into(),
-            targets: Vec::new(),
+            root: "trainings".parse().unwrap(),
+            targets: Targets::All,
             deletes: DeletePolicy::Delete,
         },
     );
     assert_eq!(
         human(&plan, false),
-        "Plan for workspace ws\n\nNo changes. 1 training up to date, 5 unmanaged ignored.\n"
+        format!(
+            "Plan for workspace ws\n\nNo changes. 1 training up to date, 5 unmanaged \
+             ignored.\nFingerprint: {}\n",
+            plan.fingerprint()
+        )
     );
     assert!(plan_markdown::to_string(&plan).contains("**No changes.** 1 training up to date"));
+}
+
+#[test]
+fn every_format_carries_the_fingerprint_and_environment() {
+    let mut plan = realistic();
+    let fingerprint = plan.fingerprint().to_string();
+    assert!(human(&plan, false).ends_with(&format!("\nFingerprint: {fingerprint}\n")));
+    let md = plan_markdown::to_string(&plan);
+    assert_eq!(
+        md.lines().nth(1),
+        Some(format!("<!-- cxtrain:fingerprint {fingerprint} -->").as_str())
+    );
+    let json = |plan: &Plan| {
+        let mut out = Vec::new();
+        plan_json::render(plan, &mut out).unwrap();
+        serde_json::from_slice::<serde_json::Value>(&out).unwrap()
+    };
+    assert_eq!(json(&plan)["fingerprint"], fingerprint.as_str());
+    assert_eq!(json(&plan)["environment"], serde_json::Value::Null);
+
+    plan.environment = Some("staging".into());
+    let fingerprint = plan.fingerprint().to_string();
+    let md = plan_markdown::to_string(&plan);
+    assert_eq!(
+        md.lines().nth(1),
+        Some(format!("<!-- cxtrain:fingerprint env=staging {fingerprint} -->").as_str())
+    );
+    assert_eq!(json(&plan)["fingerprint"], fingerprint.as_str());
+    assert_eq!(json(&plan)["environment"], "staging");
+    // An environment name from a hand-edited plan file cannot end the
+    // comment early (`cxtrain show`).
+    plan.environment = Some("x --> <b>".into());
+    let md = plan_markdown::to_string(&plan);
+    assert!(
+        md.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("<!-- cxtrain:fingerprint env=x --&gt; &lt;b&gt; "),
+        "{md}"
+    );
 }
 
 #[test]
@@ -270,8 +314,10 @@ fn markdown_file_text_cannot_inject_markup() {
     }
     // Only cxtrain's own tags are HTML; everything from files is text.
     let mut rest = html.clone();
+    let marker = format!("<!-- cxtrain:fingerprint {} -->", realistic().fingerprint());
     for tag in [
         "<!-- cxtrain-plan -->",
+        &marker,
         "<details>",
         "</details>",
         "<summary>",
@@ -309,8 +355,8 @@ fn markdown_truncates_under_the_comment_limit() {
         0,
         &PlanOptions {
             workspace: "ws".into(),
-            root: "trainings".into(),
-            targets: Vec::new(),
+            root: "trainings".parse().unwrap(),
+            targets: Targets::All,
             deletes: DeletePolicy::Delete,
         },
     );

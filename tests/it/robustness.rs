@@ -253,7 +253,11 @@ fn plan_template() -> Value {
                     {"action": "publish"}],
                  "flags": [{"flag": "conflict"}, {"flag": "pending_dashboard_draft"}],
                  "desired": training("b", false, json!("dir_billing")),
-                 "current": training("old/b", true, Value::Null)},
+                 "current": {
+                    "key": "b", "title": "Old title of b", "content": "Old content of b.",
+                    "type": "SCENARIO_SPECIFIC", "channels": ["web"], "segments": ["vip"],
+                    "draft": true, "directory_id": null, "metadata": {"team": "billing"}
+                 }},
                 {"key": "c", "path": null, "remote": remote("trn_c"),
                  "actions": [{"action": "delete"}], "flags": [{"flag": "drift"}],
                  "desired": null, "current": training("c", false, Value::Null)},

@@ -15,7 +15,8 @@ use cxtrain::config::{Config, ConfigError};
 use cxtrain::plan::file::PlanFile;
 use cxtrain::remote::api;
 use cxtrain::remote::managed::{ManagedTraining, observed_hash};
-use cxtrain::render::{diagnostics, plan_human, plan_json, plan_markdown};
+use cxtrain::render::{Paint, diagnostics, plan_human, plan_json, plan_markdown};
+use cxtrain::repo_path::RepoPath;
 use cxtrain::validate::diagnostic::Sources;
 use cxtrain::validate::{self, Diagnostic, Report};
 use cxtrain::workspace::parse::parse_file;
@@ -24,6 +25,14 @@ use cxtrain::workspace::write::reformat;
 /// The repository path of the file under test, and its path below the root.
 const PATH: &str = "trainings/billing/x.md";
 const REL: &str = "billing/x.md";
+
+/// [`PATH`] and [`REL`] as paths.
+fn paths() -> (RepoPath, RepoPath) {
+    (
+        PATH.parse().expect("a repository path"),
+        REL.parse().expect("a path below the root"),
+    )
+}
 
 /// The defaults, with `billing` mapped (so the file's folder is valid), read
 /// without a config file or a repository on disk.
@@ -40,7 +49,8 @@ static CONFIG: LazyLock<Config> = LazyLock::new(|| {
 /// span inside the decoded text, every diagnostic rendered cleanly in all
 /// three formats, and `fmt`'s rewrite of a valid file meaning the same.
 pub fn scenario_file(data: &[u8]) {
-    let outcome = parse_file(PATH.to_owned(), REL, data, &CONFIG);
+    let (path, rel) = paths();
+    let outcome = parse_file(path.clone(), &rel, data, &CONFIG);
     let source = &outcome.source;
     assert!(
         outcome.parsed.is_some() || !outcome.problems.is_empty(),
@@ -84,7 +94,7 @@ pub fn scenario_file(data: &[u8]) {
     };
     let text = std::str::from_utf8(data).expect("a file without problems is UTF-8");
     if let Some(formatted) = reformat(text) {
-        let again = parse_file(PATH.to_owned(), REL, formatted.as_bytes(), &CONFIG);
+        let again = parse_file(path, &rel, formatted.as_bytes(), &CONFIG);
         assert_eq!(
             again.problems,
             [],
@@ -137,7 +147,7 @@ pub fn config_file(data: &[u8]) {
 /// CI runner would act on, and JSON that parses.
 fn rendered_cleanly(report: &Report) {
     let mut human = Vec::new();
-    diagnostics::human(report, false, &mut human).expect("renders to memory");
+    diagnostics::human(report, Paint(false), &mut human).expect("renders to memory");
     printable("validate (human)", &human);
     let mut github = Vec::new();
     diagnostics::github(report, &mut github).expect("renders to memory");
@@ -171,7 +181,7 @@ pub fn plan_file(data: &[u8]) {
     );
     let _ = calls::steps(&file.plan);
     let mut human = Vec::new();
-    plan_human::render(&file.plan, false, &mut human).expect("renders to memory");
+    plan_human::render(&file.plan, Paint(false), &mut human).expect("renders to memory");
     printable("plan (human)", &human);
     printable(
         "plan (markdown)",
@@ -183,10 +193,19 @@ pub fn plan_file(data: &[u8]) {
 }
 
 /// An API response body: each shape the client decodes is a value or an
-/// error, and a decoded training converts into what planning reads.
+/// error; a decoded training converts into what planning reads, and writes
+/// and reads back as itself (the emulator keeps its state that way).
 pub fn api_response(data: &[u8]) {
     if let Ok(t) = serde_json::from_slice::<api::Training>(data) {
         training(&t);
+        let again = serde_json::to_vec(&t).expect("a training serialises");
+        assert_eq!(
+            serde_json::from_slice::<api::Training>(&again)
+                .ok()
+                .as_ref(),
+            Some(&t),
+            "a training does not read back as itself"
+        );
     }
     match serde_json::from_slice::<api::ListResponse>(data) {
         Ok(api::ListResponse::Page(page)) => page.items.iter().for_each(training),
