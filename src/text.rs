@@ -42,15 +42,26 @@ pub fn escape(text: &str) -> Cow<'_, str> {
         if c == '\n' {
             line_start = true;
             out.push(c);
-        } else if is_unsafe(c) {
-            // Writing to a String cannot fail.
-            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else if let Some(escaped) = escape_char(c) {
+            out.push_str(&escaped);
         } else {
             out.push(c);
         }
         rest = &rest[c.len_utf8()..];
     }
     Cow::Owned(out)
+}
+
+/// `c` written as `\u{1b}` when it must not reach a terminal raw (the
+/// characters [`escape`] escapes), else `None`. For text whose byte offsets
+/// must be mapped, such as a file a diagnostic quotes.
+pub fn escape_char(c: char) -> Option<String> {
+    is_unsafe(c).then(|| {
+        let mut out = String::with_capacity(10);
+        // Writing to a String cannot fail.
+        let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        out
+    })
 }
 
 /// Whether `c` must not reach a terminal raw.

@@ -11,6 +11,7 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use serde::Serialize;
 
 use super::Paint;
+use crate::text;
 use crate::validate::{Diagnostic, Related, Report};
 use crate::workspace::problem::Severity;
 
@@ -111,36 +112,14 @@ fn escape_data(s: &str) -> String {
         .replace('\r', "%0D")
         .replace('\n', "%0A")
         .chars()
-        .map(|c| visible(c).unwrap_or_else(|| c.to_string()))
+        .map(|c| text::escape_char(c).unwrap_or_else(|| c.to_string()))
         .collect()
 }
 
-/// How a character that must not reach a terminal or a CI log raw is shown
-/// (`\u{1b}`), or `None` for one that may: every control character but
-/// newline and tab, and the bidirectional overrides and isolates that
-/// reorder what a reader sees.
-fn visible(c: char) -> Option<String> {
-    let unsafe_char = (c.is_control() && c != '\n' && c != '\t')
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-    unsafe_char.then(|| format!("\\u{{{:x}}}", u32::from(c)))
-}
-
-/// `text` with every character [`visible`] escapes shown escaped.
-fn shown(text: &str) -> Cow<'_, str> {
-    if text.chars().all(|c| visible(c).is_none()) {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(
-        text.chars()
-            .map(|c| visible(c).unwrap_or_else(|| c.to_string()))
-            .collect(),
-    )
-}
-
-/// A file's text as a snippet may quote it — escaped like [`shown`], but a
-/// CR that ends a line with its LF is kept — with a map from byte offsets
-/// in the file to offsets in the quoted text, so spans still point at the
-/// same characters.
+/// A file's text as a snippet may quote it — every character
+/// [`text::escape_char`] escapes shown escaped, but a CR that ends a line
+/// with its LF kept — with a map from byte offsets in the file to offsets in
+/// the quoted text, so spans still point at the same characters.
 struct Quoted {
     text: Arc<str>,
     /// `(end of an escaped character in the file, bytes added up to it)`,
@@ -156,7 +135,7 @@ impl Quoted {
         let mut chars = source.char_indices().peekable();
         while let Some((at, c)) = chars.next() {
             let crlf = c == '\r' && chars.peek().is_some_and(|(_, next)| *next == '\n');
-            match visible(c).filter(|_| !crlf) {
+            match text::escape_char(c).filter(|_| !crlf) {
                 Some(escaped) => {
                     added += escaped.len() - c.len_utf8();
                     shifts.push((at + c.len_utf8(), added));
@@ -285,7 +264,7 @@ impl<'a> Human<'a> {
         );
         h.code = d.code.as_str();
         h.severity = severity;
-        h.help = d.help.as_deref().map(shown);
+        h.help = d.help.as_deref().map(text::escape);
         h.related = d.related.iter().map(Human::related).collect();
         h
     }
@@ -303,7 +282,7 @@ impl<'a> Human<'a> {
     }
 
     /// Every text from the file (its name, the quoted source, messages that
-    /// repeat a key or value) is [`shown`] escaped.
+    /// repeat a key or value) is escaped ([`text::escape`]).
     fn located(
         file: &str,
         line: usize,
@@ -314,7 +293,7 @@ impl<'a> Human<'a> {
         source: &Arc<str>,
     ) -> Human<'a> {
         let readable = !source.is_empty();
-        let (file, message) = (shown(file), shown(message));
+        let (file, message) = (text::escape(file), text::escape(message));
         let quoted = Quoted::new(source);
         let span = quoted.offset(span.start)..quoted.offset(span.end);
         Human {
@@ -326,8 +305,9 @@ impl<'a> Human<'a> {
             code: "",
             severity: miette::Severity::Advice,
             help: None,
-            label: readable
-                .then(|| LabeledSpan::new_primary_with_span(Some(shown(label).into_owned()), span)),
+            label: readable.then(|| {
+                LabeledSpan::new_primary_with_span(Some(text::escape(label).into_owned()), span)
+            }),
             source: readable.then(|| NamedSource::new(file, quoted.text)),
             related: Vec::new(),
         }
