@@ -557,7 +557,7 @@ pub(crate) fn channels(c: &BTreeSet<Channel>) -> String {
     if c.is_empty() {
         "all".to_owned()
     } else {
-        c.iter().map(Channel::as_str).collect::<Vec<_>>().join(", ")
+        clean(&c.iter().map(Channel::as_str).collect::<Vec<_>>().join(", ")).into_owned()
     }
 }
 

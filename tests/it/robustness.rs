@@ -448,3 +448,13 @@ fn the_templates_are_valid() {
     serde_json::from_slice::<cxtrain::remote::api::Training>(&training)
         .expect("the training template decodes");
 }
+
+/// Found by the `plan_file` fuzz target: a channel the API does not know
+/// (kept as-is, so one can come from a server or a plan file) reached the
+/// human and markdown plans raw, control characters included.
+#[test]
+fn unknown_channel_names_are_shown_escaped_in_plans() {
+    let mut plan = plan_template();
+    plan["plan"]["changes"][1]["desired"]["channels"] = json!(["\u{7f}eb", "\u{1b}[2J"]);
+    oracles::plan_file(&serde_json::to_vec(&plan).unwrap());
+}
