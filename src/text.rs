@@ -83,6 +83,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn escape_char_escapes_what_escape_escapes() {
+        for c in ['\u{1b}', '\r', '\u{7f}', '\u{9b}', '\u{202e}', 'a', 'é', '\n', '\t'] {
+            let alone = c.to_string();
+            assert_eq!(
+                escape_char(c).as_deref().unwrap_or(&alone),
+                escape(&alone),
+                "{c:?}"
+            );
+        }
+        assert_eq!(escape_char('\u{1b}').as_deref(), Some("\\u{1b}"));
+    }
+
+    #[test]
     fn plain_text_is_borrowed() {
         for s in ["", "plain text", "a: b :: c", "tab\tand\nnewline", "ünï ✓"] {
             assert!(matches!(escape(s), Cow::Borrowed(_)), "{s:?}");
