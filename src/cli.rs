@@ -99,10 +99,24 @@ pub enum ValidateFormat {
     Github,
 }
 
+/// `--env` for commands that work on one environment.
+#[derive(Debug, Clone, Args)]
+pub struct EnvArg {
+    /// The environment (`[environments.NAME]` in cxtrain.toml) to work on
+    /// (default: `default_env`).
+    #[arg(long = "env", env = "CXTRAIN_ENV", value_name = "NAME")]
+    pub env: Option<String>,
+}
+
 /// `plan` flags.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// Write the plan to FILE for `apply`.
+    /// The environment (`[environments.NAME]` in cxtrain.toml) to plan;
+    /// repeat it to plan several into one document (default: `default_env`).
+    #[arg(long = "env", env = "CXTRAIN_ENV", value_name = "NAME", action = clap::ArgAction::Append)]
+    pub env: Vec<String>,
+    /// Write the plan to FILE for `apply`; with several `--env`, FILE holds
+    /// `{env}`, which becomes each environment's name (one file each).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Output format.
@@ -153,6 +167,8 @@ pub struct ApplyArgs {
     pub parallelism: usize,
     #[command(flatten)]
     pub safety: SafetyArgs,
+    #[command(flatten)]
+    pub env: EnvArg,
 }
 
 /// `pull` flags.
@@ -166,6 +182,8 @@ pub struct PullArgs {
     /// Overwrite local files that differ.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub env: EnvArg,
 }
 
 /// `fmt` flags.
@@ -192,6 +210,8 @@ pub struct SearchArgs {
     /// Maximum hits.
     #[arg(long, default_value_t = 10)]
     pub limit: u32,
+    #[command(flatten)]
+    pub env: EnvArg,
 }
 
 /// `generate` flags.
@@ -203,6 +223,8 @@ pub struct GenerateArgs {
     /// Where to write the file (default: `<root>/<slug>.md`).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub env: EnvArg,
 }
 
 /// `emulator` flags.

@@ -20,7 +20,7 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> CommandResult {
         return Err(ApplyError::NeedsYes.into());
     }
     let started = Instant::now();
-    let checked = ctx.checked()?;
+    let checked = ctx.checked()?.select_one(args.env.env.as_deref())?;
     let options = Options {
         connect: ctx.connect.clone(),
         plan_file: args.plan_file.clone(),
@@ -35,15 +35,25 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> CommandResult {
         return Ok(Exit::Success);
     }
     let steps = reviewed.steps();
+    let reviewed_environment = reviewed.plan.environment.clone();
     let mut err = ctx.stderr();
     if !args.yes {
-        err.text(&prompt(steps.len(), &reviewed.target))?;
+        err.text(&prompt(
+            steps.len(),
+            &reviewed.target,
+            reviewed.plan.environment.as_deref(),
+        ))?;
         apply::confirmed(&mut std::io::stdin().lock())?;
     }
     let progress = Progress::new(err.is_terminal(), ctx.stdout());
     let applied = reviewed.execute(steps, &progress, started);
     progress.finish();
-    out.text(&summary(&applied.report, &applied.summary, out.paint()))?;
+    out.text(&summary(
+        &applied.report,
+        &applied.summary,
+        reviewed_environment.as_deref(),
+        out.paint(),
+    ))?;
     Ok(if applied.report.all_succeeded() {
         Exit::Success
     } else {

@@ -45,8 +45,10 @@ pub struct Reviewed {
     session: Session,
 }
 
-/// Connects and settles the plan to apply.
+/// Connects and settles the plan to apply (`checked`: as one environment
+/// sees it, see [`Checked::select_one`]).
 pub fn review(checked: &Checked, options: &Options) -> Result<Reviewed, Failure> {
+    checked.config.workspace()?;
     let parallelism = options.parallelism.max(1);
     let session = Session::open(
         &options.connect,
@@ -77,7 +79,13 @@ fn reviewed_plan(checked: &Checked, options: &Options, session: &Session) -> Res
         path,
         "workspace",
         &file.workspace,
-        &checked.config.workspace,
+        checked.config.workspace()?,
+    )?;
+    same_target(
+        path,
+        "environment",
+        file.plan.environment.as_deref().unwrap_or("(none)"),
+        checked.config.environment.as_deref().unwrap_or("(none)"),
     )?;
     same_target(path, "API", &file.api_url, session.target())?;
     let deletes = file.plan.counts().delete;

@@ -1,6 +1,7 @@
 //! Planning as `plan` and `apply` both do it: read the remote, build the
 //! plan for the validated files (optionally limited to `--target` paths),
-//! judge it against the guards, and save it for a later `apply`.
+//! judge it against the guards, and save it for a later `apply` — for one
+//! environment, or for each of several (`plan --env a --env b`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,14 +9,14 @@ use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::connect::ConnectOptions;
-use crate::exit::Failure;
+use crate::exit::{Failure, exits};
 use crate::model::StateHash;
 use crate::plan::file::{PlanFile, PlanFileError};
 use crate::plan::{
     self, ConflictPolicy, DeleteBudget, DeletePolicy, Plan, PlanOptions, Refusal, SafetyOptions,
     Targets,
 };
-use crate::remote::{Client, RemoteError, managed};
+use crate::remote::{Client, managed};
 use crate::repo_path::RepoPath;
 use crate::validate::Checked;
 
@@ -83,8 +84,93 @@ impl Planned {
     }
 }
 
-/// Reads the remote and plans the validated repository.
+/// The placeholder in `plan --out` replaced by each environment's name.
+pub const ENV_PLACEHOLDER: &str = "{env}";
+
+/// Options that cannot serve the environments asked for.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum EnvironmentsError {
+    /// One `--out` file for several plans.
+    #[error("--out {out} names one file for {count} environments")]
+    #[diagnostic(
+        code(cxtrain::plan::out),
+        help(
+            "put `{{env}}` in the path, e.g. `--out plan-{{env}}.json`: each environment gets its \
+             own plan file"
+        )
+    )]
+    OneFile {
+        /// The path given.
+        out: String,
+        /// How many environments are planned.
+        count: usize,
+    },
+    /// `{env}` in `--out` without an environment.
+    #[error("--out {out} holds `{{env}}`, but no environment is planned")]
+    #[diagnostic(
+        code(cxtrain::plan::out),
+        help("cxtrain.toml defines no environments: name the file without `{{env}}`")
+    )]
+    NoEnvironment {
+        /// The path given.
+        out: String,
+    },
+    /// `--api-url` for several environments.
+    #[error(
+        "--api-url (or OPENCX_API_URL) would send the API key of every planned environment to \
+         one URL"
+    )]
+    #[diagnostic(
+        code(cxtrain::plan::api_url),
+        help(
+            "set `api_url` under each [environments.NAME] in cxtrain.toml, or plan one \
+             environment at a time"
+        )
+    )]
+    ApiUrlForSeveral,
+}
+
+exits! {
+    Invalid: EnvironmentsError;
+}
+
+/// Where each plan of `selected` is saved: `out`, with [`ENV_PLACEHOLDER`]
+/// replaced by the plan's environment (required with several).
+pub fn out_paths(out: &Path, selected: &[Checked]) -> Result<Vec<PathBuf>, EnvironmentsError> {
+    let shown = out.display().to_string();
+    let template = out.to_str().filter(|s| s.contains(ENV_PLACEHOLDER));
+    selected
+        .iter()
+        .map(
+            |checked| match (template, checked.config.environment.as_deref()) {
+                (Some(t), Some(env)) => Ok(PathBuf::from(t.replace(ENV_PLACEHOLDER, env))),
+                (Some(_), None) => Err(EnvironmentsError::NoEnvironment { out: shown.clone() }),
+                (None, _) if selected.len() > 1 => Err(EnvironmentsError::OneFile {
+                    out: shown.clone(),
+                    count: selected.len(),
+                }),
+                (None, _) => Ok(out.to_owned()),
+            },
+        )
+        .collect()
+}
+
+/// Plans each environment of `selected` in turn, each against its own
+/// remote with its own key.
+pub fn plan_each(selected: &[Checked], options: &Options) -> Result<Vec<Planned>, Failure> {
+    if selected.len() > 1 && options.connect.api_url.is_some() {
+        return Err(EnvironmentsError::ApiUrlForSeveral.into());
+    }
+    selected
+        .iter()
+        .map(|checked| plan(checked, options))
+        .collect()
+}
+
+/// Reads the remote and plans the validated repository (`checked`: as one
+/// environment sees it, see [`Checked::select`]).
 pub fn plan(checked: &Checked, options: &Options) -> Result<Planned, Failure> {
+    checked.config.workspace()?;
     let session = Session::connect(&options.connect, &checked.config, &checked.repo_dir)?;
     let started = Instant::now();
     let plan = session.run(make_plan(
@@ -111,14 +197,18 @@ pub async fn make_plan(
     client: &Client,
     targets: &[PathBuf],
     no_delete: bool,
-) -> Result<Plan, RemoteError> {
-    let remote = managed::fetch(client, &checked.config.workspace, &checked.config.adopt).await?;
-    Ok(plan::build(
+) -> Result<Plan, Failure> {
+    let config = &checked.config;
+    let workspace = config.workspace()?;
+    let remote = managed::fetch(client, workspace, &config.adopt)
+        .await
+        .map_err(Failure::from)?;
+    let mut plan = plan::build(
         &checked.trainings,
         &remote.managed,
         remote.unmanaged,
         &PlanOptions {
-            workspace: checked.config.workspace.clone(),
+            workspace: workspace.to_owned(),
             root: checked.config.root.clone(),
             targets: if targets.is_empty() {
                 Targets::All
@@ -136,7 +226,9 @@ pub async fn make_plan(
                 DeletePolicy::Delete
             },
         },
-    ))
+    );
+    plan.environment.clone_from(&config.environment);
+    Ok(plan)
 }
 
 /// Every local training file and the hash of its bytes, for the plan file.

@@ -110,6 +110,7 @@ pub fn build(
 
     let mut plan = Plan {
         workspace: options.workspace.clone(),
+        environment: None,
         changes: Vec::new(),
         unchanged: 0,
         managed: managed.len() - unadopted.len(),
@@ -228,6 +229,7 @@ mod tests {
             path: format!("trainings/{}.md", t.key).parse().unwrap(),
             file_hash: StateHash::of_bytes(t.content.as_bytes()),
             training: t.clone(),
+            scope: Default::default(),
         }
     }
 

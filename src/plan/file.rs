@@ -185,6 +185,7 @@ mod tests {
         after.content = "New content.".into();
         let plan = Plan {
             workspace: "ws".into(),
+            environment: None,
             changes: vec![
                 Change::modify("trn_1", Identity::Keep, before, &after),
                 Change::delete("trn_2", Training::scenario("gone", "Gone", "Gone.")),

@@ -25,6 +25,10 @@ use serde::{Deserialize, Serialize};
 pub struct Plan {
     /// The workspace (ownership tag) this plan is for.
     pub workspace: String,
+    /// The environment (`[environments.NAME]`) this plan is for; `None`
+    /// when the config defines none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
     /// Per-training changes, sorted by key (then remote id). Apply orders
     /// the phases itself: creates, then updates/moves/renames, deletes last.
     pub changes: Vec<Change>,

@@ -3,6 +3,7 @@
 
 pub mod corpus;
 pub mod diagnostic;
+pub mod directories;
 pub mod file_rules;
 pub mod near_duplicate;
 pub mod secrets;
@@ -11,7 +12,7 @@ use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, EnvError, Located};
 use crate::workspace::parse::ParsedFile;
 use crate::workspace::problem::{Code, Problem, Severity};
 use crate::workspace::{self, LocalTraining};
@@ -42,15 +43,72 @@ pub struct Invalid {
     pub report: Report,
 }
 
-/// Loads config + every file, runs all rules; `Err` when any error-level
-/// diagnostic (warnings are returned in [`Checked`]). Used by validate,
-/// plan and apply.
-pub fn load_checked(repo_dir: &Path, config: Option<&Path>) -> Result<Checked, Invalid> {
-    let display = DisplayPaths::new(repo_dir);
-    let config = Config::load(repo_dir, config).map_err(|e| Invalid {
+impl Checked {
+    /// The repository as each environment a command was asked for sees it
+    /// ([`Config::select`]).
+    pub fn select(&self, requested: &[String]) -> Result<Vec<Checked>, EnvError> {
+        Ok(self
+            .config
+            .select(requested)?
+            .into_iter()
+            .map(|config| self.for_environment(config))
+            .collect())
+    }
+
+    /// The repository as the one environment a command works on sees it
+    /// ([`Config::select_one`]).
+    pub fn select_one(&self, requested: Option<&str>) -> Result<Checked, EnvError> {
+        Ok(self.for_environment(self.config.select_one(requested)?))
+    }
+
+    /// The repository as the environment `config` is for sees it (`config`:
+    /// one of [`Config::select`]): only the trainings that live there, with
+    /// its directory ids and defaults.
+    pub fn for_environment(&self, config: Config) -> Checked {
+        let environment = config.environment.as_deref();
+        let trainings = self
+            .trainings
+            .iter()
+            .filter(|t| t.scope.includes(environment))
+            .map(|t| {
+                let mut t = t.clone();
+                t.scope.resolve(&mut t.training, &config);
+                t
+            })
+            .collect();
+        Checked {
+            repo_dir: self.repo_dir.clone(),
+            root_dir: self.root_dir.clone(),
+            config,
+            trainings,
+            report: self.report.clone(),
+        }
+    }
+}
+
+/// Finds the config from `dir` ([`Located::find`]: `explicit`, else
+/// `cxtrain.toml` in `dir` or a parent), then runs [`check`]; a missing
+/// config is reported as a diagnostic.
+pub fn load_checked(dir: &Path, explicit: Option<&Path>) -> Result<Checked, Invalid> {
+    let located = Located::find(dir, explicit).map_err(|e| Invalid {
         report: Report {
             files: 0,
-            diagnostics: vec![config_diagnostic(&e, &display)],
+            diagnostics: config_diagnostics(&e, &DisplayPaths::new(dir)),
+        },
+    })?;
+    check(&located)
+}
+
+/// Loads the config and every file of the repository `located` names and
+/// runs all rules; `Err` when any error-level diagnostic (warnings are
+/// returned in [`Checked`]). Used by validate, plan, apply and the rest.
+pub fn check(located: &Located) -> Result<Checked, Invalid> {
+    let repo_dir = located.repo_dir.as_path();
+    let display = DisplayPaths::new(repo_dir);
+    let config = located.load().map_err(|e| Invalid {
+        report: Report {
+            files: 0,
+            diagnostics: config_diagnostics(&e, &display),
         },
     })?;
     let ws = workspace::load(repo_dir, &config).map_err(|e| Invalid {
@@ -72,6 +130,7 @@ pub fn load_checked(repo_dir: &Path, config: Option<&Path>) -> Result<Checked, I
             .map(|f| (f.path.as_str(), f.source.clone()))
             .collect(),
     };
+    let environments = config.every_environment();
     let mut problems: Vec<(usize, Problem)> = Vec::new();
     let mut parsed: Vec<(usize, &ParsedFile)> = Vec::new();
     for (i, f) in ws.files.iter().enumerate() {
@@ -80,6 +139,7 @@ pub fn load_checked(repo_dir: &Path, config: Option<&Path>) -> Result<Checked, I
             problems.extend(
                 file_rules::check(p, &f.source, &config)
                     .into_iter()
+                    .chain(directories::check(p, &environments))
                     .map(|p| (i, p)),
             );
             let body = f.source.get(p.spans.content.clone()).unwrap_or_default();
@@ -123,40 +183,57 @@ pub fn load_checked(repo_dir: &Path, config: Option<&Path>) -> Result<Checked, I
     })
 }
 
-fn config_diagnostic(e: &ConfigError, display: &DisplayPaths) -> Diagnostic {
+fn config_diagnostics(e: &ConfigError, display: &DisplayPaths) -> Vec<Diagnostic> {
+    let whole = |file: String, label: &str, help: &str| Diagnostic {
+        severity: Severity::Error,
+        code: Code::Config,
+        message: e.to_string(),
+        file,
+        line: 1,
+        column: 1,
+        span: 0..0,
+        label: label.to_owned(),
+        help: Some(help.to_owned()),
+        related: Vec::new(),
+        source: Arc::from(""),
+    };
     match e {
-        ConfigError::Read { path, .. } => Diagnostic {
-            severity: Severity::Error,
-            code: Code::Config,
-            message: e.to_string(),
-            file: path.to_string_lossy().replace('\\', "/"),
-            line: 1,
-            column: 1,
-            span: 0..0,
-            label: "cannot read".to_owned(),
-            help: Some("check the `--config` path".to_owned()),
-            related: Vec::new(),
-            source: Arc::from(""),
-        },
+        ConfigError::NotFound { dir } => vec![whole(
+            dir.to_string_lossy().replace('\\', "/"),
+            "no config",
+            "a trainings repository has a cxtrain.toml at its top",
+        )],
+        ConfigError::Read { path, .. } => vec![whole(
+            path.to_string_lossy().replace('\\', "/"),
+            "cannot read",
+            "check the `--config` path",
+        )],
         ConfigError::Invalid(invalid) => {
             let shown = invalid.path.strip_prefix(&display.repo_dir).map_or_else(
                 |_| invalid.path.to_string_lossy().replace('\\', "/"),
                 |rel| display.show(&rel.to_string_lossy()),
             );
-            let (line, column) = diagnostic::position(&invalid.text, invalid.span.start);
-            Diagnostic {
-                severity: Severity::Error,
-                code: Code::Config,
-                message: invalid.message.clone(),
-                file: shown,
-                line,
-                column,
-                span: invalid.span.clone(),
-                label: invalid.label.clone(),
-                help: invalid.help.clone(),
-                related: Vec::new(),
-                source: Arc::from(invalid.text.as_str()),
-            }
+            let source: Arc<str> = Arc::from(invalid.text.as_str());
+            invalid
+                .problems
+                .iter()
+                .map(|p| {
+                    let (line, column) = diagnostic::position(&invalid.text, p.span.start);
+                    Diagnostic {
+                        severity: Severity::Error,
+                        code: Code::Config,
+                        message: p.message.clone(),
+                        file: shown.clone(),
+                        line,
+                        column,
+                        span: p.span.clone(),
+                        label: p.label.clone(),
+                        help: p.help.clone(),
+                        related: Vec::new(),
+                        source: source.clone(),
+                    }
+                })
+                .collect()
         }
     }
 }

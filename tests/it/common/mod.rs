@@ -279,7 +279,10 @@ impl Remote {
     pub fn seed_from(&self, repo: &Repo) {
         let checked = repo.checked();
         for local in &checked.trainings {
-            self.create(&applied_input(&checked.config.workspace, &local.training));
+            self.create(&applied_input(
+                checked.config.workspace().unwrap(),
+                &local.training,
+            ));
         }
     }
 
