@@ -20,7 +20,14 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> CommandResult {
         return Err(ApplyError::NeedsYes.into());
     }
     let started = Instant::now();
-    let checked = ctx.checked()?.select_one(args.env.env.as_deref())?;
+    // A saved plan names its environment; `--env` (or CXTRAIN_ENV) must
+    // agree with it, `default_env` does not override it.
+    let environment = match (&args.env.env, &args.plan_file) {
+        (Some(env), _) => Some(env.clone()),
+        (None, Some(path)) => apply::planned_environment(path)?,
+        (None, None) => None,
+    };
+    let checked = ctx.checked()?.select_one(environment.as_deref())?;
     let options = Options {
         connect: ctx.connect.clone(),
         plan_file: args.plan_file.clone(),

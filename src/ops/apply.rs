@@ -13,7 +13,7 @@ use crate::apply::verify::{self, StalePlan};
 use crate::apply::{ApplyError, confirm};
 use crate::connect::ConnectOptions;
 use crate::exit::{Exit, Failure};
-use crate::plan::file::PlanFile;
+use crate::plan::file::{PlanFile, PlanFileError};
 use crate::plan::{self, Plan, Refusal};
 use crate::validate::Checked;
 
@@ -72,7 +72,7 @@ pub fn review(checked: &Checked, options: &Options) -> Result<Reviewed, Failure>
 fn reviewed_plan(checked: &Checked, options: &Options, session: &Session) -> Result<Plan, Failure> {
     let client = session.client();
     let Some(path) = &options.plan_file else {
-        return Ok(session.run(make_plan(checked, client, &[], options.safety.no_delete))?);
+        return session.run(make_plan(checked, client, &[], options.safety.no_delete));
     };
     let file = PlanFile::read(path)?;
     same_target(
@@ -118,6 +118,11 @@ fn same_target(
         planned: planned.to_owned(),
         current: current.to_owned(),
     })
+}
+
+/// The environment a saved plan was made for.
+pub fn planned_environment(path: &Path) -> Result<Option<String>, PlanFileError> {
+    Ok(PlanFile::read(path)?.plan.environment)
 }
 
 /// Reads the answer to the confirmation prompt: only an explicit yes goes

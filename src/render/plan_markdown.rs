@@ -47,11 +47,11 @@ pub fn to_string(plan: &Plan) -> String {
 /// [`COMMENT_LIMIT`] bytes: each plan's section gets an equal share.
 pub fn document(plans: &[&Plan]) -> String {
     let mut doc = format!("{MARKER}\n");
-    // Sections are separated by one blank line.
+    // Room for a line break between sections.
     let separators = plans.len().saturating_sub(1);
     let share = (COMMENT_LIMIT - doc.len() - separators) / plans.len().max(1);
-    for (i, plan) in plans.iter().enumerate() {
-        if i > 0 {
+    for plan in plans {
+        if doc.len() > MARKER.len() + 1 && !doc.ends_with("\n\n") {
             doc.push('\n');
         }
         doc.push_str(&plan_section(plan, share));

@@ -327,3 +327,46 @@ fn markdown_truncates_under_the_comment_limit() {
         md.matches("</details>").count()
     );
 }
+
+#[test]
+fn several_environments_share_one_comment_and_its_limit() {
+    let big: Vec<Training> = (0..200)
+        .map(|i| {
+            let body = format!("Paragraph {i}: ") + &"lorem ipsum dolor sit amet ".repeat(40);
+            training(&format!("bulk/t{i:03}"), &format!("Training {i}"), &body)
+        })
+        .collect();
+    let plan_for = |env: &str| {
+        let mut plan = plan::build(
+            &big.iter().map(local).collect::<Vec<_>>(),
+            &[],
+            0,
+            &PlanOptions {
+                workspace: "ws".into(),
+                root: "trainings".parse().unwrap(),
+                targets: Targets::All,
+                deletes: DeletePolicy::Delete,
+            },
+        );
+        plan.environment = Some(env.to_owned());
+        plan
+    };
+    let (staging, production) = (plan_for("staging"), plan_for("production"));
+    let md = plan_markdown::document(&[&staging, &production]);
+    assert!(md.len() <= plan_markdown::COMMENT_LIMIT, "{}", md.len());
+    assert!(md.len() > 60_000, "fills the comment: {}", md.len());
+    assert_eq!(md.matches(plan_markdown::MARKER).count(), 1);
+    let production_at = md
+        .find("### cxtrain plan for workspace <code>ws</code> in <code>production</code>")
+        .expect("a production section");
+    let (first, second) = md.split_at(production_at);
+    assert!(first.contains("in <code>staging</code>"));
+    for section in [first, second] {
+        assert!(section.len() < 33_000, "each gets half: {}", section.len());
+        assert!(section.contains("of 200 changed trainings are not shown"));
+        assert_eq!(
+            section.matches("<details>").count(),
+            section.matches("</details>").count()
+        );
+    }
+}

@@ -25,10 +25,6 @@ pub struct Repo {
 
 impl Repo {
     /// An empty repository with this `cxtrain.toml`.
-    #[allow(
-        dead_code,
-        reason = "the tests start from examples; only benches/plan.rs starts empty"
-    )]
     pub fn new(config_toml: &str) -> Repo {
         let repo = Repo {
             dir: tempfile::tempdir().expect("tempdir"),
@@ -395,4 +391,19 @@ pub fn cxtrain_local(repo: &Repo) -> assert_cmd::Command {
 /// Where a test's plan file goes.
 pub fn plan_path(repo: &Repo) -> PathBuf {
     repo.path().join("plan.json")
+}
+
+/// `text` with its whitespace collapsed and miette's `│` gutters dropped, so
+/// a message can be found however the report wrapped it.
+pub fn words(text: &str) -> String {
+    text.split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A predicate: the output says `text`, however its lines were wrapped.
+pub fn says(text: impl Into<String>) -> impl predicates::Predicate<str> {
+    let want = words(&text.into());
+    predicates::function::function(move |s: &str| words(s).contains(&want))
 }
