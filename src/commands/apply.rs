@@ -20,19 +20,23 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> CommandResult {
         return Err(ApplyError::NeedsYes.into());
     }
     let started = Instant::now();
+    let checked = ctx.checked()?;
     // A saved plan names its environment; `--env` (or CXTRAIN_ENV) must
-    // agree with it, `default_env` does not override it.
+    // agree with it, `default_env` does not override it. One the config
+    // does not define is refused with the plan file.
     let environment = match (&args.env.env, &args.plan_file) {
         (Some(env), _) => Some(env.clone()),
-        (None, Some(path)) => apply::planned_environment(path)?,
+        (None, Some(path)) => apply::planned_environment(path)?
+            .filter(|e| checked.config.environments.contains_key(e)),
         (None, None) => None,
     };
-    let checked = ctx.checked()?.select_one(environment.as_deref())?;
+    let checked = checked.select_one(environment.as_deref())?;
     let options = Options {
         connect: ctx.connect.clone(),
         plan_file: args.plan_file.clone(),
         safety: (&args.safety).into(),
         parallelism: args.parallelism,
+        expect_fingerprint: args.expect_fingerprint.clone(),
     };
     let reviewed = apply::review(&checked, &options)?;
     let mut out = ctx.stdout();

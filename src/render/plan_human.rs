@@ -37,7 +37,13 @@ pub fn render(plan: &Plan, p: Paint, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out)?;
     }
-    summary(plan, &p, out)
+    summary(plan, &p, out)?;
+    footer(plan, out)
+}
+
+/// The fingerprint a reviewer approves (`apply --expect-fingerprint`).
+fn footer(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "Fingerprint: {}", plan.fingerprint())
 }
 
 /// `Plan for workspace W` (`in environment E` when it is one's).

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::plan::{Change, Counts, Plan};
+use crate::plan::{Change, Counts, Fingerprint, Plan};
 
 /// The JSON format version this build writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -19,6 +19,7 @@ struct Document<'a> {
     format_version: u32,
     workspace: &'a str,
     environment: Option<&'a str>,
+    fingerprint: Fingerprint,
     has_changes: bool,
     summary: Summary,
     deletes_withheld: &'a [String],
@@ -70,6 +71,7 @@ fn document(plan: &Plan) -> Document<'_> {
         format_version: FORMAT_VERSION,
         workspace: &plan.workspace,
         environment: plan.environment.as_deref(),
+        fingerprint: plan.fingerprint(),
         has_changes: plan.has_changes(),
         summary: Summary {
             counts: plan.counts(),

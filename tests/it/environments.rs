@@ -187,7 +187,7 @@ fn a_staging_plan_file_is_refused_for_production_and_applies_to_staging() {
         .success();
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
-    assert_eq!(saved["plan"]["environment"], "staging");
+    assert_eq!(saved["environment"], "staging");
     envs.production.reset_stats();
     envs.cmd()
         .args(["apply", "--env", "production", "--yes"])
@@ -288,6 +288,18 @@ fn a_multi_environment_markdown_plan_has_one_section_per_environment() {
             "### cxtrain plan for workspace <code>support-bot</code> in <code>production</code>",
         ]
     );
+    // Each section opens with its own fingerprint, which the Action reads back.
+    let at = |needle: &str| {
+        assert_eq!(md.matches(needle).count(), 1, "{needle} in {md}");
+        md.find(needle).unwrap()
+    };
+    let order = [
+        at("<!-- cxtrain:fingerprint env=staging "),
+        at(headings[0]),
+        at("<!-- cxtrain:fingerprint env=production "),
+        at(headings[1]),
+    ];
+    assert!(order.is_sorted(), "{md}");
     let (staging, production) = md.split_once(headings[1]).unwrap();
     assert!(staging.contains("**No changes.**"), "{staging}");
     assert!(production.contains("dir\\_p\\_billing"), "{production}");
@@ -296,7 +308,7 @@ fn a_multi_environment_markdown_plan_has_one_section_per_environment() {
         let file = envs.repo.path().join(format!("plan-{env}.json"));
         let saved: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
-        assert_eq!(saved["plan"]["environment"], env);
+        assert_eq!(saved["environment"], env);
     }
 }
 
