@@ -435,3 +435,55 @@ fn without_environments_everything_works_as_before() {
         .success()
         .stdout(predicate::str::contains("\"environment\": null"));
 }
+
+#[test]
+fn pull_keeps_environment_ids_and_lists_in_their_place() {
+    let envs = Envs::new();
+    envs.run(&["apply", "--env", "staging", "--yes"]).success();
+    // A dashboard edit of the staging-only training, pulled over the file:
+    // the file keeps its `environments` list.
+    envs.staging.dashboard_edit(
+        "beta",
+        serde_json::json!({"title": "Beta returns portal (pilot)"}),
+    );
+    envs.run(&["pull", "--env", "staging", "--force"]).success();
+    let beta = envs.repo.read("trainings/beta.md");
+    assert!(
+        beta.contains("title: Beta returns portal (pilot)\n"),
+        "{beta}"
+    );
+    assert!(beta.contains("environments: [staging]\n"), "{beta}");
+    // A training of this workspace in a directory only production has: its
+    // id goes to production's own table, never the shared one.
+    envs.run(&["apply", "--env", "production", "--yes"])
+        .success();
+    let returns = cxtrain::model::Training {
+        key: "returns/policy".into(),
+        title: "Returns policy".into(),
+        content: "Returns are free within 30 days.".into(),
+        kind: cxtrain::model::TrainingType::ScenarioSpecific,
+        channels: Default::default(),
+        segments: Default::default(),
+        draft: false,
+        directory_id: Some("dir_p_returns".into()),
+        metadata: Default::default(),
+    };
+    envs.production
+        .create(&crate::common::applied_input("support-bot", &returns));
+    let shared_before = envs.repo.read("cxtrain.toml");
+    envs.run(&["pull", "--env", "production"]).success();
+    let config = envs.repo.read("cxtrain.toml");
+    let (shared, _) = config.split_once("[environments.staging]").unwrap();
+    assert_eq!(
+        shared,
+        shared_before
+            .split_once("[environments.staging]")
+            .unwrap()
+            .0
+    );
+    let production = config
+        .split_once("[environments.production.directories]")
+        .unwrap()
+        .1;
+    assert!(production.contains("= \"dir_p_returns\""), "{config}");
+}
