@@ -288,3 +288,76 @@ impl diagnostic::Sources for FileSources<'_> {
         (self.display.show(path), text)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TrainingType;
+
+    #[test]
+    fn each_environment_sees_its_trainings_ids_and_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "cxtrain.toml",
+            "workspace = \"w\"\n[directories]\nbilling = \"dir_shared\"\n\
+             [environments.staging.directories]\nbilling = \"dir_s\"\n\
+             [environments.production]\ndefaults = { draft = true, type = \"behavioral\" }\n",
+        );
+        write(
+            "trainings/billing/refund.md",
+            "Offer store credit, politely.\n",
+        );
+        write(
+            "trainings/live.md",
+            "---\ndraft: false\ntype: scenario\n---\nAlways published, a scenario.\n",
+        );
+        write(
+            "trainings/beta.md",
+            "---\nenvironments: [staging]\n---\nOnly tried in staging for now.\n",
+        );
+        let checked = load_checked(dir.path(), None).unwrap();
+        let view = |env: &str| -> Vec<(String, Option<String>, bool, TrainingType)> {
+            checked
+                .select_one(Some(env))
+                .unwrap()
+                .trainings
+                .into_iter()
+                .map(|t| {
+                    let t = t.training;
+                    (t.key, t.directory_id, t.draft, t.kind)
+                })
+                .collect()
+        };
+        let scenario = TrainingType::ScenarioSpecific;
+        assert_eq!(
+            view("staging"),
+            [
+                ("beta".into(), None, false, scenario),
+                (
+                    "billing/refund".into(),
+                    Some("dir_s".into()),
+                    false,
+                    scenario
+                ),
+                ("live".into(), None, false, scenario),
+            ]
+        );
+        assert_eq!(
+            view("production"),
+            [
+                (
+                    "billing/refund".into(),
+                    Some("dir_shared".into()),
+                    true,
+                    TrainingType::Behavioral
+                ),
+                ("live".into(), None, false, scenario),
+            ]
+        );
+    }
+}

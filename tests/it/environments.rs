@@ -126,23 +126,18 @@ fn one_repository_lands_in_the_right_directory_of_each_environment() {
         .stdout(predicate::str::contains(
             "Apply complete in environment production: 2 created",
         ));
-    let dir = |remote: &Remote, key: &str| remote.get(key).directory_id;
-    assert_eq!(
-        dir(&envs.staging, "billing/refund").as_deref(),
-        Some("dir_s_billing")
-    );
-    assert_eq!(
-        dir(&envs.staging, "shipping/customs").as_deref(),
-        Some("dir_s_shipping")
-    );
-    assert_eq!(
-        dir(&envs.production, "billing/refund").as_deref(),
-        Some("dir_p_billing")
-    );
-    assert_eq!(
-        dir(&envs.production, "shipping/customs").as_deref(),
-        Some("dir_p_shipping")
-    );
+    for (remote, key, directory) in [
+        (&envs.staging, "billing/refund", "dir_s_billing"),
+        (&envs.staging, "shipping/customs", "dir_s_shipping"),
+        (&envs.production, "billing/refund", "dir_p_billing"),
+        (&envs.production, "shipping/customs", "dir_p_shipping"),
+    ] {
+        assert_eq!(
+            remote.get(key).directory_id.as_deref(),
+            Some(directory),
+            "{key}"
+        );
+    }
     envs.run(&[
         "plan",
         "--env",

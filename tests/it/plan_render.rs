@@ -342,15 +342,15 @@ fn markdown_file_text_cannot_inject_markup() {
     );
 }
 
-#[test]
-fn markdown_truncates_under_the_comment_limit() {
+/// A plan creating 200 trainings of about 1 KB each: more than a comment holds.
+fn bulk_plan() -> Plan {
     let big: Vec<Training> = (0..200)
         .map(|i| {
             let body = format!("Paragraph {i}: ") + &"lorem ipsum dolor sit amet ".repeat(40);
             training(&format!("bulk/t{i:03}"), &format!("Training {i}"), &body)
         })
         .collect();
-    let plan = plan::build(
+    plan::build(
         &big.iter().map(local).collect::<Vec<_>>(),
         &[],
         0,
@@ -360,8 +360,12 @@ fn markdown_truncates_under_the_comment_limit() {
             targets: Targets::All,
             deletes: DeletePolicy::Delete,
         },
-    );
-    let md = plan_markdown::to_string(&plan);
+    )
+}
+
+#[test]
+fn markdown_truncates_under_the_comment_limit() {
+    let md = plan_markdown::to_string(&bulk_plan());
     assert!(md.chars().count() <= plan_markdown::COMMENT_LIMIT);
     assert!(md.len() > 60_000, "fills the comment: {}", md.len());
     let note = md.rfind("**Truncated:**").expect("visible truncation note");
@@ -376,26 +380,9 @@ fn markdown_truncates_under_the_comment_limit() {
 
 #[test]
 fn several_environments_share_one_comment_and_its_limit() {
-    let big: Vec<Training> = (0..200)
-        .map(|i| {
-            let body = format!("Paragraph {i}: ") + &"lorem ipsum dolor sit amet ".repeat(40);
-            training(&format!("bulk/t{i:03}"), &format!("Training {i}"), &body)
-        })
-        .collect();
-    let plan_for = |env: &str| {
-        let mut plan = plan::build(
-            &big.iter().map(local).collect::<Vec<_>>(),
-            &[],
-            0,
-            &PlanOptions {
-                workspace: "ws".into(),
-                root: "trainings".parse().unwrap(),
-                targets: Targets::All,
-                deletes: DeletePolicy::Delete,
-            },
-        );
-        plan.environment = Some(env.to_owned());
-        plan
+    let plan_for = |env: &str| Plan {
+        environment: Some(env.to_owned()),
+        ..bulk_plan()
     };
     let (staging, production) = (plan_for("staging"), plan_for("production"));
     let md = plan_markdown::document(&[&staging, &production]);
