@@ -322,6 +322,18 @@ mod tests {
     }
 
     #[test]
+    fn the_prompt_names_the_environment() {
+        assert_eq!(
+            prompt(1, "https://api.open.cx", None),
+            "Apply 1 change to https://api.open.cx? [y/N] "
+        );
+        assert_eq!(
+            prompt(3, "https://api.open.cx", Some("production")),
+            "Apply 3 changes to environment production (https://api.open.cx)? [y/N] "
+        );
+    }
+
+    #[test]
     fn colour_only_when_asked() {
         let s = Step::of(Change::delete("trn_1", training("a")));
         let plain = change_line(&s, &Outcome::AlreadyGone, Paint(false));

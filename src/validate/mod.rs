@@ -45,44 +45,40 @@ pub struct Invalid {
 
 impl Checked {
     /// The repository as each environment a command was asked for sees it
-    /// ([`Config::select`]).
-    pub fn select(&self, requested: &[String]) -> Result<Vec<Checked>, EnvError> {
-        Ok(self
-            .config
-            .select(requested)?
+    /// ([`Config::select`]), in that order.
+    pub fn select(self, requested: &[String]) -> Result<Vec<Checked>, EnvError> {
+        let mut configs = self.config.select(requested)?;
+        let Some(last) = configs.pop() else {
+            return Ok(Vec::new());
+        };
+        let mut out: Vec<Checked> = configs
             .into_iter()
-            .map(|config| self.for_environment(config))
-            .collect())
+            .map(|config| self.clone().for_environment(config))
+            .collect();
+        out.push(self.for_environment(last));
+        Ok(out)
     }
 
     /// The repository as the one environment a command works on sees it
     /// ([`Config::select_one`]).
-    pub fn select_one(&self, requested: Option<&str>) -> Result<Checked, EnvError> {
-        Ok(self.for_environment(self.config.select_one(requested)?))
+    pub fn select_one(self, requested: Option<&str>) -> Result<Checked, EnvError> {
+        let config = self.config.select_one(requested)?;
+        Ok(self.for_environment(config))
     }
 
     /// The repository as the environment `config` is for sees it (`config`:
     /// one of [`Config::select`]): only the trainings that live there, with
-    /// its directory ids and defaults.
-    pub fn for_environment(&self, config: Config) -> Checked {
-        let environment = config.environment.as_deref();
-        let trainings = self
-            .trainings
-            .iter()
-            .filter(|t| t.scope.includes(environment))
-            .map(|t| {
-                let mut t = t.clone();
+    /// its directory ids and defaults. The shared settings change nothing.
+    fn for_environment(mut self, config: Config) -> Checked {
+        if let Some(environment) = config.environment.as_deref() {
+            self.trainings
+                .retain(|t| t.scope.includes(Some(environment)));
+            for t in &mut self.trainings {
                 t.scope.resolve(&mut t.training, &config);
-                t
-            })
-            .collect();
-        Checked {
-            repo_dir: self.repo_dir.clone(),
-            root_dir: self.root_dir.clone(),
-            config,
-            trainings,
-            report: self.report.clone(),
+            }
         }
+        self.config = config;
+        self
     }
 }
 
@@ -323,6 +319,7 @@ mod tests {
         let checked = load_checked(dir.path(), None).unwrap();
         let view = |env: &str| -> Vec<(String, Option<String>, bool, TrainingType)> {
             checked
+                .clone()
                 .select_one(Some(env))
                 .unwrap()
                 .trainings
