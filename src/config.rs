@@ -261,7 +261,10 @@ impl Located {
         }
         // Walk the real folders (symlinks resolved), and name each as
         // `dir/..`, which the system resolves the same way.
-        let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
+        let not_found = || ConfigError::NotFound {
+            dir: dir.to_owned(),
+        };
+        let real = std::fs::canonicalize(dir).map_err(|_| not_found())?;
         let mut candidate = dir.to_owned();
         for folder in real.ancestors() {
             if folder.join(FILE_NAME).is_file() {
@@ -272,9 +275,7 @@ impl Located {
             }
             candidate = candidate.join("..");
         }
-        Err(ConfigError::NotFound {
-            dir: dir.to_owned(),
-        })
+        Err(not_found())
     }
 
     /// Loads the config found.

@@ -372,6 +372,11 @@ fn the_config_is_found_in_the_folder_or_its_parents() {
             elsewhere.path().display()
         )
     );
+    let missing = elsewhere.path().join("no-such-folder");
+    assert!(matches!(
+        Located::find(&missing, None),
+        Err(ConfigError::NotFound { .. })
+    ));
     let explicit = Located::find(elsewhere.path(), Some(&repo.join(FILE_NAME))).unwrap();
     assert_eq!(explicit.repo_dir, elsewhere.path());
 }
