@@ -21,17 +21,20 @@ pub struct Cli {
 /// Flags every command accepts.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// Repository root (where `cxtrain.toml` lives).
+    /// Where to start looking for `cxtrain.toml` (this folder, then its
+    /// parents); the folder holding it is the repository root.
     #[arg(long, global = true, default_value = ".", value_name = "DIR")]
     pub dir: PathBuf,
-    /// Config file (default: `<dir>/cxtrain.toml`).
+    /// Config file (default: `cxtrain.toml` in `--dir` or a parent); the
+    /// repository root is then `--dir`.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// API base URL (overrides `api_url` in the config).
     #[arg(long, global = true, env = "OPENCX_API_URL", value_name = "URL")]
     pub api_url: Option<String>,
     /// Use the embedded local remote (an emulator on 127.0.0.1 with state in
-    /// `.cxtrain/local-state.json`) instead of the real API.
+    /// `.cxtrain/local-state.json`, one file per environment) instead of the
+    /// real API.
     #[arg(long, global = true)]
     pub local: bool,
     /// When to use colours (`NO_COLOR` is respected with `auto`).
@@ -108,7 +111,12 @@ pub enum ValidateFormat {
 pub struct EnvArg {
     /// The environment (`[environments.NAME]` in cxtrain.toml) to work on
     /// (default: `default_env`).
-    #[arg(long = "env", env = "CXTRAIN_ENV", value_name = "NAME")]
+    #[arg(
+        long = "env",
+        env = "CXTRAIN_ENV",
+        hide_env_values = true,
+        value_name = "NAME"
+    )]
     pub env: Option<String>,
 }
 
@@ -117,7 +125,13 @@ pub struct EnvArg {
 pub struct PlanArgs {
     /// The environment (`[environments.NAME]` in cxtrain.toml) to plan;
     /// repeat it to plan several into one document (default: `default_env`).
-    #[arg(long = "env", env = "CXTRAIN_ENV", value_name = "NAME", action = clap::ArgAction::Append)]
+    #[arg(
+        long = "env",
+        env = "CXTRAIN_ENV",
+        hide_env_values = true,
+        value_name = "NAME",
+        action = clap::ArgAction::Append
+    )]
     pub env: Vec<String>,
     /// Write the plan to FILE for `apply`; with several `--env`, FILE holds
     /// `{env}`, which becomes each environment's name (one file each).
