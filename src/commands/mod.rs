@@ -15,13 +15,13 @@ mod search;
 mod support;
 mod validate;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, RemoteArgs};
 use crate::exit::CommandResult;
 use support::Context;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> CommandResult {
-    let ctx = &Context::new(&cli.global);
+    let ctx = &Context::new(&cli.global, &cli.leading_remote, remote_args(&cli.command))?;
     match &cli.command {
         Command::Validate(a) => validate::run(ctx, a),
         Command::Plan(a) => plan::run(ctx, a),
@@ -34,5 +34,22 @@ pub fn run(cli: Cli) -> CommandResult {
         Command::Schema => schema::run(ctx),
         Command::Emulator(a) => emulator::run(ctx, a),
         Command::Completions(a) => completions::run(ctx, a),
+    }
+}
+
+/// The remote flags of a command that talks to a remote.
+fn remote_args(command: &Command) -> Result<&RemoteArgs, &'static str> {
+    match command {
+        Command::Plan(a) => Ok(&a.remote),
+        Command::Apply(a) => Ok(&a.remote),
+        Command::Pull(a) => Ok(&a.remote),
+        Command::Search(a) => Ok(&a.remote),
+        Command::Generate(a) => Ok(&a.remote),
+        Command::Validate(_) => Err("validate"),
+        Command::Fmt(_) => Err("fmt"),
+        Command::Init(_) => Err("init"),
+        Command::Schema => Err("schema"),
+        Command::Emulator(_) => Err("emulator"),
+        Command::Completions(_) => Err("completions"),
     }
 }

@@ -17,14 +17,7 @@ pub fn run(ctx: &Context, args: &PlanArgs) -> CommandResult {
         safety: (&args.safety).into(),
     };
     let planned = plan::plan(&checked, &options)?;
-    let mut err = ctx.stderr();
-    if ctx.verbose > 0 {
-        err.line(&notes::read(
-            &planned.target,
-            planned.requests,
-            planned.elapsed,
-        ))?;
-    }
+    ctx.verbose_note(&notes::traffic(&planned.traffic));
     let format = args.format.into();
     ctx.stdout()
         .emit(|w, p| render(&planned.plan, format, p, w))?;
@@ -32,9 +25,7 @@ pub fn run(ctx: &Context, args: &PlanArgs) -> CommandResult {
     let has_changes = planned.plan.has_changes();
     if let Some(out) = &args.out {
         planned.save(out)?;
-        if !ctx.quiet {
-            err.line(&notes::saved_plan(out))?;
-        }
+        ctx.note(&notes::saved_plan(out));
     }
     Ok(if args.detailed_exitcode && has_changes {
         Exit::Changes

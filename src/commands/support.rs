@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
-use crate::cli::{self, GlobalArgs, SafetyArgs};
+use crate::cli::{self, GlobalArgs, LeadingRemoteArgs, RemoteArgs, SafetyArgs};
 use crate::connect::ConnectOptions;
-use crate::exit::Failure;
+use crate::exit::{Failure, exits};
 use crate::ops::{self, plan::Safety};
 use crate::render::plan::PlanFormat;
 use crate::render::{ColorChoice, Out, diagnostics};
@@ -18,29 +18,66 @@ pub struct Context {
     pub dir: PathBuf,
     /// `--config`.
     pub config: Option<PathBuf>,
-    /// `--api-url`, `--local`.
+    /// `--api-url`, `--local` (of a command that talks to a remote).
     pub connect: ConnectOptions,
-    /// `-q`.
+    /// `-q`: only errors and results.
     pub quiet: bool,
-    /// `-v` (repeatable).
+    /// `-v` (repeatable): also requests, retries and timings.
     pub verbose: u8,
     color: ColorChoice,
 }
 
+/// A flag given to a command it means nothing to.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("`{flag}` does not apply to `cxtrain {command}`: it does not talk to a remote")]
+#[diagnostic(help(
+    "only plan, apply, pull, search and generate talk to a remote; remove `{flag}`"
+))]
+pub struct MeaninglessFlag {
+    flag: &'static str,
+    command: &'static str,
+}
+
+exits! {
+    Usage: MeaninglessFlag;
+}
+
 impl Context {
-    /// The context of one run.
-    pub fn new(global: &GlobalArgs) -> Context {
-        Context {
+    /// The context of one run: the global flags, and the remote flags of a
+    /// command that talks to a remote (`Err(name)` for one that does not).
+    /// A remote flag written before the name of a command that does not
+    /// talk to a remote is a usage error; before the name of one that does,
+    /// it counts as if written after it (and wins over `OPENCX_API_URL`).
+    pub fn new(
+        global: &GlobalArgs,
+        leading: &LeadingRemoteArgs,
+        remote: Result<&RemoteArgs, &'static str>,
+    ) -> Result<Context, MeaninglessFlag> {
+        let connect = match remote {
+            Ok(remote) => ConnectOptions {
+                api_url: leading.api_url.clone().or_else(|| remote.api_url.clone()),
+                local: leading.local || remote.local,
+            },
+            Err(command) => {
+                let flag = if leading.local {
+                    Some("--local")
+                } else {
+                    leading.api_url.as_ref().map(|_| "--api-url")
+                };
+                if let Some(flag) = flag {
+                    return Err(MeaninglessFlag { flag, command });
+                }
+                ConnectOptions::default()
+            }
+        };
+        Ok(Context {
             dir: global.dir.clone(),
             config: global.config.clone(),
-            connect: ConnectOptions {
-                api_url: global.api_url.clone(),
-                local: global.local,
-            },
+            connect,
             quiet: global.quiet,
             verbose: global.verbose,
             color: global.color.into(),
-        }
+        })
     }
 
     /// Standard output, coloured as `--color` says.
@@ -51,6 +88,21 @@ impl Context {
     /// Standard error, coloured as `--color` says.
     pub fn stderr(&self) -> Out {
         Out::stderr(self.color)
+    }
+
+    /// A note on stderr (not a result: `-q` drops it). Best effort, as
+    /// everything on stderr.
+    pub fn note(&self, text: &str) {
+        if !self.quiet {
+            let _ = self.stderr().line(text);
+        }
+    }
+
+    /// A note on stderr only with `-v` (requests, retries, timings).
+    pub fn verbose_note(&self, text: &str) {
+        if self.verbose > 0 {
+            let _ = self.stderr().line(text);
+        }
     }
 
     /// The repository at `--dir`, validated. Warnings go to stderr (unless

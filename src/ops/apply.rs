@@ -132,6 +132,11 @@ pub struct Applied {
 }
 
 impl Reviewed {
+    /// What settling the plan asked of the remote so far.
+    pub fn traffic(&self) -> super::Traffic {
+        self.session.traffic()
+    }
+
     /// The API calls the plan needs, in phase order.
     pub fn steps(&self) -> Vec<Step> {
         calls::steps(&self.plan)

@@ -4,22 +4,24 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::connect::ConnectOptions;
-use crate::exit::Failure;
+use crate::exit::{Failure, exits};
 use crate::model::StateHash;
 use crate::plan::file::{PlanFile, PlanFileError};
 use crate::plan::{
     self, ConflictPolicy, DeleteBudget, DeletePolicy, Plan, PlanOptions, Refusal, SafetyOptions,
     Targets,
 };
-use crate::remote::{Client, RemoteError, managed};
+use crate::remote::Client;
+use crate::remote::managed::{self, ManagedTraining};
+use crate::render::shown;
 use crate::repo_path::RepoPath;
+use crate::suggest::did_you_mean;
 use crate::validate::Checked;
 
-use super::Session;
+use super::{Session, Traffic};
 
 /// The delete and conflict guards as the flags set them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -67,10 +69,8 @@ pub struct Planned {
     pub plan: Plan,
     /// What was read (a URL or the local remote's name).
     pub target: String,
-    /// Requests the read took.
-    pub requests: u64,
-    /// How long the read took.
-    pub elapsed: Duration,
+    /// What the read cost.
+    pub traffic: Traffic,
     /// `Err` when a guard refuses the plan (show the plan, then fail).
     pub verdict: Result<(), Refusal>,
     local_files: BTreeMap<RepoPath, StateHash>,
@@ -86,7 +86,6 @@ impl Planned {
 /// Reads the remote and plans the validated repository.
 pub fn plan(checked: &Checked, options: &Options) -> Result<Planned, Failure> {
     let session = Session::connect(&options.connect, &checked.config, &checked.repo_dir)?;
-    let started = Instant::now();
     let plan = session.run(make_plan(
         checked,
         session.client(),
@@ -97,39 +96,36 @@ pub fn plan(checked: &Checked, options: &Options) -> Result<Planned, Failure> {
     Ok(Planned {
         plan,
         target: session.target().to_owned(),
-        requests: session.client().stats().requests,
-        elapsed: started.elapsed(),
+        traffic: session.traffic(),
         verdict,
         local_files: local_files(checked),
     })
 }
 
 /// Reads the remote and builds the plan: ceil(N/100) list calls and one
-/// count, plus one `GET` per `[adopt]` entry not managed yet.
+/// count, plus one `GET` per `[adopt]` entry not managed yet. A target
+/// outside the repository, or one no training lies in, is an error.
 pub async fn make_plan(
     checked: &Checked,
     client: &Client,
     targets: &[PathBuf],
     no_delete: bool,
-) -> Result<Plan, RemoteError> {
+) -> Result<Plan, Failure> {
+    let targets = resolve_targets(checked, targets)?;
     let remote = managed::fetch(client, &checked.config.workspace, &checked.config.adopt).await?;
+    let root = &checked.config.root;
+    let unmatched = targets.unmatched(&checked.trainings, &remote.managed, root);
+    if !unmatched.is_empty() {
+        return Err(TargetError::no_match(&unmatched, checked, &remote.managed).into());
+    }
     Ok(plan::build(
         &checked.trainings,
         &remote.managed,
         remote.unmanaged,
         &PlanOptions {
             workspace: checked.config.workspace.clone(),
-            root: checked.config.root.clone(),
-            targets: if targets.is_empty() {
-                Targets::All
-            } else {
-                Targets::Only(
-                    targets
-                        .iter()
-                        .filter_map(|t| RepoPath::resolve(&checked.repo_dir, t))
-                        .collect(),
-                )
-            },
+            root: root.clone(),
+            targets,
             deletes: if no_delete {
                 DeletePolicy::Withhold
             } else {
@@ -137,6 +133,113 @@ pub async fn make_plan(
             },
         },
     ))
+}
+
+/// `--target` paths below the repository (relative ones are taken relative
+/// to it).
+fn resolve_targets(checked: &Checked, targets: &[PathBuf]) -> Result<Targets, TargetError> {
+    if targets.is_empty() {
+        return Ok(Targets::All);
+    }
+    let resolved = targets
+        .iter()
+        .map(|t| {
+            RepoPath::resolve(&checked.repo_dir, t).ok_or_else(|| TargetError::Outside {
+                target: shown(t),
+                repo: shown(&checked.repo_dir),
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Targets::Only(resolved))
+}
+
+/// A `--target` that cannot select anything.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum TargetError {
+    /// It lies outside the repository.
+    #[error("--target {target} is outside the repository ({repo})")]
+    #[diagnostic(help(
+        "a target is a training's file or a folder of trainings, relative to the repository (--dir)"
+    ))]
+    Outside {
+        /// The target as given.
+        target: String,
+        /// The repository.
+        repo: String,
+    },
+    /// No training lies in it: a typo, most likely.
+    #[error("{}", no_match_message(.targets))]
+    #[diagnostic(help("{help}"))]
+    NoMatch {
+        /// Each target that matches nothing.
+        targets: Vec<String>,
+        /// A did-you-mean per target, when one is close.
+        help: String,
+    },
+}
+
+exits! {
+    Invalid: TargetError;
+}
+
+fn no_match_message(targets: &[String]) -> String {
+    match targets {
+        [one] => format!("--target {one} matches no training"),
+        many => format!(
+            "{} targets match no training: {}",
+            many.len(),
+            many.join(", ")
+        ),
+    }
+}
+
+impl TargetError {
+    /// The error for `unmatched` targets, suggesting the closest real
+    /// training file, folder or key (as its file) for each.
+    fn no_match(unmatched: &[&RepoPath], checked: &Checked, managed: &[ManagedTraining]) -> Self {
+        let root = &checked.config.root;
+        let mut candidates: BTreeMap<String, String> = BTreeMap::new();
+        let mut add = |name: String, path: &RepoPath| {
+            candidates.entry(name).or_insert_with(|| path.to_string());
+        };
+        for t in &checked.trainings {
+            add(t.path.to_string(), &t.path);
+            add(t.training.key.clone(), &t.path);
+            let mut folder = t.path.parent();
+            while !folder.is_top() {
+                add(folder.to_string(), &folder);
+                folder = folder.parent();
+            }
+        }
+        for m in managed {
+            if let Ok(file) = format!("{}.md", m.key).parse::<RepoPath>() {
+                let path = root.join(&file);
+                add(path.to_string(), &path);
+            }
+        }
+        let mut hints = Vec::new();
+        for target in unmatched {
+            let close = candidates
+                .get(target.as_str())
+                .map(String::as_str)
+                .or_else(|| {
+                    did_you_mean(target.as_str(), candidates.keys().map(String::as_str))
+                        .map(|name| candidates[name].as_str())
+                });
+            if let Some(path) = close {
+                hints.push(format!("--target {target}: did you mean `{path}`?"));
+            }
+        }
+        hints.push(
+            "a target is a training's file or a folder of trainings, relative to the \
+             repository (--dir)"
+                .to_owned(),
+        );
+        TargetError::NoMatch {
+            targets: unmatched.iter().map(ToString::to_string).collect(),
+            help: hints.join("\n"),
+        }
+    }
 }
 
 /// Every local training file and the hash of its bytes, for the plan file.

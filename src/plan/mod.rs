@@ -10,7 +10,7 @@ mod rename;
 mod safety;
 mod wire;
 
-pub use build::{DeletePolicy, PlanOptions, Targets, build};
+pub use build::{DeletePolicy, PlanOptions, Targeting, Targets, build};
 pub use change::{
     Action, Change, ChangeError, ChangeProblem, Create, Delete, Field, Flag, Identity, Modify,
     RemoteRef, Toggle,
@@ -40,6 +40,9 @@ pub struct Plan {
     /// Keys of unchanged managed trainings carrying an unpublished dashboard
     /// draft (changed ones carry [`Flag::PendingDashboardDraft`] instead).
     pub pending_drafts: Vec<String>,
+    /// With `--target`: how many trainings the plan covers, of how many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targeting: Option<Targeting>,
 }
 
 impl Plan {

@@ -1,11 +1,20 @@
 //! One-line notes around a command's main output.
 
 use std::path::Path;
-use std::time::Duration;
 
-/// `-v` after planning: what was read, and at what cost.
-pub fn read(target: &str, requests: u64, elapsed: Duration) -> String {
-    format!("Read {target} in {requests} requests ({elapsed:.1?}).")
+use crate::ops::Traffic;
+use crate::text::escape;
+
+/// `-v` after talking to a remote: what was asked of it, and at what cost.
+pub fn traffic(t: &Traffic) -> String {
+    format!(
+        "{}: {} requests ({} retries, {} rate limited) in {:.1?}.",
+        escape(&t.target),
+        t.stats.requests,
+        t.stats.retries,
+        t.stats.rate_limited,
+        t.elapsed
+    )
 }
 
 /// After `plan --out`: where the plan went and how to apply it.

@@ -25,6 +25,10 @@ pub fn render(plan: &Plan, p: Paint, out: &mut dyn Write) -> io::Result<()> {
         p.bold("Plan for workspace"),
         p.paint(CYAN, &clean(&plan.workspace))
     )?;
+    if let Some(targeting) = targeting(plan) {
+        let line = format!("targeting {targeting} (--target); the others are not planned");
+        writeln!(out, "{}", p.paint(YELLOW, &line))?;
+    }
     writeln!(out)?;
     warnings(plan, &p, out)?;
     for group in Group::ALL {
@@ -215,6 +219,18 @@ pub(crate) fn warning_lines(plan: &Plan) -> Vec<(Severity, String)> {
         ));
     }
     lines
+}
+
+/// `3 of 412 trainings` for a `--target` plan.
+pub(crate) fn targeting(plan: &Plan) -> Option<String> {
+    plan.targeting.map(|t| {
+        let of = if t.total == 1 {
+            "training"
+        } else {
+            "trainings"
+        };
+        format!("{} of {} {of}", t.targeted, t.total)
+    })
 }
 
 fn count(n: usize, word: &str) -> String {

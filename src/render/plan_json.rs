@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::plan::{Change, Counts, Plan};
+use crate::plan::{Change, Counts, Plan, Targeting};
 
 /// The JSON format version this build writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -18,6 +18,9 @@ struct Document<'a> {
     workspace: &'a str,
     has_changes: bool,
     summary: Summary,
+    /// Only with `--target` (additive: other plans keep their shape).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    targeting: Option<Targeting>,
     deletes_withheld: &'a [String],
     pending_drafts: &'a [String],
     changes: &'a [Change],
@@ -44,6 +47,7 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
             managed: plan.managed,
             unmanaged_ignored: plan.unmanaged_ignored,
         },
+        targeting: plan.targeting,
         deletes_withheld: &plan.deletes_withheld,
         pending_drafts: &plan.pending_drafts,
         changes: &plan.changes,

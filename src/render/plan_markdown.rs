@@ -11,8 +11,8 @@ use crate::model::Training;
 use crate::plan::{Change, Field, Flag, Identity, Modify, Plan, Toggle};
 
 use super::plan_human::{
-    Group, Severity, channels, clean, directory, metadata, segments, status, warning_lines,
-    with_newline,
+    Group, Severity, channels, clean, directory, metadata, segments, status, targeting,
+    warning_lines, with_newline,
 };
 
 /// GitHub's limit on a comment body, in characters.
@@ -62,6 +62,11 @@ fn header(plan: &Plan) -> String {
         "{MARKER}\n### cxtrain plan for workspace <code>{}</code>\n\n",
         html(&plan.workspace)
     );
+    if let Some(targeting) = targeting(plan) {
+        s.push_str(&format!(
+            "**Targeting {targeting}** (`--target`): the others are not planned.\n\n"
+        ));
+    }
     if !plan.has_changes() {
         s.push_str(&format!(
             "**No changes.** {} up to date; {} unmanaged trainings ignored.\n",

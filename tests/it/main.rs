@@ -7,6 +7,7 @@ mod common;
 
 mod apply_e2e;
 mod apply_executor;
+mod cli_contract;
 mod client;
 mod client_emulator;
 mod commands_local;
