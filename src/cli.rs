@@ -19,8 +19,8 @@ pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
     /// `--api-url`/`--local` written before the command name (`cxtrain
-    /// --local plan`): accepted for the commands that talk to a remote, a
-    /// usage error for the others, and not shown in any help.
+    /// --local plan`): used by the commands that talk to a remote, ignored
+    /// by the others, and not shown in any help.
     #[command(flatten)]
     pub leading_remote: LeadingRemoteArgs,
     #[command(subcommand)]
@@ -312,9 +312,19 @@ pub struct FmtArgs {
 /// `init` flags.
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Workspace name (default: the folder name).
+    /// Workspace name: the ownership tag of every training this repository
+    /// manages, written once and never changed (default: the folder name).
     #[arg(long)]
     pub workspace: Option<String>,
+    /// Write a fresh `cxtrain.toml` over an existing one (its root and
+    /// workspace are kept; the old file is saved as `cxtrain.toml.bak`).
+    #[arg(long)]
+    pub force: bool,
+    /// The published cxtrain action the workflow uses, as `OWNER/REPO@REF`
+    /// (without it and without a release build that knows, no workflow is
+    /// written).
+    #[arg(long, value_name = "OWNER/REPO@REF", value_parser = crate::ops::init::valid_action)]
+    pub action: Option<String>,
 }
 
 /// `search` flags.

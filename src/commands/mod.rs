@@ -21,7 +21,7 @@ use support::Context;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> CommandResult {
-    let ctx = &Context::new(&cli.global, &cli.leading_remote, remote_args(&cli.command))?;
+    let ctx = &Context::new(&cli.global, &cli.leading_remote, remote_args(&cli.command));
     match &cli.command {
         Command::Validate(a) => validate::run(ctx, a),
         Command::Plan(a) => plan::run(ctx, a),
@@ -38,18 +38,18 @@ pub fn run(cli: Cli) -> CommandResult {
 }
 
 /// The remote flags of a command that talks to a remote.
-fn remote_args(command: &Command) -> Result<&RemoteArgs, &'static str> {
+fn remote_args(command: &Command) -> Option<&RemoteArgs> {
     match command {
-        Command::Plan(a) => Ok(&a.remote),
-        Command::Apply(a) => Ok(&a.remote),
-        Command::Pull(a) => Ok(&a.remote),
-        Command::Search(a) => Ok(&a.remote),
-        Command::Generate(a) => Ok(&a.remote),
-        Command::Validate(_) => Err("validate"),
-        Command::Fmt(_) => Err("fmt"),
-        Command::Init(_) => Err("init"),
-        Command::Schema => Err("schema"),
-        Command::Emulator(_) => Err("emulator"),
-        Command::Completions(_) => Err("completions"),
+        Command::Plan(a) => Some(&a.remote),
+        Command::Apply(a) => Some(&a.remote),
+        Command::Pull(a) => Some(&a.remote),
+        Command::Search(a) => Some(&a.remote),
+        Command::Generate(a) => Some(&a.remote),
+        Command::Validate(_)
+        | Command::Fmt(_)
+        | Command::Init(_)
+        | Command::Schema
+        | Command::Emulator(_)
+        | Command::Completions(_) => None,
     }
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::cli::{self, GlobalArgs, LeadingRemoteArgs, RemoteArgs, SafetyArgs};
 use crate::connect::ConnectOptions;
-use crate::exit::{Failure, exits};
+use crate::exit::Failure;
 use crate::ops::{self, plan::Safety};
 use crate::render::plan::PlanFormat;
 use crate::render::{ColorChoice, Out, diagnostics};
@@ -27,57 +27,32 @@ pub struct Context {
     color: ColorChoice,
 }
 
-/// A flag given to a command it means nothing to.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("`{flag}` does not apply to `cxtrain {command}`: it does not talk to a remote")]
-#[diagnostic(help(
-    "only plan, apply, pull, search and generate talk to a remote; remove `{flag}`"
-))]
-pub struct MeaninglessFlag {
-    flag: &'static str,
-    command: &'static str,
-}
-
-exits! {
-    Usage: MeaninglessFlag;
-}
-
 impl Context {
     /// The context of one run: the global flags, and the remote flags of a
-    /// command that talks to a remote (`Err(name)` for one that does not).
-    /// A remote flag written before the name of a command that does not
-    /// talk to a remote is a usage error; before the name of one that does,
-    /// it counts as if written after it (and wins over `OPENCX_API_URL`).
+    /// command that talks to a remote (`None` for one that does not). Remote
+    /// flags written before the command name count as if written after it
+    /// (and win over `OPENCX_API_URL`); a command without a remote ignores
+    /// them there, so `alias cx='cxtrain --local'` works for every command.
     pub fn new(
         global: &GlobalArgs,
         leading: &LeadingRemoteArgs,
-        remote: Result<&RemoteArgs, &'static str>,
-    ) -> Result<Context, MeaninglessFlag> {
+        remote: Option<&RemoteArgs>,
+    ) -> Context {
         let connect = match remote {
-            Ok(remote) => ConnectOptions {
+            Some(remote) => ConnectOptions {
                 api_url: leading.api_url.clone().or_else(|| remote.api_url.clone()),
                 local: leading.local || remote.local,
             },
-            Err(command) => {
-                let flag = if leading.local {
-                    Some("--local")
-                } else {
-                    leading.api_url.as_ref().map(|_| "--api-url")
-                };
-                if let Some(flag) = flag {
-                    return Err(MeaninglessFlag { flag, command });
-                }
-                ConnectOptions::default()
-            }
+            None => ConnectOptions::default(),
         };
-        Ok(Context {
+        Context {
             dir: global.dir.clone(),
             config: global.config.clone(),
             connect,
             quiet: global.quiet,
             verbose: global.verbose,
             color: global.color.into(),
-        })
+        }
     }
 
     /// Standard output, coloured as `--color` says.

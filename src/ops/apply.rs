@@ -70,7 +70,7 @@ pub fn review(checked: &Checked, options: &Options) -> Result<Reviewed, Failure>
 fn reviewed_plan(checked: &Checked, options: &Options, session: &Session) -> Result<Plan, Failure> {
     let client = session.client();
     let Some(path) = &options.plan_file else {
-        return Ok(session.run(make_plan(checked, client, &[], options.safety.no_delete))?);
+        return session.run(make_plan(checked, client, &[], options.safety.no_delete));
     };
     let file = PlanFile::read(path)?;
     same_target(

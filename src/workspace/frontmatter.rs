@@ -590,17 +590,26 @@ pub fn key_problem(key: &str) -> Option<KeyProblem> {
                 .to_owned(),
         });
     } else if key.contains('\\') {
-        (Code::InvalidKey, "`key` must use `/` between segments, not `\\`")
+        (
+            Code::InvalidKey,
+            "`key` must use `/` between segments, not `\\`",
+        )
     } else if key.starts_with('/') {
         (Code::InvalidKey, "`key` must be relative: no leading `/`")
     } else if key.ends_with('/') {
         (Code::InvalidKey, "`key` must not end with `/`")
     } else if key.split('/').any(str::is_empty) {
-        (Code::InvalidKey, "`key` must not contain empty segments (`//`)")
+        (
+            Code::InvalidKey,
+            "`key` must not contain empty segments (`//`)",
+        )
     } else if key.split('/').any(|s| s == ".") {
         (Code::InvalidKey, "`key` must not contain `.` segments")
     } else if key.split('/').any(|s| s.trim() != s) {
-        (Code::InvalidKey, "`key` segments must not start or end with spaces")
+        (
+            Code::InvalidKey,
+            "`key` segments must not start or end with spaces",
+        )
     } else {
         return None;
     };
@@ -941,7 +950,8 @@ mod tests {
 
     #[test]
     fn nul_characters_are_refused_in_every_string() {
-        let text = "---\ntitle: \"a\\0b\"\nkey: \"k\\x00\"\nmetadata: {team: \"t\\u0000\"}\n---\nb\n";
+        let text =
+            "---\ntitle: \"a\\0b\"\nkey: \"k\\x00\"\nmetadata: {team: \"t\\u0000\"}\n---\nb\n";
         let p = parse_all(text);
         let got: Vec<&str> = p
             .problems

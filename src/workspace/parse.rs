@@ -326,7 +326,11 @@ mod tests {
 
     #[test]
     fn a_file_without_front_matter_is_not_a_training() {
-        for text in ["Ask Ana about refunds.\r\nAnd more.", "", "# Notes\n\nstuff"] {
+        for text in [
+            "Ask Ana about refunds.\r\nAnd more.",
+            "",
+            "# Notes\n\nstuff",
+        ] {
             let out = parse("team/NOTES.md", text);
             assert!(out.parsed.is_none(), "{text:?}");
             let codes: Vec<Code> = out.problems.iter().map(|p| p.code).collect();
@@ -334,7 +338,12 @@ mod tests {
             let first_line = text.lines().next().unwrap_or_default().trim_end();
             assert_eq!(&text[out.problems[0].span.clone()], first_line);
             let help = out.problems[0].help.as_deref().unwrap();
-            for fix in ["front matter", "`_NOTES.md`", "`\"team/NOTES.md\"`", "`ignore`"] {
+            for fix in [
+                "front matter",
+                "`_NOTES.md`",
+                "`\"team/NOTES.md\"`",
+                "`ignore`",
+            ] {
                 assert!(help.contains(fix), "{help}");
             }
         }

@@ -43,8 +43,7 @@ fn usage_errors_exit_64_everywhere() {
         &["completions", "tcsh"],
         &["schema", "--local"],
         &["validate", "--api-url", "http://127.0.0.1:9"],
-        &["--local", "schema"],
-        &["--api-url", "http://127.0.0.1:9", "fmt"],
+        &["fmt", "--local"],
         &["-q", "-v", "validate"],
     ] {
         let out = bare().args(args).output().unwrap();

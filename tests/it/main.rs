@@ -13,6 +13,7 @@ mod client_emulator;
 mod commands_local;
 mod emulator;
 mod emulator_cli;
+mod first_run;
 mod plan_e2e;
 mod plan_props;
 mod plan_render;

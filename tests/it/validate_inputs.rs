@@ -444,7 +444,10 @@ fn body_starting_with_dashes_in_a_code_fence() {
         "```yaml\n---\nkey: value\n```\nThat is the format."
     );
     // Without front matter the fenced `---` does not make one: not a training.
-    let d = only(&[("a.md", b"```yaml\n---\nkey: value\n```\nThat is the format.\n")]);
+    let d = only(&[(
+        "a.md",
+        b"```yaml\n---\nkey: value\n```\nThat is the format.\n",
+    )]);
     at(&d, "no-front-matter", "trainings/a.md", 1, 1);
 }
 
