@@ -45,7 +45,8 @@ pub fn init_next(done: &Initialized, out: &mut dyn Write) -> io::Result<()> {
     )
 }
 
-/// Each file (to be) rewritten, then the counts.
+/// Each file (to be) rewritten, and each left as it is because a comment
+/// could not be kept (with where and why).
 pub fn fmt(done: &Formatted, out: &mut dyn Write) -> io::Result<()> {
     let verb = if done.check {
         "would reformat"
@@ -55,7 +56,20 @@ pub fn fmt(done: &Formatted, out: &mut dyn Write) -> io::Result<()> {
     for path in &done.changed {
         writeln!(out, "{verb} {path}")?;
     }
-    writeln!(
+    for (path, why) in &done.kept {
+        writeln!(
+            out,
+            "kept as it is: {path}:{}: {}",
+            why.line,
+            escape(&why.reason)
+        )?;
+    }
+    Ok(())
+}
+
+/// The counts after `fmt`.
+pub fn fmt_tally(done: &Formatted, out: &mut dyn Write) -> io::Result<()> {
+    write!(
         out,
         "{} {}, {} already canonical",
         done.changed.len(),
@@ -65,7 +79,11 @@ pub fn fmt(done: &Formatted, out: &mut dyn Write) -> io::Result<()> {
             "reformatted"
         },
         done.unchanged
-    )
+    )?;
+    if !done.kept.is_empty() {
+        write!(out, ", {} kept as it is", done.kept.len())?;
+    }
+    writeln!(out)
 }
 
 /// Pull's warnings, for stderr.

@@ -559,6 +559,91 @@ pub struct KeyProblem {
     pub help: String,
 }
 
+/// Where the parts of front matter YAML are, for keeping comments with the
+/// keys they annotate while `fmt` reorders them. Offsets are into the YAML.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Outline {
+    /// The top-level entries, in source order.
+    pub entries: Vec<OutlineEntry>,
+    /// Every scalar (keys and values, at any depth): text a `#` inside of
+    /// does not start a comment.
+    pub scalars: Vec<Range<usize>>,
+}
+
+/// One `key: value` entry of a mapping.
+#[derive(Debug, Clone)]
+pub(crate) struct OutlineEntry {
+    /// The key's text.
+    pub name: String,
+    /// The key's span.
+    pub key: Range<usize>,
+    /// From where the value starts to the end of its last scalar.
+    pub value: Range<usize>,
+    /// The entries of a mapping value (`metadata`).
+    pub children: Vec<OutlineEntry>,
+}
+
+/// The outline of front matter YAML; `None` when it is not a mapping of
+/// string keys the parser can read (`validate` reports those).
+pub(crate) fn outline(yaml: &str) -> Option<Outline> {
+    let root: Spanned<Node> = serde_saphyr::from_str(yaml).ok()?;
+    let mut out = Outline::default();
+    collect_scalars(&root, yaml, &mut out.scalars);
+    out.scalars.sort_by_key(|r| r.start);
+    out.entries = match root.value {
+        Node::Null => Vec::new(),
+        Node::Map(entries) => outline_entries(entries, yaml)?,
+        _ => return None,
+    };
+    Some(out)
+}
+
+fn outline_entries(
+    entries: Vec<(Spanned<Node>, Spanned<Node>)>,
+    yaml: &str,
+) -> Option<Vec<OutlineEntry>> {
+    let mut out = Vec::with_capacity(entries.len());
+    for (k, v) in entries {
+        let Node::Str(name) = k.value else {
+            return None;
+        };
+        let key = located(&k.referenced, 0, yaml);
+        let start = located(&v.referenced, 0, yaml).start;
+        let mut scalars = Vec::new();
+        collect_scalars(&v, yaml, &mut scalars);
+        let end = scalars
+            .iter()
+            .map(|r| r.end)
+            .max()
+            .unwrap_or(start)
+            .max(start);
+        let children = match v.value {
+            Node::Map(children) => outline_entries(children, yaml)?,
+            _ => Vec::new(),
+        };
+        out.push(OutlineEntry {
+            name,
+            key,
+            value: start..end,
+            children,
+        });
+    }
+    Some(out)
+}
+
+fn collect_scalars(node: &Spanned<Node>, yaml: &str, out: &mut Vec<Range<usize>>) {
+    match &node.value {
+        Node::Seq(items) => items.iter().for_each(|i| collect_scalars(i, yaml, out)),
+        Node::Map(entries) => {
+            for (k, v) in entries {
+                collect_scalars(k, yaml, out);
+                collect_scalars(v, yaml, out);
+            }
+        }
+        _ => out.push(span_of(node, 0, yaml)),
+    }
+}
+
 /// What is wrong with a `key` value, if anything: a key is a normal
 /// relative `/`-separated path (each segment a name, no `.`, `..` or empty
 /// segments), so one training has exactly one spelling of its key. The

@@ -230,3 +230,61 @@ fn a_markdown_file_without_front_matter_is_an_error_not_a_training() {
     );
     cxtrain(&repo, &remote).args(["validate"]).assert().code(0);
 }
+
+#[test]
+fn fmt_keeps_every_comment_and_leaves_what_it_cannot_keep() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("cxtrain.toml"), "workspace = \"bot\"\n").unwrap();
+    std::fs::create_dir_all(d.join("trainings")).unwrap();
+    let commented = "---\n\
+        # keep drafts until the policy page ships\n\
+        draft: true\n\
+        title: Refund window   # agreed with legal on 2026-03-01\n\
+        metadata:\n  \
+          team: billing  # on call in May\n\
+        ---\n\
+        Refunds after 30 days: offer store credit.\n";
+    let listed = "---\n\
+        title: Lost parcel\n\
+        channels:\n  \
+          - web      # the widget\n  \
+          - email\n\
+        ---\n\
+        File a claim with the carrier after five days.\n";
+    std::fs::write(d.join("trainings/refund.md"), commented).unwrap();
+    std::fs::write(d.join("trainings/lost.md"), listed).unwrap();
+
+    let check = offline(d, &["fmt", "--check"]).output().unwrap();
+    assert_eq!(check.status.code(), Some(3), "{check:?}");
+    let out = stdout(&mut offline(d, &["fmt"]));
+    assert!(out.contains("formatted trainings/refund.md"), "{out}");
+    assert!(
+        out.contains("kept as it is: trainings/lost.md:4: a comment inside a value"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("1 reformatted, 0 already canonical, 1 kept as it is\n"),
+        "{out}"
+    );
+    assert_eq!(
+        read(d, "trainings/refund.md"),
+        "---\n\
+         title: Refund window # agreed with legal on 2026-03-01\n\
+         # keep drafts until the policy page ships\n\
+         draft: true\n\
+         metadata:\n  \
+           team: billing # on call in May\n\
+         ---\n\
+         Refunds after 30 days: offer store credit.\n"
+    );
+    assert_eq!(read(d, "trainings/lost.md"), listed, "left byte for byte");
+    // What fmt leaves is not a change: fmt, then fmt --check, passes.
+    let again = offline(d, &["fmt", "--check"]).output().unwrap();
+    assert_eq!(again.status.code(), Some(0), "{again:?}");
+    let again = String::from_utf8(again.stdout).unwrap();
+    assert!(
+        again.contains("kept as it is: trainings/lost.md:4"),
+        "{again}"
+    );
+}
