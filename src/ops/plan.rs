@@ -2,19 +2,20 @@
 //! plan for the validated files (optionally limited to `--target` paths),
 //! judge it against the guards, and save it for a later `apply`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::connect::ConnectOptions;
 use crate::exit::{Failure, exits};
-use crate::model::StateHash;
+use crate::model::{META_WORKSPACE, StateHash};
 use crate::plan::file::{PlanFile, PlanFileError};
 use crate::plan::{
-    self, ConflictPolicy, DeleteBudget, DeletePolicy, Plan, PlanOptions, Refusal, SafetyOptions,
-    Targets,
+    self, Change, ConflictPolicy, DeleteBudget, DeletePolicy, Plan, PlanOptions, Refusal,
+    SafetyOptions, Targets, Unowned,
 };
 use crate::remote::Client;
+use crate::remote::api::ListQuery;
 use crate::remote::managed::{self, ManagedTraining};
 use crate::render::shown;
 use crate::repo_path::RepoPath;
@@ -103,8 +104,11 @@ pub fn plan(checked: &Checked, options: &Options) -> Result<Planned, Failure> {
 }
 
 /// Reads the remote and builds the plan: ceil(N/100) list calls and one
-/// count, plus one `GET` per `[adopt]` entry not managed yet. A target
-/// outside the repository, or one no training lies in, is an error.
+/// count, plus one `GET` per `[adopt]` entry not managed yet, plus — only
+/// when the plan creates something and the organisation has trainings this
+/// workspace does not manage — one listing of every training, to flag
+/// creates that look like a hand-made one. A target outside the
+/// repository, or one no training lies in, is an error.
 pub async fn make_plan(
     checked: &Checked,
     client: &Client,
@@ -118,7 +122,7 @@ pub async fn make_plan(
     if !unmatched.is_empty() {
         return Err(TargetError::no_match(&unmatched, checked, &remote.managed).into());
     }
-    Ok(plan::build(
+    let mut plan = plan::build(
         &checked.trainings,
         &remote.managed,
         remote.unmanaged,
@@ -132,7 +136,34 @@ pub async fn make_plan(
                 DeletePolicy::Delete
             },
         },
-    ))
+    );
+    let creates = plan.changes.iter().any(|c| matches!(c, Change::Create(_)));
+    if creates && remote.unmanaged > 0 {
+        let unowned = unowned(client, &checked.config.adopt).await?;
+        plan.hand_made = plan::lookalikes(&plan, &unowned);
+    }
+    Ok(plan)
+}
+
+/// The organisation's trainings no workspace owns (and no `[adopt]` entry
+/// names), with their text: read only when a plan creates something, so a
+/// plan without creates keeps its ceil(N/100) + 1 requests.
+async fn unowned(
+    client: &Client,
+    adopt: &BTreeMap<String, String>,
+) -> Result<Vec<Unowned>, Failure> {
+    let listing = client.list_all(&ListQuery::default()).await?;
+    let adopted: BTreeSet<&str> = adopt.values().map(String::as_str).collect();
+    Ok(listing
+        .items
+        .into_iter()
+        .filter(|t| t.metadata_str(META_WORKSPACE).is_none() && !adopted.contains(t.id.as_str()))
+        .map(|t| Unowned {
+            contents: std::iter::once(t.content).chain(t.draft_content).collect(),
+            id: t.id,
+            title: t.title,
+        })
+        .collect())
 }
 
 /// `--target` paths below the repository (relative ones are taken relative

@@ -136,6 +136,7 @@ pub fn build(
         deletes_withheld: Vec::new(),
         pending_drafts: Vec::new(),
         targeting: None,
+        hand_made: Vec::new(),
     };
     if let Targets::Only(_) = options.targets {
         let gone = orphans

@@ -6,6 +6,7 @@ mod build;
 mod change;
 mod compare;
 pub mod file;
+mod lookalike;
 mod rename;
 mod safety;
 mod wire;
@@ -15,6 +16,7 @@ pub use change::{
     Action, Change, ChangeError, ChangeProblem, Create, Delete, Field, Flag, Identity, Modify,
     RemoteRef, Toggle,
 };
+pub use lookalike::{HandMade, Likeness, Unowned, lookalikes};
 pub use rename::SIMILARITY_THRESHOLD;
 pub use safety::{ConflictPolicy, DeleteBudget, Refusal, SafetyOptions, check_safety};
 
@@ -43,6 +45,10 @@ pub struct Plan {
     /// With `--target`: how many trainings the plan covers, of how many.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targeting: Option<Targeting>,
+    /// Creates that look like a hand-made training (see [`lookalikes`]):
+    /// adopting it would avoid a duplicate. Advice, not part of the changes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hand_made: Vec<HandMade>,
 }
 
 impl Plan {

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::plan::{Change, Counts, Plan, Targeting};
+use crate::plan::{Change, Counts, HandMade, Plan, Targeting};
 
 /// The JSON format version this build writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -23,6 +23,10 @@ struct Document<'a> {
     targeting: Option<Targeting>,
     deletes_withheld: &'a [String],
     pending_drafts: &'a [String],
+    /// Creates that look like a hand-made training (additive: left out
+    /// when there are none).
+    #[serde(skip_serializing_if = "<[HandMade]>::is_empty")]
+    hand_made: &'a [HandMade],
     changes: &'a [Change],
 }
 
@@ -50,6 +54,7 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
         targeting: plan.targeting,
         deletes_withheld: &plan.deletes_withheld,
         pending_drafts: &plan.pending_drafts,
+        hand_made: &plan.hand_made,
         changes: &plan.changes,
     };
     // `From` keeps an I/O error as it was: a closed pipe stays `BrokenPipe`.

@@ -288,3 +288,126 @@ fn fmt_keeps_every_comment_and_leaves_what_it_cannot_keep() {
         "{again}"
     );
 }
+
+/// A training made by hand in the dashboard: no cxtrain metadata.
+fn hand_made(remote: &Remote, title: &str, content: &str) -> String {
+    remote
+        .create(&cxtrain::remote::api::TrainingInput {
+            title: title.into(),
+            content: content.into(),
+            kind: cxtrain::model::TrainingType::ScenarioSpecific,
+            is_draft: false,
+            directory_id: None,
+            restricted_to_channels: Vec::new(),
+            restricted_to_segments: Vec::new(),
+            metadata: Default::default(),
+        })
+        .id
+}
+
+#[test]
+fn a_create_that_looks_like_a_hand_made_training_is_flagged() {
+    let repo = Repo::unpaced_example("support-bot");
+    let remote = Remote::start();
+    remote.seed_from(&repo);
+    let by_title = hand_made(
+        &remote,
+        "Gift card balance",
+        "Tell them where the balance shows.",
+    );
+    let refund = "Gift cards cannot be refunded. Offer to resend the code to the \
+        recipient's email address, or to move the balance to another card.";
+    let by_text = hand_made(&remote, "Something a colleague wrote", refund);
+    hand_made(
+        &remote,
+        "Unrelated",
+        "Nothing like the new trainings at all, really.",
+    );
+
+    // A plan without creates reads what it always read: one page and a count.
+    remote.reset_stats();
+    cxtrain(&repo, &remote)
+        .args(["plan", "--detailed-exitcode"])
+        .assert()
+        .code(0);
+    assert_eq!(remote.stats().total_requests, 2);
+
+    repo.write(
+        "trainings/billing/gift-card-balance.md",
+        &scenario("Gift card balance", "Show the balance on the account page."),
+    )
+    .write(
+        "trainings/billing/gift-card-refund.md",
+        &scenario("Refunding a gift card", refund),
+    )
+    .write(
+        "trainings/billing/plan-pause.md",
+        &scenario(
+            "Pausing a plan",
+            "Plans can be paused for up to three months.",
+        ),
+    );
+    remote.reset_stats();
+    let human = String::from_utf8(
+        cxtrain(&repo, &remote)
+            .arg("plan")
+            .assert()
+            .code(0)
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap();
+    // The listing of every training is read once, only because of the creates.
+    assert_eq!(remote.stats().total_requests, 3);
+    for (key, id, why) in [
+        ("billing/gift-card-balance", &by_title, "same title"),
+        ("billing/gift-card-refund", &by_text, "same content"),
+    ] {
+        let hint = format!(
+            "looks like hand-made {id} ({why}: \"{}\") — adopt it (`cxtrain pull --adopt {key}={id}`) instead of creating a duplicate",
+            if why == "same title" {
+                "Gift card balance"
+            } else {
+                "Something a colleague wrote"
+            }
+        );
+        assert!(human.contains(&format!("      ! {hint}")), "{human}");
+        assert!(human.contains(&format!("! {key}: {hint}")), "{human}");
+    }
+    assert!(!human.contains("billing/plan-pause: looks like"), "{human}");
+
+    let markdown = String::from_utf8(
+        cxtrain(&repo, &remote)
+            .args(["plan", "--format", "markdown"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let id = by_title.replace('_', "\\_");
+    assert!(
+        markdown.contains(&format!(
+            "- 🔁 **Looks like hand-made** <code>{id}</code> (same title: <code>Gift card balance</code>): adopt it with <code>cxtrain pull \\-\\-adopt billing\\/gift\\-card\\-balance\\={id}</code> instead of creating a duplicate"
+        )),
+        "{markdown}"
+    );
+
+    let json: serde_json::Value = serde_json::from_slice(
+        &cxtrain(&repo, &remote)
+            .args(["plan", "--format", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        json["hand_made"],
+        serde_json::json!([
+            {"key": "billing/gift-card-balance", "id": by_title, "title": "Gift card balance", "match": "same_title"},
+            {"key": "billing/gift-card-refund", "id": by_text, "title": "Something a colleague wrote", "match": "same_content"},
+        ])
+    );
+    // The creates are still creates: the hint is advice, not a change.
+    assert_eq!(json["summary"]["create"], 3);
+}
