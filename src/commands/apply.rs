@@ -27,6 +27,8 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> CommandResult {
         plan_file: args.plan_file.clone(),
         safety: (&args.safety).into(),
         parallelism: usize::from(args.parallelism),
+        expect_fingerprint: args.expect_fingerprint.clone(),
+        environment: None,
     };
     let reviewed = apply::review(&checked, &options)?;
     ctx.verbose_note(&notes::traffic(&reviewed.traffic()));

@@ -9,14 +9,13 @@ use crate::config::Config;
 use crate::connect::ConnectOptions;
 use crate::exit::{Failure, exits};
 use crate::model::{META_WORKSPACE, StateHash};
-use crate::plan::file::{PlanFile, PlanFileError};
+use crate::plan::file::{PlanFile, PlanFileError, Scope};
 use crate::plan::{
-    self, Change, ConflictPolicy, DeleteBudget, DeletePolicy, Plan, PlanOptions, Refusal,
-    SafetyOptions, Targets, Unowned,
+    self, Change, ConflictPolicy, DeleteBudget, Plan, PlanOptions, Refusal, SafetyOptions, Unowned,
 };
 use crate::remote::Client;
 use crate::remote::api::ListQuery;
-use crate::remote::managed::{self, ManagedTraining};
+use crate::remote::managed::{self, ManagedTraining, RemoteState};
 use crate::render::shown;
 use crate::repo_path::RepoPath;
 use crate::suggest::did_you_mean;
@@ -61,6 +60,8 @@ pub struct Options {
     pub targets: Vec<PathBuf>,
     /// The guards.
     pub safety: Safety,
+    /// The environment to plan for (`--env`); `None` without environments.
+    pub environment: Option<String>,
 }
 
 /// A plan, how it was read, and whether the guards let it through.
@@ -74,75 +75,111 @@ pub struct Planned {
     pub traffic: Traffic,
     /// `Err` when a guard refuses the plan (show the plan, then fail).
     pub verdict: Result<(), Refusal>,
+    scope: Scope,
     local_files: BTreeMap<RepoPath, StateHash>,
 }
 
 impl Planned {
     /// Saves the plan for `apply` (refused plans are never saved).
     pub fn save(self, path: &Path) -> Result<(), PlanFileError> {
-        PlanFile::new(self.plan, self.target, self.local_files).write(path)
+        PlanFile::new(self.plan, self.scope, self.local_files).write(path)
     }
 }
 
 /// Reads the remote and plans the validated repository.
 pub fn plan(checked: &Checked, options: &Options) -> Result<Planned, Failure> {
+    let scope = scope(checked, &options.targets, options.safety.no_delete)?;
     let session = Session::connect(&options.connect, &checked.config, &checked.repo_dir)?;
-    let plan = session.run(make_plan(
-        checked,
-        session.client(),
-        &options.targets,
-        options.safety.no_delete,
-    ))?;
+    let plan = make_plan(checked, &session, &scope, options.environment.as_deref())?.plan;
     let verdict = plan::check_safety(&plan, &options.safety.options(&checked.config));
     Ok(Planned {
         plan,
         target: session.target().to_owned(),
         traffic: session.traffic(),
         verdict,
+        scope,
         local_files: local_files(checked),
     })
 }
 
-/// Reads the remote and builds the plan: ceil(N/100) list calls and one
-/// count, plus one `GET` per `[adopt]` entry not managed yet, plus — only
-/// when the plan creates something and the organisation has trainings this
-/// workspace does not manage — one listing of every training, to flag
-/// creates that look like a hand-made one. A target outside the
-/// repository, or one no training lies in, is an error.
-pub async fn make_plan(
+/// What a plan of `checked` covers: the `--target` paths resolved below the
+/// repository (relative ones are taken relative to it; one outside it is
+/// an error), and `--no-delete`.
+pub fn scope(
     checked: &Checked,
-    client: &Client,
     targets: &[PathBuf],
     no_delete: bool,
-) -> Result<Plan, Failure> {
-    let targets = resolve_targets(checked, targets)?;
-    let remote = managed::fetch(client, &checked.config.workspace, &checked.config.adopt).await?;
-    let root = &checked.config.root;
-    let unmatched = targets.unmatched(&checked.trainings, &remote.managed, root);
+) -> Result<Scope, TargetError> {
+    let targets = if targets.is_empty() {
+        None
+    } else {
+        let resolved = targets
+            .iter()
+            .map(|t| {
+                RepoPath::resolve(&checked.repo_dir, t).ok_or_else(|| TargetError::Outside {
+                    target: shown(t),
+                    repo: shown(&checked.repo_dir),
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Some(resolved)
+    };
+    Ok(Scope { targets, no_delete })
+}
+
+/// A plan and the remote read it was derived from.
+#[derive(Debug)]
+pub struct Derived {
+    /// The plan.
+    pub plan: Plan,
+    /// The remote as read: this workspace's trainings (with the `[adopt]`
+    /// ones) at the time of the read.
+    pub remote: RemoteState,
+}
+
+/// Reads the remote `session` talks to and builds the plan for `scope` and
+/// `environment`: ceil(N/100) list calls and one count, plus one `GET` per
+/// `[adopt]` entry not managed yet, plus — only when the plan creates
+/// something and the organisation has trainings this workspace does not
+/// manage — one listing of every training, to flag creates that look like
+/// a hand-made one. A target no training lies in is an error. `plan` and
+/// `apply` (with or without a plan file) all plan through here.
+pub fn make_plan(
+    checked: &Checked,
+    session: &Session,
+    scope: &Scope,
+    environment: Option<&str>,
+) -> Result<Derived, Failure> {
+    let config = &checked.config;
+    let fetch = managed::fetch(session.client(), &config.workspace, &config.adopt);
+    let remote = session.run(fetch)?;
+    let targets = scope.targets();
+    let unmatched = targets.unmatched(&checked.trainings, &remote.managed, &config.root);
     if !unmatched.is_empty() {
         return Err(TargetError::no_match(&unmatched, checked, &remote.managed).into());
     }
-    let mut plan = plan::build(
-        &checked.trainings,
-        &remote.managed,
-        remote.unmanaged,
-        &PlanOptions {
-            workspace: checked.config.workspace.clone(),
-            root: root.clone(),
-            targets,
-            deletes: if no_delete {
-                DeletePolicy::Withhold
-            } else {
-                DeletePolicy::Delete
-            },
-        },
-    );
+    let options = PlanOptions {
+        workspace: checked.config.workspace.clone(),
+        root: checked.config.root.clone(),
+        targets,
+        deletes: scope.deletes(),
+    };
+    let mut plan = Plan {
+        api_url: session.target().to_owned(),
+        environment: environment.map(str::to_owned),
+        ..plan::build(
+            &checked.trainings,
+            &remote.managed,
+            remote.unmanaged,
+            &options,
+        )
+    };
     let creates = plan.changes.iter().any(|c| matches!(c, Change::Create(_)));
     if creates && remote.unmanaged > 0 {
-        let unowned = unowned(client, &checked.config.adopt).await?;
+        let unowned = session.run(unowned(session.client(), &config.adopt))?;
         plan.hand_made = plan::lookalikes(&plan, &unowned);
     }
-    Ok(plan)
+    Ok(Derived { plan, remote })
 }
 
 /// The organisation's trainings no workspace owns (and no `[adopt]` entry
@@ -164,24 +201,6 @@ async fn unowned(
             title: t.title,
         })
         .collect())
-}
-
-/// `--target` paths below the repository (relative ones are taken relative
-/// to it).
-fn resolve_targets(checked: &Checked, targets: &[PathBuf]) -> Result<Targets, TargetError> {
-    if targets.is_empty() {
-        return Ok(Targets::All);
-    }
-    let resolved = targets
-        .iter()
-        .map(|t| {
-            RepoPath::resolve(&checked.repo_dir, t).ok_or_else(|| TargetError::Outside {
-                target: shown(t),
-                repo: shown(&checked.repo_dir),
-            })
-        })
-        .collect::<Result<_, _>>()?;
-    Ok(Targets::Only(resolved))
 }
 
 /// A `--target` that cannot select anything.

@@ -137,6 +137,10 @@ pub fn build(
         pending_drafts: Vec::new(),
         targeting: None,
         hand_made: Vec::new(),
+        // Where the plan is for is the caller's to say: the planner reads
+        // no remote.
+        api_url: String::new(),
+        environment: None,
     };
     if let Targets::Only(_) = options.targets {
         let gone = orphans

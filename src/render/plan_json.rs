@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::plan::{Change, Counts, HandMade, Plan, Targeting};
+use crate::plan::{Change, Counts, Fingerprint, HandMade, Plan, Targeting};
 
 /// The JSON format version this build writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -16,6 +16,8 @@ pub const FORMAT_VERSION: u32 = 1;
 struct Document<'a> {
     format_version: u32,
     workspace: &'a str,
+    environment: Option<&'a str>,
+    fingerprint: Fingerprint,
     has_changes: bool,
     summary: Summary,
     /// Only with `--target` (additive: other plans keep their shape).
@@ -44,6 +46,8 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     let doc = Document {
         format_version: FORMAT_VERSION,
         workspace: &plan.workspace,
+        environment: plan.environment.as_deref(),
+        fingerprint: plan.fingerprint(),
         has_changes: plan.has_changes(),
         summary: Summary {
             counts: plan.counts(),
