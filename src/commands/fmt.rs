@@ -3,7 +3,7 @@
 use crate::cli::FmtArgs;
 use crate::exit::{CommandResult, Exit};
 use crate::ops::fmt;
-use crate::render::files;
+use crate::render::{files, notes};
 
 use super::support::Context;
 
@@ -13,8 +13,10 @@ use super::support::Context;
 /// comment it cannot keep) is reported, and is not a change: `fmt` then
 /// `fmt --check` always passes.
 pub fn run(ctx: &Context, args: &FmtArgs) -> CommandResult {
+    let started = std::time::Instant::now();
     let checked = ctx.checked()?;
     let formatted = fmt::fmt(&checked, args.check)?;
+    ctx.verbose_note(&notes::took("fmt", started.elapsed()));
     let mut out = ctx.stdout();
     out.emit(|w, _| files::fmt(&formatted, w))?;
     if !ctx.quiet {

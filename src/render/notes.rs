@@ -1,6 +1,7 @@
 //! One-line notes around a command's main output.
 
 use std::path::Path;
+use std::time::Duration;
 
 use crate::ops::Traffic;
 use crate::text::escape;
@@ -15,6 +16,11 @@ pub fn traffic(t: &Traffic) -> String {
         t.stats.rate_limited,
         t.elapsed
     )
+}
+
+/// `-v` after an offline command: how long it took.
+pub fn took(command: &str, elapsed: Duration) -> String {
+    format!("{command} took {elapsed:.1?} (no requests).")
 }
 
 /// After `plan --out`: where the plan went and how to apply it.

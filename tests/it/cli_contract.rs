@@ -203,6 +203,12 @@ fn verbose_reports_requests_and_time_in_every_remote_command() {
             "{args:?}"
         );
     }
+    // The offline commands say how long they took.
+    for command in ["validate", "fmt"] {
+        let out = cxtrain_local(&repo).args(["-v", command]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with(&format!("{command} took ")), "{err}");
+    }
 }
 
 #[test]
