@@ -273,7 +273,7 @@ fn with_comments(entries: &[Entry], placed: &Comments) -> String {
     }
     // A header a blank line ended (not the modeline) keeps that blank line,
     // or the next run would read it as the first key's comment.
-    if placed.header.last().is_some_and(|h| !is_modeline(h)) {
+    if placed.header.last().is_some_and(|h| !is_modeline(h)) && !entries.is_empty() {
         line("");
     }
     let annotated = |anchor: &Anchor, text: &str, indent: &str, line: &mut dyn FnMut(&str)| {
@@ -513,6 +513,8 @@ mod tests {
             "---\n# reviewed by legal\n\n# the customer's words\ntitle: Hi there\ndraft: false\n---\nBody\n"
         );
         assert_eq!(reformat(&got), Ok(Some(got.clone())));
+        let only_comments = "---\n# nothing set yet\n---\nBody\n";
+        assert_eq!(reformat(only_comments), Ok(Some(only_comments.to_owned())));
     }
 
     #[test]
