@@ -167,8 +167,6 @@ const PLAN_HELP: &str = concat!(
   cxtrain plan --out plan.json         save the plan; `cxtrain apply plan.json` applies it
   cxtrain plan --format markdown --detailed-exitcode > plan.md
                                        CI: a pull-request comment; exit 2 when it has changes
-  cxtrain plan --target trainings/billing
-                                       only the trainings in that folder
 
 ",
     remote_env!(),
