@@ -21,7 +21,7 @@ pub mod validate;
 
 use std::path::Path;
 
-pub use session::{Session, runtime};
+pub use session::{Session, Traffic, runtime};
 
 use crate::config::Located;
 use crate::exit::exits;

@@ -7,6 +7,7 @@ mod common;
 
 mod apply_e2e;
 mod apply_executor;
+mod cli_contract;
 mod client;
 mod client_emulator;
 mod commands_local;
@@ -14,6 +15,7 @@ mod config_e2e;
 mod emulator;
 mod emulator_cli;
 mod environments;
+mod first_run;
 mod plan_e2e;
 mod plan_props;
 mod plan_render;
