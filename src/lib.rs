@@ -16,5 +16,6 @@ pub mod model;
 pub mod plan;
 pub mod remote;
 pub mod render;
+pub mod text;
 pub mod validate;
 pub mod workspace;
