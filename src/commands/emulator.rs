@@ -4,8 +4,8 @@ use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use crate::cli::{EmulatorArgs, EmulatorUpdateMode, GlobalArgs};
-use crate::emulator::{self, EmulatorConfig, UpdateMode};
+use crate::cli::{EmulatorArgs, EmulatorRateLimitHeaders, EmulatorUpdateMode, GlobalArgs};
+use crate::emulator::{self, EmulatorConfig, RateLimitHeaders, UpdateMode};
 use crate::exit::{CommandResult, Exit, Failure};
 
 /// Runs `cxtrain emulator`.
@@ -13,6 +13,11 @@ pub fn run(_global: &GlobalArgs, args: &EmulatorArgs) -> CommandResult {
     let config = EmulatorConfig {
         api_key: args.api_key.clone(),
         rate_limit_per_minute: args.rate_limit,
+        rate_limit_headers: match args.rate_limit_headers {
+            EmulatorRateLimitHeaders::None => RateLimitHeaders::None,
+            EmulatorRateLimitHeaders::XRatelimit => RateLimitHeaders::XRateLimit,
+            EmulatorRateLimitHeaders::Ietf => RateLimitHeaders::Ietf,
+        },
         latency: Duration::from_millis(args.latency_ms),
         error_rate: args.error_rate,
         burst_429_every: args.burst_429_every,
@@ -23,6 +28,7 @@ pub fn run(_global: &GlobalArgs, args: &EmulatorArgs) -> CommandResult {
             EmulatorUpdateMode::Publish => UpdateMode::Publish,
             EmulatorUpdateMode::Stage => UpdateMode::StageDraft,
         },
+        ..EmulatorConfig::default()
     };
     let runtime = super::support::runtime()?;
     runtime.block_on(async {
