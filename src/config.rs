@@ -67,6 +67,12 @@ pub struct ApiSettings {
     pub requests_per_minute: u32,
     /// Per-request timeout.
     pub timeout_secs: u64,
+    /// First retry back-off, in milliseconds (doubled on each retry).
+    pub backoff_ms: u64,
+    /// Most trainings a listing may claim or return.
+    pub max_trainings: u64,
+    /// Largest response body accepted, in bytes.
+    pub max_body_bytes: u64,
 }
 
 /// `[limits]`, in characters.
@@ -98,6 +104,9 @@ impl Default for ApiSettings {
         ApiSettings {
             requests_per_minute: 100,
             timeout_secs: 30,
+            backoff_ms: 500,
+            max_trainings: 100_000,
+            max_body_bytes: 32 * 1024 * 1024,
         }
     }
 }
@@ -232,6 +241,9 @@ struct RawSafety {
 struct RawApi {
     requests_per_minute: Option<u32>,
     timeout_secs: Option<u64>,
+    backoff_ms: Option<u64>,
+    max_trainings: Option<toml::Spanned<u64>>,
+    max_body_bytes: Option<toml::Spanned<u64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -332,6 +344,23 @@ impl Config {
         let workspace = raw.workspace.unwrap_or_else(|| default_workspace(repo_dir));
         let limits = Limits::default();
         let api = ApiSettings::default();
+        // A cap of zero would refuse every listing or every answer.
+        let positive = |value: &Option<toml::Spanned<u64>>, name: &str, default: u64| match value {
+            Some(v) if *v.get_ref() == 0 => Err(invalid(
+                v.span(),
+                format!("`{name}` must be at least 1"),
+                "zero refuses everything",
+                Some(format!("remove it for the default of {default}")),
+            )),
+            Some(v) => Ok(*v.get_ref()),
+            None => Ok(default),
+        };
+        let max_trainings = positive(&raw.api.max_trainings, "max_trainings", api.max_trainings)?;
+        let max_body_bytes = positive(
+            &raw.api.max_body_bytes,
+            "max_body_bytes",
+            api.max_body_bytes,
+        )?;
         Ok(Config {
             root,
             workspace,
@@ -359,6 +388,9 @@ impl Config {
                     .requests_per_minute
                     .unwrap_or(api.requests_per_minute),
                 timeout_secs: raw.api.timeout_secs.unwrap_or(api.timeout_secs),
+                backoff_ms: raw.api.backoff_ms.unwrap_or(api.backoff_ms),
+                max_trainings,
+                max_body_bytes,
             },
             limits: Limits {
                 title_max: raw.limits.title_max.unwrap_or(limits.title_max),
@@ -465,6 +497,9 @@ max_deletes = 3
 [api]
 requests_per_minute = 7
 timeout_secs = 2
+backoff_ms = 5
+max_trainings = 20
+max_body_bytes = 4096
 [limits]
 title_max = 60
 content_max = 500
@@ -480,7 +515,16 @@ content_max = 500
             Some("dir_1")
         );
         assert_eq!(c.safety.max_deletes, 3);
-        assert_eq!(c.api.timeout_secs, 2);
+        assert_eq!(
+            c.api,
+            ApiSettings {
+                requests_per_minute: 7,
+                timeout_secs: 2,
+                backoff_ms: 5,
+                max_trainings: 20,
+                max_body_bytes: 4096,
+            }
+        );
         assert_eq!(c.limits.content_max, 500);
     }
 
@@ -546,6 +590,18 @@ content_max = 500
         let (span, _, help) = invalid(text);
         assert_eq!(&text[span], "adopts");
         assert_eq!(help.as_deref(), Some("did you mean `adopt`?"));
+    }
+
+    #[test]
+    fn zero_caps_are_errors_at_the_value() {
+        for key in ["max_trainings", "max_body_bytes"] {
+            let text = format!("[api]\n{key} = 0\n");
+            let (span, message, help) = invalid(&text);
+            assert_eq!(&text[span], "0");
+            assert_eq!(message, format!("`{key}` must be at least 1"));
+            assert!(help.unwrap().starts_with("remove it for the default"));
+        }
+        assert_eq!(load_text("").unwrap().api, ApiSettings::default());
     }
 
     #[test]
