@@ -570,14 +570,9 @@ impl Client {
             retry_after,
         };
         let body = if status.is_success() {
-            read_capped(&mut response, self.inner.max_body_bytes).await
+            read_body(&mut response, self.inner.max_body_bytes, Over::Fail).await
         } else {
-            read_capped(&mut response, MAX_ERROR_BODY_BYTES)
-                .await
-                .or_else(|e| match e {
-                    Failure::TooLarge => Ok(Vec::new()),
-                    other => Err(other),
-                })
+            read_body(&mut response, MAX_ERROR_BODY_BYTES, Over::Truncate).await
         };
         let answer = body.map(|body| Answer {
             status,
@@ -690,17 +685,41 @@ async fn before<F: Future>(deadline: Option<Deadline>, fut: F) -> Result<F::Outp
     }
 }
 
-/// Reads `response`'s body chunk by chunk, failing with
-/// [`Failure::TooLarge`] as soon as it passes `limit` bytes (or announces
-/// more), so an oversized body is never held in memory.
-async fn read_capped(response: &mut reqwest::Response, limit: u64) -> Result<Vec<u8>, Failure> {
-    if response.content_length().is_some_and(|len| len > limit) {
+/// What to do with a body longer than its cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Over {
+    /// Fail with [`Failure::TooLarge`].
+    Fail,
+    /// Keep the first `limit` bytes and stop reading.
+    Truncate,
+}
+
+/// Reads `response`'s body chunk by chunk, never holding more than `limit`
+/// bytes of it: past that (or when it announces more) it fails or stops, as
+/// `over` says.
+async fn read_body(
+    response: &mut reqwest::Response,
+    limit: u64,
+    over: Over,
+) -> Result<Vec<u8>, Failure> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let announced = response
+        .content_length()
+        .and_then(|n| usize::try_from(n).ok());
+    if over == Over::Fail && announced.is_some_and(|len| len > limit) {
         return Err(Failure::TooLarge);
     }
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(Failure::from_reqwest)? {
-        if (body.len() + chunk.len()) as u64 > limit {
-            return Err(Failure::TooLarge);
+        let room = limit - body.len();
+        if chunk.len() > room {
+            return match over {
+                Over::Fail => Err(Failure::TooLarge),
+                Over::Truncate => {
+                    body.extend_from_slice(&chunk[..room]);
+                    Ok(body)
+                }
+            };
         }
         body.extend_from_slice(&chunk);
     }

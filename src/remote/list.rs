@@ -334,38 +334,31 @@ mod tests {
 
     #[test]
     fn self_contradictions_end_the_listing() {
-        let mut p = Pager::new(1000);
-        feed(&mut p, 0, page(0..100, 150, true)).unwrap();
-        assert_eq!(
-            feed(&mut p, 100, page(100..160, 160, true)),
-            Err(
-                "the page at offset 100 has 60 items, fewer than the page size of 100, yet says \
-                 more follow"
-                    .into()
+        let short = |n: u32| {
+            format!(
+                "the page at offset 100 has {n} items, fewer than the page size of 100, yet \
+                 says more follow"
             )
-        );
-        let mut p = Pager::new(1000);
-        feed(&mut p, 0, page(0..100, 300, true)).unwrap();
-        assert_eq!(
-            feed(&mut p, 100, page(0..100, 300, true)),
-            Err("the page at offset 100 repeats only trainings already listed".into())
-        );
-        let mut p = Pager::new(1000);
-        feed(&mut p, 0, page(0..100, 150, true)).unwrap();
-        assert_eq!(
-            feed(&mut p, 100, page(100..200, 150, true)),
-            Err("it listed 200 trainings but claims there are 150".into())
-        );
-        let mut p = Pager::new(1000);
-        feed(&mut p, 0, page(0..100, 150, true)).unwrap();
-        assert_eq!(
-            feed(&mut p, 100, page(100..100, 150, true)),
-            Err(
-                "the page at offset 100 has 0 items, fewer than the page size of 100, yet says \
-                 more follow"
-                    .into()
-            )
-        );
+        };
+        let cases = [
+            (150, 100..160, short(60)),
+            (150, 100..100, short(0)),
+            (
+                300,
+                0..100,
+                "the page at offset 100 repeats only trainings already listed".into(),
+            ),
+            (
+                150,
+                100..200,
+                "it listed 200 trainings but claims there are 150".into(),
+            ),
+        ];
+        for (total, second, error) in cases {
+            let mut p = Pager::new(1000);
+            feed(&mut p, 0, page(0..100, total, true)).unwrap();
+            assert_eq!(feed(&mut p, 100, page(second, total, true)), Err(error));
+        }
     }
 
     #[test]

@@ -306,10 +306,22 @@ impl Pacer {
                     let until = now + after.min(self.window);
                     state.hold = Some(state.hold.map_or(until, |h| h.max(until)));
                 }
-                // Requests still in flight may not be in the server's count yet.
-                state.server = advice.map(|a| ServerCount {
-                    remaining: a.remaining.saturating_sub(state.in_flight as u64),
-                    reset_at: now + a.reset.map_or(self.window, |r| r.min(self.window)),
+                state.server = advice.map(|a| {
+                    let count = ServerCount {
+                        // Requests still in flight may not be in it yet.
+                        remaining: a.remaining.saturating_sub(state.in_flight as u64),
+                        reset_at: now + a.reset.map_or(self.window, |r| r.min(self.window)),
+                    };
+                    match state.server {
+                        // Answers overtake each other, so one may carry an
+                        // older count: while a count is current, an answer
+                        // can only lower it.
+                        Some(current) if now < current.reset_at => ServerCount {
+                            remaining: current.remaining.min(count.remaining),
+                            reset_at: current.reset_at,
+                        },
+                        _ => count,
+                    }
                 });
             }
         }
@@ -331,6 +343,14 @@ mod tests {
         advice: None,
         retry_after: None,
     };
+
+    /// An answer carrying the server's count.
+    fn counted(remaining: u64, reset: Option<Duration>) -> Outcome {
+        Outcome::Answered {
+            advice: Some(Advice { remaining, reset }),
+            retry_after: None,
+        }
+    }
 
     /// The most releases any window `[t, t + 60 s)` holds, over every window
     /// starting at a release (the busiest window always starts at one).
@@ -443,18 +463,8 @@ mod tests {
         let b = pacer.acquire().await;
         pacer.finish(a, NO_ADVICE).await;
         // The server says 3 more are fine: the full local log does not matter.
-        let advice = Some(Advice {
-            remaining: 3,
-            reset: Some(Duration::from_secs(5)),
-        });
         pacer
-            .finish(
-                b,
-                Outcome::Answered {
-                    advice,
-                    retry_after: None,
-                },
-            )
+            .finish(b, counted(3, Some(Duration::from_secs(5))))
             .await;
         for _ in 0..3 {
             let p = pacer.acquire().await;
@@ -473,20 +483,32 @@ mod tests {
         });
         tokio::time::sleep(Duration::from_secs(1)).await;
         assert!(!second.is_finished());
-        let advice = Some(Advice {
-            remaining: 0,
-            reset: Some(Duration::from_secs(2)),
-        });
         pacer
-            .finish(
-                p,
-                Outcome::Answered {
-                    advice,
-                    retry_after: None,
-                },
-            )
+            .finish(p, counted(0, Some(Duration::from_secs(2))))
             .await;
         assert_eq!(second.await.unwrap(), start + Duration::from_secs(8));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_overtaken_by_a_newer_one_cannot_raise_the_count() {
+        let pacer = pacer(1000);
+        let start = Instant::now();
+        let older = pacer.acquire().await;
+        let newer = pacer.acquire().await;
+        // The newer answer arrives first: 2 left, one of them maybe taken
+        // by the request still in flight.
+        pacer
+            .finish(newer, counted(2, Some(Duration::from_secs(10))))
+            .await;
+        // The older one, counted before the newer request, says 5.
+        pacer
+            .finish(older, counted(5, Some(Duration::from_secs(10))))
+            .await;
+        let p = pacer.acquire().await;
+        assert_eq!(Instant::now(), start);
+        drop(p);
+        let _p = pacer.acquire().await;
+        assert_eq!(Instant::now(), start + Duration::from_secs(10));
     }
 
     #[tokio::test(start_paused = true)]
@@ -494,19 +516,7 @@ mod tests {
         let pacer = pacer(100);
         let start = Instant::now();
         let p = pacer.acquire().await;
-        let advice = Some(Advice {
-            remaining: 0,
-            reset: Some(Duration::MAX),
-        });
-        pacer
-            .finish(
-                p,
-                Outcome::Answered {
-                    advice,
-                    retry_after: None,
-                },
-            )
-            .await;
+        pacer.finish(p, counted(0, Some(Duration::MAX))).await;
         let _p = pacer.acquire().await;
         assert_eq!(Instant::now(), start + WINDOW);
     }
@@ -550,19 +560,7 @@ mod tests {
         let pacer = pacer(1);
         let start = Instant::now();
         let p = pacer.acquire().await;
-        let advice = Some(Advice {
-            remaining: 5,
-            reset: None,
-        });
-        pacer
-            .finish(
-                p,
-                Outcome::Answered {
-                    advice,
-                    retry_after: None,
-                },
-            )
-            .await;
+        pacer.finish(p, counted(5, None)).await;
         let p = pacer.acquire().await;
         assert_eq!(Instant::now(), start, "the server allows it");
         pacer.finish(p, NO_ADVICE).await;
