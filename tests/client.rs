@@ -577,9 +577,16 @@ async fn list_all_refuses_a_server_that_ignores_offset() {
     assert_eq!(requests_to(&s, "GET").await, 2);
 }
 
-/// A server answering every list request with `page(offset)`, counting
-/// requests.
+/// A server answering every list request with `page(offset)`.
 async fn paging(page: impl Fn(u64) -> Value + Send + Sync + 'static) -> MockServer {
+    paging_slowly(Duration::ZERO, page).await
+}
+
+/// [`paging`], each answer `delay` late.
+async fn paging_slowly(
+    delay: Duration,
+    page: impl Fn(u64) -> Value + Send + Sync + 'static,
+) -> MockServer {
     let s = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(move |r: &wiremock::Request| {
@@ -589,11 +596,19 @@ async fn paging(page: impl Fn(u64) -> Value + Send + Sync + 'static) -> MockServ
                 .find(|(k, _)| k == "offset")
                 .and_then(|(_, v)| v.parse().ok())
                 .unwrap_or(0);
-            ResponseTemplate::new(200).set_body_json(page(offset))
+            ResponseTemplate::new(200)
+                .set_body_json(page(offset))
+                .set_delay(delay)
         })
         .mount(&s)
         .await;
     s
+}
+
+/// A page of `len` trainings numbered from `offset` (fresh ids on every page).
+fn fresh(offset: u64, len: u32, total: u64, has_more: bool) -> Value {
+    let first = u32::try_from(offset).unwrap();
+    page(&ids(first..first + len), total, offset, has_more)
 }
 
 /// `list_all` on `config`, failing the test if it does not end within 10 s
@@ -629,11 +644,7 @@ async fn a_claimed_total_above_max_trainings_is_refused_before_paging() {
 #[tokio::test]
 async fn endless_pages_end_with_an_error_naming_the_contradiction() {
     // Fresh ids on every page, `has_more` forever, a total of 250.
-    let s = paging(|offset| {
-        let first = u32::try_from(offset).unwrap();
-        page(&ids(first..first + 100), 250, offset, true)
-    })
-    .await;
+    let s = paging(|offset| fresh(offset, 100, 250, true)).await;
     let e = bounded_list(config(&s.uri())).await.unwrap_err();
     assert_eq!(
         e.to_string(),
@@ -645,16 +656,7 @@ async fn endless_pages_end_with_an_error_naming_the_contradiction() {
 
 #[tokio::test]
 async fn endless_bare_arrays_stop_at_max_trainings() {
-    let s = paging(|offset| {
-        let first = u32::try_from(offset).unwrap();
-        json!(
-            ids(first..first + 100)
-                .iter()
-                .map(|id| training(id))
-                .collect::<Vec<_>>()
-        )
-    })
-    .await;
+    let s = paging(|offset| fresh(offset, 100, 0, true)["items"].clone()).await;
     let mut config = config(&s.uri());
     config.max_trainings = 450;
     let e = bounded_list(config).await.unwrap_err();
@@ -674,12 +676,7 @@ async fn endless_bare_arrays_stop_at_max_trainings() {
 
 #[tokio::test]
 async fn a_short_page_claiming_more_ends_the_listing() {
-    let s = paging(|offset| {
-        let first = u32::try_from(offset).unwrap();
-        let len = if offset == 0 { 100 } else { 30 };
-        page(&ids(first..first + len), 10_000, offset, true)
-    })
-    .await;
+    let s = paging(|offset| fresh(offset, if offset == 0 { 100 } else { 30 }, 10_000, true)).await;
     let e = bounded_list(config(&s.uri())).await.unwrap_err();
     assert_eq!(
         e.to_string(),
@@ -690,26 +687,10 @@ async fn a_short_page_claiming_more_ends_the_listing() {
 
 #[tokio::test]
 async fn pages_are_fetched_lazily_with_bounded_concurrency() {
-    let s = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(move |r: &wiremock::Request| {
-            let offset: u32 = r
-                .url
-                .query_pairs()
-                .find(|(k, _)| k == "offset")
-                .and_then(|(_, v)| v.parse().ok())
-                .unwrap_or(0);
-            ResponseTemplate::new(200)
-                .set_body_json(page(
-                    &ids(offset..offset + 100),
-                    2_000,
-                    offset.into(),
-                    offset < 1_900,
-                ))
-                .set_delay(Duration::from_millis(30))
-        })
-        .mount(&s)
-        .await;
+    let s = paging_slowly(Duration::from_millis(30), |offset| {
+        fresh(offset, 100, 2_000, offset < 1_900)
+    })
+    .await;
     let mut config = config(&s.uri());
     config.max_in_flight = 3;
     let started = Instant::now();
