@@ -18,7 +18,7 @@
 //! `cargo bench --bench apply -- ietf latency` only those whose name
 //! contains an argument.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,7 +29,7 @@ use cxtrain::apply::calls::{self, Step};
 use cxtrain::apply::executor::{self, Observer, Options, Outcome};
 use cxtrain::emulator::{self, EmulatorConfig, RateLimitHeaders};
 use cxtrain::model::{Training, TrainingType};
-use cxtrain::plan::{Action, Change, Plan};
+use cxtrain::plan::{Change, Create, Plan};
 use cxtrain::remote::{ApiKey, Client, ClientConfig};
 
 /// The API's documented limit per rolling 60 s.
@@ -51,13 +51,9 @@ fn creates(n: usize) -> Vec<Step> {
     let changes = (0..n)
         .map(|i| {
             let key = format!("bench/training-{i:04}");
-            Change {
-                key: key.clone(),
-                path: Some(format!("trainings/{key}.md")),
-                remote: None,
-                actions: vec![Action::Create],
-                flags: vec![],
-                desired: Some(Training {
+            Change::Create(Create {
+                path: format!("trainings/{key}.md").parse().unwrap(),
+                desired: Training {
                     key,
                     title: format!("Customer question number {i}"),
                     content: format!(
@@ -70,9 +66,8 @@ fn creates(n: usize) -> Vec<Step> {
                     draft: i % 10 == 0,
                     directory_id: Some(format!("dir_{}", i % 5)),
                     metadata: BTreeMap::new(),
-                }),
-                current: None,
-            }
+                },
+            })
         })
         .collect();
     calls::steps(&Plan {
@@ -80,7 +75,6 @@ fn creates(n: usize) -> Vec<Step> {
         changes,
         ..Plan::default()
     })
-    .expect("a plan of creates translates")
 }
 
 /// The emulator at the real limit, with `headers`.

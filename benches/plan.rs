@@ -12,14 +12,15 @@
 //!
 //! Run with `cargo bench --bench plan`.
 
-#[path = "../tests/common/mod.rs"]
+#[allow(dead_code, reason = "the bench uses only part of the test harness")]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use std::time::{Duration, Instant};
 
 use common::{Remote, Repo, applied_input};
 use cxtrain::emulator::EmulatorConfig;
-use cxtrain::plan::{self, DeletePolicy, PlanOptions};
+use cxtrain::plan::{self, DeletePolicy, PlanOptions, Targets};
 
 const TRAININGS: usize = 5_000;
 const CHANGED: usize = TRAININGS / 10;
@@ -184,8 +185,8 @@ fn main() {
         .unwrap();
     let options = PlanOptions {
         workspace: "bench".into(),
-        root: "trainings".into(),
-        targets: Vec::new(),
+        root: "trainings".parse().unwrap(),
+        targets: Targets::All,
         deletes: DeletePolicy::Delete,
     };
     let mut build_times: Vec<Duration> = (0..RUNS)

@@ -2,6 +2,8 @@
 //! directories, defaults, limits and safety budgets. Unknown keys and wrong
 //! types are errors that point into the TOML source.
 
+pub mod edit;
+
 use std::collections::BTreeMap;
 use std::io;
 use std::ops::Range;
@@ -10,7 +12,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::model::TrainingType;
-use crate::workspace::problem::did_you_mean;
+use crate::repo_path::{RepoPath, RepoPathError};
+use crate::suggest::did_you_mean;
 
 /// The config file name looked up in the repository.
 pub const FILE_NAME: &str = "cxtrain.toml";
@@ -21,7 +24,7 @@ pub const DEFAULT_API_URL: &str = "https://api.open.cx";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// The trainings root, relative to the repository.
-    pub root: String,
+    pub root: RepoPath,
     /// Ownership tag stored in `cxtrain_workspace`.
     pub workspace: String,
     /// API base URL.
@@ -30,7 +33,8 @@ pub struct Config {
     pub ignore: Vec<String>,
     /// Defaults for fields a file does not set.
     pub defaults: Defaults,
-    /// Folder path below the root → OpenCX directory id.
+    /// Folder path below the root (normalised, as
+    /// [`RepoPath::as_str`] spells it) → OpenCX directory id.
     pub directories: BTreeMap<String, String>,
     /// `[adopt]`: training key → id of a remote training no workspace owns
     /// yet, which the next apply tags as this workspace's (written by
@@ -119,20 +123,6 @@ impl Default for Limits {
         }
     }
 }
-
-/// Parses a training type as files and config spell it: `scenario`,
-/// `behavioral`, or the API names `SCENARIO_SPECIFIC` / `BEHAVIORAL`.
-pub fn parse_training_type(name: &str) -> Option<TrainingType> {
-    match name {
-        "scenario" | "SCENARIO_SPECIFIC" => Some(TrainingType::ScenarioSpecific),
-        "behavioral" | "BEHAVIORAL" => Some(TrainingType::Behavioral),
-        _ => None,
-    }
-}
-
-/// The accepted spellings of a training type.
-pub const TRAINING_TYPE_NAMES: [&str; 4] =
-    ["scenario", "behavioral", "SCENARIO_SPECIFIC", "BEHAVIORAL"];
 
 /// Why the config could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -257,20 +247,27 @@ impl Config {
     /// Loads `explicit`, or `<repo_dir>/cxtrain.toml` when it exists, or the
     /// defaults. An explicit path that does not exist is an error.
     pub fn load(repo_dir: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
-        let path = explicit.map_or_else(|| repo_dir.join(FILE_NAME), Path::to_path_buf);
+        let path = path(repo_dir, explicit);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => Some(text),
             Err(e) if e.kind() == io::ErrorKind::NotFound && explicit.is_none() => None,
             Err(source) => return Err(ConfigError::Read { path, source }),
         };
-        let raw = match &text {
-            Some(text) => parse_raw(&path, text)?,
+        Config::parse(repo_dir, &path, text.as_deref())
+    }
+
+    /// The config that `text`, read from `path`, means (`None`: there is no
+    /// file, so every default applies). `repo_dir` supplies the defaults that
+    /// depend on the repository.
+    pub fn parse(repo_dir: &Path, path: &Path, text: Option<&str>) -> Result<Config, ConfigError> {
+        let raw = match text {
+            Some(text) => parse_raw(path, text)?,
             None => RawConfig::default(),
         };
         let invalid = |span: Range<usize>, message: String, label: &str, help: Option<String>| {
             ConfigError::Invalid(Box::new(InvalidConfig {
-                path: path.clone(),
-                text: text.clone().unwrap_or_default(),
+                path: path.to_owned(),
+                text: text.unwrap_or_default().to_owned(),
                 span,
                 message,
                 label: label.to_owned(),
@@ -279,12 +276,12 @@ impl Config {
         };
         let kind = match &raw.defaults.kind {
             None => TrainingType::ScenarioSpecific,
-            Some(k) => parse_training_type(k.get_ref()).ok_or_else(|| {
+            Some(k) => TrainingType::parse(k.get_ref()).ok_or_else(|| {
                 invalid(
                     k.span(),
                     format!("unknown training type `{}`", k.get_ref()),
                     "not a training type",
-                    Some(format!("use one of {}", TRAINING_TYPE_NAMES.join(", "))),
+                    Some(format!("use one of {}", TrainingType::NAMES.join(", "))),
                 )
             })?,
         };
@@ -300,16 +297,20 @@ impl Config {
         }
         let mut directories = BTreeMap::new();
         for (folder, id) in raw.directories {
-            let name = folder.get_ref().trim_matches('/');
-            if name.is_empty() || name.contains('\\') || name.split('/').any(|s| s == "..") {
+            let name = folder
+                .get_ref()
+                .parse::<RepoPath>()
+                .ok()
+                .filter(|p| !p.is_top() && !p.as_str().contains('\\'));
+            let Some(name) = name else {
                 return Err(invalid(
                     folder.span(),
                     format!("invalid folder path `{}`", folder.get_ref()),
                     "not a folder below the root",
                     Some("use a `/`-separated path relative to the root, e.g. \"billing\"".into()),
                 ));
-            }
-            directories.insert(name.to_owned(), id);
+            };
+            directories.insert(name.as_str().to_owned(), id);
         }
         let mut adopt = BTreeMap::new();
         for (key, id) in raw.adopt {
@@ -337,9 +338,21 @@ impl Config {
             adopt.insert(key.into_inner(), id.into_inner());
         }
         let root = match raw.root {
-            Some(root) => root.into_inner(),
-            None if repo_dir.join("trainings").is_dir() => "trainings".to_owned(),
-            None => ".".to_owned(),
+            Some(root) => root.get_ref().parse().map_err(|e: RepoPathError| {
+                invalid(
+                    root.span(),
+                    e.to_string(),
+                    "not a folder below the repository",
+                    Some(
+                        "use a `/`-separated path relative to the repository, e.g. \"trainings\""
+                            .into(),
+                    ),
+                )
+            })?,
+            None if repo_dir.join("trainings").is_dir() => {
+                "trainings".parse().expect("a plain name is a path")
+            }
+            None => RepoPath::TOP,
         };
         let workspace = raw.workspace.unwrap_or_else(|| default_workspace(repo_dir));
         let limits = Limits::default();
@@ -398,6 +411,11 @@ impl Config {
             },
         })
     }
+}
+
+/// Where the config is: `explicit` (`--config`), else `<repo_dir>/cxtrain.toml`.
+pub fn path(repo_dir: &Path, explicit: Option<&Path>) -> PathBuf {
+    explicit.map_or_else(|| repo_dir.join(FILE_NAME), Path::to_path_buf)
 }
 
 /// The repository folder's name, or `default` when it has none.
@@ -468,7 +486,7 @@ mod tests {
         let repo = dir.path().join("support-bot");
         std::fs::create_dir_all(repo.join("trainings")).unwrap();
         let c = Config::load(&repo, None).unwrap();
-        assert_eq!(c.root, "trainings");
+        assert_eq!(c.root.as_str(), "trainings");
         assert_eq!(c.workspace, "support-bot");
         assert_eq!(c.api_url, DEFAULT_API_URL);
         assert_eq!(c.limits, Limits::default());
@@ -476,7 +494,7 @@ mod tests {
         assert_eq!(c.api.requests_per_minute, 100);
         assert_eq!(c.defaults.kind, TrainingType::ScenarioSpecific);
         std::fs::remove_dir(repo.join("trainings")).unwrap();
-        assert_eq!(Config::load(&repo, None).unwrap().root, ".");
+        assert!(Config::load(&repo, None).unwrap().root.is_top());
     }
 
     #[test]
@@ -506,7 +524,7 @@ content_max = 500
 "#,
         )
         .unwrap();
-        assert_eq!(c.root, "t");
+        assert_eq!(c.root.as_str(), "t");
         assert_eq!(c.ignore, vec!["drafts/**"]);
         assert_eq!(c.defaults.kind, TrainingType::Behavioral);
         assert!(c.defaults.draft);
@@ -555,6 +573,26 @@ content_max = 500
         let (span, message, _) = invalid(text);
         assert_eq!(&text[span], "\"a/[\"");
         assert!(message.contains("glob"));
+    }
+
+    #[test]
+    fn root_and_folders_are_normalised_paths_below_the_repository() {
+        let c =
+            load_text("root = \"./t//\"\n[directories]\n\"./billing//eu/\" = \"dir_1\"\n").unwrap();
+        assert_eq!(c.root.as_str(), "t");
+        assert_eq!(
+            c.directories.get("billing/eu").map(String::as_str),
+            Some("dir_1")
+        );
+        assert!(load_text("root = \".\"\n").unwrap().root.is_top());
+        let text = "root = \"../elsewhere\"\n";
+        let (span, message, _) = invalid(text);
+        assert_eq!(&text[span], "\"../elsewhere\"");
+        assert!(message.contains("climbs out with `..`"), "{message}");
+        let text = "[directories]\n\"a/../..\" = \"dir_1\"\n";
+        let (span, message, _) = invalid(text);
+        assert_eq!(&text[span], "\"a/../..\"");
+        assert!(message.contains("invalid folder path"), "{message}");
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! Which remote a command talks to: the real API (URL from `--api-url`, then
 //! `OPENCX_API_URL`, then the config; key from `OPENCX_API_KEY`), or with
 //! `--local` the embedded emulator on 127.0.0.1 with its state under the repo.
+//! The flags arrive as [`ConnectOptions`]; this module knows nothing of clap.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::cli::GlobalArgs;
 use crate::config::Config;
 use crate::emulator::{self, EmulatorConfig, EmulatorError, Running};
+use crate::exit::{ErrorExit, Exit};
 use crate::remote::{self, ApiKey, Client, ClientConfig, RemoteError};
 
 /// Where the embedded local remote keeps its state, relative to the repo.
@@ -15,6 +16,15 @@ pub const LOCAL_STATE: &str = ".cxtrain/local-state.json";
 
 /// The key the embedded emulator expects; it never leaves this process.
 const LOCAL_KEY: &str = "ocx_local_embedded";
+
+/// Which remote the user asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectOptions {
+    /// `--api-url` / `OPENCX_API_URL`, overriding the config's `api_url`.
+    pub api_url: Option<String>,
+    /// `--local`: the embedded emulator instead of any API.
+    pub local: bool,
+}
 
 /// A client plus whatever must stay alive for it to work.
 pub struct Connection {
@@ -60,14 +70,24 @@ pub enum ConnectError {
     Local(#[from] EmulatorError),
 }
 
-/// Connects to the remote the flags and config name, with the client's
+impl ErrorExit for ConnectError {
+    fn exit(&self) -> Exit {
+        match self {
+            Self::Remote(e) => e.exit(),
+            Self::Local(e) => e.exit(),
+            Self::StateDir { .. } => Exit::Error,
+        }
+    }
+}
+
+/// Connects to the remote the options and config name, with the client's
 /// default number of requests in flight.
 pub async fn connect(
-    global: &GlobalArgs,
+    options: &ConnectOptions,
     config: &Config,
     repo_dir: &Path,
 ) -> Result<Connection, ConnectError> {
-    connect_with(global, config, repo_dir, DEFAULT_IN_FLIGHT).await
+    connect_with(options, config, repo_dir, DEFAULT_IN_FLIGHT).await
 }
 
 /// Requests in flight at once unless a command asks for more (`apply
@@ -76,24 +96,24 @@ pub const DEFAULT_IN_FLIGHT: usize = 4;
 
 /// Connects like [`connect`], allowing `max_in_flight` requests at once.
 pub async fn connect_with(
-    global: &GlobalArgs,
+    options: &ConnectOptions,
     config: &Config,
     repo_dir: &Path,
     max_in_flight: usize,
 ) -> Result<Connection, ConnectError> {
-    if global.local {
+    if options.local {
         connect_local(config, repo_dir, max_in_flight).await
     } else {
-        connect_remote(global, config, max_in_flight)
+        connect_remote(options, config, max_in_flight)
     }
 }
 
 fn connect_remote(
-    global: &GlobalArgs,
+    options: &ConnectOptions,
     config: &Config,
     max_in_flight: usize,
 ) -> Result<Connection, ConnectError> {
-    let url = global
+    let url = options
         .api_url
         .clone()
         .unwrap_or_else(|| config.api_url.clone());

@@ -1,17 +1,19 @@
-//! The `cxtrain` binary: parse arguments, run the command, map the outcome to
-//! an exit code. Nothing else.
+//! The `cxtrain` binary: parse arguments, run the command, print the error
+//! of a failed one, exit with the code the outcome means. Nothing else.
 
 use std::process::ExitCode;
 
 use clap::Parser;
 use cxtrain::cli::Cli;
+use cxtrain::render::{Out, error};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let color = cli.global.color.into();
     match cxtrain::commands::run(cli) {
         Ok(exit) => exit.into(),
         Err(failure) => {
-            eprintln!("{:?}", failure.report);
+            let _ = Out::stderr(color).emit(|w, _| error::report(&failure.report, w));
             failure.exit.into()
         }
     }

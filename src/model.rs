@@ -43,6 +43,20 @@ impl TrainingType {
             Self::ScenarioSpecific => "scenario",
         }
     }
+
+    /// Every spelling files and the config accept: the front matter names,
+    /// then the API names.
+    pub const NAMES: [&'static str; 4] =
+        ["scenario", "behavioral", "SCENARIO_SPECIFIC", "BEHAVIORAL"];
+
+    /// Parses one of [`TrainingType::NAMES`]; `None` for anything else.
+    pub fn parse(name: &str) -> Option<TrainingType> {
+        match name {
+            "scenario" | "SCENARIO_SPECIFIC" => Some(Self::ScenarioSpecific),
+            "behavioral" | "BEHAVIORAL" => Some(Self::Behavioral),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for TrainingType {
@@ -316,6 +330,20 @@ mod tests {
             serde_json::to_string(&parsed).unwrap(),
             r#"["web","phone_voice","fax"]"#
         );
+    }
+
+    #[test]
+    fn training_types_parse_in_every_accepted_spelling_only() {
+        for name in TrainingType::NAMES {
+            let kind = TrainingType::parse(name).unwrap();
+            assert!(
+                name == kind.file_name() || name == kind.api_name(),
+                "{name}"
+            );
+        }
+        for name in ["Scenario", "behavioural", "", "scenario_specific"] {
+            assert_eq!(TrainingType::parse(name), None, "{name}");
+        }
     }
 
     #[test]

@@ -5,8 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{META_HASH, META_KEY, META_WORKSPACE, Training};
-use crate::plan::{Action, Change, Plan};
+use crate::model::{META_HASH, META_KEY, META_WORKSPACE, StateHash, Training};
+use crate::plan::{Change, Identity, Plan};
 use crate::remote::api::{self, TrainingInput};
 
 /// When a change runs. Phases run in this order, each after the previous one
@@ -51,121 +51,108 @@ pub enum Call {
         /// The full desired state.
         body: TrainingInput,
     },
-    /// `DELETE /training/{id}`.
+    /// `DELETE /training/{id}`, sent only when a listing taken right before
+    /// still shows the training as planned ([`Guard`]).
     Delete {
         /// The remote training.
         id: String,
+        /// What the listing must show.
+        guard: Guard,
     },
+}
+
+/// What a training must still be right before it is deleted: listed among
+/// this workspace's trainings with its key (one metadata-filtered list call:
+/// `GET /training/{id}` may omit metadata, so it cannot show the owner), and
+/// unchanged since planned. A delete is irreversible and the delete budget
+/// bounds how many there are, so this one extra read each is worth it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guard {
+    /// `cxtrain_workspace`: the plan's workspace.
+    pub workspace: String,
+    /// `cxtrain_key`: the key the plan deletes.
+    pub key: String,
+    /// The record hash when planned.
+    pub observed: StateHash,
 }
 
 /// One change of the plan, ready to execute.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
-    /// The training's key (after the change).
-    pub key: String,
-    /// The local file, if any, for messages.
-    pub path: Option<String>,
+    /// The change, as the plan says (for progress and the summary).
+    pub change: Change,
     /// When it runs.
     pub phase: Phase,
-    /// What the plan said this change does (for progress and the summary).
-    pub actions: Vec<Action>,
     /// The write that carries the whole change.
     pub call: Call,
-    /// The state the file asks for; `None` for a delete. Compared with the
-    /// server's answer to decide whether a draft toggle must follow.
-    pub desired: Option<Training>,
-}
-
-/// A plan apply cannot execute (possible only for a hand-edited plan file).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CallsError {
-    /// A create or update without the desired state.
-    #[error("the change to `{key}` has no desired state")]
-    MissingDesired {
-        /// The training's key.
-        key: String,
-    },
-    /// An update or delete without the remote training it touches.
-    #[error("the change to `{key}` names no remote training")]
-    MissingRemote {
-        /// The training's key.
-        key: String,
-    },
-    /// A change that does nothing.
-    #[error("the change to `{key}` has no actions")]
-    NoActions {
-        /// The training's key.
-        key: String,
-    },
 }
 
 /// Translates every change of `plan` into its step, sorted by phase (and by
 /// key within a phase, as the plan lists them).
-pub fn steps(plan: &Plan) -> Result<Vec<Step>, CallsError> {
+pub fn steps(plan: &Plan) -> Vec<Step> {
     let freed_by_rename: BTreeSet<&str> = plan
         .changes
         .iter()
-        .flat_map(|c| &c.actions)
-        .filter_map(|a| match a {
-            Action::Rename { from, .. } => Some(from.as_str()),
-            _ => None,
+        .filter_map(|c| match c {
+            Change::Modify(m) => match m.identity() {
+                Identity::Rename { from, .. } => Some(from.as_str()),
+                Identity::Keep | Identity::Adopt => None,
+            },
+            Change::Create(_) | Change::Delete(_) => None,
         })
         .collect();
-    let mut steps = plan
+    let mut steps: Vec<Step> = plan
         .changes
         .iter()
         .map(|change| step(change, &plan.workspace, &freed_by_rename))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect();
     steps.sort_by_key(|s| s.phase);
-    Ok(steps)
+    steps
 }
 
-fn step(change: &Change, workspace: &str, freed: &BTreeSet<&str>) -> Result<Step, CallsError> {
-    let key = || change.key.clone();
-    if change.actions.is_empty() {
-        return Err(CallsError::NoActions { key: key() });
-    }
-    let desired = || {
-        change
-            .desired
-            .as_ref()
-            .ok_or(CallsError::MissingDesired { key: key() })
+fn step(change: &Change, workspace: &str, freed: &BTreeSet<&str>) -> Step {
+    let (phase, call) = match change {
+        Change::Create(c) => {
+            let phase = if freed.contains(c.desired.key.as_str()) {
+                Phase::CreateAfterRename
+            } else {
+                Phase::Create
+            };
+            (phase, Call::Create(input(&c.desired, workspace)))
+        }
+        Change::Modify(m) => {
+            let call = Call::Update {
+                id: m.remote().id.clone(),
+                body: input(m.desired(), workspace),
+            };
+            (Phase::Update, call)
+        }
+        Change::Delete(d) => (
+            Phase::Delete,
+            Call::Delete {
+                id: d.remote.id.clone(),
+                guard: Guard {
+                    workspace: workspace.to_owned(),
+                    key: d.current.key.clone(),
+                    observed: d.remote.observed.clone(),
+                },
+            },
+        ),
     };
-    let remote_id = || {
-        change
-            .remote
-            .as_ref()
-            .map(|r| r.id.clone())
-            .ok_or(CallsError::MissingRemote { key: key() })
-    };
-    let (phase, call, desired) = if change.actions.contains(&Action::Delete) {
-        (Phase::Delete, Call::Delete { id: remote_id()? }, None)
-    } else if change.actions.contains(&Action::Create) && !change.actions.contains(&Action::Adopt) {
-        let desired = desired()?;
-        let phase = if freed.contains(change.key.as_str()) {
-            Phase::CreateAfterRename
-        } else {
-            Phase::Create
-        };
-        let body = input(desired, workspace);
-        (phase, Call::Create(body), Some(desired.clone()))
-    } else {
-        let desired = desired()?;
-        let body = input(desired, workspace);
-        let call = Call::Update {
-            id: remote_id()?,
-            body,
-        };
-        (Phase::Update, call, Some(desired.clone()))
-    };
-    Ok(Step {
-        key: key(),
-        path: change.path.clone(),
+    Step {
+        change: change.clone(),
         phase,
-        actions: change.actions.clone(),
         call,
-        desired,
-    })
+    }
+}
+
+#[cfg(test)]
+impl Step {
+    /// The step of `change` alone in a plan of workspace `ws`: the unit
+    /// tests' fixture.
+    pub(crate) fn of(change: Change) -> Step {
+        step(&change, "ws", &BTreeSet::new())
+    }
 }
 
 /// The full request body for a training: every field explicit, the user's
@@ -222,46 +209,32 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-    use crate::model::{Channel, StateHash, TrainingType};
-    use crate::plan::{Field, RemoteRef};
+    use crate::model::{Channel, TrainingType};
+    use crate::plan::RemoteRef;
 
     fn training(key: &str) -> Training {
         Training {
-            key: key.into(),
-            title: format!("Title of {key}"),
-            content: format!("Content of {key}, long enough."),
-            kind: TrainingType::ScenarioSpecific,
             channels: [Channel::Web, Channel::Email].into_iter().collect(),
             segments: ["vip".to_owned(), "enterprise".to_owned()]
                 .into_iter()
                 .collect(),
-            draft: false,
             directory_id: Some("dir_billing".into()),
             metadata: [("team".to_owned(), "billing".to_owned())]
                 .into_iter()
                 .collect(),
+            ..Training::scenario(
+                key,
+                &format!("Title of {key}"),
+                &format!("Content of {key}, long enough."),
+            )
         }
     }
 
-    fn remote(id: &str) -> Option<RemoteRef> {
-        Some(RemoteRef {
-            id: id.into(),
-            updated_at: Some("2026-01-01T00:00:00Z".into()),
-            observed: StateHash("ab".repeat(32)),
-        })
-    }
-
-    fn change(key: &str, actions: Vec<Action>, id: Option<&str>) -> Change {
-        let delete = actions.contains(&Action::Delete);
-        Change {
-            key: key.into(),
-            path: (!delete).then(|| format!("trainings/{key}.md")),
-            remote: id.and_then(remote),
-            actions,
-            flags: vec![],
-            desired: (!delete).then(|| training(key)),
-            current: id.map(|_| training(key)),
-        }
+    /// `key` with a new title, updated in remote training `id`.
+    fn edited(key: &str, id: &str) -> Change {
+        let mut desired = training(key);
+        desired.title.push_str(" (edited)");
+        Change::modify(id, Identity::Keep, training(key), &desired)
     }
 
     fn plan(changes: Vec<Change>) -> Plan {
@@ -278,12 +251,7 @@ mod tests {
 
     #[test]
     fn create_carries_every_field_and_the_metadata() {
-        let steps = steps(&plan(vec![change(
-            "billing/refund",
-            vec![Action::Create],
-            None,
-        )]))
-        .unwrap();
+        let steps = steps(&plan(vec![Change::create(training("billing/refund"))]));
         assert_eq!(steps.len(), 1);
         let Call::Create(body) = &steps[0].call else {
             panic!("{:?}", steps[0].call)
@@ -314,12 +282,13 @@ mod tests {
 
     #[test]
     fn an_adopt_is_one_tagging_update_never_a_create() {
-        let adopt = steps(&plan(vec![change(
-            "faq",
-            vec![Action::Adopt],
-            Some("trn_7"),
-        )]))
-        .unwrap();
+        let faq = training("faq");
+        let adopt = steps(&plan(vec![Change::modify(
+            "trn_7",
+            Identity::Adopt,
+            faq.clone(),
+            &faq,
+        )]));
         let Call::Update { id, body } = &adopt[0].call else {
             panic!("{:?}", adopt[0].call)
         };
@@ -327,43 +296,31 @@ mod tests {
         assert_eq!(body.metadata["cxtrain_workspace"], "support-bot");
         assert_eq!(body.metadata["cxtrain_key"], "faq");
         assert_eq!(adopt[0].phase, Phase::Update);
-        let both = change("faq", vec![Action::Adopt, Action::Create], None);
-        assert_eq!(
-            steps(&plan(vec![both])),
-            Err(CallsError::MissingRemote { key: "faq".into() })
-        );
     }
 
     #[test]
     fn a_draft_is_created_as_a_draft_in_one_call() {
-        let mut c = change("faq", vec![Action::Create], None);
-        c.desired.as_mut().unwrap().draft = true;
-        let steps = steps(&plan(vec![c])).unwrap();
+        let mut draft = training("faq");
+        draft.draft = true;
+        let steps = steps(&plan(vec![Change::create(draft)]));
         assert!(matches!(&steps[0].call, Call::Create(body) if body.is_draft));
     }
 
     #[test]
     fn update_move_rename_and_publish_are_one_put() {
-        let mut c = change(
-            "billing/late",
-            vec![
-                Action::Update {
-                    fields: vec![Field::Content, Field::Channels],
-                },
-                Action::Move {
-                    from: Some("dir_old".into()),
-                    to: Some("dir_billing".into()),
-                },
-                Action::Rename {
-                    from: "billing/refund".into(),
-                    similarity: 100,
-                },
-                Action::Publish,
-            ],
-            Some("trn_7"),
-        );
-        c.desired.as_mut().unwrap().directory_id = Some("dir_new".into());
-        let steps = steps(&plan(vec![c])).unwrap();
+        let mut current = training("billing/late");
+        current.directory_id = Some("dir_old".into());
+        current.draft = true;
+        let mut desired = training("billing/late");
+        desired.content.push_str(" Edited.");
+        desired.directory_id = Some("dir_new".into());
+        let rename = Identity::Rename {
+            from: "billing/refund".into(),
+            similarity: 100,
+        };
+        let c = Change::modify("trn_7", rename, current, &desired);
+        assert_eq!(c.actions().len(), 4);
+        let steps = steps(&plan(vec![c]));
         assert_eq!(steps.len(), 1);
         let Call::Update { id, body } = &steps[0].call else {
             panic!("{:?}", steps[0].call)
@@ -377,34 +334,28 @@ mod tests {
 
     #[test]
     fn unpublish_alone_is_one_put_with_the_flag() {
-        let mut c = change("faq", vec![Action::Unpublish], Some("trn_2"));
-        c.desired.as_mut().unwrap().draft = true;
-        let steps = steps(&plan(vec![c])).unwrap();
+        let mut draft = training("faq");
+        draft.draft = true;
+        let c = Change::modify("trn_2", Identity::Keep, training("faq"), &draft);
+        let steps = steps(&plan(vec![c]));
         assert!(matches!(&steps[0].call, Call::Update { body, .. } if body.is_draft));
         assert_eq!(
             steps[0].call,
             Call::Update {
                 id: "trn_2".into(),
-                body: input(steps[0].desired.as_ref().unwrap(), "support-bot")
+                body: input(&draft, "support-bot")
             }
         );
     }
 
     #[test]
-    fn delete_is_one_call_and_runs_last() {
+    fn delete_is_one_guarded_call_and_runs_last() {
         let steps = steps(&plan(vec![
-            change("a-gone", vec![Action::Delete], Some("trn_1")),
-            change("b-new", vec![Action::Create], None),
-            change(
-                "c-edit",
-                vec![Action::Update {
-                    fields: vec![Field::Title],
-                }],
-                Some("trn_3"),
-            ),
-        ]))
-        .unwrap();
-        let order: Vec<(&str, Phase)> = steps.iter().map(|s| (s.key.as_str(), s.phase)).collect();
+            Change::delete("trn_1", training("a-gone")),
+            Change::create(training("b-new")),
+            edited("c-edit", "trn_3"),
+        ]));
+        let order: Vec<(&str, Phase)> = steps.iter().map(|s| (s.change.key(), s.phase)).collect();
         assert_eq!(
             order,
             vec![
@@ -413,26 +364,32 @@ mod tests {
                 ("a-gone", Phase::Delete)
             ]
         );
-        assert_eq!(steps[2].call, Call::Delete { id: "trn_1".into() });
-        assert_eq!(steps[2].desired, None);
+        let guard = Guard {
+            workspace: "support-bot".into(),
+            key: "a-gone".into(),
+            observed: RemoteRef::fixture("trn_1").observed,
+        };
+        assert_eq!(
+            steps[2].call,
+            Call::Delete {
+                id: "trn_1".into(),
+                guard
+            }
+        );
     }
 
     #[test]
     fn a_create_reusing_a_renamed_key_waits_for_the_rename() {
+        let rename = Identity::Rename {
+            from: "faq".into(),
+            similarity: 95,
+        };
         let steps = steps(&plan(vec![
-            change("faq", vec![Action::Create], None),
-            change(
-                "faq-old",
-                vec![Action::Rename {
-                    from: "faq".into(),
-                    similarity: 95,
-                }],
-                Some("trn_1"),
-            ),
-            change("other", vec![Action::Create], None),
-        ]))
-        .unwrap();
-        let order: Vec<(&str, Phase)> = steps.iter().map(|s| (s.key.as_str(), s.phase)).collect();
+            Change::create(training("faq")),
+            Change::modify("trn_1", rename, training("faq"), &training("faq-old")),
+            Change::create(training("other")),
+        ]));
+        let order: Vec<(&str, Phase)> = steps.iter().map(|s| (s.change.key(), s.phase)).collect();
         assert_eq!(
             order,
             vec![
@@ -440,26 +397,6 @@ mod tests {
                 ("faq-old", Phase::Update),
                 ("faq", Phase::CreateAfterRename)
             ]
-        );
-    }
-
-    #[test]
-    fn malformed_changes_are_refused() {
-        let mut no_desired = change("x", vec![Action::Create], None);
-        no_desired.desired = None;
-        assert_eq!(
-            steps(&plan(vec![no_desired])),
-            Err(CallsError::MissingDesired { key: "x".into() })
-        );
-        let no_remote = change("y", vec![Action::Publish], None);
-        assert_eq!(
-            steps(&plan(vec![no_remote])),
-            Err(CallsError::MissingRemote { key: "y".into() })
-        );
-        let no_actions = change("z", vec![], Some("trn_1"));
-        assert_eq!(
-            steps(&plan(vec![no_actions])),
-            Err(CallsError::NoActions { key: "z".into() })
         );
     }
 

@@ -27,21 +27,6 @@ pub enum ApplyError {
     #[error("apply cancelled: nothing was changed")]
     #[diagnostic(code(cxtrain::apply::cancelled))]
     Cancelled,
-    /// The plan file cannot be executed as written.
-    #[error("plan file {path} is not executable: {source}")]
-    #[diagnostic(
-        code(cxtrain::apply::bad_plan),
-        help(
-            "plan files are written by `cxtrain plan --out`; make a new one instead of editing it"
-        )
-    )]
-    BadPlan {
-        /// The plan file.
-        path: PathBuf,
-        /// What is wrong.
-        #[source]
-        source: calls::CallsError,
-    },
     /// `--no-delete` given with a saved plan that deletes.
     #[error("the plan file deletes {count} trainings, but --no-delete was given")]
     #[diagnostic(

@@ -55,8 +55,8 @@ impl Summary {
                 Outcome::Failed(_) => s.failed += 1,
                 Outcome::Skipped(_) => s.skipped += 1,
                 Outcome::Applied { .. } | Outcome::AlreadyGone => {
-                    for action in &step.actions {
-                        *s.counter(action) += 1;
+                    for action in step.change.actions() {
+                        *s.counter(&action) += 1;
                     }
                 }
             }
@@ -81,52 +81,51 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::apply::calls::{Call, Phase, Step};
+    use crate::apply::calls::Step;
     use crate::apply::executor::{SkipReason, StepError};
-    use crate::plan::Field;
+    use crate::model::Training;
+    use crate::plan::{Change, Identity};
     use crate::remote::RemoteError;
 
-    fn step(actions: Vec<Action>) -> Step {
-        Step {
-            key: "k".into(),
-            path: None,
-            phase: Phase::Update,
-            actions,
-            call: Call::Delete { id: "trn_1".into() },
-            desired: None,
-        }
+    fn training(key: &str) -> Training {
+        Training::scenario(key, &format!("Title of {key}"), "Content.")
     }
 
     #[test]
     fn counts_successful_actions_failures_and_skips() {
+        let mut draft = training("b");
+        draft.draft = true;
+        let mut moved = training("b");
+        moved.title = "New title".into();
+        moved.directory_id = Some("d".into());
+        let unpublished = draft.clone();
         let report = Report {
             results: vec![
                 (
-                    step(vec![Action::Create]),
+                    Step::of(Change::create(training("a"))),
                     Outcome::Applied { toggled: None },
                 ),
                 (
-                    step(vec![
-                        Action::Update {
-                            fields: vec![Field::Title],
-                        },
-                        Action::Move {
-                            from: None,
-                            to: Some("d".into()),
-                        },
-                        Action::Publish,
-                    ]),
+                    Step::of(Change::modify("trn_2", Identity::Keep, draft, &moved)),
                     Outcome::Applied {
                         toggled: Some(false),
                     },
                 ),
                 (
-                    step(vec![Action::Unpublish]),
+                    Step::of(Change::modify(
+                        "trn_3",
+                        Identity::Keep,
+                        training("b"),
+                        &unpublished,
+                    )),
                     Outcome::Failed(StepError::Remote(RemoteError::MissingKey)),
                 ),
-                (step(vec![Action::Delete]), Outcome::AlreadyGone),
                 (
-                    step(vec![Action::Delete]),
+                    Step::of(Change::delete("trn_4", training("d"))),
+                    Outcome::AlreadyGone,
+                ),
+                (
+                    Step::of(Change::delete("trn_5", training("e"))),
                     Outcome::Skipped(SkipReason::Interrupted),
                 ),
             ],

@@ -5,13 +5,13 @@ use clap::CommandFactory;
 use crate::cli::{Cli, CompletionsArgs};
 use crate::exit::{CommandResult, Exit};
 
-/// Prints completions for the chosen shell to stdout.
-pub fn run(args: &CompletionsArgs) -> CommandResult {
-    clap_complete::generate(
-        args.shell,
-        &mut Cli::command(),
-        "cxtrain",
-        &mut std::io::stdout(),
-    );
+use super::support::Context;
+
+/// Prints completions for the chosen shell. They are generated in memory
+/// first: clap_complete panics when its writer fails (`| head`).
+pub fn run(ctx: &Context, args: &CompletionsArgs) -> CommandResult {
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "cxtrain", &mut script);
+    ctx.stdout().emit(|w, _| w.write_all(&script))?;
     Ok(Exit::Success)
 }

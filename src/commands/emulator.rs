@@ -1,15 +1,17 @@
 //! `cxtrain emulator`: serve the API emulator on 127.0.0.1 until Ctrl-C.
 
-use std::io::Write;
-use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use crate::cli::{EmulatorArgs, EmulatorRateLimitHeaders, EmulatorUpdateMode, GlobalArgs};
-use crate::emulator::{self, EmulatorConfig, RateLimitHeaders, UpdateMode};
-use crate::exit::{CommandResult, Exit, Failure};
+use crate::cli::{EmulatorArgs, EmulatorRateLimitHeaders, EmulatorUpdateMode};
+use crate::emulator::{EmulatorConfig, RateLimitHeaders, UpdateMode};
+use crate::exit::{CommandResult, Exit};
+use crate::ops::emulator::serve;
+use crate::render::notes;
+
+use super::support::Context;
 
 /// Runs `cxtrain emulator`.
-pub fn run(_global: &GlobalArgs, args: &EmulatorArgs) -> CommandResult {
+pub fn run(ctx: &Context, args: &EmulatorArgs) -> CommandResult {
     let config = EmulatorConfig {
         api_key: args.api_key.clone(),
         rate_limit_per_minute: args.rate_limit,
@@ -30,25 +32,10 @@ pub fn run(_global: &GlobalArgs, args: &EmulatorArgs) -> CommandResult {
         },
         ..EmulatorConfig::default()
     };
-    let runtime = super::support::runtime()?;
-    runtime.block_on(async {
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
-        let running = emulator::start(config, addr).await?;
-        // Tests (and scripts using --port 0) read this line to find the port.
-        let mut stdout = std::io::stdout().lock();
-        // A closed stdout must not stop the server; the port is still bound.
-        let _ = writeln!(
-            stdout,
-            "cxtrain emulator listening on {}",
-            running.base_url()
-        )
-        .and_then(|()| stdout.flush());
-        drop(stdout);
-        let waited = tokio::signal::ctrl_c().await;
-        running.shutdown().await;
-        waited.map_err(|e| {
-            Failure::new(Exit::Error, miette::miette!("cannot wait for Ctrl-C: {e}"))
-        })?;
-        Ok(Exit::Success)
-    })
+    let mut out = ctx.stdout();
+    // A closed stdout must not stop the server: the port is still bound.
+    serve(config, args.port, |url| {
+        let _ = out.line(&notes::listening(url));
+    })?;
+    Ok(Exit::Success)
 }

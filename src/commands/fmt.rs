@@ -1,95 +1,22 @@
-//! `cxtrain fmt`: rewrite every scenario's front matter canonically (key
-//! order, quoting, sorted lists) without touching a byte of the bodies.
-//! Runs only on a repository that validates, and checks that every
-//! rewritten file still means exactly the same training before writing.
+//! `cxtrain fmt [--check]`: canonical front matter, bodies untouched.
 
-use super::support;
-use crate::cli::{FmtArgs, GlobalArgs};
-use crate::exit::{CommandResult, Exit, Failure};
-use crate::workspace::parse::parse_file;
-use crate::workspace::write::{Overwrite, reformat, write_atomic};
+use crate::cli::FmtArgs;
+use crate::exit::{CommandResult, Exit};
+use crate::ops::fmt;
+use crate::render::files;
+
+use super::support::Context;
 
 /// Runs `cxtrain fmt`: exit 0 when done (or, with `--check`, when nothing
 /// would change), 3 when `--check` finds files to rewrite or the repository
 /// does not validate, 1 on file errors.
-pub fn run(global: &GlobalArgs, args: &FmtArgs) -> CommandResult {
-    let checked = support::checked(global)?;
-    let mut changed = Vec::new();
-    for local in &checked.trainings {
-        let path = checked.repo_dir.join(&local.path);
-        let bytes = std::fs::read(&path).map_err(|e| {
-            Failure::new(
-                Exit::Error,
-                miette::miette!("cannot read {}: {e}", local.path),
-            )
-        })?;
-        let Ok(text) = std::str::from_utf8(&bytes) else {
-            continue;
-        };
-        let Some(formatted) = reformat(text) else {
-            continue;
-        };
-        if formatted == text {
-            continue;
-        }
-        let rel = rel_below_root(&local.path, &checked.config.root);
-        let again = parse_file(
-            local.path.clone(),
-            rel,
-            formatted.as_bytes(),
-            &checked.config,
-        );
-        let same = again
-            .parsed
-            .is_some_and(|p| again.problems.is_empty() && p.local.training == local.training);
-        if !same {
-            return Err(Failure::new(
-                Exit::Error,
-                miette::miette!(
-                    help = "please report this; the file was left as it is",
-                    "formatting {} would change its meaning",
-                    local.path
-                ),
-            ));
-        }
-        changed.push((local.path.clone(), path, formatted));
-    }
-    let mut out = String::new();
-    if args.check {
-        for (shown, _, _) in &changed {
-            out.push_str(&format!("would reformat {shown}\n"));
-        }
-    } else {
-        for (shown, path, formatted) in &changed {
-            write_atomic(path, formatted.as_bytes(), Overwrite::Replace)?;
-            out.push_str(&format!("formatted {shown}\n"));
-        }
-    }
-    let unchanged = checked.trainings.len() - changed.len();
-    out.push_str(&format!(
-        "{} {}, {unchanged} already canonical\n",
-        changed.len(),
-        if args.check {
-            "to reformat"
-        } else {
-            "reformatted"
-        }
-    ));
-    support::print(&out)?;
-    Ok(if args.check && !changed.is_empty() {
+pub fn run(ctx: &Context, args: &FmtArgs) -> CommandResult {
+    let checked = ctx.checked()?;
+    let formatted = fmt::fmt(&checked, args.check)?;
+    ctx.stdout().emit(|w, _| files::fmt(&formatted, w))?;
+    Ok(if args.check && !formatted.changed.is_empty() {
         Exit::Invalid
     } else {
         Exit::Success
     })
-}
-
-/// A repository path below the configured root.
-fn rel_below_root<'a>(path: &'a str, root: &str) -> &'a str {
-    match root.trim_matches('/') {
-        "" | "." => path,
-        root => path
-            .strip_prefix(root)
-            .and_then(|p| p.strip_prefix('/'))
-            .unwrap_or(path),
-    }
 }

@@ -1,4 +1,6 @@
-//! One file per subcommand: argument wiring into the library, nothing more.
+//! One file per subcommand, argument wiring only: convert the flags into an
+//! `ops` option struct, call one operation, hand its result to a `render`
+//! printer through the output sink.
 
 mod apply;
 mod completions;
@@ -10,26 +12,29 @@ mod plan;
 mod pull;
 mod schema;
 mod search;
+mod show;
 mod support;
 mod validate;
 
 use crate::cli::{Cli, Command};
 use crate::exit::CommandResult;
+use support::Context;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> CommandResult {
-    let g = &cli.global;
+    let ctx = &Context::new(&cli.global);
     match &cli.command {
-        Command::Validate(a) => validate::run(g, a),
-        Command::Plan(a) => plan::run(g, a),
-        Command::Apply(a) => apply::run(g, a),
-        Command::Pull(a) => pull::run(g, a),
-        Command::Fmt(a) => fmt::run(g, a),
-        Command::Init(a) => init::run(g, a),
-        Command::Search(a) => search::run(g, a),
-        Command::Generate(a) => generate::run(g, a),
-        Command::Schema => schema::run(g),
-        Command::Emulator(a) => emulator::run(g, a),
-        Command::Completions(a) => completions::run(a),
+        Command::Validate(a) => validate::run(ctx, a),
+        Command::Plan(a) => plan::run(ctx, a),
+        Command::Apply(a) => apply::run(ctx, a),
+        Command::Show(a) => show::run(ctx, a),
+        Command::Pull(a) => pull::run(ctx, a),
+        Command::Fmt(a) => fmt::run(ctx, a),
+        Command::Init(a) => init::run(ctx, a),
+        Command::Search(a) => search::run(ctx, a),
+        Command::Generate(a) => generate::run(ctx, a),
+        Command::Schema => schema::run(ctx),
+        Command::Emulator(a) => emulator::run(ctx, a),
+        Command::Completions(a) => completions::run(ctx, a),
     }
 }

@@ -1,58 +1,40 @@
-//! `cxtrain plan`: load and validate the files, read the remote, build the
-//! plan, check the guards, print it, save it with `--out`. The steps are
-//! `pub(crate)` so `apply` runs the very same code path.
+//! `cxtrain plan`: plan the validated files against the remote, print the
+//! plan, refuse it when a guard says so, save it with `--out`.
 
-use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
-use std::path::{Component, Path, PathBuf};
+use crate::cli::PlanArgs;
+use crate::exit::{CommandResult, Exit};
+use crate::ops::plan::{self, Options};
+use crate::render::{notes, plan::render};
 
-use crate::cli::{GlobalArgs, PlanArgs, PlanFormat, SafetyArgs};
-use crate::config::Config;
-use crate::connect::connect;
-use crate::exit::{CommandResult, Exit, Failure};
-use crate::model::StateHash;
-use crate::plan::file::PlanFile;
-use crate::plan::{
-    self, ConflictPolicy, DeleteBudget, DeletePolicy, Plan, PlanOptions, SafetyOptions,
-};
-use crate::remote::managed;
-use crate::remote::{Client, RemoteError};
-use crate::render::{plan_human, plan_json, plan_markdown, use_color};
-use crate::validate::Checked;
-
-use super::support::{checked, runtime};
+use super::support::Context;
 
 /// Runs `cxtrain plan`.
-pub fn run(global: &GlobalArgs, args: &PlanArgs) -> CommandResult {
-    let checked = checked(global)?;
-    let (plan, target) = runtime()?.block_on(async {
-        let connection = connect(global, &checked.config, &checked.repo_dir).await?;
-        let started = std::time::Instant::now();
-        let plan = make_plan(&checked, &connection.client, &args.target, &args.safety).await;
-        if global.verbose > 0 {
-            eprintln!(
-                "Read {} in {} requests ({:.1?}).",
-                connection.target,
-                connection.client.stats().requests,
-                started.elapsed()
-            );
-        }
-        let target = connection.target.clone();
-        connection.close().await;
-        Ok::<_, Failure>((plan?, target))
-    })?;
-    print(global, args.format, &plan)?;
-    plan::check_safety(&plan, &safety_options(&checked.config, &args.safety))
-        .map_err(Failure::refused)?;
-    let has_changes = plan.has_changes();
+pub fn run(ctx: &Context, args: &PlanArgs) -> CommandResult {
+    let checked = ctx.checked()?;
+    let options = Options {
+        connect: ctx.connect.clone(),
+        targets: args.target.clone(),
+        safety: (&args.safety).into(),
+        environment: None,
+    };
+    let planned = plan::plan(&checked, &options)?;
+    let mut err = ctx.stderr();
+    if ctx.verbose > 0 {
+        err.line(&notes::read(
+            &planned.target,
+            planned.requests,
+            planned.elapsed,
+        ))?;
+    }
+    let format = args.format.into();
+    ctx.stdout()
+        .emit(|w, p| render(&planned.plan, format, p, w))?;
+    planned.verdict.clone()?;
+    let has_changes = planned.plan.has_changes();
     if let Some(out) = &args.out {
-        PlanFile::new(plan, target, local_files(&checked)).write(out)?;
-        if !global.quiet {
-            eprintln!(
-                "Saved the plan to {}; apply it with `cxtrain apply {}`.",
-                out.display(),
-                out.display()
-            );
+        planned.save(out)?;
+        if !ctx.quiet {
+            err.line(&notes::saved_plan(out))?;
         }
     }
     Ok(if args.detailed_exitcode && has_changes {
@@ -60,147 +42,4 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> CommandResult {
     } else {
         Exit::Success
     })
-}
-
-/// Reads the remote and builds the plan: ceil(N/100) list calls and one
-/// count, plus one `GET` per `[adopt]` entry not managed yet.
-pub(crate) async fn make_plan(
-    checked: &Checked,
-    client: &Client,
-    targets: &[PathBuf],
-    safety: &SafetyArgs,
-) -> Result<Plan, RemoteError> {
-    let remote = managed::fetch(client, &checked.config.workspace, &checked.config.adopt).await?;
-    Ok(plan::build(
-        &checked.trainings,
-        &remote.managed,
-        remote.unmanaged,
-        &PlanOptions {
-            workspace: checked.config.workspace.clone(),
-            root: slash(Path::new(&checked.config.root)),
-            targets: targets
-                .iter()
-                .map(|t| relative(&checked.repo_dir, t).unwrap_or_else(|| slash(t)))
-                .collect(),
-            deletes: if safety.no_delete {
-                DeletePolicy::Withhold
-            } else {
-                DeletePolicy::Delete
-            },
-        },
-    ))
-}
-
-/// The guards as the config and flags set them.
-pub(crate) fn safety_options(config: &Config, safety: &SafetyArgs) -> SafetyOptions {
-    SafetyOptions {
-        delete_budget: match safety.allow_deletes {
-            Some(n) => DeleteBudget::Explicit(n),
-            None => DeleteBudget::Config(config.safety.max_deletes),
-        },
-        conflicts: if safety.force {
-            ConflictPolicy::Overwrite
-        } else {
-            ConflictPolicy::Refuse
-        },
-    }
-}
-
-/// Every local training file and the hash of its bytes, for the plan file.
-pub(crate) fn local_files(checked: &Checked) -> BTreeMap<String, StateHash> {
-    checked
-        .trainings
-        .iter()
-        .map(|t| (t.path.clone(), t.file_hash.clone()))
-        .collect()
-}
-
-/// Prints the plan to stdout in the chosen format.
-pub(crate) fn print(global: &GlobalArgs, format: PlanFormat, plan: &Plan) -> Result<(), Failure> {
-    let stdout = std::io::stdout();
-    let color = use_color(global.color, stdout.is_terminal());
-    let mut out = stdout.lock();
-    let written = match format {
-        PlanFormat::Human => plan_human::render(plan, color, &mut out),
-        PlanFormat::Markdown => plan_markdown::render(plan, &mut out),
-        PlanFormat::Json => plan_json::render(plan, &mut out),
-    };
-    match written.and_then(|()| out.flush()) {
-        // A closed pipe (`| head`) is the reader's choice, not a failure.
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::new(
-            Exit::Error,
-            miette::miette!("cannot write output: {e}"),
-        )),
-        _ => Ok(()),
-    }
-}
-
-/// `path` relative to `base`, `/`-separated, when it lies inside it.
-/// Relative paths are taken as relative to `base` (`--target` paths are
-/// relative to the repository); `.` and `..` are
-/// resolved lexically (a target may name a file that no longer exists).
-fn relative(base: &Path, path: &Path) -> Option<String> {
-    let base = lexical(&absolute(base));
-    let path = if path.is_absolute() {
-        lexical(path)
-    } else {
-        lexical(&base.join(path))
-    };
-    path.strip_prefix(&base).ok().map(slash)
-}
-
-fn absolute(p: &Path) -> PathBuf {
-    if p.is_absolute() {
-        p.to_owned()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(p)
-    }
-}
-
-fn lexical(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn slash(p: &Path) -> String {
-    p.components()
-        .filter_map(|c| match c {
-            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn targets_become_repository_relative() {
-        let repo = Path::new("/work/repo");
-        assert_eq!(
-            relative(repo, Path::new("trainings/billing/")).as_deref(),
-            Some("trainings/billing")
-        );
-        assert_eq!(
-            relative(repo, Path::new("./trainings/../trainings/a.md")).as_deref(),
-            Some("trainings/a.md")
-        );
-        assert_eq!(
-            relative(repo, Path::new("/work/repo/trainings")).as_deref(),
-            Some("trainings")
-        );
-        assert_eq!(relative(repo, Path::new("/elsewhere/x")), None);
-        assert_eq!(relative(repo, repo).as_deref(), Some(""));
-    }
 }

@@ -1,70 +1,104 @@
-//! What several commands share: the async runtime for remote calls, loading
-//! a validated repository (an invalid one is exit 3 with its diagnostics),
-//! and writing results to stdout when the reader may have gone away.
+//! What every command shares: the global flags turned into the options the
+//! library takes, the output sinks, and loading a validated repository with
+//! its diagnostics shown.
 
-use std::io::{IsTerminal, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::cli::GlobalArgs;
-use crate::exit::{Exit, Failure};
-use crate::render::{diagnostics, use_color};
-use crate::validate::{self, Checked};
+use crate::cli::{self, GlobalArgs, SafetyArgs};
+use crate::connect::ConnectOptions;
+use crate::exit::Failure;
+use crate::ops::{self, plan::Safety};
+use crate::render::plan::PlanFormat;
+use crate::render::{ColorChoice, Out, diagnostics};
+use crate::validate::Checked;
 
-/// A runtime for commands that talk to the remote.
-pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Failure::new(
-                Exit::Error,
-                miette::miette!("cannot start the async runtime: {e}"),
-            )
-        })
+/// The global flags, converted.
+pub struct Context {
+    /// `--dir`: the repository.
+    pub dir: PathBuf,
+    /// `--config`.
+    pub config: Option<PathBuf>,
+    /// `--api-url`, `--local`.
+    pub connect: ConnectOptions,
+    /// `-q`.
+    pub quiet: bool,
+    /// `-v` (repeatable).
+    pub verbose: u8,
+    color: ColorChoice,
 }
 
-/// The repository at `--dir`, validated. Warnings go to stderr (unless
-/// `-q`) and pass; when invalid, its diagnostics go to stderr and the failure
-/// is exit 3. A closed stderr must not stop the command, so printing is best
-/// effort.
-pub fn checked(global: &GlobalArgs) -> Result<Checked, Failure> {
-    let stderr = std::io::stderr();
-    let color = use_color(global.color, stderr.is_terminal());
-    match validate::load_checked(&global.dir, global.config.as_deref()) {
-        Ok(checked) => {
-            if checked.report.warnings() > 0 && !global.quiet {
-                let _ = diagnostics::human(&checked.report, color, &mut stderr.lock());
+impl Context {
+    /// The context of one run.
+    pub fn new(global: &GlobalArgs) -> Context {
+        Context {
+            dir: global.dir.clone(),
+            config: global.config.clone(),
+            connect: ConnectOptions {
+                api_url: global.api_url.clone(),
+                local: global.local,
+            },
+            quiet: global.quiet,
+            verbose: global.verbose,
+            color: global.color.into(),
+        }
+    }
+
+    /// Standard output, coloured as `--color` says.
+    pub fn stdout(&self) -> Out {
+        Out::stdout(self.color)
+    }
+
+    /// Standard error, coloured as `--color` says.
+    pub fn stderr(&self) -> Out {
+        Out::stderr(self.color)
+    }
+
+    /// The repository at `--dir`, validated. Warnings go to stderr (unless
+    /// `-q`) and pass; an invalid repository's diagnostics go to stderr and
+    /// the failure is exit 3.
+    pub fn checked(&self) -> Result<Checked, Failure> {
+        let mut err = self.stderr();
+        match ops::checked(&self.dir, self.config.as_deref()) {
+            Ok(checked) => {
+                if checked.report.warnings() > 0 && !self.quiet {
+                    err.emit(|w, p| diagnostics::human(&checked.report, p, w))?;
+                }
+                Ok(checked)
             }
-            Ok(checked)
-        }
-        Err(invalid) => {
-            let _ = diagnostics::human(&invalid.report, color, &mut stderr.lock());
-            Err(Failure::invalid(miette::miette!(
-                help = "run `cxtrain validate` and fix the errors first",
-                "the repository does not validate"
-            )))
+            Err(not_valid) => {
+                err.emit(|w, p| diagnostics::human(&not_valid.report, p, w))?;
+                Err(not_valid.into())
+            }
         }
     }
 }
 
-/// Writes `text` to stdout; a closed pipe (`| head`) is the reader's
-/// choice, not a failure.
-pub fn print(text: &str) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::new(
-            Exit::Error,
-            miette::miette!("cannot write output: {e}"),
-        )),
-        _ => Ok(()),
+impl From<cli::ColorChoice> for ColorChoice {
+    fn from(c: cli::ColorChoice) -> ColorChoice {
+        match c {
+            cli::ColorChoice::Auto => ColorChoice::Auto,
+            cli::ColorChoice::Always => ColorChoice::Always,
+            cli::ColorChoice::Never => ColorChoice::Never,
+        }
     }
 }
 
-/// A path as the user should see it: without `./` segments.
-pub fn shown(path: &Path) -> String {
-    let path: PathBuf = path
-        .components()
-        .filter(|c| *c != Component::CurDir)
-        .collect();
-    path.display().to_string()
+impl From<cli::PlanFormat> for PlanFormat {
+    fn from(f: cli::PlanFormat) -> PlanFormat {
+        match f {
+            cli::PlanFormat::Human => PlanFormat::Human,
+            cli::PlanFormat::Markdown => PlanFormat::Markdown,
+            cli::PlanFormat::Json => PlanFormat::Json,
+        }
+    }
+}
+
+impl From<&SafetyArgs> for Safety {
+    fn from(a: &SafetyArgs) -> Safety {
+        Safety {
+            no_delete: a.no_delete,
+            allow_deletes: a.allow_deletes,
+            force: a.force,
+        }
+    }
 }

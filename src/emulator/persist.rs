@@ -3,11 +3,11 @@
 //! renamed over the old one, so a crash leaves either the old or the new
 //! state, never a torn file.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::atomic::{self, Overwrite};
 use crate::remote::api::Training;
 
 /// The state file format version this emulator writes and reads.
@@ -71,32 +71,15 @@ pub fn load(path: &Path) -> Result<Option<StateFile>, PersistError> {
     Ok(Some(state))
 }
 
-/// Replaces the state file atomically (temp file, fsync, rename, fsync dir).
+/// Replaces the state file atomically ([`atomic::write`]).
 pub fn save(path: &Path, state: &StateFile) -> Result<(), PersistError> {
     let write = |source: std::io::Error| PersistError::Write {
         path: path.to_owned(),
         source,
     };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir).map_err(write)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".cxtrain-state-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(write)?;
-    let json = serde_json::to_vec_pretty(state).map_err(|e| write(e.into()))?;
-    tmp.write_all(&json).map_err(write)?;
-    tmp.write_all(b"\n").map_err(write)?;
-    tmp.as_file().sync_all().map_err(write)?;
-    tmp.persist(path).map_err(|e| write(e.error))?;
-    // The rename itself is durable only once the directory entry is synced.
-    #[cfg(unix)]
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(write)?;
+    let mut json = serde_json::to_vec_pretty(state).map_err(|e| write(e.into()))?;
+    json.push(b'\n');
+    atomic::write(path, &json, Overwrite::Replace).map_err(|e| write(e.into()))?;
     Ok(())
 }
 

@@ -4,26 +4,36 @@
 use std::collections::BTreeMap;
 
 use crate::remote::managed::{ManagedTraining, Origin};
+use crate::repo_path::RepoPath;
 use crate::workspace::LocalTraining;
 
-use super::compare::{aligned, changed_fields, publish_toggle, remote_edited, three_way};
+use super::compare::{aligned, remote_edited, three_way};
 use super::rename;
-use super::{Action, Change, Flag, Plan, RemoteRef};
+use super::{Change, Create, Delete, Flag, Identity, Modify, Plan, RemoteRef};
 
 /// What the planner needs besides the two sides.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanOptions {
     /// The workspace (ownership tag).
     pub workspace: String,
-    /// The trainings root relative to the repository, `/`-separated (`""`
-    /// when it is the repository itself). Locates a deleted training's file.
-    pub root: String,
-    /// `--target`: repository-relative files or folders, `/`-separated. The
-    /// plan keeps only changes whose file (for a delete: where its file
-    /// was, `<root>/<key>.md`) lies in one. Empty: everything.
-    pub targets: Vec<String>,
+    /// The trainings root. Locates a deleted training's file.
+    pub root: RepoPath,
+    /// `--target`: which changes the plan keeps.
+    pub targets: Targets,
     /// Whether trainings whose file was removed are deleted.
     pub deletes: DeletePolicy,
+}
+
+/// The part of the repository a plan covers (`--target`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Targets {
+    /// No `--target`: every change.
+    All,
+    /// Only changes whose file (for a delete: where its file was,
+    /// `<root>/<key>.md`) is one of these files or lies in one of these
+    /// folders. A target outside the repository is left out by the caller:
+    /// it matches nothing.
+    Only(Vec<RepoPath>),
 }
 
 /// `--no-delete` or not.
@@ -57,11 +67,17 @@ pub fn build(
         list.reverse();
     }
 
-    let mut pairs: Vec<(&LocalTraining, &ManagedTraining, Option<Action>)> = Vec::new();
+    let mut pairs: Vec<(&LocalTraining, &ManagedTraining, Identity)> = Vec::new();
     let mut new_files = Vec::new();
     for d in desired {
         match by_key.get_mut(d.training.key.as_str()).and_then(Vec::pop) {
-            Some(m) => pairs.push((d, m, None)),
+            Some(m) => {
+                let identity = match m.origin {
+                    Origin::Adopted => Identity::Adopt,
+                    Origin::Tagged => Identity::Keep,
+                };
+                pairs.push((d, m, identity));
+            }
             None => new_files.push(d),
         }
     }
@@ -85,10 +101,10 @@ pub fn build(
         pairs.push((
             new_files[p.local],
             orphan,
-            Some(Action::Rename {
+            Identity::Rename {
                 from: orphan.key.clone(),
                 similarity: p.similarity,
-            }),
+            },
         ));
     }
 
@@ -100,12 +116,16 @@ pub fn build(
         unmanaged_ignored: unmanaged + unadopted.len() as u64,
         deletes_withheld: Vec::new(),
         pending_drafts: Vec::new(),
+        // Where the plan is for is the caller's to say: the planner reads
+        // no remote.
+        api_url: String::new(),
+        environment: None,
     };
-    for (d, m, rename) in pairs {
-        if !options.in_scope(&d.path) {
+    for (d, m, identity) in pairs {
+        if !options.targets.contain(&d.path) {
             continue;
         }
-        match update(d, m, rename) {
+        match update(d, m, identity) {
             Some(change) => plan.changes.push(change),
             None => {
                 plan.unchanged += 1;
@@ -116,20 +136,15 @@ pub fn build(
         }
     }
     for (d, _) in new_files.iter().zip(&renamed_local).filter(|(_, r)| !**r) {
-        if options.in_scope(&d.path) {
-            plan.changes.push(Change {
-                key: d.training.key.clone(),
-                path: Some(d.path.clone()),
-                remote: None,
-                actions: vec![Action::Create],
-                flags: Vec::new(),
-                desired: Some(d.training.clone()),
-                current: None,
-            });
+        if options.targets.contain(&d.path) {
+            plan.changes.push(Change::Create(Create {
+                path: d.path.clone(),
+                desired: d.training.clone(),
+            }));
         }
     }
     for (m, _) in orphans.iter().zip(&renamed_orphan).filter(|(_, r)| !**r) {
-        if !options.in_scope(&options.deleted_path(&m.key)) {
+        if !options.targets.contain_deleted(&options.root, &m.key) {
             continue;
         }
         match options.deletes {
@@ -138,84 +153,58 @@ pub fn build(
         }
     }
     plan.changes.sort_by(|a, b| {
-        let id = |c: &Change| c.remote.as_ref().map(|r| r.id.clone());
-        a.key.cmp(&b.key).then_with(|| id(a).cmp(&id(b)))
+        let id = |c: &Change| c.remote().map(|r| r.id.clone());
+        a.key().cmp(b.key()).then_with(|| id(a).cmp(&id(b)))
     });
     plan.pending_drafts.sort();
     plan.deletes_withheld.sort();
     plan
 }
 
-impl PlanOptions {
-    fn in_scope(&self, path: &str) -> bool {
-        self.targets.is_empty()
-            || self.targets.iter().any(|t| {
-                let t = t.trim_end_matches('/');
-                t.is_empty()
-                    || path == t
-                    || path.strip_prefix(t).is_some_and(|r| r.starts_with('/'))
-            })
+impl Targets {
+    /// Whether the file `path` is in scope.
+    fn contain(&self, path: &RepoPath) -> bool {
+        match self {
+            Self::All => true,
+            Self::Only(targets) => targets.iter().any(|t| path.starts_with(t)),
+        }
     }
 
-    fn deleted_path(&self, key: &str) -> String {
-        if self.root.is_empty() {
-            format!("{key}.md")
-        } else {
-            format!("{}/{key}.md", self.root.trim_end_matches('/'))
+    /// Whether the file a training of `key` had below `root` is in scope. A
+    /// remote key that names no file below the root (`..`) lies in no target.
+    fn contain_deleted(&self, root: &RepoPath, key: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Only(_) => format!("{key}.md")
+                .parse()
+                .is_ok_and(|file| self.contain(&root.join(&file))),
         }
     }
 }
 
 /// The change a matched pair needs, or `None` when it is in sync.
-fn update(d: &LocalTraining, m: &ManagedTraining, rename: Option<Action>) -> Option<Change> {
+fn update(d: &LocalTraining, m: &ManagedTraining, identity: Identity) -> Option<Change> {
     let desired = &d.training;
     let current = aligned(desired, m);
-    let adopt = (m.origin == Origin::Adopted).then_some(Action::Adopt);
-    let mut actions: Vec<Action> = adopt.into_iter().chain(rename).collect();
-    if desired.directory_id != current.directory_id {
-        actions.push(Action::Move {
-            from: current.directory_id.clone(),
-            to: desired.directory_id.clone(),
-        });
-    }
-    let fields = changed_fields(desired, &current);
-    if !fields.is_empty() {
-        actions.push(Action::Update { fields });
-    }
-    actions.extend(publish_toggle(desired, &current));
-    if actions.is_empty() {
-        return None;
-    }
-    let mut flags: Vec<Flag> = three_way(desired, m).into_iter().collect();
+    let mut change = Modify::new(d.path.clone(), remote_ref(m), identity, current, desired)?;
+    change.flags.extend(three_way(desired, m));
     if m.pending_draft.is_some() && !desired.draft {
-        flags.push(Flag::PendingDashboardDraft);
+        change.flags.push(Flag::PendingDashboardDraft);
     }
-    Some(Change {
-        key: desired.key.clone(),
-        path: Some(d.path.clone()),
-        remote: Some(remote_ref(m)),
-        actions,
-        flags,
-        desired: Some(desired.clone()),
-        current: Some(current),
-    })
+    Some(Change::Modify(change))
 }
 
 fn delete(m: &ManagedTraining) -> Change {
     let remote_edited = remote_edited(m, m.live.draft) == Some(true);
-    Change {
-        key: m.key.clone(),
-        path: None,
-        remote: Some(remote_ref(m)),
-        actions: vec![Action::Delete],
+    Change::Delete(Delete {
+        remote: remote_ref(m),
+        current: m.view(m.live.draft).clone(),
         flags: if remote_edited {
             vec![Flag::Drift]
         } else {
             Vec::new()
         },
-        desired: None,
-        current: Some(m.view(m.live.draft).clone()),
-    }
+    })
 }
 
 fn remote_ref(m: &ManagedTraining) -> RemoteRef {
@@ -230,6 +219,7 @@ fn remote_ref(m: &ManagedTraining) -> RemoteRef {
 mod tests {
     use super::*;
     use crate::model::{Channel, StateHash, Training, TrainingType};
+    use crate::plan::Action;
     use crate::plan::{ConflictPolicy, DeleteBudget, Field, Refusal, SafetyOptions, check_safety};
     use crate::remote::api;
 
@@ -239,7 +229,7 @@ mod tests {
 
     fn local(t: &Training) -> LocalTraining {
         LocalTraining {
-            path: format!("trainings/{}.md", t.key),
+            path: format!("trainings/{}.md", t.key).parse().unwrap(),
             file_hash: StateHash::of_bytes(t.content.as_bytes()),
             training: t.clone(),
         }
@@ -280,8 +270,8 @@ mod tests {
     fn options() -> PlanOptions {
         PlanOptions {
             workspace: "ws".into(),
-            root: "trainings".into(),
-            targets: Vec::new(),
+            root: "trainings".parse().unwrap(),
+            targets: Targets::All,
             deletes: DeletePolicy::Delete,
         }
     }
@@ -298,7 +288,7 @@ mod tests {
     fn summary(plan: &Plan) -> Vec<(String, Vec<Action>, Vec<Flag>)> {
         plan.changes
             .iter()
-            .map(|c| (c.key.clone(), c.actions.clone(), c.flags.clone()))
+            .map(|c| (c.key().to_owned(), c.actions(), c.flags().to_vec()))
             .collect()
     }
 
@@ -342,7 +332,7 @@ mod tests {
                 ("same".into(), vec![Action::Adopt], vec![]),
             ]
         );
-        assert_eq!(p.changes[1].remote.as_ref().unwrap().id, "1");
+        assert_eq!(p.changes[1].remote().unwrap().id, "1");
         assert_eq!((p.counts().adopt, p.counts().create), (2, 0));
         assert_eq!((p.unchanged, p.managed, p.unmanaged_ignored), (0, 2, 1));
     }
@@ -371,8 +361,11 @@ mod tests {
             ]
         );
         assert_eq!(p.unmanaged_ignored, 12);
-        assert_eq!(p.changes[0].desired.as_ref(), Some(&a));
-        assert_eq!(p.changes[0].path.as_deref(), Some("trainings/a.md"));
+        assert_eq!(p.changes[0].desired(), Some(&a));
+        assert_eq!(
+            p.changes[0].path(),
+            Some(&"trainings/a.md".parse().unwrap())
+        );
     }
 
     #[test]
@@ -430,9 +423,9 @@ mod tests {
             )]
         );
         let c = &p.changes[0];
-        assert_eq!(c.remote.as_ref().unwrap().id, "1");
-        assert_eq!(c.current.as_ref().unwrap().title, base.title);
-        assert_eq!(c.desired.as_ref(), Some(&edited));
+        assert_eq!(c.remote().unwrap().id, "1");
+        assert_eq!(c.current().unwrap().title, base.title);
+        assert_eq!(c.desired(), Some(&edited));
     }
 
     #[test]
@@ -484,8 +477,8 @@ mod tests {
             summary(&p),
             vec![("gone".into(), vec![Action::Delete], vec![])]
         );
-        assert_eq!(p.changes[0].path, None);
-        assert_eq!(p.changes[0].current.as_ref().unwrap().title, gone.title);
+        assert_eq!(p.changes[0].path(), None);
+        assert_eq!(p.changes[0].current().unwrap().title, gone.title);
         let mut o = options();
         o.deletes = DeletePolicy::Withhold;
         let p = build(&[local(&a)], &remotes, 0, &o);
@@ -510,22 +503,22 @@ mod tests {
                 vec![]
             )]
         );
-        assert_eq!(p.changes[0].remote.as_ref().unwrap().id, "7");
+        assert_eq!(p.changes[0].remote().unwrap().id, "7");
 
         let mut edited = training("new", &LONG.replace("store credit", "a store credit"));
         edited.title = old.title.clone();
         let p = plan([edited], &[remote("7", &old, |_| {})]);
         let c = &p.changes[0];
         assert!(
-            matches!(&c.actions[0], Action::Rename { from, similarity } if from == "old" && *similarity >= 90)
+            matches!(&c.actions()[0], Action::Rename { from, similarity } if from == "old" && *similarity >= 90)
         );
         assert_eq!(
-            c.actions[1],
+            c.actions()[1],
             Action::Update {
                 fields: vec![Field::Content]
             }
         );
-        assert_eq!(c.remote.as_ref().unwrap().id, "7");
+        assert_eq!(c.remote().unwrap().id, "7");
     }
 
     #[test]
@@ -549,7 +542,7 @@ mod tests {
     fn explicit_key_keeps_identity_across_file_renames() {
         let t = training("billing/refund-late", "Content of the refund");
         let mut l = local(&t);
-        l.path = "trainings/somewhere/else.md".into();
+        l.path = "trainings/somewhere/else.md".parse().unwrap();
         let p = build(&[l], &[remote("1", &t, |_| {})], 0, &options());
         assert!(!p.has_changes());
     }
@@ -562,7 +555,7 @@ mod tests {
         let dashboard = |r: &mut api::Training| r.title = "Dashboard title".into();
 
         let p = plan([local_edit.clone()], &[remote("1", &base, |_| {})]);
-        assert_eq!(p.changes[0].flags, vec![]);
+        assert_eq!(p.changes[0].flags(), vec![]);
 
         let p = plan([base.clone()], &[remote("1", &base, dashboard)]);
         assert_eq!(
@@ -577,7 +570,7 @@ mod tests {
         );
 
         let p = plan([local_edit.clone()], &[remote("1", &base, dashboard)]);
-        assert_eq!(p.changes[0].flags, vec![Flag::Conflict]);
+        assert_eq!(p.changes[0].flags(), vec![Flag::Conflict]);
         let guard = SafetyOptions {
             delete_budget: DeleteBudget::Config(10),
             conflicts: ConflictPolicy::Refuse,
@@ -596,7 +589,7 @@ mod tests {
 
         let staged = |r: &mut api::Training| r.draft_content = Some("Staged in dashboard".into());
         let p = plan([local_edit], &[remote("1", &base, staged)]);
-        assert_eq!(p.changes[0].flags, vec![Flag::PendingDashboardDraft]);
+        assert_eq!(p.changes[0].flags(), vec![Flag::PendingDashboardDraft]);
         let p = plan([base.clone()], &[remote("1", &base, staged)]);
         assert!(!p.has_changes());
         assert_eq!(p.pending_drafts, vec!["a".to_owned()]);
@@ -630,7 +623,7 @@ mod tests {
             summary(&p),
             vec![("a".into(), vec![Action::Delete], vec![])]
         );
-        assert_eq!(p.changes[0].remote.as_ref().unwrap().id, "2");
+        assert_eq!(p.changes[0].remote().unwrap().id, "2");
     }
 
     #[test]
@@ -640,7 +633,8 @@ mod tests {
         let gone = training("billing/gone", "Entirely unrelated text");
         let gone2 = training("shipping/gone", "Something else altogether here");
         let mut o = options();
-        o.targets = vec!["trainings/billing/".into()];
+        let targets = |t: &[&str]| Targets::Only(t.iter().map(|t| t.parse().unwrap()).collect());
+        o.targets = targets(&["trainings/billing/"]);
         let p = build(
             &[local(&a), local(&b)],
             &[remote("1", &gone, |_| {}), remote("2", &gone2, |_| {})],
@@ -654,12 +648,28 @@ mod tests {
                 ("billing/gone".into(), vec![Action::Delete], vec![]),
             ]
         );
-        o.targets = vec!["trainings/shipping/b.md".into(), "trainings/bill".into()];
+        o.targets = targets(&["trainings/shipping/b.md", "trainings/bill"]);
         let p = build(&[local(&a), local(&b)], &[], 0, &o);
         assert_eq!(
             summary(&p),
             vec![("shipping/b".into(), vec![Action::Create], vec![])]
         );
+        // Every `--target` lay outside the repository: nothing is in scope.
+        o.targets = Targets::Only(Vec::new());
+        assert!(!build(&[local(&a)], &[], 0, &o).has_changes());
+    }
+
+    #[test]
+    fn a_remote_key_climbing_out_of_the_root_is_in_no_target() {
+        let escape = remote("1", &training("../escape", "Unrelated text"), |_| {});
+        let p = plan([], std::slice::from_ref(&escape));
+        assert_eq!(
+            summary(&p),
+            vec![("../escape".into(), vec![Action::Delete], vec![])]
+        );
+        let mut o = options();
+        o.targets = Targets::Only(vec!["trainings".parse().unwrap()]);
+        assert!(!build(&[], &[escape], 0, &o).has_changes());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use crate::model::{Training, TrainingType};
 use crate::remote::managed::{KindReport, ManagedTraining};
 
-use super::{Action, Field, Flag};
+use super::{Field, Flag, Toggle};
 
 /// The remote state in the file's terms: the view SPEC §7 says to compare
 /// with, where a difference that is not one (line endings, trailing
@@ -53,11 +53,11 @@ pub(super) fn changed_fields(desired: &Training, aligned: &Training) -> Vec<Fiel
     fields
 }
 
-/// The publish toggle needed, if the draft flag flips.
-pub(super) fn publish_toggle(desired: &Training, aligned: &Training) -> Option<Action> {
+/// The draft toggle needed, if the draft flag flips.
+pub(super) fn draft_toggle(desired: &Training, aligned: &Training) -> Option<Toggle> {
     match (aligned.draft, desired.draft) {
-        (true, false) => Some(Action::Publish),
-        (false, true) => Some(Action::Unpublish),
+        (true, false) => Some(Toggle::Publish),
+        (false, true) => Some(Toggle::Unpublish),
         _ => None,
     }
 }
@@ -137,7 +137,7 @@ mod tests {
         d.draft = false;
         let a = aligned(&d, &r);
         assert_eq!(changed_fields(&d, &a), vec![Field::Content]);
-        assert_eq!(publish_toggle(&d, &a), Some(Action::Publish));
+        assert_eq!(draft_toggle(&d, &a), Some(Toggle::Publish));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The guards between a plan and the customers: the delete budget, the
 //! delete-everything refusal and the conflict refusal (SPEC §4).
 
-use super::{Action, Flag, Plan};
+use super::{Change, Flag, Plan};
 
 /// How the guards are configured for one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,7 +104,7 @@ pub fn check_safety(plan: &Plan, options: &SafetyOptions) -> Result<(), Refusal>
     let deletes = plan
         .changes
         .iter()
-        .filter(|c| c.actions.contains(&Action::Delete))
+        .filter(|c| matches!(c, Change::Delete(_)))
         .count();
     let explicitly_allowed =
         matches!(options.delete_budget, DeleteBudget::Explicit(n) if n >= deletes);
@@ -123,8 +123,8 @@ pub fn check_safety(plan: &Plan, options: &SafetyOptions) -> Result<(), Refusal>
     let conflicts: Vec<String> = plan
         .changes
         .iter()
-        .filter(|c| c.flags.contains(&Flag::Conflict))
-        .map(|c| c.key.clone())
+        .filter(|c| c.flags().contains(&Flag::Conflict))
+        .map(|c| c.key().to_owned())
         .collect();
     if !conflicts.is_empty() && options.conflicts == ConflictPolicy::Refuse {
         return Err(Refusal::Conflicts { keys: conflicts });

@@ -3,18 +3,20 @@
 //! and the final summary.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::{GREEN, Out, Paint, RED, YELLOW};
 use crate::apply::calls::Step;
 use crate::apply::executor::{Observer, Outcome, Report, SkipReason};
 use crate::apply::summary::Summary;
-use crate::plan::Action;
+use crate::plan::{Action, Change};
+
+use super::plan_human::Group;
 
 /// Progress of an apply: a bar on stderr when it is a terminal, else one
-/// line per finished change on stdout (CI logs).
+/// line per finished change on `lines` (stdout: CI logs).
 pub struct Progress {
     sink: Sink,
     paint: Paint,
@@ -22,12 +24,14 @@ pub struct Progress {
 
 enum Sink {
     Bar(ProgressBar),
-    Lines(Mutex<std::io::Stdout>),
+    Lines(Mutex<Out>),
 }
 
 impl Progress {
-    /// A progress display; `terminal`: stderr is a terminal.
-    pub fn new(terminal: bool, color: bool) -> Progress {
+    /// A progress display; `terminal`: stderr is a terminal. Lines are
+    /// coloured as `lines` is.
+    pub fn new(terminal: bool, lines: Out) -> Progress {
+        let paint = lines.paint();
         let sink = if terminal {
             let bar = ProgressBar::hidden();
             bar.set_style(
@@ -37,12 +41,9 @@ impl Progress {
             );
             Sink::Bar(bar)
         } else {
-            Sink::Lines(Mutex::new(std::io::stdout()))
+            Sink::Lines(Mutex::new(lines))
         };
-        Progress {
-            sink,
-            paint: Paint(color),
-        }
+        Progress { sink, paint }
     }
 
     /// Removes the bar, leaving the lines it printed.
@@ -57,8 +58,8 @@ impl Progress {
             Sink::Bar(bar) => bar.println(text),
             Sink::Lines(out) => {
                 let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
-                // A closed stdout must not abort the apply half-way.
-                let _ = writeln!(out, "{text}");
+                // A broken stdout must not abort the apply half-way.
+                let _ = out.line(text);
             }
         }
     }
@@ -92,7 +93,8 @@ impl Observer for Progress {
 
 /// One line for a finished change, e.g. `~ billing/refund  updated content; published`.
 pub fn change_line(step: &Step, outcome: &Outcome, paint: Paint) -> String {
-    let what = describe(&step.actions);
+    let what = describe(&step.change.actions());
+    let key = step.change.key();
     match outcome {
         Outcome::Applied { toggled } => {
             let note = match toggled {
@@ -100,28 +102,25 @@ pub fn change_line(step: &Step, outcome: &Outcome, paint: Paint) -> String {
                 Some(true) => " (unpublished with a draft toggle)",
                 None => "",
             };
-            let symbol = symbol(&step.actions);
-            let colour = if step.actions.contains(&Action::Delete) {
+            let symbol = Group::of(&step.change).symbol();
+            let colour = if matches!(step.change, Change::Delete(_)) {
                 RED
             } else {
                 GREEN
             };
-            format!("{} {}  {what}{note}", paint.paint(colour, symbol), step.key)
+            format!("{} {key}  {what}{note}", paint.paint(colour, symbol))
         }
         Outcome::AlreadyGone => format!(
-            "{} {}  deleted (it was already gone)",
+            "{} {key}  deleted (it was already gone)",
             paint.paint(RED, "-"),
-            step.key
         ),
         Outcome::Failed(e) => format!(
-            "{} {}  failed to apply ({what}): {e}",
+            "{} {key}  failed to apply ({what}): {e}",
             paint.paint(RED, "✗"),
-            step.key
         ),
         Outcome::Skipped(reason) => format!(
-            "{} {}  not started ({what}): {}",
+            "{} {key}  not started ({what}): {}",
             paint.paint(YELLOW, "·"),
-            step.key,
             skip_reason(*reason)
         ),
     }
@@ -131,19 +130,6 @@ fn skip_reason(reason: SkipReason) -> &'static str {
     match reason {
         SkipReason::Interrupted => "interrupted",
         SkipReason::EarlierFailure => "deletes wait until every create and update succeeded",
-    }
-}
-
-fn symbol(actions: &[Action]) -> &'static str {
-    match actions.first() {
-        Some(Action::Create) => "+",
-        Some(Action::Adopt) => "⇐",
-        Some(Action::Update { .. }) => "~",
-        Some(Action::Move { .. } | Action::Rename { .. }) => "→",
-        Some(Action::Publish) => "↑",
-        Some(Action::Unpublish) => "↓",
-        Some(Action::Delete) => "-",
-        None => " ",
     }
 }
 
@@ -220,12 +206,11 @@ pub fn summary(report: &Report, s: &Summary, paint: Paint) -> String {
     if !failures.is_empty() {
         let _ = writeln!(out, "\nFailed changes:");
         for (step, e) in failures {
-            let path = step
-                .path
-                .as_deref()
+            let path = (step.change.path())
                 .map(|p| format!(" ({p})"))
                 .unwrap_or_default();
-            let _ = writeln!(out, "  {} {}{path}: {e}", paint.paint(RED, "✗"), step.key);
+            let key = step.change.key();
+            let _ = writeln!(out, "  {} {key}{path}: {e}", paint.paint(RED, "✗"));
         }
     }
     if !report.all_succeeded() {
@@ -244,60 +229,29 @@ pub fn prompt(changes: usize, target: &str) -> String {
     format!("Apply {changes} change{s} to {target}? [y/N] ")
 }
 
-const GREEN: &str = "32";
-const RED: &str = "31";
-const YELLOW: &str = "33";
-
-/// Colours text with ANSI codes when enabled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Paint(pub bool);
-
-impl Paint {
-    fn paint(self, code: &str, text: &str) -> String {
-        if self.0 {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_owned()
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::apply::calls::{Call, Phase};
     use crate::apply::executor::StepError;
-    use crate::plan::Field;
+    use crate::model::Training;
+    use crate::plan::Identity;
     use crate::remote::RemoteError;
 
-    fn step(key: &str, actions: Vec<Action>) -> Step {
-        Step {
-            key: key.into(),
-            path: Some(format!("trainings/{key}.md")),
-            phase: Phase::Update,
-            actions,
-            call: Call::Delete { id: "trn_1".into() },
-            desired: None,
-        }
+    fn training(key: &str) -> Training {
+        Training::scenario(key, "Title", "Content.")
     }
 
     #[test]
     fn lines_name_the_key_and_every_action() {
-        let s = step(
-            "billing/refund",
-            vec![
-                Action::Update {
-                    fields: vec![Field::Title, Field::Content],
-                },
-                Action::Move {
-                    from: None,
-                    to: Some("dir_2".into()),
-                },
-                Action::Publish,
-            ],
-        );
+        let mut current = training("billing/refund");
+        current.draft = true;
+        let mut desired = training("billing/refund");
+        desired.title = "New title".into();
+        desired.content = "New content.".into();
+        desired.directory_id = Some("dir_2".into());
+        let s = Step::of(Change::modify("trn_1", Identity::Keep, current, &desired));
         let line = change_line(
             &s,
             &Outcome::Applied {
@@ -307,7 +261,7 @@ mod tests {
         );
         assert_eq!(
             line,
-            "~ billing/refund  updated title, content; moved to dir_2; published \
+            "→ billing/refund  moved to dir_2; updated title, content; published \
              (published with a draft toggle)"
         );
         let failed = change_line(
@@ -327,11 +281,11 @@ mod tests {
         let report = Report {
             results: vec![
                 (
-                    step("a", vec![Action::Create]),
+                    Step::of(Change::create(training("a"))),
                     Outcome::Applied { toggled: None },
                 ),
                 (
-                    step("b", vec![Action::Create]),
+                    Step::of(Change::create(training("b"))),
                     Outcome::Failed(StepError::Remote(RemoteError::MissingKey)),
                 ),
             ],
@@ -360,7 +314,7 @@ mod tests {
 
     #[test]
     fn colour_only_when_asked() {
-        let s = step("a", vec![Action::Delete]);
+        let s = Step::of(Change::delete("trn_1", training("a")));
         let plain = change_line(&s, &Outcome::AlreadyGone, Paint(false));
         let coloured = change_line(&s, &Outcome::AlreadyGone, Paint(true));
         assert!(!plain.contains('\x1b'));

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use serde::Serialize;
 
+use super::Paint;
 use crate::validate::{Diagnostic, Related, Report};
 use crate::workspace::problem::Severity;
 
@@ -16,8 +17,8 @@ use crate::workspace::problem::Severity;
 pub const JSON_VERSION: u32 = 1;
 
 /// Fancy miette rendering of every diagnostic, then a summary line.
-pub fn human(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
-    let theme = if color {
+pub fn human(report: &Report, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
+    let theme = if paint.enabled() {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
@@ -67,7 +68,8 @@ pub fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .map(JsonDiagnostic::from)
             .collect(),
     };
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+    // `From` keeps an I/O error as it was: a closed pipe stays `BrokenPipe`.
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::from)?;
     writeln!(out)
 }
 

@@ -1,21 +1,37 @@
-//! render (being built).
+//! Everything cxtrain prints, and the only code that does.
+//!
+//! Printers turn values into text on a `&mut dyn Write`: plans
+//! ([`plan_human`], [`plan_markdown`], [`plan_json`], chosen by [`plan`]),
+//! validation diagnostics ([`diagnostics`]), apply's progress, prompt and
+//! summary ([`apply`]), search hits ([`search`]), what the file-writing
+//! commands did ([`files`]), one-line notes ([`notes`]) and the final error
+//! report ([`error`]). Commands hand every printer to one sink, [`Out`]
+//! (stdout or stderr, with its colour decision), where a closed pipe is a
+//! quiet end rather than an error; colour comes from one helper, [`Paint`].
 
 pub mod apply;
 pub mod diagnostics;
-
-use crate::cli::ColorChoice;
-
-/// Whether to colour output for a stream, honouring `--color` and `NO_COLOR`.
-pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    }
-}
-
+pub mod error;
+pub mod files;
+pub mod notes;
+mod out;
+mod paint;
+pub mod plan;
 pub mod plan_human;
 pub mod plan_json;
 pub mod plan_markdown;
+pub mod search;
+
+use std::path::{Component, Path, PathBuf};
+
+pub use out::{Out, OutputError};
+pub use paint::{BLUE, CYAN, ColorChoice, GREEN, Paint, RED, YELLOW};
+
+/// A path as the user should see it: without `./` segments.
+pub fn shown(path: &Path) -> String {
+    let path: PathBuf = path
+        .components()
+        .filter(|c| *c != Component::CurDir)
+        .collect();
+    path.display().to_string()
+}

@@ -8,17 +8,17 @@ use std::io::{self, Write};
 
 use similar::{ChangeTag, InlineChangeOptions, TextDiff};
 
+use super::{BLUE, CYAN, GREEN, Paint, RED, YELLOW};
 use crate::model::{Channel, Training};
-use crate::plan::{Action, Change, Field, Flag, Plan};
+use crate::plan::{Change, Field, Flag, Identity, Modify, Plan, Toggle};
 
 /// Lines of a created training's content shown before eliding the rest.
 const CREATE_PREVIEW_LINES: usize = 6;
 /// Keys listed in a warning before "and N more".
 const WARNING_KEYS: usize = 20;
 
-/// Writes the human plan; `color` turns ANSI styling on.
-pub fn render(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<()> {
-    let p = Paint(color);
+/// Writes the human plan, styled with `p`.
+pub fn render(plan: &Plan, p: Paint, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "{} {}",
@@ -42,7 +42,13 @@ pub fn render(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out)?;
     }
-    summary(plan, &p, out)
+    summary(plan, &p, out)?;
+    footer(plan, out)
+}
+
+/// The fingerprint a reviewer approves (`apply --expect-fingerprint`).
+fn footer(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "Fingerprint: {}", plan.fingerprint())
 }
 
 /// The sections of the plan, in display order.
@@ -68,23 +74,23 @@ impl Group {
         Group::Delete,
     ];
 
-    /// The section a change is listed under: its most consequential action.
+    /// The section a change is listed under: its most consequential action
+    /// (which is also its first).
     pub(crate) fn of(change: &Change) -> Group {
-        let has = |f: fn(&Action) -> bool| change.actions.iter().any(f);
-        if has(|a| matches!(a, Action::Create)) {
-            Group::Create
-        } else if has(|a| matches!(a, Action::Adopt)) {
-            Group::Adopt
-        } else if has(|a| matches!(a, Action::Delete)) {
-            Group::Delete
-        } else if has(|a| matches!(a, Action::Rename { .. } | Action::Move { .. })) {
-            Group::Move
-        } else if has(|a| matches!(a, Action::Update { .. })) {
-            Group::Update
-        } else if has(|a| matches!(a, Action::Publish)) {
-            Group::Publish
-        } else {
-            Group::Unpublish
+        let m = match change {
+            Change::Create(_) => return Group::Create,
+            Change::Delete(_) => return Group::Delete,
+            Change::Modify(m) => m,
+        };
+        match m.identity() {
+            Identity::Adopt => Group::Adopt,
+            Identity::Rename { .. } => Group::Move,
+            Identity::Keep if m.directory_change().is_some() => Group::Move,
+            Identity::Keep if !m.updated_fields().is_empty() => Group::Update,
+            Identity::Keep => match m.toggle() {
+                Some(Toggle::Publish) => Group::Publish,
+                Some(Toggle::Unpublish) | None => Group::Unpublish,
+            },
         }
     }
 
@@ -152,11 +158,11 @@ pub(crate) fn warning_lines(plan: &Plan) -> Vec<(Severity, String)> {
         plan.changes
             .iter()
             .filter(|c| pred(c))
-            .map(|c| c.key.as_str())
+            .map(Change::key)
             .collect()
     };
     let mut lines = Vec::new();
-    let conflicts = keys_with(&|c| c.flags.contains(&Flag::Conflict));
+    let conflicts = keys_with(&|c| c.flags().contains(&Flag::Conflict));
     if !conflicts.is_empty() {
         lines.push((
             Severity::Danger,
@@ -168,7 +174,7 @@ pub(crate) fn warning_lines(plan: &Plan) -> Vec<(Severity, String)> {
             ),
         ));
     }
-    let deletes = keys_with(&|c| c.actions.contains(&Action::Delete));
+    let deletes = keys_with(&|c| matches!(c, Change::Delete(_)));
     if !deletes.is_empty() {
         lines.push((
             Severity::Danger,
@@ -179,7 +185,7 @@ pub(crate) fn warning_lines(plan: &Plan) -> Vec<(Severity, String)> {
             ),
         ));
     }
-    let drift = keys_with(&|c| c.flags.contains(&Flag::Drift));
+    let drift = keys_with(&|c| c.flags().contains(&Flag::Drift));
     if !drift.is_empty() {
         lines.push((
             Severity::Caution,
@@ -190,7 +196,7 @@ pub(crate) fn warning_lines(plan: &Plan) -> Vec<(Severity, String)> {
             ),
         ));
     }
-    let mut drafts = keys_with(&|c| c.flags.contains(&Flag::PendingDashboardDraft));
+    let mut drafts = keys_with(&|c| c.flags().contains(&Flag::PendingDashboardDraft));
     drafts.extend(plan.pending_drafts.iter().map(String::as_str));
     drafts.sort_unstable();
     if !drafts.is_empty() {
@@ -246,22 +252,22 @@ fn entry(change: &Change, group: Group, p: &Paint, out: &mut dyn Write) -> io::R
     let mut head = format!(
         "  {} {}",
         p.paint(group.color(), group.symbol()),
-        p.bold(&clean(&change.key))
+        p.bold(&clean(change.key()))
     );
-    if let Some(path) = &change.path {
-        head.push_str(&format!("  {}", p.dim(&clean(path))));
+    if let Some(path) = change.path() {
+        head.push_str(&format!("  {}", p.dim(&clean(path.as_str()))));
     }
-    if let Some(remote) = &change.remote {
+    if let Some(remote) = change.remote() {
         head.push_str(&format!("  {}", p.dim(&format!("({})", clean(&remote.id)))));
     }
     writeln!(out, "{head}")?;
-    for flag in &change.flags {
+    for flag in change.flags() {
         let (color, text) = match flag {
             Flag::Conflict => (
                 RED,
                 "conflict: file and dashboard both changed since the last apply",
             ),
-            Flag::Drift if change.actions.contains(&Action::Delete) => {
+            Flag::Drift if matches!(change, Change::Delete(_)) => {
                 (YELLOW, "drift: deleting discards a dashboard edit")
             }
             Flag::Drift => (YELLOW, "drift: overwrites a dashboard edit"),
@@ -269,60 +275,67 @@ fn entry(change: &Change, group: Group, p: &Paint, out: &mut dyn Write) -> io::R
         };
         writeln!(out, "      {}", p.paint(color, &format!("! {text}")))?;
     }
-    for action in &change.actions {
-        match action {
-            Action::Create => created(change.desired.as_ref(), p, out)?,
-            Action::Adopt => writeln!(
-                out,
-                "      {}",
-                p.paint(GREEN, "adopt: tag as managed by this workspace")
-            )?,
-            Action::Delete => deleted(change.current.as_ref(), p, out)?,
-            Action::Rename { from, similarity } => writeln!(
-                out,
-                "      {}",
-                p.paint(
-                    YELLOW,
-                    &format!(
-                        "renamed from {} ({similarity}% similar content)",
-                        clean(from)
-                    )
-                )
-            )?,
-            Action::Move { from, to } => writeln!(
-                out,
-                "      {} {} → {}",
-                p.dim("directory"),
-                p.paint(RED, &directory(from.as_deref())),
-                p.paint(GREEN, &directory(to.as_deref()))
-            )?,
-            Action::Update { fields } => {
-                if let (Some(old), Some(new)) = (&change.current, &change.desired) {
-                    // Short field changes first, the content diff last.
-                    let (content, scalars): (Vec<Field>, Vec<Field>) =
-                        fields.iter().partition(|f| **f == Field::Content);
-                    for field in scalars.into_iter().chain(content) {
-                        field_change(field, old, new, p, out)?;
-                    }
-                }
-            }
-            Action::Publish => writeln!(
-                out,
-                "      {}",
-                p.paint(BLUE, "publish: the AI starts using it")
-            )?,
-            Action::Unpublish => writeln!(
-                out,
-                "      {}",
-                p.paint(BLUE, "unpublish: the AI stops using it")
-            )?,
-        }
+    match change {
+        Change::Create(c) => created(&c.desired, p, out),
+        Change::Modify(m) => modified(m, p, out),
+        Change::Delete(d) => deleted(&d.current, p, out),
     }
-    Ok(())
 }
 
-fn created(t: Option<&Training>, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
-    let Some(t) = t else { return Ok(()) };
+/// A modify's lines, in the order of its actions.
+fn modified(m: &Modify, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    match m.identity() {
+        Identity::Keep => {}
+        Identity::Adopt => writeln!(
+            out,
+            "      {}",
+            p.paint(GREEN, "adopt: tag as managed by this workspace")
+        )?,
+        Identity::Rename { from, similarity } => writeln!(
+            out,
+            "      {}",
+            p.paint(
+                YELLOW,
+                &format!(
+                    "renamed from {} ({similarity}% similar content)",
+                    clean(from)
+                )
+            )
+        )?,
+    }
+    if let Some((from, to)) = m.directory_change() {
+        writeln!(
+            out,
+            "      {} {} → {}",
+            p.dim("directory"),
+            p.paint(RED, &directory(from)),
+            p.paint(GREEN, &directory(to))
+        )?;
+    }
+    // Short field changes first, the content diff last.
+    let (content, scalars): (Vec<Field>, Vec<Field>) = m
+        .updated_fields()
+        .into_iter()
+        .partition(|f| *f == Field::Content);
+    for field in scalars.into_iter().chain(content) {
+        field_change(field, m.current(), m.desired(), p, out)?;
+    }
+    match m.toggle() {
+        Some(Toggle::Publish) => writeln!(
+            out,
+            "      {}",
+            p.paint(BLUE, "publish: the AI starts using it")
+        ),
+        Some(Toggle::Unpublish) => writeln!(
+            out,
+            "      {}",
+            p.paint(BLUE, "unpublish: the AI stops using it")
+        ),
+        None => Ok(()),
+    }
+}
+
+fn created(t: &Training, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
     let row = |name: &str, value: String| format!("      {} {value}", p.label(name));
     writeln!(out, "{}", row("title", quoted(&t.title)))?;
     writeln!(
@@ -365,8 +378,7 @@ fn created(t: Option<&Training>, p: &Paint, out: &mut dyn Write) -> io::Result<(
     Ok(())
 }
 
-fn deleted(t: Option<&Training>, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
-    let Some(t) = t else { return Ok(()) };
+fn deleted(t: &Training, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "      {} {}",
@@ -563,37 +575,5 @@ pub(crate) fn metadata(m: &BTreeMap<String, String>) -> String {
     } else {
         let pairs: Vec<String> = m.iter().map(|(k, v)| format!("{k}={v}")).collect();
         clean(&pairs.join(", ")).into_owned()
-    }
-}
-
-const RED: &str = "31";
-const GREEN: &str = "32";
-const YELLOW: &str = "33";
-const BLUE: &str = "34";
-const CYAN: &str = "36";
-
-/// ANSI styling, or none.
-struct Paint(bool);
-
-impl Paint {
-    fn paint(&self, style: &str, text: &str) -> String {
-        if self.0 && !style.is_empty() && !text.is_empty() {
-            format!("\x1b[{style}m{text}\x1b[0m")
-        } else {
-            text.to_owned()
-        }
-    }
-
-    fn bold(&self, text: &str) -> String {
-        self.paint("1", text)
-    }
-
-    fn dim(&self, text: &str) -> String {
-        self.paint("2", text)
-    }
-
-    /// A dim field name padded to one width, so values line up.
-    fn label(&self, name: &str) -> String {
-        self.dim(&format!("{name:<9}"))
     }
 }

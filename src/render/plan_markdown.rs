@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use similar::TextDiff;
 
 use crate::model::Training;
-use crate::plan::{Action, Change, Field, Flag, Plan};
+use crate::plan::{Change, Field, Flag, Identity, Modify, Plan, Toggle};
 
 use super::plan_human::{
     Group, Severity, channels, clean, directory, metadata, segments, status, warning_lines,
@@ -59,7 +59,8 @@ pub fn to_string(plan: &Plan) -> String {
 fn header(plan: &Plan) -> String {
     let c = plan.counts();
     let mut s = format!(
-        "{MARKER}\n### cxtrain plan for workspace <code>{}</code>\n\n",
+        "{MARKER}\n{}### cxtrain plan for workspace <code>{}</code>\n\n",
+        fingerprint_marker(plan),
         html(&plan.workspace)
     );
     if !plan.has_changes() {
@@ -101,6 +102,16 @@ fn header(plan: &Plan) -> String {
     s
 }
 
+/// The hidden line a workflow reads the reviewed fingerprint from:
+/// `<!-- cxtrain:fingerprint [env=NAME ]HEX -->`, before anything the
+/// comment-size limit can cut.
+fn fingerprint_marker(plan: &Plan) -> String {
+    let env = (plan.environment.as_deref())
+        .map(|e| format!("env={} ", html(e)))
+        .unwrap_or_default();
+    format!("<!-- cxtrain:fingerprint {env}{} -->\n", plan.fingerprint())
+}
+
 fn count_trainings(n: usize) -> String {
     if n == 1 {
         "1 training".to_owned()
@@ -118,15 +129,14 @@ fn bold_if(n: usize) -> String {
 }
 
 fn section(change: &Change, group: Group) -> String {
-    let verbs: Vec<String> = change.actions.iter().map(verb).collect();
+    let verbs: Vec<String> = change.actions().iter().map(ToString::to_string).collect();
     let title = change
-        .desired
-        .as_ref()
-        .or(change.current.as_ref())
+        .desired()
+        .or(change.current())
         .map(|t| t.title.as_str())
         .unwrap_or_default();
     let mut flags = String::new();
-    for flag in &change.flags {
+    for flag in change.flags() {
         flags.push_str(match flag {
             Flag::Conflict => " ⛔ conflict",
             Flag::Drift => " ⚠️ drift",
@@ -137,21 +147,21 @@ fn section(change: &Change, group: Group) -> String {
         "<details><summary><code>{}</code> <b>{}</b> <code>{}</code> — {}{flags}</summary>\n\n",
         group.symbol(),
         html(&verbs.join(", ")),
-        html(&change.key),
+        html(change.key()),
         html(title),
     );
     let mut facts = Vec::new();
-    if let Some(path) = &change.path {
-        facts.push(format!("**File:** {}", code(path)));
+    if let Some(path) = change.path() {
+        facts.push(format!("**File:** {}", code(path.as_str())));
     }
-    if let Some(remote) = &change.remote {
+    if let Some(remote) = change.remote() {
         facts.push(format!("**Remote id:** {}", code(&remote.id)));
     }
-    for flag in &change.flags {
+    for flag in change.flags() {
         facts.push(
             match flag {
                 Flag::Conflict => "⛔ **Conflict:** the file and the dashboard both changed since the last apply; apply refuses without `--force`.",
-                Flag::Drift if change.actions.contains(&Action::Delete) => "⚠️ **Drift:** edited in the dashboard since the last apply; deleting discards that edit.",
+                Flag::Drift if matches!(change, Change::Delete(_)) => "⚠️ **Drift:** edited in the dashboard since the last apply; deleting discards that edit.",
                 Flag::Drift => "⚠️ **Drift:** edited in the dashboard since the last apply; applying overwrites that edit.",
                 Flag::PendingDashboardDraft => "📝 **Pending dashboard draft:** an unpublished edit is staged on this training.",
             }
@@ -159,50 +169,16 @@ fn section(change: &Change, group: Group) -> String {
         );
     }
     let mut diff_blocks = Vec::new();
-    for action in &change.actions {
-        match action {
-            Action::Create => {
-                if let Some(t) = &change.desired {
-                    facts.extend(settings(t));
-                    diff_blocks.push(diff_block("", &t.content));
-                }
-            }
-            Action::Delete => {
-                if let Some(t) = &change.current {
-                    facts.extend(settings(t));
-                    diff_blocks.push(diff_block(&t.content, ""));
-                }
-            }
-            Action::Adopt => facts.push(
-                "**Adopt:** tag this existing training as managed by this workspace".to_owned(),
-            ),
-            Action::Rename { from, similarity } => facts.push(format!(
-                "**Renamed** from {} ({similarity}% similar content); the remote id stays",
-                code(from)
-            )),
-            Action::Move { from, to } => facts.push(format!(
-                "**Directory:** {} → {}",
-                code(&directory(from.as_deref())),
-                code(&directory(to.as_deref()))
-            )),
-            Action::Update { fields } => {
-                if let (Some(old), Some(new)) = (&change.current, &change.desired) {
-                    for field in fields {
-                        match field_pair(*field, old, new) {
-                            Some((a, b)) => facts.push(format!(
-                                "**{}:** {} → {}",
-                                capitalised(field.name()),
-                                code(&a),
-                                code(&b)
-                            )),
-                            None => diff_blocks.push(diff_block(&old.content, &new.content)),
-                        }
-                    }
-                }
-            }
-            Action::Publish => facts.push("**Publish:** the AI starts using it".to_owned()),
-            Action::Unpublish => facts.push("**Unpublish:** the AI stops using it".to_owned()),
+    match change {
+        Change::Create(c) => {
+            facts.extend(settings(&c.desired));
+            diff_blocks.push(diff_block("", &c.desired.content));
         }
+        Change::Delete(d) => {
+            facts.extend(settings(&d.current));
+            diff_blocks.push(diff_block(&d.current.content, ""));
+        }
+        Change::Modify(m) => modified(m, &mut facts, &mut diff_blocks),
     }
     for fact in facts {
         s.push_str(&format!("- {fact}\n"));
@@ -215,23 +191,40 @@ fn section(change: &Change, group: Group) -> String {
     s
 }
 
-fn verb(action: &Action) -> String {
-    match action {
-        Action::Create => "create".to_owned(),
-        Action::Adopt => "adopt".to_owned(),
-        Action::Rename { .. } => "rename".to_owned(),
-        Action::Move { .. } => "move".to_owned(),
-        Action::Update { fields } => format!(
-            "update {}",
-            fields
-                .iter()
-                .map(|f| f.name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Action::Publish => "publish".to_owned(),
-        Action::Unpublish => "unpublish".to_owned(),
-        Action::Delete => "delete".to_owned(),
+/// A modify's facts and content diff, in the order of its actions.
+fn modified(m: &Modify, facts: &mut Vec<String>, diff_blocks: &mut Vec<String>) {
+    match m.identity() {
+        Identity::Keep => {}
+        Identity::Adopt => facts
+            .push("**Adopt:** tag this existing training as managed by this workspace".to_owned()),
+        Identity::Rename { from, similarity } => facts.push(format!(
+            "**Renamed** from {} ({similarity}% similar content); the remote id stays",
+            code(from)
+        )),
+    }
+    if let Some((from, to)) = m.directory_change() {
+        facts.push(format!(
+            "**Directory:** {} → {}",
+            code(&directory(from)),
+            code(&directory(to))
+        ));
+    }
+    let (old, new) = (m.current(), m.desired());
+    for field in m.updated_fields() {
+        match field_pair(field, old, new) {
+            Some((a, b)) => facts.push(format!(
+                "**{}:** {} → {}",
+                capitalised(field.name()),
+                code(&a),
+                code(&b)
+            )),
+            None => diff_blocks.push(diff_block(&old.content, &new.content)),
+        }
+    }
+    match m.toggle() {
+        Some(Toggle::Publish) => facts.push("**Publish:** the AI starts using it".to_owned()),
+        Some(Toggle::Unpublish) => facts.push("**Unpublish:** the AI stops using it".to_owned()),
+        None => {}
     }
 }
 

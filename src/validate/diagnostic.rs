@@ -106,7 +106,7 @@ impl Diagnostic {
             .related
             .into_iter()
             .map(|r| {
-                let (file, source) = sources.lookup(&r.path);
+                let (file, source) = sources.lookup(r.path.as_str());
                 let (line, column) = position(&source, r.span.start);
                 Related {
                     file,

@@ -90,7 +90,7 @@ pub fn check(file: &ParsedFile, source: &str, config: &Config) -> Vec<Problem> {
 }
 
 fn with_folder(mut out: Vec<Problem>, file: &ParsedFile, config: &Config) -> Vec<Problem> {
-    if !file.folder.is_empty() && !config.directories.contains_key(&file.folder) {
+    if !file.folder.is_top() && !config.directories.contains_key(file.folder.as_str()) {
         out.push(
             Problem::new(
                 Code::UnmappedFolder,

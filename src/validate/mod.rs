@@ -8,7 +8,7 @@ pub mod near_duplicate;
 pub mod secrets;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::{Config, ConfigError};
@@ -59,7 +59,7 @@ pub fn load_checked(repo_dir: &Path, config: Option<&Path>) -> Result<Checked, I
             diagnostics: vec![Diagnostic::locate(
                 Problem::new(Code::RootMissing, 0..0, e.to_string(), "missing root")
                     .help("create the folder, or set `root` in cxtrain.toml"),
-                &e.root,
+                &e.root.to_string(),
                 &display,
             )],
         },
@@ -101,7 +101,7 @@ pub fn load_checked(repo_dir: &Path, config: Option<&Path>) -> Result<Checked, I
         files: ws.files.len(),
         diagnostics: problems
             .into_iter()
-            .map(|(i, p)| Diagnostic::locate(p, &ws.files[i].path, &sources))
+            .map(|(i, p)| Diagnostic::locate(p, ws.files[i].path.as_str(), &sources))
             .collect(),
     };
     report.sort();
@@ -169,11 +169,15 @@ struct DisplayPaths {
 
 impl DisplayPaths {
     fn new(repo_dir: &Path) -> DisplayPaths {
-        let shown = repo_dir.to_string_lossy().replace('\\', "/");
-        let shown = shown.trim_start_matches("./").trim_end_matches('/');
-        let prefix = match shown {
-            "" | "." => String::new(),
-            dir => format!("{dir}/"),
+        // As typed, less any leading `./`: `--dir .` shows bare paths.
+        let typed: PathBuf = repo_dir
+            .components()
+            .filter(|c| *c != Component::CurDir)
+            .collect();
+        let prefix = if typed.as_os_str().is_empty() {
+            String::new()
+        } else {
+            format!("{}/", typed.to_string_lossy().replace('\\', "/"))
         };
         DisplayPaths {
             repo_dir: repo_dir.to_path_buf(),

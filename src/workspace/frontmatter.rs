@@ -11,9 +11,9 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
-use super::problem::{Code, Problem, did_you_mean};
-use crate::config::{TRAINING_TYPE_NAMES, parse_training_type};
+use super::problem::{Code, Problem};
 use crate::model::{Channel, META_PREFIX, TrainingType};
+use crate::suggest::did_you_mean;
 
 /// The front matter of a scenario file. This type is the source of
 /// `schema/scenario.schema.json`; every field is optional.
@@ -71,7 +71,7 @@ pub fn schema_json() -> String {
 }
 
 fn type_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    schemars::json_schema!({ "type": ["string", "null"], "enum": TRAINING_TYPE_NAMES.iter().map(|s| Some(*s)).chain([None]).collect::<Vec<_>>() })
+    schemars::json_schema!({ "type": ["string", "null"], "enum": TrainingType::NAMES.iter().map(|s| Some(*s)).chain([None]).collect::<Vec<_>>() })
 }
 
 fn channels_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
@@ -360,11 +360,11 @@ impl Field<'_> {
 
     fn training_type(&mut self, node: Node) -> Option<TrainingType> {
         let name = self.string(node)?;
-        let kind = parse_training_type(&name);
+        let kind = TrainingType::parse(&name);
         if kind.is_none() {
-            let help = match did_you_mean(&name, TRAINING_TYPE_NAMES) {
+            let help = match did_you_mean(&name, TrainingType::NAMES) {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => format!("use one of {}", TRAINING_TYPE_NAMES.join(", ")),
+                None => format!("use one of {}", TrainingType::NAMES.join(", ")),
             };
             self.problems.push(
                 Problem::new(

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::model::{StateHash, Training};
+use crate::repo_path::RepoPath;
 use parse::{FileOutcome, MAX_FILE_BYTES};
 use problem::{Code, Problem};
 use scan::FoundKind;
@@ -23,8 +24,8 @@ use scan::FoundKind;
 /// A scenario file and the training it asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalTraining {
-    /// Path below the repository, `/`-separated.
-    pub path: String,
+    /// The file, below the repository.
+    pub path: RepoPath,
     /// sha256 of the raw file bytes.
     pub file_hash: StateHash,
     /// The desired state.
@@ -45,27 +46,23 @@ pub struct Workspace {
 #[error("trainings root `{root}` is not a folder")]
 pub struct RootMissing {
     /// The configured root.
-    pub root: String,
+    pub root: RepoPath,
 }
 
 /// Scans `config.root` below `repo_dir` and parses every scenario, in
 /// parallel; the result is in path order whatever the thread timing.
 pub fn load(repo_dir: &Path, config: &Config) -> Result<Workspace, RootMissing> {
-    let root_dir = repo_dir.join(&config.root);
+    let root_dir = config.root.to_path(repo_dir);
     if !root_dir.is_dir() {
         return Err(RootMissing {
             root: config.root.clone(),
         });
     }
-    let prefix = match config.root.trim_matches('/') {
-        "" | "." => String::new(),
-        root => format!("{root}/"),
-    };
     let found = scan::scan(&root_dir, &scan::ignore_set(&config.ignore));
     let files = found
         .into_par_iter()
         .map(|f| {
-            let path = format!("{prefix}{}", f.rel);
+            let path = config.root.join(&f.rel);
             match f.kind {
                 FoundKind::Scenario => read_and_parse(path, &f.rel, &f.abs, config),
                 FoundKind::Symlink => no_source(
@@ -88,7 +85,7 @@ pub fn load(repo_dir: &Path, config: &Config) -> Result<Workspace, RootMissing> 
     Ok(Workspace { root_dir, files })
 }
 
-fn no_source(path: String, code: Code, message: &str, label: &str, help: &str) -> FileOutcome {
+fn no_source(path: RepoPath, code: Code, message: &str, label: &str, help: &str) -> FileOutcome {
     FileOutcome::failed(
         path,
         Arc::from(""),
@@ -96,7 +93,7 @@ fn no_source(path: String, code: Code, message: &str, label: &str, help: &str) -
     )
 }
 
-fn read_and_parse(path: String, rel: &str, abs: &Path, config: &Config) -> FileOutcome {
+fn read_and_parse(path: RepoPath, rel: &RepoPath, abs: &Path, config: &Config) -> FileOutcome {
     let size = std::fs::symlink_metadata(abs).map(|m| m.len()).unwrap_or(0);
     if size > MAX_FILE_BYTES {
         return no_source(
@@ -116,5 +113,28 @@ fn read_and_parse(path: String, rel: &str, abs: &Path, config: &Config) -> FileO
             "unreadable",
             "check the file's permissions",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_below_the_repository_however_the_root_is_spelt() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("docs/billing")).unwrap();
+        std::fs::write(dir.path().join("docs/billing/refund.md"), "Offer credit.").unwrap();
+        for root in ["docs", "./docs/", "docs//"] {
+            std::fs::write(
+                dir.path().join(crate::config::FILE_NAME),
+                format!("root = \"{root}\"\n"),
+            )
+            .unwrap();
+            let config = Config::load(dir.path(), None).unwrap();
+            let ws = load(dir.path(), &config).unwrap();
+            let paths: Vec<&str> = ws.files.iter().map(|f| f.path.as_str()).collect();
+            assert_eq!(paths, ["docs/billing/refund.md"], "{root}");
+        }
     }
 }

@@ -10,6 +10,7 @@ use super::frontmatter;
 use super::problem::{Code, Problem};
 use crate::config::Config;
 use crate::model::{StateHash, Training};
+use crate::repo_path::RepoPath;
 
 /// Files larger than this are not read.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
@@ -45,15 +46,15 @@ pub struct ParsedFile {
     pub local: LocalTraining,
     /// Where its parts are.
     pub spans: Spans,
-    /// Folder below the root (`""` at the root).
-    pub folder: String,
+    /// Folder below the root ([`RepoPath::TOP`] at the root).
+    pub folder: RepoPath,
 }
 
 /// Everything known about one file after parsing.
 #[derive(Debug, Clone)]
 pub struct FileOutcome {
-    /// Path below the repository, `/`-separated.
-    pub path: String,
+    /// The file, below the repository.
+    pub path: RepoPath,
     /// The decoded text (BOM removed; lossy when the file is not UTF-8).
     pub source: Arc<str>,
     /// The training, when the file could be understood.
@@ -64,7 +65,7 @@ pub struct FileOutcome {
 
 impl FileOutcome {
     /// An outcome with one problem and no training.
-    pub fn failed(path: String, source: Arc<str>, problem: Problem) -> FileOutcome {
+    pub fn failed(path: RepoPath, source: Arc<str>, problem: Problem) -> FileOutcome {
         FileOutcome {
             path,
             source,
@@ -76,7 +77,7 @@ impl FileOutcome {
 
 /// Parses a file's bytes. `rel` is the path below the root, `path` below
 /// the repository.
-pub fn parse_file(path: String, rel: &str, bytes: &[u8], config: &Config) -> FileOutcome {
+pub fn parse_file(path: RepoPath, rel: &RepoPath, bytes: &[u8], config: &Config) -> FileOutcome {
     let file_hash = StateHash::of_bytes(bytes);
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
@@ -121,11 +122,7 @@ pub fn parse_file(path: String, rel: &str, bytes: &[u8], config: &Config) -> Fil
     }
     let front = parsed.front;
     let body_text = &text[split.body_start..];
-    let stem = rel
-        .rsplit('/')
-        .next()
-        .unwrap_or(rel)
-        .trim_end_matches(".md");
+    let stem = rel.file_name().trim_end_matches(".md");
     let (title, title_span, title_source, content_from) = match (&front.title, parsed.spans.title) {
         (Some(t), Some(span)) => (t.trim().to_owned(), span, TitleSource::FrontMatter, 0),
         _ => match body::leading_h1(body_text) {
@@ -140,10 +137,10 @@ pub fn parse_file(path: String, rel: &str, bytes: &[u8], config: &Config) -> Fil
     let content = body::normalize(rest);
     let content_start = split.body_start + content_from + leading_blank_lines(rest);
     let content_span = content_start..content_start + text[content_start..].trim_end().len();
-    let folder = rel.rsplit_once('/').map_or("", |(f, _)| f).to_owned();
+    let folder = rel.parent();
     let (key, key_span) = match (front.key, parsed.spans.key) {
         (Some(k), Some(span)) => (k, span),
-        _ => (rel.trim_end_matches(".md").to_owned(), 0..0),
+        _ => (rel.as_str().trim_end_matches(".md").to_owned(), 0..0),
     };
     if content.trim().is_empty() {
         problems.push(
@@ -164,7 +161,7 @@ pub fn parse_file(path: String, rel: &str, bytes: &[u8], config: &Config) -> Fil
         channels: front.channels.unwrap_or_default().into_iter().collect(),
         segments: front.segments.unwrap_or_default().into_iter().collect(),
         draft: front.draft.unwrap_or(config.defaults.draft),
-        directory_id: config.directories.get(&folder).cloned(),
+        directory_id: config.directories.get(folder.as_str()).cloned(),
         metadata: front.metadata.unwrap_or_default(),
     };
     FileOutcome {
@@ -214,7 +211,8 @@ mod tests {
     }
 
     fn parse(rel: &str, text: &str) -> FileOutcome {
-        parse_file(format!("trainings/{rel}"), rel, text.as_bytes(), &config())
+        let path = format!("trainings/{rel}").parse().unwrap();
+        parse_file(path, &rel.parse().unwrap(), text.as_bytes(), &config())
     }
 
     fn training(rel: &str, text: &str) -> ParsedFile {
@@ -238,7 +236,7 @@ mod tests {
         assert!(t.draft);
         assert_eq!(t.kind, TrainingType::ScenarioSpecific);
         assert_eq!(t.directory_id.as_deref(), Some("dir_b"));
-        assert_eq!(p.local.path, "trainings/billing/refund.md");
+        assert_eq!(p.local.path.as_str(), "trainings/billing/refund.md");
         assert_eq!(p.local.file_hash, StateHash::of_bytes(text.as_bytes()));
         assert_eq!(&text[p.spans.title], "Refund late");
         assert_eq!(&text[p.spans.content], "Apologise and offer credit.");
@@ -296,8 +294,8 @@ mod tests {
     #[test]
     fn invalid_utf8_points_at_first_bad_byte() {
         let out = parse_file(
-            "p".into(),
-            "p.md",
+            "p".parse().unwrap(),
+            &"p.md".parse().unwrap(),
             b"---\ntitle: ok\n---\ncaf\xff\xfe\n",
             &config(),
         );
@@ -326,7 +324,8 @@ mod tests {
             body in "[a-z#\\-` \r\n]{0,30}",
         ) {
             let text = format!("---\n{front}\n---\n{body}");
-            let out = parse_file("p.md".into(), "p.md", text.as_bytes(), &config());
+            let p: RepoPath = "p.md".parse().unwrap();
+            let out = parse_file(p.clone(), &p, text.as_bytes(), &config());
             for p in &out.problems {
                 proptest::prop_assert!(out.source.get(p.span.clone()).is_some(), "{p:?}");
             }

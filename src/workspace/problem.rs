@@ -3,6 +3,8 @@
 
 use std::ops::Range;
 
+use crate::repo_path::RepoPath;
+
 /// How bad a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -84,8 +86,8 @@ codes! {
 /// uses a duplicated key, the scenario this one nearly duplicates).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelatedSpan {
-    /// Path below the repository, `/`-separated.
-    pub path: String,
+    /// The other file, below the repository.
+    pub path: RepoPath,
     /// Byte span in that file.
     pub span: Range<usize>,
     /// What the span shows.
@@ -140,30 +142,9 @@ impl Problem {
     }
 }
 
-/// `did you mean `x`?` for the closest candidate, if any is close enough.
-pub fn did_you_mean<'a>(
-    input: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(input, c), c))
-        .filter(|(score, _)| *score >= 0.7)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn suggests_close_names_only() {
-        let fields = ["channels", "segments", "title"];
-        assert_eq!(did_you_mean("chanels", fields), Some("channels"));
-        assert_eq!(did_you_mean("tilte", fields), Some("title"));
-        assert_eq!(did_you_mean("zzzz", fields), None);
-    }
 
     #[test]
     fn codes_are_unique_and_prefixed() {

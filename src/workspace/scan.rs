@@ -7,11 +7,13 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use walkdir::WalkDir;
 
+use crate::repo_path::RepoPath;
+
 /// A path found below the root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
-    /// Path below the root, `/`-separated.
-    pub rel: String,
+    /// Path below the root.
+    pub rel: RepoPath,
     /// Path on disk.
     pub abs: PathBuf,
     /// What it is.
@@ -98,16 +100,15 @@ fn skipped(root: &Path, path: &Path, ignore: &GlobSet) -> bool {
     name.starts_with('_')
         || name.starts_with('.')
         || name.eq_ignore_ascii_case("readme.md")
-        || ignore.is_match(relative(root, path))
+        || ignore.is_match(relative(root, path).as_str())
 }
 
-/// `path` below `root`, `/`-separated.
-fn relative(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+/// `path` below `root` (walking only yields such paths).
+fn relative(root: &Path, path: &Path) -> RepoPath {
+    path.strip_prefix(root)
+        .ok()
+        .and_then(RepoPath::from_relative)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

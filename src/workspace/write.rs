@@ -1,14 +1,12 @@
 //! Writing scenario files: canonical front matter (fixed key order, only the
 //! fields that say something, YAML-safe quoting), whole files from a
-//! [`Training`], canonical reformatting of an existing file's front matter,
-//! and atomic file replacement.
+//! [`Training`], and canonical reformatting of an existing file's front
+//! matter. Files reach the disk through [`crate::atomic`].
 //!
 //! The contract: parsing what [`render_training`] writes gives back the same
 //! [`Training`], so `pull` → files → `plan` is a no-op.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
 
 use super::frontmatter::{self, FrontMatter};
 use crate::config::Defaults;
@@ -104,6 +102,29 @@ pub fn render_training_with_header(
     out
 }
 
+/// A file name for a title (pulled hand-made trainings, generated
+/// scenarios): lowercase ASCII letters and digits joined by `-`, at most 60
+/// characters; `scenario` when nothing is left.
+pub fn slug(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+        if out.len() >= 60 {
+            break;
+        }
+    }
+    let trimmed = out.trim_end_matches('-');
+    if trimmed.is_empty() {
+        "scenario".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
+}
+
 /// The comment lines opening a file's front matter (such as
 /// `# yaml-language-server: $schema=...`), without line ends.
 pub fn header_comments(text: &str) -> Vec<&str> {
@@ -195,77 +216,6 @@ fn double_quoted(s: &str) -> String {
     out
 }
 
-/// Whether an existing file may be replaced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Overwrite {
-    /// Fail when the file exists.
-    Never,
-    /// Replace it.
-    Replace,
-}
-
-/// A file that could not be written.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum WriteError {
-    /// The file is there and [`Overwrite::Never`] was asked.
-    #[error("{} already exists", path.display())]
-    #[diagnostic(
-        code(cxtrain::write::exists),
-        help("move or delete it first, or pick another path")
-    )]
-    Exists {
-        /// The file.
-        path: PathBuf,
-    },
-    /// The file system refused.
-    #[error("cannot write {}", path.display())]
-    #[diagnostic(
-        code(cxtrain::write::io),
-        help("check that the folder is writable and the disk is not full")
-    )]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// What went wrong.
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-/// Writes `bytes` to `path` atomically: a temporary file in the same folder,
-/// flushed to disk, then renamed into place, so readers see the old file or
-/// the new one, never a torn one. Missing parent folders are created.
-pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<(), WriteError> {
-    let io = |source: std::io::Error| WriteError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".cxtrain-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    match overwrite {
-        Overwrite::Replace => tmp.persist(path).map(drop).map_err(|e| io(e.error)),
-        Overwrite::Never => tmp.persist_noclobber(path).map(drop).map_err(|e| {
-            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                WriteError::Exists {
-                    path: path.to_owned(),
-                }
-            } else {
-                io(e.error)
-            }
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
 
@@ -285,7 +235,8 @@ mod tests {
 
     /// Parses `text` as the file `rel` below the root.
     fn reparse(rel: &str, text: &str, config: &Config) -> Training {
-        let out = parse_file(format!("trainings/{rel}"), rel, text.as_bytes(), config);
+        let path = format!("trainings/{rel}").parse().unwrap();
+        let out = parse_file(path, &rel.parse().unwrap(), text.as_bytes(), config);
         assert!(out.problems.is_empty(), "{:?}\n{text}", out.problems);
         out.parsed.unwrap().local.training
     }
@@ -394,20 +345,14 @@ mod tests {
     }
 
     #[test]
-    fn atomic_write_refuses_to_clobber_unless_asked() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a/b/c.md");
-        write_atomic(&path, b"one", Overwrite::Never).unwrap();
-        let err = write_atomic(&path, b"two", Overwrite::Never).unwrap_err();
-        assert!(matches!(err, WriteError::Exists { .. }), "{err:?}");
-        assert_eq!(std::fs::read(&path).unwrap(), b"one");
-        write_atomic(&path, b"two", Overwrite::Replace).unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"two");
-        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(leftovers, ["c.md"]);
+    fn slugs() {
+        assert_eq!(
+            slug("How do I reset my password?"),
+            "how-do-i-reset-my-password"
+        );
+        assert_eq!(slug("  Café -- crème  "), "caf-cr-me");
+        assert_eq!(slug("???"), "scenario");
+        assert_eq!(slug(&"ab ".repeat(40)).len(), 59);
     }
 
     fn text_strategy() -> impl Strategy<Value = String> {

@@ -1,0 +1,32 @@
+//! A plan in the format `--format` asks for.
+
+use std::io::{self, Write};
+
+use super::{Paint, plan_human, plan_json, plan_markdown};
+use crate::plan::Plan;
+
+/// The plan formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PlanFormat {
+    /// For a terminal ([`plan_human`]).
+    #[default]
+    Human,
+    /// For a pull-request comment ([`plan_markdown`]).
+    Markdown,
+    /// For machines ([`plan_json`]).
+    Json,
+}
+
+/// Writes `plan` in `format`; only the human format is coloured.
+pub fn render(
+    plan: &Plan,
+    format: PlanFormat,
+    paint: Paint,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        PlanFormat::Human => plan_human::render(plan, paint, out),
+        PlanFormat::Markdown => plan_markdown::render(plan, out),
+        PlanFormat::Json => plan_json::render(plan, out),
+    }
+}

@@ -1,0 +1,467 @@
+//! Test harness: a trainings repository in a temporary folder, an emulator
+//! on an ephemeral 127.0.0.1 port, and the real binary pointed at both, so a
+//! test reads "given these files and this remote, `cxtrain` prints this".
+//!
+//! ```ignore
+//! let repo = Repo::example("support-bot");
+//! let remote = Remote::start();
+//! remote.seed_from(&repo);
+//! repo.write("trainings/billing/new.md", &scenario("A new one", "Body text here."));
+//! cxtrain(&repo, &remote).arg("plan").assert().code(0);
+//! ```
+
+pub mod hostile;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use cxtrain::emulator::{self, EmulatorConfig, Running, Stats};
+use cxtrain::model::{META_HASH, META_KEY, META_WORKSPACE};
+use cxtrain::remote::api;
+use cxtrain::validate::{self, Checked};
+
+/// A trainings repository in a temporary folder, deleted on drop, with a
+/// cache folder of its own (so no test touches the user's cache).
+pub struct Repo {
+    dir: tempfile::TempDir,
+    cache: tempfile::TempDir,
+}
+
+impl Repo {
+    fn empty() -> Repo {
+        Repo {
+            dir: tempfile::tempdir().expect("tempdir"),
+            cache: tempfile::tempdir().expect("cache tempdir"),
+        }
+    }
+
+    /// An empty repository with this `cxtrain.toml`.
+    pub fn new(config_toml: &str) -> Repo {
+        let repo = Repo::empty();
+        repo.write("cxtrain.toml", config_toml);
+        std::fs::create_dir_all(repo.path().join("trainings")).expect("root");
+        repo
+    }
+
+    /// A copy of `examples/<name>`, without the `.cxtrain/` state a local
+    /// run of the README's quick start leaves there.
+    pub fn example(name: &str) -> Repo {
+        let repo = Repo::empty();
+        let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(name);
+        let entries = walkdir::WalkDir::new(&from)
+            .into_iter()
+            .filter_entry(|e| e.file_name() != ".cxtrain");
+        for entry in entries {
+            let entry = entry.expect("walk example");
+            let to = repo.path().join(entry.path().strip_prefix(&from).unwrap());
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&to).expect("mkdir");
+            } else {
+                std::fs::copy(entry.path(), &to).expect("copy");
+            }
+        }
+        repo
+    }
+
+    /// [`Repo::example`] with client pacing off (`[api] requests_per_minute
+    /// = 0`) and a 5 ms retry back-off (`backoff_ms = 5`): for tests where
+    /// pacing and back-off are not what is tested, so they run at the
+    /// emulator's speed, faults included.
+    pub fn unpaced_example(name: &str) -> Repo {
+        let repo = Repo::example(name);
+        let config = repo.read("cxtrain.toml");
+        assert!(
+            !config.contains("[api]"),
+            "examples/{name} already has [api]"
+        );
+        repo.write(
+            "cxtrain.toml",
+            &format!("{config}\n[api]\nrequests_per_minute = 0\nbackoff_ms = 5\n"),
+        );
+        repo
+    }
+
+    /// The repository folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The cache folder runs against this repository use
+    /// (`CXTRAIN_CACHE_DIR`): where the shared rate budget goes.
+    pub fn cache_dir(&self) -> &Path {
+        self.cache.path()
+    }
+
+    /// Writes a file (creating folders), relative to the repository.
+    pub fn write(&self, rel: &str, text: &str) -> &Repo {
+        let path = self.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+        self
+    }
+
+    /// Reads a file relative to the repository.
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path().join(rel)).expect("read")
+    }
+
+    /// Deletes a file relative to the repository.
+    pub fn remove(&self, rel: &str) -> &Repo {
+        std::fs::remove_file(self.path().join(rel)).expect("remove");
+        self
+    }
+
+    /// Moves a file within the repository (creating folders).
+    pub fn rename(&self, from: &str, to: &str) -> &Repo {
+        let to = self.path().join(to);
+        std::fs::create_dir_all(to.parent().unwrap()).expect("mkdir");
+        std::fs::rename(self.path().join(from), to).expect("rename");
+        self
+    }
+
+    /// Replaces text in a file, failing if it is not there.
+    pub fn edit(&self, rel: &str, from: &str, to: &str) -> &Repo {
+        let text = self.read(rel);
+        assert!(text.contains(from), "{rel} does not contain {from:?}");
+        self.write(rel, &text.replacen(from, to, 1))
+    }
+
+    /// The repository as `plan` sees it (must validate).
+    pub fn checked(&self) -> Checked {
+        validate::load_checked(self.path(), None)
+            .unwrap_or_else(|e| panic!("repository does not validate: {:?}", e.report))
+    }
+
+    /// Every scenario file below `trainings/`, repository-relative.
+    pub fn training_files(&self) -> Vec<String> {
+        self.checked()
+            .trainings
+            .into_iter()
+            .map(|t| t.path.as_str().to_owned())
+            .collect()
+    }
+}
+
+/// A scenario file with a title and a body.
+pub fn scenario(title: &str, body: &str) -> String {
+    format!("---\ntitle: {title}\n---\n{body}\n")
+}
+
+/// An emulator on 127.0.0.1 — in this process, or a spawned
+/// `cxtrain emulator` — stopped on drop.
+pub struct Remote {
+    rt: tokio::runtime::Runtime,
+    server: Option<Server>,
+    url: String,
+    key: String,
+    http: reqwest::Client,
+}
+
+enum Server {
+    InProcess(Running),
+    Process(std::process::Child),
+}
+
+impl Remote {
+    /// An in-process emulator with the default configuration.
+    pub fn start() -> Remote {
+        Remote::with(EmulatorConfig::default())
+    }
+
+    /// An in-process emulator with this configuration.
+    pub fn with(config: EmulatorConfig) -> Remote {
+        let key = config.api_key.clone();
+        let rt = runtime();
+        let running = rt
+            .block_on(emulator::start(config, ([127, 0, 0, 1], 0).into()))
+            .expect("emulator starts");
+        Remote {
+            url: running.base_url(),
+            rt,
+            server: Some(Server::InProcess(running)),
+            key,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// A `cxtrain emulator --port 0` process with these extra flags; its
+    /// URL is read from the line it prints.
+    pub fn spawn(extra: &[&str]) -> Remote {
+        use std::io::BufRead;
+        let key = "ocx_test_spawned";
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cxtrain"))
+            .args(["emulator", "--port", "0", "--api-key", key])
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn cxtrain emulator");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("emulator prints its address");
+        let url = line
+            .trim()
+            .rsplit(' ')
+            .next()
+            .filter(|u| u.starts_with("http://127.0.0.1:"))
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_owned();
+        Remote {
+            rt: runtime(),
+            server: Some(Server::Process(child)),
+            url,
+            key: key.to_owned(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// The base URL.
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// The bearer token it expects.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// Requests served so far (admin requests excluded).
+    pub fn stats(&self) -> Stats {
+        serde_json::from_value(self.call(reqwest::Method::GET, "/_emulator/stats", None))
+            .expect("stats")
+    }
+
+    /// Writes the trainings it holds to `path` (in-process emulators only),
+    /// to start other emulators with the same data.
+    #[allow(
+        dead_code,
+        reason = "only benches/plan.rs starts emulators from a saved state"
+    )]
+    pub fn save_state(&self, path: &Path) {
+        match &self.server {
+            Some(Server::InProcess(running)) => running.save_state(path).expect("state saved"),
+            _ => panic!("only an in-process emulator can save its state"),
+        }
+    }
+
+    /// Forgets the requests served so far.
+    pub fn reset_stats(&self) {
+        self.call(reqwest::Method::DELETE, "/_emulator/stats", None);
+    }
+
+    /// Requests served so far that could change something: every one but a
+    /// `GET`.
+    pub fn writes(&self) -> u64 {
+        let stats = self.stats();
+        let reads = stats
+            .by_route
+            .iter()
+            .filter(|(route, _)| route.starts_with("GET "));
+        stats.total_requests - reads.map(|(_, n)| n).sum::<u64>()
+    }
+
+    /// Requests served to one route, e.g. `"GET /training"`.
+    pub fn requests_to(&self, route: &str) -> u64 {
+        self.stats().by_route.get(route).copied().unwrap_or(0)
+    }
+
+    /// Every training on the remote, by key (untagged ones by id).
+    pub fn trainings(&self) -> BTreeMap<String, api::Training> {
+        let mut out = BTreeMap::new();
+        let mut offset = 0;
+        loop {
+            let page: api::ListPage = serde_json::from_value(self.call(
+                reqwest::Method::GET,
+                &format!("/training?limit=100&offset={offset}"),
+                None,
+            ))
+            .expect("list page");
+            offset += page.items.len();
+            for t in page.items {
+                let key = t.metadata_str(META_KEY).unwrap_or(&t.id).to_owned();
+                out.insert(key, t);
+            }
+            if !page.has_more {
+                return out;
+            }
+        }
+    }
+
+    /// The training with this `cxtrain_key`.
+    pub fn get(&self, key: &str) -> api::Training {
+        self.trainings()
+            .remove(key)
+            .unwrap_or_else(|| panic!("no remote training with key {key}"))
+    }
+
+    /// Creates a training directly (a hand-made, dashboard-style one when
+    /// the metadata carries no cxtrain keys).
+    pub fn create(&self, input: &api::TrainingInput) -> api::Training {
+        serde_json::from_value(self.call(
+            reqwest::Method::POST,
+            api::paths::TRAININGS,
+            Some(serde_json::to_value(input).unwrap()),
+        ))
+        .expect("created training")
+    }
+
+    /// Creates every training of the repository as a successful apply
+    /// leaves it: same fields, tagged with workspace, key and state hash.
+    pub fn seed_from(&self, repo: &Repo) {
+        let checked = repo.checked();
+        for local in &checked.trainings {
+            self.create(&applied_input(&checked.config.workspace, &local.training));
+        }
+    }
+
+    /// Simulates a dashboard edit (`PUT /_emulator/dashboard/{id}`), e.g.
+    /// `json!({"title": "..."})` or `json!({"draft_content": "..."})`.
+    pub fn dashboard_edit(&self, key: &str, edit: serde_json::Value) {
+        let id = self.get(key).id;
+        self.call(
+            reqwest::Method::PUT,
+            &format!("/_emulator/dashboard/{id}"),
+            Some(edit),
+        );
+    }
+
+    fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        self.rt.block_on(async {
+            let mut req = self
+                .http
+                .request(method, format!("{}{path}", self.url()))
+                .bearer_auth(self.key());
+            if let Some(body) = body {
+                req = req.json(&body);
+            }
+            let res = req.send().await.expect("emulator answers");
+            let status = res.status();
+            let text = res.text().await.expect("body");
+            assert!(status.is_success(), "{path}: {status} {text}");
+            if text.is_empty() {
+                serde_json::Value::Null
+            } else {
+                serde_json::from_str(&text).expect("json body")
+            }
+        })
+    }
+}
+
+impl Drop for Remote {
+    fn drop(&mut self) {
+        match self.server.take() {
+            Some(Server::InProcess(running)) => self.rt.block_on(running.shutdown()),
+            Some(Server::Process(mut child)) => {
+                // Best effort: the process may already be gone.
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            None => {}
+        }
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// The create body apply sends for a training of `workspace`.
+pub fn applied_input(workspace: &str, t: &cxtrain::model::Training) -> api::TrainingInput {
+    let mut metadata = t.metadata.clone();
+    metadata.insert(META_WORKSPACE.into(), workspace.into());
+    metadata.insert(META_KEY.into(), t.key.clone());
+    metadata.insert(META_HASH.into(), t.state_hash().0);
+    api::TrainingInput {
+        title: t.title.clone(),
+        content: t.content.clone(),
+        kind: t.kind,
+        is_draft: t.draft,
+        directory_id: t.directory_id.clone(),
+        restricted_to_channels: t.channels.iter().cloned().collect(),
+        restricted_to_segments: t.segments.iter().cloned().collect(),
+        metadata,
+    }
+}
+
+/// The binary, run against `repo` and `remote`, colours off.
+pub fn cxtrain(repo: &Repo, remote: &Remote) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("cxtrain").expect("binary");
+    cmd.env("OPENCX_API_KEY", remote.key())
+        .env(cxtrain::remote::CACHE_DIR_ENV, repo.cache_dir())
+        .env_remove("OPENCX_API_URL")
+        .env_remove("NO_COLOR")
+        .arg("--dir")
+        .arg(repo.path())
+        .arg("--api-url")
+        .arg(remote.url())
+        .arg("--color")
+        .arg("never");
+    cmd
+}
+
+/// The binary against `repo` with the embedded local remote (`--local`).
+pub fn cxtrain_local(repo: &Repo) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("cxtrain").expect("binary");
+    cmd.env_remove("OPENCX_API_KEY")
+        .env(cxtrain::remote::CACHE_DIR_ENV, repo.cache_dir())
+        .env_remove("OPENCX_API_URL")
+        .arg("--dir")
+        .arg(repo.path())
+        .arg("--local")
+        .arg("--color")
+        .arg("never");
+    cmd
+}
+
+/// Where a test's plan file goes.
+pub fn plan_path(repo: &Repo) -> PathBuf {
+    repo.path().join("plan.json")
+}
+
+/// Runs `plan --out` (exit 0) and returns where the plan was saved.
+pub fn saved_plan(repo: &Repo, remote: &Remote) -> PathBuf {
+    let plan = plan_path(repo);
+    cxtrain(repo, remote)
+        .args(["plan", "--out"])
+        .arg(&plan)
+        .assert()
+        .code(0);
+    plan
+}
+
+/// `cxtrain apply --yes ARGS...`, returning (exit code, stdout, stderr).
+pub fn apply(repo: &Repo, remote: &Remote, args: &[&str]) -> (i32, String, String) {
+    let out = cxtrain(repo, remote)
+        .arg("apply")
+        .arg("--yes")
+        .args(args)
+        .output()
+        .expect("binary runs");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// Applies and expects success; the standard output.
+pub fn apply_ok(repo: &Repo, remote: &Remote, args: &[&str]) -> String {
+    let (code, stdout, stderr) = apply(repo, remote, args);
+    assert_eq!(
+        code, 0,
+        "apply failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    stdout
+}

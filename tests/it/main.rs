@@ -1,0 +1,21 @@
+//! The integration tests, linked once: one module per area, sharing the
+//! harness in `common`. Add new integration tests as modules here, never as
+//! new files directly under `tests/` (each of those is a separate binary that
+//! links the whole dev-dependency tree again).
+
+mod common;
+
+mod apply_e2e;
+mod apply_executor;
+mod client;
+mod client_emulator;
+mod commands_local;
+mod emulator;
+mod emulator_cli;
+mod plan_e2e;
+mod plan_props;
+mod plan_render;
+mod reviewed_plan;
+mod validate_examples;
+mod validate_inputs;
+mod validate_schema;
