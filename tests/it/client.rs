@@ -246,11 +246,12 @@ async fn rate_limited_every_time_is_reported_with_attempts() {
     assert_eq!(c.stats().rate_limited, 3);
 }
 
-#[tokio::test]
-async fn retry_after_seconds_is_honoured() {
+/// A server answering its first GET with `status` and `Retry-After:
+/// retry_after`, and every other request with a training.
+async fn once_retry_after(status: u16, retry_after: &str) -> MockServer {
     let s = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+        .respond_with(ResponseTemplate::new(status).insert_header("Retry-After", retry_after))
         .up_to_n_times(1)
         .mount(&s)
         .await;
@@ -258,6 +259,12 @@ async fn retry_after_seconds_is_honoured() {
         .respond_with(ResponseTemplate::new(200).set_body_json(training("a")))
         .mount(&s)
         .await;
+    s
+}
+
+#[tokio::test]
+async fn retry_after_seconds_is_honoured() {
+    let s = once_retry_after(429, "1").await;
     let c = client(&s);
     let start = Instant::now();
     c.get("a").await.unwrap();
@@ -275,20 +282,11 @@ async fn retry_after_seconds_is_honoured() {
 
 #[tokio::test]
 async fn retry_after_http_date_is_honoured() {
-    let s = MockServer::start().await;
     let at = SystemTime::now() + Duration::from_secs(1);
     let header = httpdate::fmt_http_date(at);
     // The header has whole seconds: the client must wait until that second.
     let until = httpdate::parse_http_date(&header).unwrap();
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", header.as_str()))
-        .up_to_n_times(1)
-        .mount(&s)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(training("a")))
-        .mount(&s)
-        .await;
+    let s = once_retry_after(503, &header).await;
     let c = client(&s);
     c.get("a").await.unwrap();
     let now = SystemTime::now();
@@ -811,17 +809,7 @@ async fn escape_sequences_in_server_text_are_escaped() {
 
 #[tokio::test]
 async fn every_clone_waits_out_a_retry_after_another_one_received() {
-    let s = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/training/a"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
-        .up_to_n_times(1)
-        .mount(&s)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(training("a")))
-        .mount(&s)
-        .await;
+    let s = once_retry_after(429, "1").await;
     let mut cfg = config(&s.uri());
     cfg.requests_per_minute = 1000;
     let c = Client::new(cfg).unwrap();
