@@ -18,6 +18,7 @@
 //! `cargo bench --bench apply -- ietf latency` only those whose name
 //! contains an argument.
 
+#[allow(dead_code, reason = "the bench uses only part of the test harness")]
 #[path = "../tests/it/common/mod.rs"]
 mod common;
 
