@@ -427,6 +427,9 @@ pub struct EmulatorArgs {
     /// Requests per minute before answering 429 (0 = unlimited).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub rate_limit: u32,
+    /// Rate-limit headers on every answer while --rate-limit is set.
+    #[arg(long, value_enum, default_value_t = EmulatorRateLimitHeaders::None)]
+    pub rate_limit_headers: EmulatorRateLimitHeaders,
     /// Added latency per request, in milliseconds.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub latency_ms: u64,
@@ -454,6 +457,17 @@ pub struct EmulatorArgs {
 pub enum EmulatorUpdateMode {
     Publish,
     Stage,
+}
+
+/// `emulator --rate-limit-headers` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EmulatorRateLimitHeaders {
+    /// Only `Retry-After` on a 429.
+    None,
+    /// `X-RateLimit-Limit`, `-Remaining`, `-Reset`.
+    XRatelimit,
+    /// The IETF `RateLimit` and `RateLimit-Policy` fields.
+    Ietf,
 }
 
 /// `completions` flags.
