@@ -26,7 +26,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// API base URL (overrides `api_url` in the config).
-    #[arg(long, global = true, env = "OPENCX_API_URL", value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "OPENCX_API_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub api_url: Option<String>,
     /// Use the embedded local remote (an emulator on 127.0.0.1 with state in
     /// `.cxtrain/local-state.json`) instead of the real API.

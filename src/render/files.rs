@@ -8,10 +8,12 @@ use super::shown;
 use crate::ops::fmt::Formatted;
 use crate::ops::init::Initialized;
 use crate::ops::pull::{FileOutcome, Pulled};
+use crate::text::escape_line;
 
 /// `created`/`skipped` per file, then the workspace and what to do next.
 pub fn init(done: &Initialized, out: &mut dyn Write) -> io::Result<()> {
     for (rel, created) in &done.files {
+        let rel = escape_line(rel);
         if *created {
             writeln!(out, "created  {rel}")?;
         } else {
@@ -22,7 +24,7 @@ pub fn init(done: &Initialized, out: &mut dyn Write) -> io::Result<()> {
         out,
         "\nworkspace `{}`. Next: `cxtrain validate`, then `cxtrain plan --local` to try it \
          without an account.",
-        done.workspace
+        escape_line(&done.workspace)
     )
 }
 
@@ -34,7 +36,7 @@ pub fn fmt(done: &Formatted, out: &mut dyn Write) -> io::Result<()> {
         "formatted"
     };
     for path in &done.changed {
-        writeln!(out, "{verb} {path}")?;
+        writeln!(out, "{verb} {}", escape_line(path.as_str()))?;
     }
     writeln!(
         out,
@@ -52,7 +54,7 @@ pub fn fmt(done: &Formatted, out: &mut dyn Write) -> io::Result<()> {
 /// Pull's warnings, for stderr.
 pub fn pull_warnings(done: &Pulled, out: &mut dyn Write) -> io::Result<()> {
     for warning in &done.warnings {
-        writeln!(out, "warning: {warning}")?;
+        writeln!(out, "warning: {}", escape_line(warning))?;
     }
     Ok(())
 }
@@ -61,9 +63,11 @@ pub fn pull_warnings(done: &Pulled, out: &mut dyn Write) -> io::Result<()> {
 pub fn pull(done: &Pulled, out: &mut dyn Write) -> io::Result<()> {
     let config = shown(&done.config_file);
     for (folder, id) in &done.mapped {
+        let (folder, id) = (escape_line(folder), escape_line(id));
         writeln!(out, "mapped   {folder} = {id} in {config}")?;
     }
     for (key, id) in &done.adopted {
+        let (key, id) = (escape_line(key), escape_line(id));
         writeln!(
             out,
             "adopting {key} = {id} in {config} (the next apply tags it)"

@@ -15,6 +15,7 @@ mod emulator_cli;
 mod plan_e2e;
 mod plan_props;
 mod plan_render;
+mod untrusted_output;
 mod validate_examples;
 mod validate_inputs;
 mod validate_schema;

@@ -25,10 +25,6 @@ pub struct Repo {
 
 impl Repo {
     /// An empty repository with this `cxtrain.toml`.
-    #[allow(
-        dead_code,
-        reason = "the tests start from examples; only benches/plan.rs starts empty"
-    )]
     pub fn new(config_toml: &str) -> Repo {
         let repo = Repo {
             dir: tempfile::tempdir().expect("tempdir"),
