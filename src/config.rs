@@ -303,14 +303,14 @@ impl Config {
         let mut adopt = BTreeMap::new();
         for (key, id) in raw.adopt {
             let name = key.get_ref();
-            if name.is_empty()
-                || name.starts_with('/')
-                || name.ends_with('/')
-                || name.contains('\\')
-            {
+            if let Err(e) = crate::key::check(name) {
                 return Err(invalid(
                     key.span(),
-                    format!("invalid training key `{name}`"),
+                    format!(
+                        "invalid training key `{}`: {}",
+                        name.escape_debug(),
+                        e.message()
+                    ),
                     "not a training key",
                     Some("use the key of a training file, e.g. \"billing/refund-late\"".into()),
                 ));

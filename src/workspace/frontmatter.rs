@@ -12,6 +12,7 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
 use super::problem::{Code, Problem};
+use crate::key::{self, KeyError};
 use crate::model::{Channel, META_PREFIX, TrainingType};
 use crate::suggest::did_you_mean;
 
@@ -451,38 +452,17 @@ impl Field<'_> {
     }
 
     fn key(&mut self, key: String) -> Option<String> {
-        let problem = |code, message: &str, help: &str| {
-            Problem::new(code, self.span.clone(), message.to_owned(), "invalid key")
-                .help(help.to_owned())
+        let Err(e) = key::check(&key) else {
+            return Some(key);
         };
-        let found = if key.trim().is_empty() {
-            Some(problem(
-                Code::EmptyKey,
-                "`key` is empty",
-                "remove `key` to use the file path, or give a name like `billing/refunds`",
-            ))
-        } else if key.split('/').any(|s| s == "..") {
-            Some(problem(
-                Code::KeyEscapesRoot,
-                "`key` must not contain `..` segments",
-                "keys name trainings below the root; use a path like `billing/refunds`",
-            ))
-        } else if key.starts_with('/') || key.contains('\\') || key.split('/').any(str::is_empty) {
-            Some(problem(
-                Code::InvalidKey,
-                "`key` must be a relative `/`-separated path without empty segments",
-                "use a path like `billing/refunds` (no leading `/`, no `\\`)",
-            ))
-        } else {
-            None
+        let code = match e {
+            KeyError::Empty => Code::EmptyKey,
+            KeyError::Climbs => Code::KeyEscapesRoot,
+            _ => Code::InvalidKey,
         };
-        match found {
-            Some(p) => {
-                self.problems.push(p);
-                None
-            }
-            None => Some(key),
-        }
+        self.problems
+            .push(Problem::new(code, self.span.clone(), e.message(), "invalid key").help(e.help()));
+        None
     }
 
     fn metadata(
@@ -789,6 +769,9 @@ mod tests {
             ("'a\\b'", Code::InvalidKey),
             ("a//b", Code::InvalidKey),
             ("a/../../b", Code::KeyEscapesRoot),
+            ("a/./b", Code::InvalidKey),
+            ("\"C:\\\\x\"", Code::InvalidKey),
+            ("\"a\\eb\"", Code::InvalidKey),
         ] {
             let p = parse_all(&format!("---\nkey: {key}\n---\nb\n"));
             assert_eq!(p.problems.len(), 1, "{key}");
