@@ -5,16 +5,17 @@
 //! reported as skipped.
 
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use crate::atomic::{self, Overwrite, WriteError};
 use crate::config::{self, Config, FILE_NAME};
 use crate::exit::Failure;
+use crate::repo_path::RepoPath;
 use crate::workspace::frontmatter::schema_json;
+use crate::workspace::write::{SCHEMA_FILE, schema_hint};
 
 /// Where the workflow is written, relative to the repository.
 const WORKFLOW: &str = ".github/workflows/cxtrain.yml";
-/// Where the schema is written, relative to the repository.
-const SCHEMA: &str = "schema/scenario.schema.json";
 /// The folder of the `--local` remote's state, which is not for git.
 const LOCAL_STATE_DIR: &str = ".cxtrain/";
 /// The example workflow shipped in the cxtrain repository.
@@ -51,24 +52,16 @@ pub fn init(options: &Options) -> Result<Initialized, Failure> {
     // missing; a new repository gets the documented default instead.
     let has_config = config::path(&options.dir, options.config.as_deref()).exists();
     let root = if has_config {
-        existing.root.to_string()
+        existing.root
     } else {
-        "trainings".to_owned()
+        RepoPath::from_str("trainings").expect("a plain name is a path")
     };
-    let root = root.as_str();
-    let depth = match root {
-        "" | "." => 0,
-        r => r.split('/').count(),
-    };
-    let welcome = match root {
-        "" | "." => "welcome.md".to_owned(),
-        r => format!("{r}/welcome.md"),
-    };
+    let welcome = root.join(&RepoPath::from_str("welcome.md").expect("a plain name is a path"));
     let files = [
-        (FILE_NAME.to_owned(), config_text(root, &workspace)),
-        (welcome, welcome_text(depth)),
-        (SCHEMA.to_owned(), schema_json()),
-        (WORKFLOW.to_owned(), workflow_text(root)),
+        (FILE_NAME.to_owned(), config_text(&root, &workspace)),
+        (welcome.as_str().to_owned(), welcome_text(&root)),
+        (SCHEMA_FILE.to_owned(), schema_json()),
+        (WORKFLOW.to_owned(), workflow_text(&root)),
         (
             ".gitignore".to_owned(),
             format!("# the --local remote's state\n/{}\n", LOCAL_STATE_DIR),
@@ -99,8 +92,7 @@ fn toml_string(s: &str) -> String {
     serde_json::to_string(s).expect("a string always serialises")
 }
 
-fn config_text(root: &str, workspace: &str) -> String {
-    let root = if root.is_empty() { "." } else { root };
+fn config_text(root: &RepoPath, workspace: &str) -> String {
     format!(
         r#"# cxtrain: OpenCX AI trainings as code.
 
@@ -128,16 +120,15 @@ type = "scenario"           # scenario | behavioral
 [safety]
 max_deletes = 10            # refuse a plan deleting more, unless --allow-deletes=N
 "#,
-        root = toml_string(root),
+        root = toml_string(&root.to_string()),
         workspace = toml_string(workspace),
     )
 }
 
-fn welcome_text(depth: usize) -> String {
-    let up = "../".repeat(depth);
+fn welcome_text(root: &RepoPath) -> String {
     format!(
         r#"---
-# yaml-language-server: $schema={up}{SCHEMA}
+{hint}
 type: scenario
 title: Customer asks what this assistant can help with
 channels: [web, email]
@@ -149,18 +140,20 @@ agent for anything else.
 
 (This is an example written by `cxtrain init`. It is a draft, so the AI does
 not use it until you set `draft: false`. Edit it or delete it.)
-"#
+"#,
+        hint = schema_hint(root)
     )
 }
 
 /// The example workflow, pointed at the published action and at this file.
-fn workflow_text(root: &str) -> String {
+fn workflow_text(root: &RepoPath) -> String {
     let body = EXAMPLE_WORKFLOW
         .find("\nname:")
         .map_or(EXAMPLE_WORKFLOW, |i| &EXAMPLE_WORKFLOW[i + 1..]);
-    let paths = match root {
-        "" | "." => "**/*.md".to_owned(),
-        r => format!("{r}/**"),
+    let paths = if root.is_top() {
+        "**/*.md".to_owned()
+    } else {
+        format!("{root}/**")
     };
     let header = "# cxtrain: validate and plan trainings on pull requests (plan posted as one\n\
                   # sticky comment), apply them on push to main. Needs the OPENCX_API_KEY\n\
@@ -180,7 +173,8 @@ mod tests {
 
     #[test]
     fn workflow_uses_the_published_action_and_watches_itself() {
-        let text = workflow_text("trainings");
+        let path = |p: &str| RepoPath::from_str(p).unwrap();
+        let text = workflow_text(&path("trainings"));
         assert!(!text.contains("uses: ./"), "{text}");
         assert_eq!(text.matches(PUBLISHED_ACTION).count(), 3);
         assert!(text.contains(&format!("\"{WORKFLOW}\"")));
@@ -188,7 +182,8 @@ mod tests {
         assert!(text.contains("group: cxtrain-apply"));
         assert!(text.starts_with("# cxtrain:"));
         assert!(crate::connect::LOCAL_STATE.starts_with(LOCAL_STATE_DIR));
-        assert!(workflow_text("docs/faq").contains("\"docs/faq/**\""));
+        assert!(workflow_text(&path("docs/faq")).contains("\"docs/faq/**\""));
+        assert!(workflow_text(&RepoPath::TOP).contains("\"**/*.md\""));
     }
 
     #[test]
@@ -196,7 +191,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join(FILE_NAME),
-            config_text("docs", "bot \"blue\""),
+            config_text(&RepoPath::from_str("docs").unwrap(), "bot \"blue\""),
         )
         .unwrap();
         let c = Config::load(dir.path(), None).unwrap();
