@@ -23,7 +23,7 @@ use std::path::Path;
 pub use session::{Session, runtime};
 
 use crate::exit::exits;
-use crate::validate::{self as validation, Checked, Report};
+use crate::validate::{self as validation, Checked, MissingRoot, Report};
 
 /// The repository does not validate; `report` holds every diagnostic, for
 /// the caller to show before this error.
@@ -38,7 +38,16 @@ pub struct NotValid {
 /// The repository at `dir` (config: `explicit`, else `dir/cxtrain.toml`),
 /// validated; its warnings are in [`Checked::report`].
 pub fn checked(dir: &Path, explicit: Option<&Path>) -> Result<Checked, NotValid> {
-    validation::load_checked(dir, explicit).map_err(|invalid| NotValid {
+    checked_with(dir, explicit, MissingRoot::Invalid)
+}
+
+/// [`checked`], with a missing trainings root meaning `missing_root`.
+pub fn checked_with(
+    dir: &Path,
+    explicit: Option<&Path>,
+    missing_root: MissingRoot,
+) -> Result<Checked, NotValid> {
+    validation::load_checked_with(dir, explicit, missing_root).map_err(|invalid| NotValid {
         report: invalid.report,
     })
 }

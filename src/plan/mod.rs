@@ -15,7 +15,7 @@ pub use change::{
     Action, Change, ChangeError, ChangeProblem, Create, Delete, Field, Flag, Identity, Modify,
     RemoteRef, Toggle,
 };
-pub use rename::SIMILARITY_THRESHOLD;
+pub use rename::{SIMILARITY_THRESHOLD, similar_content};
 pub use safety::{ConflictPolicy, DeleteBudget, Refusal, SafetyOptions, check_safety};
 
 use serde::{Deserialize, Serialize};

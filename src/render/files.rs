@@ -4,11 +4,14 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::shown;
+use similar::{ChangeTag, TextDiff};
+
+use super::{CYAN, GREEN, Paint, RED, YELLOW, shown};
 use crate::ops::fmt::Formatted;
 use crate::ops::init::Initialized;
-use crate::ops::pull::{FileOutcome, Pulled};
-use crate::text::escape_line;
+use crate::ops::pull::{FileOutcome, Pulled, Reason};
+use crate::repo_path::RepoPath;
+use crate::text::{escape, escape_line};
 
 /// `created`/`skipped` per file, then the workspace and what to do next.
 pub fn init(done: &Initialized, out: &mut dyn Write) -> io::Result<()> {
@@ -51,16 +54,76 @@ pub fn fmt(done: &Formatted, out: &mut dyn Write) -> io::Result<()> {
     )
 }
 
-/// Pull's warnings, for stderr.
-pub fn pull_warnings(done: &Pulled, out: &mut dyn Write) -> io::Result<()> {
+/// Pull's warnings, then every training not pulled and why, for stderr.
+pub fn pull_problems(done: &Pulled, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
     for warning in &done.warnings {
-        writeln!(out, "warning: {}", escape_line(warning))?;
+        writeln!(
+            out,
+            "{} {}",
+            paint.paint(YELLOW, "warning:"),
+            escape_line(warning)
+        )?;
+    }
+    for r in &done.refused {
+        let what = match &r.key {
+            Some(key) => format!("key `{}`", escape_line(key)),
+            None => format!("`{}`", escape_line(&r.title)),
+        };
+        writeln!(
+            out,
+            "{} {} ({what}) not pulled: {}",
+            paint.paint(RED, "error:"),
+            escape_line(&r.id),
+            reason(&r.reason, &done.root)
+        )?;
     }
     Ok(())
 }
 
-/// The config entries added, then what happened to each file.
-pub fn pull(done: &Pulled, out: &mut dyn Write) -> io::Result<()> {
+/// Why a training was not pulled, as a sentence; `root` is the trainings
+/// root below the repository.
+fn reason(reason: &Reason, root: &RepoPath) -> String {
+    let shown = |rel: &RepoPath| escape_line(root.join(rel).as_str()).into_owned();
+    match reason {
+        Reason::UnusableId => "its id cannot name a training in a request".to_owned(),
+        Reason::Key(e) => format!("its key is refused: {}", e.message()),
+        Reason::Skipped(rel) => format!(
+            "its file would be {}, which validate and plan skip (names starting with `_` or \
+             `.`, README.md, `ignore` globs), so the next plan would delete it",
+            shown(rel)
+        ),
+        Reason::Collides { path, with } if path == with => {
+            format!("its file {} already holds another training", shown(path))
+        }
+        Reason::Collides { path, with } => format!(
+            "its file {} would be {} on a case-insensitive file system, which holds another \
+             training",
+            shown(path),
+            shown(with)
+        ),
+        Reason::SameKey(other) => format!(
+            "training {} has the same key and was pulled instead",
+            escape_line(other)
+        ),
+        Reason::UnmappedDirectory(id) => {
+            let id = escape_line(id);
+            format!(
+                "no folder is mapped to its directory `{id}`: add `\"<folder>\" = \"{id}\"` under \
+                 [directories] in cxtrain.toml (`cxtrain status --all` lists the directory ids), \
+                 then pull again"
+            )
+        }
+        Reason::Invalid { path, problem } => format!(
+            "its file {} would not validate: {}",
+            escape_line(path.as_str()),
+            escape_line(problem)
+        ),
+    }
+}
+
+/// The config entries added, then what happened to each file, with the
+/// diff of every file `--force` replaced.
+pub fn pull(done: &Pulled, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
     let config = shown(&done.config_file);
     for (folder, id) in &done.mapped {
         let (folder, id) = (escape_line(folder), escape_line(id));
@@ -82,13 +145,43 @@ pub fn pull(done: &Pulled, out: &mut dyn Write) -> io::Result<()> {
                 "skipped  {path} (exists and differs; --force overwrites it)"
             )?,
             FileOutcome::Wrote => writeln!(out, "wrote    {path}")?,
+            FileOutcome::Replaced { before, after } => {
+                writeln!(out, "replaced {path}")?;
+                file_diff(&path, before, after, paint, out)?;
+            }
         }
     }
     if done.foreign > 0 {
         writeln!(out, "ignored  {} owned by other workspaces", done.foreign)?;
     }
-    if done.files.is_empty() && done.foreign == 0 {
+    if done.files.is_empty() && done.foreign == 0 && done.refused.is_empty() {
         writeln!(out, "nothing to pull")?;
+    }
+    Ok(())
+}
+
+/// A unified diff (3 lines of context) of a replaced file, file text escaped.
+fn file_diff(
+    path: &str,
+    before: &str,
+    after: &str,
+    paint: Paint,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let diff = TextDiff::from_lines(before, after);
+    writeln!(out, "{}", paint.bold(&format!("--- {path} (before)")))?;
+    writeln!(out, "{}", paint.bold(&format!("+++ {path} (pulled)")))?;
+    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
+        writeln!(out, "{}", paint.paint(CYAN, &hunk.header().to_string()))?;
+        for change in hunk.iter_changes() {
+            let (sign, color) = match change.tag() {
+                ChangeTag::Delete => ("-", RED),
+                ChangeTag::Insert => ("+", GREEN),
+                ChangeTag::Equal => (" ", ""),
+            };
+            let line = escape(change.as_str().unwrap_or_default().trim_end_matches('\n'));
+            writeln!(out, "{}", paint.paint(color, &format!("{sign}{line}")))?;
+        }
     }
     Ok(())
 }

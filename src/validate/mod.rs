@@ -42,10 +42,28 @@ pub struct Invalid {
     pub report: Report,
 }
 
+/// What a trainings root that does not exist means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingRoot {
+    /// An error: the config names the wrong folder (validate, plan, apply).
+    Invalid,
+    /// A repository with no trainings yet (`pull` into a fresh one).
+    Empty,
+}
+
 /// Loads config + every file, runs all rules; `Err` when any error-level
 /// diagnostic (warnings are returned in [`Checked`]). Used by validate,
 /// plan and apply.
 pub fn load_checked(repo_dir: &Path, config: Option<&Path>) -> Result<Checked, Invalid> {
+    load_checked_with(repo_dir, config, MissingRoot::Invalid)
+}
+
+/// [`load_checked`], with a missing trainings root meaning `missing_root`.
+pub fn load_checked_with(
+    repo_dir: &Path,
+    config: Option<&Path>,
+    missing_root: MissingRoot,
+) -> Result<Checked, Invalid> {
     let display = DisplayPaths::new(repo_dir);
     let config = Config::load(repo_dir, config).map_err(|e| Invalid {
         report: Report {
@@ -53,6 +71,19 @@ pub fn load_checked(repo_dir: &Path, config: Option<&Path>) -> Result<Checked, I
             diagnostics: vec![config_diagnostic(&e, &display)],
         },
     })?;
+    let root_dir = config.root.to_path(repo_dir);
+    if missing_root == MissingRoot::Empty && !root_dir.exists() {
+        return Ok(Checked {
+            repo_dir: repo_dir.to_path_buf(),
+            root_dir,
+            config,
+            trainings: Vec::new(),
+            report: Report {
+                files: 0,
+                diagnostics: Vec::new(),
+            },
+        });
+    }
     let ws = workspace::load(repo_dir, &config).map_err(|e| Invalid {
         report: Report {
             files: 0,

@@ -344,7 +344,7 @@ fn seeded_for_pull() -> Repo {
             "trn_3",
             "Hand-made: lost parcels",
             "Ask for the tracking number.",
-            json!({"directory_id": "dir_new", "type": "BEHAVIORAL", "is_draft": true,
+            json!({"directory_id": "dir_b", "type": "BEHAVIORAL", "is_draft": true,
                    "current_version": null}),
         ),
         training(
@@ -399,24 +399,23 @@ fn pull_writes_managed_trainings_that_parse_back_identical() {
 }
 
 #[test]
-fn pull_all_adopts_hand_made_trainings_and_maps_new_directories() {
+fn pull_all_adopts_hand_made_trainings() {
     let repo = seeded_for_pull();
     let out = stdout_of(&mut repo.cmd(&["--local", "pull", "--all"]));
-    assert!(out.contains("mapped   dir-dir_new = dir_new"), "{out}");
     assert!(
         out.contains("ignored  1 owned by other workspaces"),
         "{out}"
     );
     assert_eq!(
         repo.read("cxtrain.toml"),
-        "workspace = \"bot\"\n\n# folders\n[directories]\n\"billing\" = \"dir_b\"\ndir-dir_new = \"dir_new\"\n\n[safety]\nmax_deletes = 5\n\n[adopt]\n\"dir-dir_new/hand-made-lost-parcels\" = \"trn_3\"\n"
+        "workspace = \"bot\"\n\n# folders\n[directories]\n\"billing\" = \"dir_b\"\n\n[safety]\nmax_deletes = 5\n\n[adopt]\n\"billing/hand-made-lost-parcels\" = \"trn_3\"\n"
     );
     assert!(
-        out.contains("adopting dir-dir_new/hand-made-lost-parcels = trn_3"),
+        out.contains("adopting billing/hand-made-lost-parcels = trn_3"),
         "{out}"
     );
     assert_eq!(
-        repo.read("trainings/dir-dir_new/hand-made-lost-parcels.md"),
+        repo.read("trainings/billing/hand-made-lost-parcels.md"),
         "---\ntype: behavioral\ntitle: \"Hand-made: lost parcels\"\ndraft: true\n---\nAsk for the tracking number.\n"
     );
     repo.cmd(&["validate", "--strict"]).assert().success();
@@ -431,39 +430,41 @@ fn remote_trainings(repo: &Repo) -> Vec<Value> {
 #[test]
 fn pull_all_then_apply_adopts_without_duplicates() {
     let repo = Repo::new();
-    repo.write("cxtrain.toml", "workspace = \"bot\"\n")
-        .write("trainings/.keep", "")
-        .remote(vec![
-            training(
-                "trn_1",
-                "Lost parcels",
-                "Ask for the tracking number.",
-                json!({}),
-            ),
-            training(
-                "trn_2",
-                "Late refunds",
-                "Offer store credit.",
-                json!({"directory_id": "dir_b", "metadata": {"team": "billing"}}),
-            ),
-            training(
-                "trn_3",
-                "Managed already",
-                "Tagged by this workspace.",
-                json!({"metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "managed"}}),
-            ),
-        ]);
+    repo.write(
+        "cxtrain.toml",
+        "workspace = \"bot\"\n[directories]\nbilling = \"dir_b\"\n",
+    )
+    .write("trainings/.keep", "")
+    .remote(vec![
+        training(
+            "trn_1",
+            "Lost parcels",
+            "Ask for the tracking number.",
+            json!({}),
+        ),
+        training(
+            "trn_2",
+            "Late refunds",
+            "Offer store credit.",
+            json!({"directory_id": "dir_b", "metadata": {"team": "billing"}}),
+        ),
+        training(
+            "trn_3",
+            "Managed already",
+            "Tagged by this workspace.",
+            json!({"metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "managed"}}),
+        ),
+    ]);
     let out = stdout_of(&mut repo.cmd(&["--local", "pull", "--all"]));
     assert!(out.contains("adopting lost-parcels = trn_1"), "{out}");
     assert!(
-        out.contains("adopting dir-dir_b/late-refunds = trn_2"),
+        out.contains("adopting billing/late-refunds = trn_2"),
         "{out}"
     );
     let config = repo.read("cxtrain.toml");
     assert!(
-        config.contains(
-            "[adopt]\n\"dir-dir_b/late-refunds\" = \"trn_2\"\nlost-parcels = \"trn_1\"\n"
-        ),
+        config
+            .contains("[adopt]\n\"billing/late-refunds\" = \"trn_2\"\nlost-parcels = \"trn_1\"\n"),
         "{config}"
     );
     assert!(!config.contains("\"managed\""), "{config}");
@@ -477,7 +478,7 @@ fn pull_all_then_apply_adopts_without_duplicates() {
         .clone();
     let plan = String::from_utf8(plan).unwrap();
     assert!(plan.contains("⇐ lost-parcels"), "{plan}");
-    assert!(plan.contains("⇐ dir-dir_b/late-refunds"), "{plan}");
+    assert!(plan.contains("⇐ billing/late-refunds"), "{plan}");
     assert!(
         plan.contains("0 to create, 2 to adopt, 0 to update"),
         "{plan}"
@@ -495,7 +496,7 @@ fn pull_all_then_apply_adopts_without_duplicates() {
     assert_eq!(by_id("trn_1")["metadata"]["cxtrain_key"], "lost-parcels");
     assert_eq!(
         by_id("trn_2")["metadata"]["cxtrain_key"],
-        "dir-dir_b/late-refunds"
+        "billing/late-refunds"
     );
     assert_eq!(by_id("trn_2")["metadata"]["team"], "billing");
     assert_eq!(by_id("trn_2")["directory_id"], "dir_b");
@@ -566,7 +567,11 @@ fn pull_skips_changed_files_unless_forced() {
     assert_eq!(repo.read("trainings/greeting.md"), edited);
     let out = stdout_of(&mut repo.cmd(&["--local", "pull", "--force"]));
     assert!(
-        out.contains("wrote    ") && out.contains("greeting.md"),
+        out.contains("replaced ") && out.contains("greeting.md"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\n-My local edit.\n+Live text the customers get.\n"),
         "{out}"
     );
     assert!(
@@ -764,7 +769,7 @@ fn created_files_are_0644_and_rewritten_files_keep_their_mode() {
     assert_eq!(mode(&repo, "cxtrain.toml").1, 0o600);
     for rel in [
         "trainings/billing/refund-late.md",
-        "trainings/dir-dir_new/hand-made-lost-parcels.md",
+        "trainings/billing/hand-made-lost-parcels.md",
     ] {
         assert_eq!(mode(&repo, rel), (rel.to_owned(), 0o644));
     }
@@ -821,13 +826,14 @@ fn a_closed_stdout_is_a_quiet_success() {
 #[test]
 fn a_failed_pull_leaves_the_config_as_it_was() {
     let repo = seeded_for_pull();
-    // The folder the hand-made training goes to cannot be created.
-    repo.write("trainings/dir-dir_new", "a file, not a folder\n");
+    // The folder the pulled trainings go to cannot be created.
+    repo.write("trainings/billing", "a file, not a folder\n");
     let config = repo.read("cxtrain.toml");
     let out = repo.cmd(&["--local", "pull", "--all"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("Not a directory"), "{stderr}");
+    // ENOTDIR, however the report wraps its text.
+    assert!(stderr.contains("(os error 20)"), "{stderr}");
     assert_eq!(repo.read("cxtrain.toml"), config);
 }
 
@@ -836,7 +842,7 @@ fn a_config_edit_that_cannot_be_made_stops_pull_before_any_file() {
     let repo = seeded_for_pull();
     // The key pull would adopt trn_3 under already names another training.
     let config = format!(
-        "{}\n[adopt]\n\"dir-dir_new/hand-made-lost-parcels\" = \"trn_9\"\n",
+        "{}\n[adopt]\n\"billing/hand-made-lost-parcels\" = \"trn_9\"\n",
         repo.read("cxtrain.toml")
     );
     repo.write("cxtrain.toml", &config);

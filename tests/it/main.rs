@@ -15,6 +15,8 @@ mod emulator_cli;
 mod plan_e2e;
 mod plan_props;
 mod plan_render;
+mod pull_e2e;
+mod pull_hostile;
 mod untrusted_output;
 mod validate_examples;
 mod validate_inputs;

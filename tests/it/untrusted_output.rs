@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{Remote, Repo, cxtrain, scenario};
+use crate::common::{Remote, Repo, cxtrain, record, scenario};
 
 /// A title with a clipboard write (OSC 52), a colour, BEL, C1, DEL and a
 /// right-to-left override.
@@ -58,25 +58,13 @@ fn hostile() -> (Repo, Remote) {
         "trainings/kept.md",
         &scenario("Kept", "Offer store credit."),
     );
-    let state = repo.path().join("state.json");
-    let gone = json!({
-        "id": ID, "title": TITLE, "content": CONTENT, "type": "SCENARIO_SPECIFIC",
-        "is_draft": false, "directory_id": null, "restricted_to_channels": [],
-        "restricted_to_segments": [], "current_version": 1,
-        "metadata": {"cxtrain_workspace": "bot", "cxtrain_key": KEY},
-        "created_at": "2023-11-14T22:13:20.000Z", "updated_at": "2023-11-14T22:13:20.000Z",
-    });
-    std::fs::write(
-        &state,
-        json!({"format": 1, "next_id": 100, "clock_ms": 1_700_000_000_000_i64,
-               "trainings": [gone]})
-        .to_string(),
-    )
-    .unwrap();
-    let remote = Remote::with(cxtrain::emulator::EmulatorConfig {
-        state_file: Some(state),
-        ..Default::default()
-    });
+    let gone = record(
+        ID,
+        TITLE,
+        CONTENT,
+        json!({"metadata": {"cxtrain_workspace": "bot", "cxtrain_key": KEY}}),
+    );
+    let remote = Remote::holding(&repo.path().join(".cxtrain/remote.json"), vec![gone]);
     remote.seed_from(&repo);
     remote.dashboard_edit("kept", json!({"title": TITLE, "content": CONTENT}));
     (repo, remote)

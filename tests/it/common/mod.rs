@@ -172,6 +172,23 @@ impl Remote {
         }
     }
 
+    /// An in-process emulator holding exactly `trainings` (API records, ids
+    /// and all; see [`record`]), kept in the state file `state`.
+    pub fn holding(state: &Path, trainings: Vec<serde_json::Value>) -> Remote {
+        let file = serde_json::json!({
+            "format": 1,
+            "next_id": 100,
+            "clock_ms": 1_700_000_000_000_i64,
+            "trainings": trainings,
+        });
+        std::fs::create_dir_all(state.parent().expect("state file folder")).expect("mkdir");
+        std::fs::write(state, file.to_string()).expect("state file");
+        Remote::with(EmulatorConfig {
+            state_file: Some(state.to_owned()),
+            ..EmulatorConfig::default()
+        })
+    }
+
     /// A `cxtrain emulator --port 0` process with these extra flags; its
     /// URL is read from the line it prints.
     pub fn spawn(extra: &[&str]) -> Remote {
@@ -337,6 +354,29 @@ fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("runtime")
+}
+
+/// A training as the API returns it: a published scenario at the root
+/// with no metadata, changed by the fields of `extra`.
+pub fn record(id: &str, title: &str, content: &str, extra: serde_json::Value) -> serde_json::Value {
+    let mut t = serde_json::json!({
+        "id": id,
+        "title": title,
+        "content": content,
+        "type": "SCENARIO_SPECIFIC",
+        "is_draft": false,
+        "directory_id": null,
+        "restricted_to_channels": [],
+        "restricted_to_segments": [],
+        "current_version": 1,
+        "metadata": {},
+        "created_at": "2023-11-14T22:13:20.000Z",
+        "updated_at": "2023-11-14T22:13:20.000Z",
+    });
+    for (k, v) in extra.as_object().expect("extra fields") {
+        t[k] = v.clone();
+    }
+    t
 }
 
 /// The create body apply sends for a training of `workspace`.
