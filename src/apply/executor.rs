@@ -1,6 +1,8 @@
 //! Runs the steps of a plan against the API: phase after phase, up to
 //! `parallelism` changes in flight (the client's pacer and in-flight limit
-//! still bound the requests), each change's calls in order. A failed change
+//! still bound the requests), each change's calls in order; a delete only
+//! after a listing taken right before shows its training still as planned
+//! ([`super::calls::Guard`]). A failed change
 //! does not stop independent ones; an interrupt stops new changes from
 //! starting while the ones in flight finish.
 
@@ -8,8 +10,9 @@ use std::future::Future;
 
 use tokio::task::JoinSet;
 
-use super::calls::{Call, Phase, Step, draft_fix, draft_settled};
-use crate::model::Training;
+use super::calls::{Call, Guard, Phase, Step, draft_fix, draft_settled};
+use crate::model::{META_KEY, META_WORKSPACE, Training};
+use crate::remote::managed::observed_hash;
 use crate::remote::{Client, RemoteError, api};
 
 /// How to run.
@@ -28,7 +31,9 @@ pub enum Outcome {
         /// `Some(false)`: published after the write; `Some(true)`: unpublished.
         toggled: Option<bool>,
     },
-    /// The delete found the training already gone.
+    /// The delete found the training already gone: deleted, or no longer
+    /// listed as this workspace's training with that key (then it is left
+    /// alone).
     AlreadyGone,
     /// The change failed; the server's message is in the error.
     Failed(StepError),
@@ -59,6 +64,17 @@ pub enum StepError {
     /// An API call failed (after the client's retries).
     #[error(transparent)]
     Remote(#[from] RemoteError),
+    /// The listing taken right before a delete shows the training changed
+    /// since it was planned: it is not deleted.
+    #[error(
+        "training {} changed since the plan read it (edited in the dashboard meanwhile?), so it \
+         was not deleted; plan again",
+        crate::text::escape(id)
+    )]
+    ChangedSincePlanned {
+        /// The remote training.
+        id: String,
+    },
     /// The draft toggle was answered, but the training is still not in the
     /// state the file asks for.
     #[error(
@@ -183,7 +199,7 @@ pub async fn execute(
 /// One change: its write, then the draft toggle its answer calls for.
 async fn run(client: &Client, step: &Step) -> Outcome {
     match write(client, step).await {
-        Ok(toggled) => Outcome::Applied { toggled },
+        Ok(outcome) => outcome,
         Err(StepError::Remote(e))
             if matches!(step.call, Call::Delete { .. }) && e.status() == Some(404) =>
         {
@@ -193,15 +209,44 @@ async fn run(client: &Client, step: &Step) -> Outcome {
     }
 }
 
-async fn write(client: &Client, step: &Step) -> Result<Option<bool>, StepError> {
+async fn write(client: &Client, step: &Step) -> Result<Outcome, StepError> {
     let desired = step.change.desired();
-    match &step.call {
-        Call::Create(body) => settle(client, desired, client.create(body).await?).await,
-        Call::Update { id, body } => settle(client, desired, client.update(id, body).await?).await,
-        Call::Delete { id } => {
-            client.delete(id).await?;
-            Ok(None)
+    let toggled = match &step.call {
+        Call::Create(body) => settle(client, desired, client.create(body).await?).await?,
+        Call::Update { id, body } => {
+            settle(client, desired, client.update(id, body).await?).await?
         }
+        Call::Delete { id, guard } => {
+            if !still_planned(client, id, guard).await? {
+                return Ok(Outcome::AlreadyGone);
+            }
+            client.delete(id).await?;
+            None
+        }
+    };
+    Ok(Outcome::Applied { toggled })
+}
+
+/// Whether training `id` is still listed as `guard` says, read right before
+/// its delete: `false` when this workspace lists no training `id` with the
+/// key, an error when it lists it changed.
+async fn still_planned(client: &Client, id: &str, guard: &Guard) -> Result<bool, StepError> {
+    let filter = serde_json::json!({ META_WORKSPACE: guard.workspace, META_KEY: guard.key });
+    let query = api::ListQuery {
+        metadata: Some(filter.to_string()),
+        ..api::ListQuery::default()
+    };
+    let listing = client.list_all(&query).await?;
+    // Checked here too: a server may ignore the filter.
+    let listed = listing.items.iter().find(|t| {
+        t.id == id
+            && t.metadata_str(META_WORKSPACE) == Some(guard.workspace.as_str())
+            && t.metadata_str(META_KEY) == Some(guard.key.as_str())
+    });
+    match listed {
+        None => Ok(false),
+        Some(t) if observed_hash(t) == guard.observed => Ok(true),
+        Some(_) => Err(StepError::ChangedSincePlanned { id: id.to_owned() }),
     }
 }
 

@@ -17,6 +17,7 @@ mod plan_props;
 mod plan_render;
 mod pull_e2e;
 mod pull_hostile;
+mod reviewed_plan;
 mod untrusted_output;
 mod validate_examples;
 mod validate_inputs;
