@@ -83,8 +83,8 @@ pub struct Pulled {
     pub adopted: BTreeMap<String, String>,
     /// Every placed file and what happened to it.
     pub files: Vec<(PathBuf, FileOutcome)>,
-    /// The trainings not pulled, and why; the root is `root` below the
-    /// repository.
+    /// The trainings not pulled, and why (paths in [`Reason`] are below
+    /// [`Pulled::root`]).
     pub refused: Vec<Refused>,
     /// The trainings root, below the repository (for showing paths).
     pub root: RepoPath,
@@ -330,7 +330,7 @@ fn prepare(
                 title: placed.training.title.clone(),
                 key: Some(placed.training.key.clone()),
                 reason: Reason::Invalid {
-                    path: repo_rel,
+                    path: placed.rel.clone(),
                     problem,
                 },
             });

@@ -647,7 +647,7 @@ fn is_loopback(url: &Url) -> bool {
 /// Percent-encodes an id for use as one path segment: ids are opaque
 /// strings and must not be able to add segments or a query.
 fn segment(id: &str) -> Result<String, RemoteError> {
-    if matches!(id, "" | "." | "..") {
+    if !api::usable_id(id) {
         return Err(RemoteError::InvalidId { id: id.to_owned() });
     }
     let mut out = String::with_capacity(id.len());

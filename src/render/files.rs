@@ -1,5 +1,7 @@
 //! What the commands that write files report: `init`, `fmt`, `pull` and
-//! `generate`, one line per file.
+//! `generate`, one line per file (with the diff of each file `pull --force`
+//! replaced), and the trainings `pull` refused, with why. File names and
+//! remote text are escaped.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -115,7 +117,7 @@ fn reason(reason: &Reason, root: &RepoPath) -> String {
         }
         Reason::Invalid { path, problem } => format!(
             "its file {} would not validate: {}",
-            escape_line(path.as_str()),
+            shown(path),
             escape_line(problem)
         ),
     }

@@ -9,6 +9,8 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
+use crate::common::record;
+
 /// A temporary repository.
 struct Repo {
     dir: tempfile::TempDir,
@@ -87,28 +89,6 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
-}
-
-/// A remote training as the API returns it.
-fn training(id: &str, title: &str, content: &str, extra: Value) -> Value {
-    let mut t = json!({
-        "id": id,
-        "title": title,
-        "content": content,
-        "type": "SCENARIO_SPECIFIC",
-        "is_draft": false,
-        "directory_id": null,
-        "restricted_to_channels": [],
-        "restricted_to_segments": [],
-        "current_version": 1,
-        "metadata": {},
-        "created_at": "2023-11-14T22:13:20.000Z",
-        "updated_at": "2023-11-14T22:13:20.000Z",
-    });
-    for (k, v) in extra.as_object().unwrap() {
-        t[k] = v.clone();
-    }
-    t
 }
 
 fn stdout_of(cmd: &mut Command) -> String {
@@ -200,19 +180,19 @@ fn search_maps_hits_to_local_files() {
             "---\ntitle: Refund after thirty days\n---\nOffer store credit for late refunds.\n",
         )
         .remote(vec![
-            training(
+            record(
                 "trn_1",
                 "Refund after thirty days",
                 "Offer store credit for late refunds.",
                 json!({"metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "refund"}}),
             ),
-            training(
+            record(
                 "trn_2",
                 "Refund by hand",
                 "Made in the dashboard.",
                 json!({}),
             ),
-            training("trn_3", "Shipping", "Nothing about money.", json!({})),
+            record("trn_3", "Shipping", "Nothing about money.", json!({})),
         ]);
     let out = stdout_of(&mut repo.cmd(&["--local", "search", "late refund"]));
     assert_eq!(
@@ -325,7 +305,7 @@ fn seeded_for_pull() -> Repo {
     )
     .write("trainings/.keep", "")
     .remote(vec![
-        training(
+        record(
             "trn_1",
             "Refund after thirty days",
             "# Policy\n\nOffer store credit: always.",
@@ -333,21 +313,21 @@ fn seeded_for_pull() -> Repo {
                    "metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "billing/refund-late",
                                 "cxtrain_hash": "abc", "team": "billing"}}),
         ),
-        training(
+        record(
             "trn_2",
             "yes",
             "Live text the customers get.",
             json!({"draft_title": "Staged title", "draft_content": "Staged in the dashboard.",
                    "metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "greeting"}}),
         ),
-        training(
+        record(
             "trn_3",
             "Hand-made: lost parcels",
             "Ask for the tracking number.",
             json!({"directory_id": "dir_b", "type": "BEHAVIORAL", "is_draft": true,
                    "current_version": null}),
         ),
-        training(
+        record(
             "trn_4",
             "Someone else's",
             "Owned by another repository.",
@@ -436,19 +416,19 @@ fn pull_all_then_apply_adopts_without_duplicates() {
     )
     .write("trainings/.keep", "")
     .remote(vec![
-        training(
+        record(
             "trn_1",
             "Lost parcels",
             "Ask for the tracking number.",
             json!({}),
         ),
-        training(
+        record(
             "trn_2",
             "Late refunds",
             "Offer store credit.",
             json!({"directory_id": "dir_b", "metadata": {"team": "billing"}}),
         ),
-        training(
+        record(
             "trn_3",
             "Managed already",
             "Tagged by this workspace.",
@@ -519,7 +499,7 @@ fn adopting_a_missing_or_foreign_training_is_an_error() {
         "trainings/faq.md",
         "---\ntitle: FAQ\n---\nAnswer questions.\n",
     )
-    .remote(vec![training(
+    .remote(vec![record(
         "trn_1",
         "Theirs",
         "Owned elsewhere.",

@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{Remote, Repo, cxtrain, record, scenario};
+use crate::common::{Remote, Repo, assert_lines, cxtrain, record, run, scenario};
 use crate::untrusted_output::assert_inert;
 
 const CONFIG: &str =
@@ -31,10 +31,6 @@ fn remote(repo: &Repo, trainings: Vec<Value>) -> Remote {
     Remote::holding(&repo.path().join(".cxtrain/remote.json"), trainings)
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).unwrap()
-}
-
 /// An error report's words, whatever its line wrapping and gutter.
 fn flat(report: &str) -> String {
     let words: Vec<&str> = report.split_whitespace().filter(|w| *w != "│").collect();
@@ -43,15 +39,7 @@ fn flat(report: &str) -> String {
 
 /// `cxtrain ARGS`, which must exit 0; its stdout.
 fn ok(repo: &Repo, remote: &Remote, args: &[&str]) -> String {
-    let out = cxtrain(repo, remote).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: exit {:?}\n{}\n{}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
+    run(cxtrain(repo, remote).args(args), 0).stdout
 }
 
 /// Three managed trainings: in a directory no folder maps yet, at the
@@ -90,15 +78,13 @@ fn pull_into_a_fresh_repository_then_plan_is_clean() {
     let out = ok(&repo, &remote, &["pull"]);
     assert_inert(&out);
     let config = repo.path().join("cxtrain.toml");
-    for line in [
-        format!("mapped   billing = dir_b in {}", config.display()),
-        format!("mapped   shipping/intl = dir_s in {}", config.display()),
-    ] {
-        assert!(
-            out.lines().any(|l| l == line),
-            "missing {line:?} in:\n{out}"
-        );
-    }
+    assert_lines(
+        &out,
+        &[
+            format!("mapped   billing = dir_b in {}", config.display()),
+            format!("mapped   shipping/intl = dir_s in {}", config.display()),
+        ],
+    );
     assert_eq!(
         repo.read("cxtrain.toml"),
         format!("{CONFIG}\n[directories]\nbilling = \"dir_b\"\n\"shipping/intl\" = \"dir_s\"\n")
@@ -146,13 +132,8 @@ fn a_hand_made_training_in_an_unmapped_directory_is_refused_with_the_fix() {
             record("trn_2", "At the root", "Hand-made at the root.", json!({})),
         ],
     );
-    let out = cxtrain(&repo, &remote)
-        .args(["pull", "--all"])
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let stderr = text(&out.stderr);
+    let out = run(cxtrain(&repo, &remote).args(["pull", "--all"]), 1);
+    let stderr = out.stderr;
     assert!(
         stderr.lines().any(|l| l
             == "error: trn_1 (`Lost parcels`) not pulled: no folder is mapped to its directory \
@@ -235,13 +216,11 @@ fn pull_key_force_overwrites_only_that_file_and_shows_the_diff() {
 fn a_target_that_names_nothing_is_an_error_before_any_write() {
     let repo = fresh();
     let remote = managed(&repo);
-    let out = cxtrain(&repo, &remote)
-        .args(["pull", "greeting", "billing/refund-lat"])
-        .assert()
-        .code(3)
-        .get_output()
-        .clone();
-    let stderr = text(&out.stderr);
+    let out = run(
+        cxtrain(&repo, &remote).args(["pull", "greeting", "billing/refund-lat"]),
+        3,
+    );
+    let stderr = out.stderr;
     let flat = flat(&stderr);
     assert!(
         flat.contains("`billing/refund-lat` is neither the key nor the file of a training"),
@@ -276,13 +255,8 @@ fn the_conflict_refusal_names_the_pull_that_resolves_it() {
         "store credit",
         "store credit, always",
     );
-    let out = cxtrain(&repo, &remote)
-        .arg("plan")
-        .assert()
-        .code(4)
-        .get_output()
-        .clone();
-    let stderr = text(&out.stderr);
+    let out = run(cxtrain(&repo, &remote).arg("plan"), 4);
+    let stderr = out.stderr;
     assert!(
         flat(&stderr).contains("run `cxtrain pull billing/refund-late --force`"),
         "{stderr}"
@@ -424,14 +398,7 @@ fn adoptions_that_cannot_be_made_write_nothing() {
             "`trn_7` appears in two --adopt requests".to_owned(),
         ),
     ] {
-        let out = cxtrain(&repo, &remote)
-            .arg("pull")
-            .args(&args)
-            .assert()
-            .code(code)
-            .get_output()
-            .clone();
-        let stderr = flat(&text(&out.stderr));
+        let stderr = flat(&run(cxtrain(&repo, &remote).arg("pull").args(&args), code).stderr);
         assert!(stderr.contains(&message), "{args:?}: {stderr}");
         assert_eq!(repo.read("cxtrain.toml"), config, "{args:?}");
     }
@@ -446,13 +413,11 @@ fn adoptions_that_cannot_be_made_write_nothing() {
         restricted_to_segments: vec![],
         metadata: Default::default(),
     });
-    let out = cxtrain(&repo, &remote)
-        .args(["pull", "--adopt", "hours"])
-        .assert()
-        .code(3)
-        .get_output()
-        .clone();
-    let stderr = flat(&text(&out.stderr));
+    let out = run(
+        cxtrain(&repo, &remote).args(["pull", "--adopt", "hours"]),
+        3,
+    );
+    let stderr = flat(&out.stderr);
     assert!(
         stderr.contains("2 hand-made trainings look like `hours`: "),
         "{stderr}"

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::common::{Remote, Repo, cxtrain, record};
+use crate::common::{Remote, Repo, assert_lines, cxtrain, record, run};
 use crate::untrusted_output::assert_inert;
 
 fn mine(key: &str) -> Value {
@@ -46,10 +46,6 @@ fn files(dir: &Path) -> Vec<String> {
     out
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).unwrap()
-}
-
 const BODY: &str = "Offer store credit for late refunds.";
 
 #[test]
@@ -71,13 +67,8 @@ fn unsafe_keys_are_refused_and_nothing_unsafe_is_written() {
             record("trn_11", "Fine", BODY, mine("fine")),
         ],
     );
-    let out = cxtrain(&repo, &remote)
-        .arg("pull")
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let out = run(cxtrain(&repo, &remote).arg("pull"), 1);
+    let (stdout, stderr) = (out.stdout, out.stderr);
     assert_inert(&stdout);
     assert_inert(&stderr);
     let fine = repo.path().join("trainings/fine.md");
@@ -130,13 +121,8 @@ fn ids_no_request_can_name_are_refused() {
             record(".", "Itself", BODY, mine("itself")),
         ],
     );
-    let out = cxtrain(&repo, &remote)
-        .arg("pull")
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let stderr = text(&out.stderr);
+    let out = run(cxtrain(&repo, &remote).arg("pull"), 1);
+    let stderr = out.stderr;
     for id in ["..", "."] {
         assert!(
             stderr.contains(&format!(
@@ -154,13 +140,8 @@ fn a_del_or_quote_in_a_remote_id_never_breaks_the_config() {
     let repo = repo("");
     let id = "trn_\"q'\u{7f}\\\u{1b}[0m";
     let remote = remote(&repo, vec![record(id, "Lost parcels", BODY, json!({}))]);
-    let out = cxtrain(&repo, &remote)
-        .args(["pull", "--all"])
-        .assert()
-        .code(0)
-        .get_output()
-        .clone();
-    let stdout = text(&out.stdout);
+    let out = run(cxtrain(&repo, &remote).args(["pull", "--all"]), 0);
+    let stdout = out.stdout;
     assert_inert(&stdout);
     assert!(
         stdout.contains(r#"adopting lost-parcels = trn_"q'\u{7f}\\u{1b}[0m in "#),
@@ -209,23 +190,16 @@ fn files_colliding_in_letter_case_are_refused() {
         ],
     );
     let config = repo.read("cxtrain.toml");
-    let out = cxtrain(&repo, &remote)
-        .arg("pull")
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let stderr = text(&out.stderr);
-    for line in [
-        "error: trn_1 (key `billing/Refund`) not pulled: its file trainings/billing/Refund.md would be trainings/billing/refund.md on a case-insensitive file system, which holds another training",
-        "error: trn_2 (key `Billing/late`) not pulled: its file trainings/Billing/late.md would be trainings/billing on a case-insensitive file system, which holds another training",
-        "error: trn_4 (key `twice`) not pulled: its file trainings/twice.md would be trainings/Twice.md on a case-insensitive file system, which holds another training",
-    ] {
-        assert!(
-            stderr.lines().any(|l| l == line),
-            "missing {line:?} in:\n{stderr}"
-        );
-    }
+    let out = run(cxtrain(&repo, &remote).arg("pull"), 1);
+    let stderr = out.stderr;
+    assert_lines(
+        &stderr,
+        &[
+            "error: trn_1 (key `billing/Refund`) not pulled: its file trainings/billing/Refund.md would be trainings/billing/refund.md on a case-insensitive file system, which holds another training",
+            "error: trn_2 (key `Billing/late`) not pulled: its file trainings/Billing/late.md would be trainings/billing on a case-insensitive file system, which holds another training",
+            "error: trn_4 (key `twice`) not pulled: its file trainings/twice.md would be trainings/Twice.md on a case-insensitive file system, which holds another training",
+        ],
+    );
     assert_eq!(
         files(repo.path()),
         [
@@ -249,23 +223,16 @@ fn a_file_that_would_not_validate_is_refused() {
             record("trn_4", "hand-made twin ", BODY, json!({})),
         ],
     );
-    let out = cxtrain(&repo, &remote)
-        .args(["pull", "--all"])
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let stderr = text(&out.stderr);
-    for line in [
-        "error: trn_1 (key `short-title`) not pulled: its file trainings/short-title.md would not validate: title has 2 characters; at least 3 are required",
-        "error: trn_2 (key `short-body`) not pulled: its file trainings/short-body.md would not validate: content has 9 characters; at least 10 are required",
-        "error: trn_4 (key `hand-made-twin-2`) not pulled: its file trainings/hand-made-twin-2.md would not validate: its title is already used by trainings/hand-made-twin.md",
-    ] {
-        assert!(
-            stderr.lines().any(|l| l == line),
-            "missing {line:?} in:\n{stderr}"
-        );
-    }
+    let out = run(cxtrain(&repo, &remote).args(["pull", "--all"]), 1);
+    let stderr = out.stderr;
+    assert_lines(
+        &stderr,
+        &[
+            "error: trn_1 (key `short-title`) not pulled: its file trainings/short-title.md would not validate: title has 2 characters; at least 3 are required",
+            "error: trn_2 (key `short-body`) not pulled: its file trainings/short-body.md would not validate: content has 9 characters; at least 10 are required",
+            "error: trn_4 (key `hand-made-twin-2`) not pulled: its file trainings/hand-made-twin-2.md would not validate: its title is already used by trainings/hand-made-twin.md",
+        ],
+    );
     assert_eq!(
         files(repo.path()),
         ["cxtrain.toml", "trainings/hand-made-twin.md"]
@@ -289,13 +256,8 @@ fn hostile_titles_in_the_report_are_escaped() {
                    "metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "staged"}}),
         )],
     );
-    let out = cxtrain(&repo, &remote)
-        .arg("pull")
-        .assert()
-        .code(0)
-        .get_output()
-        .clone();
-    let stderr = text(&out.stderr);
+    let out = run(cxtrain(&repo, &remote).arg("pull"), 0);
+    let stderr = out.stderr;
     assert_inert(&stderr);
     assert_eq!(
         stderr,

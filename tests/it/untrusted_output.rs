@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{Remote, Repo, cxtrain, record, scenario};
+use crate::common::{Remote, Repo, assert_lines, cxtrain, record, run, scenario};
 
 /// A title with a clipboard write (OSC 52), a colour, BEL, C1, DEL and a
 /// right-to-left override.
@@ -45,10 +45,6 @@ pub fn assert_inert(out: &str) {
     }
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).expect("utf-8 output")
-}
-
 /// A repository with one file, `kept.md`, applied; the remote edits it in
 /// the dashboard with hostile text and also holds a managed training with a
 /// hostile key and id whose file is gone.
@@ -73,57 +69,49 @@ fn hostile() -> (Repo, Remote) {
 #[test]
 fn plan_shows_hostile_remote_text_escaped() {
     let (repo, remote) = hostile();
-    let out = cxtrain(&repo, &remote)
-        .args(["plan", "--allow-deletes", "1"])
-        .assert()
-        .code(0)
-        .get_output()
-        .clone();
-    let stdout = text(&out.stdout);
+    let out = run(
+        cxtrain(&repo, &remote).args(["plan", "--allow-deletes", "1"]),
+        0,
+    );
+    let stdout = out.stdout;
     assert_inert(&stdout);
-    assert_inert(&text(&out.stderr));
-    for line in [
-        r"! 1 training will be deleted: gone/\u{1b}[1mbold::error::k".to_owned(),
-        r"  ~ kept  trainings/kept.md  (trn_00000100)".to_owned(),
-        format!("      title     \"{TITLE_SHOWN}\" → \"Kept\""),
-        r"        -\u{3a}:error file=x::pwned".to_owned(),
-        r"        -#\u{23}[group]hidden".to_owned(),
-        r"        -  \u{3a}:warning::indented".to_owned(),
-        r"        -Bell\u{7} and \u{1b}[2J clear.".to_owned(),
-        r"  - gone/\u{1b}[1mbold::error::k  (trn_\u{1b}]0;title\u{7})".to_owned(),
-        format!("      title     \"{TITLE_SHOWN}\""),
-    ] {
-        assert!(
-            stdout.lines().any(|l| l == line),
-            "missing line {line:?} in:\n{stdout}"
-        );
-    }
+    assert_inert(&out.stderr);
+    assert_lines(
+        &stdout,
+        &[
+            r"! 1 training will be deleted: gone/\u{1b}[1mbold::error::k".to_owned(),
+            r"  ~ kept  trainings/kept.md  (trn_00000100)".to_owned(),
+            format!("      title     \"{TITLE_SHOWN}\" → \"Kept\""),
+            r"        -\u{3a}:error file=x::pwned".to_owned(),
+            r"        -#\u{23}[group]hidden".to_owned(),
+            r"        -  \u{3a}:warning::indented".to_owned(),
+            r"        -Bell\u{7} and \u{1b}[2J clear.".to_owned(),
+            r"  - gone/\u{1b}[1mbold::error::k  (trn_\u{1b}]0;title\u{7})".to_owned(),
+            format!("      title     \"{TITLE_SHOWN}\""),
+        ],
+    );
 }
 
 #[test]
 fn markdown_plan_shows_hostile_remote_text_escaped() {
     let (repo, remote) = hostile();
-    let out = cxtrain(&repo, &remote)
-        .args(["plan", "--allow-deletes", "1", "--format", "markdown"])
-        .assert()
-        .code(0)
-        .get_output()
-        .clone();
-    let stdout = text(&out.stdout);
+    let out = run(
+        cxtrain(&repo, &remote).args(["plan", "--allow-deletes", "1", "--format", "markdown"]),
+        0,
+    );
+    let stdout = out.stdout;
     assert_inert(&stdout);
-    for line in [
-        r"-::error file=x::pwned",
-        r"-#\u{23}[group]hidden",
-        r"-  ::warning::indented",
-        r"-Bell\u{7} and \u{1b}[2J clear.",
-        r"- **Remote id:** <code>trn\_\\u\{1b\}\]0\;title\\u\{7\}</code>",
-        r"- **Title:** <code>Refund \\u\{1b\}\]52\;c\;cHduZWQ\=\\u\{7\} \\u\{1b\}\[31mnow\\u\{9b\}0m\\u\{7f\}\\u\{202e\}txt</code>",
-    ] {
-        assert!(
-            stdout.lines().any(|l| l == line),
-            "missing line {line:?} in:\n{stdout}"
-        );
-    }
+    assert_lines(
+        &stdout,
+        &[
+            r"-::error file=x::pwned",
+            r"-#\u{23}[group]hidden",
+            r"-  ::warning::indented",
+            r"-Bell\u{7} and \u{1b}[2J clear.",
+            r"- **Remote id:** <code>trn\_\\u\{1b\}\]0\;title\\u\{7\}</code>",
+            r"- **Title:** <code>Refund \\u\{1b\}\]52\;c\;cHduZWQ\=\\u\{7\} \\u\{1b\}\[31mnow\\u\{9b\}0m\\u\{7f\}\\u\{202e\}txt</code>",
+        ],
+    );
     assert!(
         stdout.contains(
             r"<code>gone/\u{1b}[1mbold::error::k</code> — Refund \u{1b}]52;c;cHduZWQ=\u{7}"
@@ -135,15 +123,13 @@ fn markdown_plan_shows_hostile_remote_text_escaped() {
 #[test]
 fn apply_progress_and_summary_show_hostile_text_escaped() {
     let (repo, remote) = hostile();
-    let out = cxtrain(&repo, &remote)
-        .args(["apply", "--yes", "--allow-deletes", "1"])
-        .assert()
-        .code(0)
-        .get_output()
-        .clone();
-    let stdout = text(&out.stdout);
+    let out = run(
+        cxtrain(&repo, &remote).args(["apply", "--yes", "--allow-deletes", "1"]),
+        0,
+    );
+    let stdout = out.stdout;
     assert_inert(&stdout);
-    assert_inert(&text(&out.stderr));
+    assert_inert(&out.stderr);
     assert!(
         stdout
             .lines()
@@ -156,13 +142,8 @@ fn apply_progress_and_summary_show_hostile_text_escaped() {
 #[test]
 fn search_shows_hostile_titles_escaped() {
     let (repo, remote) = hostile();
-    let out = cxtrain(&repo, &remote)
-        .args(["search", "refund"])
-        .assert()
-        .code(0)
-        .get_output()
-        .clone();
-    let stdout = text(&out.stdout);
+    let out = run(cxtrain(&repo, &remote).args(["search", "refund"]), 0);
+    let stdout = out.stdout;
     assert_inert(&stdout);
     let cut: String = TITLE_SHOWN.chars().take(59).collect();
     assert!(
@@ -180,6 +161,17 @@ fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .unwrap()
+}
+
+/// The binary against a scripted server at `url`, with API key `key`.
+fn against(repo: &Repo, url: &str, key: &str) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("cxtrain").unwrap();
+    cmd.env("OPENCX_API_KEY", key)
+        .env_remove("OPENCX_API_URL")
+        .args(["--color", "never", "--dir"])
+        .arg(repo.path())
+        .args(["--api-url", url]);
+    cmd
 }
 
 /// A server message that tries everything, at the start of a line too.
@@ -200,17 +192,11 @@ fn a_hostile_api_error_message_is_shown_escaped() {
         server
     });
     let repo = Repo::new("workspace = \"bot\"\n");
-    let out = assert_cmd::Command::cargo_bin("cxtrain")
-        .unwrap()
-        .env("OPENCX_API_KEY", "ocx_test_key")
-        .args(["--color", "never", "--dir"])
-        .arg(repo.path())
-        .args(["--api-url", &server.uri(), "plan"])
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let stderr = text(&out.stderr);
+    let out = run(
+        against(&repo, &server.uri(), "ocx_test_key").args(["plan"]),
+        1,
+    );
+    let stderr = out.stderr;
     assert_inert(&stderr);
     // The report keeps the message's line break, behind miette's gutter.
     assert!(
@@ -246,24 +232,16 @@ fn a_hostile_message_for_one_change_is_shown_escaped_in_progress_and_summary() {
         server
     });
     let repo = Repo::new("workspace = \"bot\"\n\n[api]\nrequests_per_minute = 0\n");
-    let out = assert_cmd::Command::cargo_bin("cxtrain")
-        .unwrap()
-        .env("OPENCX_API_KEY", "ocx_test_key")
-        .args(["--color", "never", "--dir"])
-        .arg(repo.path())
-        .args([
-            "--api-url",
-            &server.uri(),
+    let out = run(
+        against(&repo, &server.uri(), "ocx_test_key").args([
             "apply",
             "--yes",
             "--allow-deletes",
             "1",
-        ])
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        ]),
+        1,
+    );
+    let (stdout, stderr) = (out.stdout, out.stderr);
     assert_inert(&stdout);
     assert_inert(&stderr);
     let endpoint = r"DELETE /training/trn_%1B%5D0%3Btitle%07";
@@ -295,8 +273,8 @@ fn credentials_in_the_api_url_are_refused_and_never_shown() {
         } else {
             cmd.env_remove("OPENCX_API_URL").args(["--api-url", url]);
         }
-        let out = cmd.arg("plan").assert().code(1).get_output().clone();
-        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        let out = run(cmd.arg("plan"), 1);
+        let all = format!("{}{}", out.stdout, out.stderr);
         assert!(!all.contains("hunter2"), "{all}");
         assert!(!all.contains("deploy"), "{all}");
         assert!(
@@ -312,15 +290,14 @@ fn credentials_in_the_api_url_are_refused_and_never_shown() {
 }
 
 fn cmd_help(url: &str) -> String {
-    let out = assert_cmd::Command::cargo_bin("cxtrain")
-        .unwrap()
-        .env("OPENCX_API_URL", url)
-        .args(["plan", "--help"])
-        .assert()
-        .code(0)
-        .get_output()
-        .clone();
-    text(&out.stdout)
+    let out = run(
+        assert_cmd::Command::cargo_bin("cxtrain")
+            .unwrap()
+            .env("OPENCX_API_URL", url)
+            .args(["plan", "--help"]),
+        0,
+    );
+    out.stdout
 }
 
 /// A repository whose file name, front matter and body hold escapes and
@@ -341,17 +318,16 @@ fn hostile_files() -> Repo {
 #[test]
 fn validate_shows_hostile_file_text_escaped() {
     let repo = hostile_files();
-    let out = assert_cmd::Command::cargo_bin("cxtrain")
-        .unwrap()
-        .args(["--color", "never", "validate"])
-        .arg(repo.path())
-        .assert()
-        .code(3)
-        .get_output()
-        .clone();
-    let stdout = text(&out.stdout);
+    let out = run(
+        assert_cmd::Command::cargo_bin("cxtrain")
+            .unwrap()
+            .args(["--color", "never", "validate"])
+            .arg(repo.path()),
+        3,
+    );
+    let stdout = out.stdout;
     assert_inert(&stdout);
-    assert_inert(&text(&out.stderr));
+    assert_inert(&out.stderr);
     for needle in [
         r"unknown channel `w\u{1b}[2Jb`",
         r"unknown channel `::error::x`",
@@ -366,15 +342,14 @@ fn validate_shows_hostile_file_text_escaped() {
 #[test]
 fn validate_annotations_cannot_break_out_of_their_line() {
     let repo = hostile_files();
-    let out = assert_cmd::Command::cargo_bin("cxtrain")
-        .unwrap()
-        .args(["--color", "never", "validate", "--format", "github"])
-        .arg(repo.path())
-        .assert()
-        .code(3)
-        .get_output()
-        .clone();
-    let stdout = text(&out.stdout);
+    let out = run(
+        assert_cmd::Command::cargo_bin("cxtrain")
+            .unwrap()
+            .args(["--color", "never", "validate", "--format", "github"])
+            .arg(repo.path()),
+        3,
+    );
+    let stdout = out.stdout;
     let lines: Vec<&str> = stdout.lines().collect();
     let (summary, annotations) = lines.split_last().unwrap();
     assert_eq!(
@@ -412,17 +387,8 @@ fn a_server_echoing_the_key_past_the_cut_shows_none_of_it() {
         server
     });
     let repo = Repo::new("workspace = \"bot\"\n");
-    let out = assert_cmd::Command::cargo_bin("cxtrain")
-        .unwrap()
-        .env("OPENCX_API_KEY", key)
-        .args(["--color", "never", "--dir"])
-        .arg(repo.path())
-        .args(["--api-url", &server.uri(), "plan"])
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    let out = run(against(&repo, &server.uri(), key).args(["plan"]), 1);
+    let all = format!("{}{}", out.stdout, out.stderr);
     let flat: String = all.split_whitespace().collect();
     for run in key.as_bytes().windows(4) {
         let run = std::str::from_utf8(run).unwrap();

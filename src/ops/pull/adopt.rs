@@ -120,26 +120,14 @@ pub enum AdoptError {
     },
     /// `--adopt KEY` without a local file with that key.
     #[error("no file has the key `{key}`")]
-    #[diagnostic(
-        code(cxtrain::adopt::no_file),
-        help(
-            "name the training to adopt: `cxtrain pull --adopt {key}=ID` (`cxtrain status --all` \
-             lists the hand-made trainings and their ids)"
-        )
-    )]
+    #[diagnostic(code(cxtrain::adopt::no_file), help("{}", name_it(key)))]
     NoFile {
         /// The key as given.
         key: String,
     },
     /// `--adopt KEY`: no hand-made training looks like the file.
     #[error("no hand-made training looks like `{key}` (the same title, or near-identical content)")]
-    #[diagnostic(
-        code(cxtrain::adopt::no_match),
-        help(
-            "name the training to adopt: `cxtrain pull --adopt {key}=ID` (`cxtrain status --all` \
-             lists the hand-made trainings and their ids)"
-        )
-    )]
+    #[diagnostic(code(cxtrain::adopt::no_match), help("{}", name_it(key)))]
     NoMatch {
         /// The key as given.
         key: String,
@@ -156,6 +144,14 @@ pub enum AdoptError {
         /// Each look-alike: id and title.
         candidates: Vec<(String, String)>,
     },
+}
+
+/// How to adopt under `key` when cxtrain cannot tell which training.
+fn name_it(key: &str) -> String {
+    format!(
+        "name the training to adopt: `cxtrain pull --adopt {key}=ID` (`cxtrain status --all` \
+         lists the hand-made trainings and their ids)"
+    )
 }
 
 fn listed(candidates: &[(String, String)]) -> String {

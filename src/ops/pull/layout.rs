@@ -79,7 +79,7 @@ pub enum Reason {
     SameKey(String),
     /// No folder maps its directory, and its key names none that could.
     UnmappedDirectory(String),
-    /// Its file, `path` below the repository, would not pass `validate`.
+    /// Its file, `path` below the root, would not pass `validate`.
     Invalid {
         /// The file.
         path: RepoPath,
@@ -194,7 +194,7 @@ impl Layout<'_> {
         key: Option<&str>,
         state: &mut State,
     ) -> Result<(RepoPath, Option<(String, String)>), Reason> {
-        if matches!(t.id.trim(), "" | "." | "..") {
+        if !api::usable_id(&t.id) {
             return Err(Reason::UnusableId);
         }
         if let Some(key) = key {

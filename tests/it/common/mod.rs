@@ -408,6 +408,35 @@ pub fn applied_input(workspace: &str, t: &cxtrain::model::Training) -> api::Trai
     }
 }
 
+/// What a finished command printed.
+pub struct Printed {
+    /// Its standard output.
+    pub stdout: String,
+    /// Its standard error.
+    pub stderr: String,
+}
+
+/// Runs `cmd`, which must exit with `code`; what it printed.
+pub fn run(mut cmd: impl std::borrow::BorrowMut<assert_cmd::Command>, code: i32) -> Printed {
+    let out = cmd.borrow_mut().assert().code(code).get_output().clone();
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).expect("UTF-8 output");
+    Printed {
+        stdout: text(out.stdout),
+        stderr: text(out.stderr),
+    }
+}
+
+/// Fails unless each of `lines` is a whole line of `text`.
+pub fn assert_lines<S: AsRef<str>>(text: &str, lines: &[S]) {
+    for line in lines {
+        let line = line.as_ref();
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing line {line:?} in:\n{text}"
+        );
+    }
+}
+
 /// The binary, run against `repo` and `remote`, colours off.
 pub fn cxtrain(repo: &Repo, remote: &Remote) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("cxtrain").expect("binary");
