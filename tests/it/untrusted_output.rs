@@ -1,8 +1,10 @@
 //! Remote text never reaches a terminal or a CI log raw: hostile titles,
 //! keys, contents, ids and server messages — terminal escapes (CSI, OSC 52,
 //! BEL), C1, DEL, bidi overrides and GitHub workflow commands — run through
-//! `plan` (human and markdown), `apply`, `pull`, `search` and the final
-//! error report, which show them escaped, exactly.
+//! `plan` (human and markdown), `apply`, `search`, `validate` and the final
+//! error report, which show them escaped, exactly. A server echoing the key
+//! shows none of it, credentials in the API URL are never repeated, and an
+//! id no URL can hold is never requested.
 
 use cxtrain::remote::api;
 use serde_json::{Value, json};
@@ -395,4 +397,49 @@ fn a_server_echoing_the_key_past_the_cut_shows_none_of_it() {
         assert!(!flat.contains(run), "{run:?} of the key in:\n{all}");
     }
     assert!(flat.contains("xBearer***"), "{all}");
+}
+
+#[test]
+fn an_id_no_request_can_name_is_never_requested() {
+    let rt = runtime();
+    let gone = record(
+        "..",
+        "Parent",
+        "Resolves to the base path.",
+        json!({"metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "gone"}}),
+    );
+    let server = rt.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(api::paths::TRAININGS))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                json!({"items": [gone], "total": 1, "limit": 100, "offset": 0, "has_more": false}),
+            ))
+            .mount(&server)
+            .await;
+        server
+    });
+    let repo = Repo::new("workspace = \"bot\"\n\n[api]\nrequests_per_minute = 0\n");
+    let out = run(
+        against(&repo, &server.uri(), "ocx_test_key").args([
+            "apply",
+            "--yes",
+            "--allow-deletes",
+            "1",
+        ]),
+        1,
+    );
+    assert!(
+        out.stdout
+            .contains("refusing to request training id `..`: it cannot name a training in a URL"),
+        "{}",
+        out.stdout
+    );
+    let requests = rt.block_on(server.received_requests()).unwrap();
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.method.as_str() == "GET" && r.url.path() == "/training"),
+        "{requests:?}"
+    );
 }
