@@ -24,9 +24,10 @@ pub fn run(ctx: &Context, args: &PullArgs) -> CommandResult {
         adopt: args.adopt.clone(),
     };
     let pulled = pull::pull(&checked, &options)?;
+    ctx.stdout().emit(|w, p| files::pull(&pulled, p, w))?;
+    // Right before the final error that counts them.
     ctx.stderr()
         .emit(|w, p| files::pull_problems(&pulled, p, w))?;
-    ctx.stdout().emit(|w, p| files::pull(&pulled, p, w))?;
     if !pulled.refused.is_empty() {
         return Err(PullError::Incomplete {
             count: pulled.refused.len(),
