@@ -17,7 +17,7 @@ use crate::config::{self, Config};
 use crate::connect::ConnectOptions;
 use crate::exit::{ErrorExit, Exit, Failure};
 use crate::model::{META_WORKSPACE, Training};
-use crate::remote::api::ListQuery;
+use crate::remote::api::{self, ListQuery};
 use crate::repo_path::RepoPath;
 use crate::suggest::did_you_mean;
 use crate::validate::Checked;
@@ -140,22 +140,7 @@ impl ErrorExit for PullError {
 /// exist yet: it is created).
 pub fn pull(checked: &Checked, options: &Options) -> Result<Pulled, Failure> {
     let config = &checked.config;
-    let (mut remote, adopting) = {
-        let session = Session::connect(&options.connect, config, &checked.repo_dir)?;
-        if options.adopt.is_empty() {
-            let query = ListQuery {
-                metadata: (!options.all)
-                    .then(|| serde_json::json!({ META_WORKSPACE: config.workspace }).to_string()),
-                ..ListQuery::default()
-            };
-            (session.run(session.client().list_all(&query))?.items, None)
-        } else {
-            let everything = session.run(session.client().list_all(&ListQuery::default()))?;
-            let found = adopt::resolve(checked, &options.adopt, everything.items)?;
-            (found.records, Some(found.adopting))
-        }
-    };
-    remote.sort_by(|a, b| a.id.cmp(&b.id));
+    let (remote, adopting) = fetch(checked, options)?;
     let local: BTreeMap<String, RepoPath> = checked
         .trainings
         .iter()
@@ -165,12 +150,7 @@ pub fn pull(checked: &Checked, options: &Options) -> Result<Pulled, Failure> {
         })
         .collect();
     let mut adopted = config.adopt.clone();
-    adopted.extend(
-        adopting
-            .iter()
-            .flatten()
-            .map(|(k, v)| (k.clone(), v.clone())),
-    );
+    adopted.extend(adopting);
     let ignore = ignore_set(&config.ignore);
     let mut placement = Layout {
         workspace: &config.workspace,
@@ -219,6 +199,32 @@ pub fn pull(checked: &Checked, options: &Options) -> Result<Pulled, Failure> {
         foreign: placement.foreign,
         warnings: placement.warnings,
     })
+}
+
+/// The remote trainings to place, sorted by id, and the `[adopt]` entries
+/// `--adopt` asks for: this workspace's trainings (all of them with
+/// `--all`), or with `--adopt` just the trainings to adopt.
+fn fetch(
+    checked: &Checked,
+    options: &Options,
+) -> Result<(Vec<api::Training>, BTreeMap<String, String>), Failure> {
+    let config = &checked.config;
+    let session = Session::connect(&options.connect, config, &checked.repo_dir)?;
+    let (mut remote, adopting) = if options.adopt.is_empty() {
+        let query = ListQuery {
+            metadata: (!options.all)
+                .then(|| serde_json::json!({ META_WORKSPACE: config.workspace }).to_string()),
+            ..ListQuery::default()
+        };
+        let listing = session.run(session.client().list_all(&query))?;
+        (listing.items, BTreeMap::new())
+    } else {
+        let everything = session.run(session.client().list_all(&ListQuery::default()))?;
+        let found = adopt::resolve(checked, &options.adopt, everything.items)?;
+        (found.records, found.adopting)
+    };
+    remote.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok((remote, adopting))
 }
 
 /// Keeps the placed and refused trainings `targets` name: by key, or by a
