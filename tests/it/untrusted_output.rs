@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{Remote, Repo, assert_lines, cxtrain, record, run, scenario};
+use crate::common::{Printed, Remote, Repo, assert_lines, cxtrain, record, run, scenario};
 
 /// A title with a clipboard write (OSC 52), a colour, BEL, C1, DEL and a
 /// right-to-left override.
@@ -176,6 +176,25 @@ fn against(repo: &Repo, url: &str, key: &str) -> assert_cmd::Command {
     cmd
 }
 
+/// Makes `server` list `training` as the only one.
+async fn lists(server: &MockServer, training: Value) {
+    Mock::given(method("GET"))
+        .and(path(api::paths::TRAININGS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"items": [training], "total": 1, "limit": 100, "offset": 0, "has_more": false}),
+        ))
+        .mount(server)
+        .await;
+}
+
+/// `apply --yes --allow-deletes 1` of an empty repository against
+/// `server`, which must fail.
+fn apply_against(server: &MockServer) -> Printed {
+    let repo = Repo::new("workspace = \"bot\"\n\n[api]\nrequests_per_minute = 0\n");
+    let args = ["apply", "--yes", "--allow-deletes", "1"];
+    run(against(&repo, &server.uri(), "ocx_test_key").args(args), 1)
+}
+
 /// A server message that tries everything, at the start of a line too.
 const MESSAGE: &str = "::error::pwned\n##[group]x \u{1b}]52;c;cHduZWQ=\u{7}\u{9b}\u{7f}\u{202e}";
 /// How one line shows [`MESSAGE`].
@@ -220,29 +239,14 @@ fn a_hostile_message_for_one_change_is_shown_escaped_in_progress_and_summary() {
     });
     let server = rt.block_on(async {
         let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path(api::paths::TRAININGS))
-            .respond_with(ResponseTemplate::new(200).set_body_json(
-                json!({"items": [gone], "total": 1, "limit": 100, "offset": 0, "has_more": false}),
-            ))
-            .mount(&server)
-            .await;
+        lists(&server, gone).await;
         Mock::given(method("DELETE"))
             .respond_with(ResponseTemplate::new(422).set_body_json(json!({"message": MESSAGE})))
             .mount(&server)
             .await;
         server
     });
-    let repo = Repo::new("workspace = \"bot\"\n\n[api]\nrequests_per_minute = 0\n");
-    let out = run(
-        against(&repo, &server.uri(), "ocx_test_key").args([
-            "apply",
-            "--yes",
-            "--allow-deletes",
-            "1",
-        ]),
-        1,
-    );
+    let out = apply_against(&server);
     let (stdout, stderr) = (out.stdout, out.stderr);
     assert_inert(&stdout);
     assert_inert(&stderr);
@@ -410,25 +414,10 @@ fn an_id_no_request_can_name_is_never_requested() {
     );
     let server = rt.block_on(async {
         let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path(api::paths::TRAININGS))
-            .respond_with(ResponseTemplate::new(200).set_body_json(
-                json!({"items": [gone], "total": 1, "limit": 100, "offset": 0, "has_more": false}),
-            ))
-            .mount(&server)
-            .await;
+        lists(&server, gone).await;
         server
     });
-    let repo = Repo::new("workspace = \"bot\"\n\n[api]\nrequests_per_minute = 0\n");
-    let out = run(
-        against(&repo, &server.uri(), "ocx_test_key").args([
-            "apply",
-            "--yes",
-            "--allow-deletes",
-            "1",
-        ]),
-        1,
-    );
+    let out = apply_against(&server);
     assert!(
         out.stdout
             .contains("refusing to request training id `..`: it cannot name a training in a URL"),
