@@ -14,7 +14,9 @@ use super::support::Context;
 /// nothing, 4 when an adoption would take another workspace's training.
 pub fn run(ctx: &Context, args: &PullArgs) -> CommandResult {
     // A fresh repository has no trainings root yet: pull creates it.
-    let checked = ctx.checked_with(MissingRoot::Empty)?;
+    let checked = ctx
+        .checked_with(MissingRoot::Empty)?
+        .select_one(args.env.env.as_deref())?;
     let options = Options {
         connect: ctx.connect.clone(),
         config: ctx.config.clone(),

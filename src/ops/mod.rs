@@ -23,6 +23,7 @@ use std::path::Path;
 
 pub use session::{Session, runtime};
 
+use crate::config::Located;
 use crate::exit::exits;
 use crate::validate::{self as validation, Checked, MissingRoot, Report};
 
@@ -36,19 +37,15 @@ pub struct NotValid {
     pub report: Report,
 }
 
-/// The repository at `dir` (config: `explicit`, else `dir/cxtrain.toml`),
-/// validated; its warnings are in [`Checked::report`].
-pub fn checked(dir: &Path, explicit: Option<&Path>) -> Result<Checked, NotValid> {
-    checked_with(dir, explicit, MissingRoot::Invalid)
+/// The repository whose config `located` names, validated; its warnings
+/// are in [`Checked::report`].
+pub fn checked(located: &Located) -> Result<Checked, NotValid> {
+    checked_with(located, MissingRoot::Invalid)
 }
 
 /// [`checked`], with a missing trainings root meaning `missing_root`.
-pub fn checked_with(
-    dir: &Path,
-    explicit: Option<&Path>,
-    missing_root: MissingRoot,
-) -> Result<Checked, NotValid> {
-    validation::load_checked_with(dir, explicit, missing_root).map_err(|invalid| NotValid {
+pub fn checked_with(located: &Located, missing_root: MissingRoot) -> Result<Checked, NotValid> {
+    validation::check_with(located, missing_root).map_err(|invalid| NotValid {
         report: invalid.report,
     })
 }

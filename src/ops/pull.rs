@@ -26,9 +26,7 @@ use crate::validate::file_rules;
 use crate::workspace::parse::parse_file;
 use crate::workspace::problem::Severity;
 use crate::workspace::scan::ignore_set;
-use crate::workspace::write::{
-    SCHEMA_FILE, header_comments, render_training_with_header, schema_hint,
-};
+use crate::workspace::write::{Kept, SCHEMA_FILE, render_training_keeping, schema_hint};
 
 use super::{IoError, Session};
 pub use adopt::{Adopt, AdoptError};
@@ -140,7 +138,8 @@ impl ErrorExit for PullError {
 /// exist yet: it is created).
 pub fn pull(checked: &Checked, options: &Options) -> Result<Pulled, Failure> {
     let config = &checked.config;
-    let (remote, adopting) = fetch(checked, options)?;
+    let workspace = config.workspace()?;
+    let (remote, adopting) = fetch(checked, workspace, options)?;
     let local: BTreeMap<String, RepoPath> = checked
         .trainings
         .iter()
@@ -153,7 +152,7 @@ pub fn pull(checked: &Checked, options: &Options) -> Result<Pulled, Failure> {
     adopted.extend(adopting);
     let ignore = ignore_set(&config.ignore);
     let mut placement = Layout {
-        workspace: &config.workspace,
+        workspace,
         directories: &config.directories,
         local: &local,
         adopted: &adopted,
@@ -206,6 +205,7 @@ pub fn pull(checked: &Checked, options: &Options) -> Result<Pulled, Failure> {
 /// `--all`), or with `--adopt` just the trainings to adopt.
 fn fetch(
     checked: &Checked,
+    workspace: &str,
     options: &Options,
 ) -> Result<(Vec<api::Training>, BTreeMap<String, String>), Failure> {
     let config = &checked.config;
@@ -213,14 +213,14 @@ fn fetch(
     let (mut remote, adopting) = if options.adopt.is_empty() {
         let query = ListQuery {
             metadata: (!options.all)
-                .then(|| serde_json::json!({ META_WORKSPACE: config.workspace }).to_string()),
+                .then(|| serde_json::json!({ META_WORKSPACE: workspace }).to_string()),
             ..ListQuery::default()
         };
         let listing = session.run(session.client().list_all(&query))?;
         (listing.items, BTreeMap::new())
     } else {
         let everything = session.run(session.client().list_all(&ListQuery::default()))?;
-        let found = adopt::resolve(checked, &options.adopt, everything.items)?;
+        let found = adopt::resolve(checked, workspace, &options.adopt, everything.items)?;
         (found.records, found.adopting)
     };
     remote.sort_by(|a, b| a.id.cmp(&b.id));
@@ -362,9 +362,9 @@ fn taken(used: &BTreeMap<String, RepoPath>, value: &str, what: &str) -> Option<S
         .map(|other| format!("its {what} is already used by {other}"))
 }
 
-/// The file text for a placed training: a rewritten file keeps its header
-/// comments; a new one gets the schema hint when the repository has the
-/// schema `init` writes.
+/// The file text for a placed training: a rewritten file keeps what it
+/// [`Kept`] (its header comments, its environments); a new one gets the
+/// schema hint when the repository has the schema `init` writes.
 fn render(
     placed: &Placed,
     existing: Option<&[u8]>,
@@ -373,17 +373,17 @@ fn render(
     config: &Config,
 ) -> String {
     let existing = existing.map(String::from_utf8_lossy);
-    let hint;
-    let header = match &existing {
-        Some(text) => header_comments(text),
-        None if has_schema => {
-            hint = schema_hint(&repo_rel.parent());
-            vec![hint.as_str()]
-        }
-        None => Vec::new(),
+    let hint = has_schema.then(|| schema_hint(&repo_rel.parent()));
+    let kept = match (&existing, &hint) {
+        (Some(text), _) => Kept::of(text),
+        (None, Some(hint)) => Kept {
+            header: vec![hint.as_str()],
+            ..Kept::default()
+        },
+        (None, None) => Kept::default(),
     };
     let default_key = placed.rel.as_str().trim_end_matches(".md");
-    render_training_with_header(&placed.training, default_key, &config.defaults, &header)
+    render_training_keeping(&placed.training, default_key, &config.defaults, &kept)
 }
 
 /// The first error `validate` would report for `text` as the file `path`
@@ -422,6 +422,7 @@ fn config_edit(
         &checked.repo_dir,
         config_file,
         &text,
+        checked.config.environment.as_deref(),
         &[(MapTable::Directories, mapped), (MapTable::Adopt, adopt)],
     )?;
     Ok(Some(edited))

@@ -178,14 +178,15 @@ pub(super) struct Found {
     pub adopting: BTreeMap<String, String>,
 }
 
-/// Resolves every request against `everything` on the remote.
+/// Resolves every request of `workspace` against `everything` on the
+/// remote.
 pub(super) fn resolve(
     checked: &Checked,
+    workspace: &str,
     requests: &[Adopt],
     everything: Vec<api::Training>,
 ) -> Result<Found, AdoptError> {
     let config = &checked.config;
-    let workspace = config.workspace.as_str();
     let managed: BTreeMap<&str, &str> = everything
         .iter()
         .filter(|t| t.metadata_str(META_WORKSPACE) == Some(workspace))
