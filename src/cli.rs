@@ -259,9 +259,8 @@ pub struct PlanArgs {
     /// `{env}`, which becomes each environment's name (one file each).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
-    pub format: PlanFormat,
+    #[command(flatten)]
+    pub format: PlanFormatArgs,
     /// Exit 0 with no changes, 2 with changes, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -273,6 +272,19 @@ pub struct PlanArgs {
     pub safety: SafetyArgs,
     #[command(flatten)]
     pub remote: RemoteArgs,
+}
+
+/// How `plan` and `show` print a plan.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct PlanFormatArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+    /// With `--format markdown`: cut the plan, with a visible note, to fit
+    /// BYTES (GitHub's comment limit by default); 0 keeps the whole plan
+    /// (e.g. for a job summary).
+    #[arg(long, default_value_t = 65_536, value_name = "BYTES")]
+    pub comment_limit: usize,
 }
 
 /// `plan --format` values.
@@ -330,9 +342,8 @@ pub struct ApplyArgs {
 pub struct ShowArgs {
     /// A plan saved with `plan --out`.
     pub plan_file: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
-    pub format: PlanFormat,
+    #[command(flatten)]
+    pub format: PlanFormatArgs,
 }
 
 /// `pull` flags.
