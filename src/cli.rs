@@ -242,9 +242,15 @@ pub struct EmulatorArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// What a PUT on a published training does: publish the new text, or
-    /// stage it as a draft (`draft_title`/`draft_content`).
+    /// stage it as a draft (`draft_title`/`draft_content`); `stage-stale`
+    /// stages too, but a text equal to the live one leaves an older pending
+    /// draft in place.
     #[arg(long, value_enum, default_value_t = EmulatorUpdateMode::Publish)]
     pub update_mode: EmulatorUpdateMode,
+    /// Refuse a PUT carrying `metadata` with 400 "property metadata should
+    /// not exist", as a strict server whose update schema lists no metadata.
+    #[arg(long)]
+    pub refuse_update_metadata: bool,
 }
 
 /// `emulator --update-mode` values.
@@ -252,6 +258,7 @@ pub struct EmulatorArgs {
 pub enum EmulatorUpdateMode {
     Publish,
     Stage,
+    StageStale,
 }
 
 /// `completions` flags.
