@@ -56,6 +56,7 @@ struct Inner {
     requests: AtomicU64,
     retries: AtomicU64,
     rate_limited: AtomicU64,
+    rate_limit_headers: AtomicU64,
 }
 
 /// What a client has done so far, across all its clones.
@@ -68,6 +69,9 @@ pub struct ClientStats {
     pub retries: u64,
     /// 429 answers received.
     pub rate_limited: u64,
+    /// Answers that carried rate-limit headers (`X-RateLimit-*`,
+    /// `RateLimit-*`, `RateLimit`); the API documents none.
+    pub rate_limit_headers: u64,
 }
 
 impl fmt::Debug for Client {
@@ -231,6 +235,7 @@ impl Client {
                 requests: AtomicU64::new(0),
                 retries: AtomicU64::new(0),
                 rate_limited: AtomicU64::new(0),
+                rate_limit_headers: AtomicU64::new(0),
             }),
         })
     }
@@ -246,6 +251,7 @@ impl Client {
             requests: self.inner.requests.load(Ordering::Relaxed),
             retries: self.inner.retries.load(Ordering::Relaxed),
             rate_limited: self.inner.rate_limited.load(Ordering::Relaxed),
+            rate_limit_headers: self.inner.rate_limit_headers.load(Ordering::Relaxed),
         }
     }
 
@@ -300,11 +306,13 @@ impl Client {
         self.fetch(&call, Retry::Idempotent).await
     }
 
-    /// `DELETE /training/{id}`. A retry answered with 404 means an earlier
-    /// attempt landed and its response was lost: that counts as done.
-    pub async fn delete(&self, id: &str) -> Result<(), RemoteError> {
+    /// `DELETE /training/{id}`: the answer's body, which is undocumented
+    /// (empty, or the deleted training). A retry answered with 404 means an
+    /// earlier attempt landed and its response was lost: that counts as
+    /// done, with an empty body.
+    pub async fn delete(&self, id: &str) -> Result<Vec<u8>, RemoteError> {
         let call = Call::new(Method::DELETE, paths::training(&segment(id)), Scope::Write);
-        self.send(&call, Retry::Idempotent).await.map(drop)
+        self.send(&call, Retry::Idempotent).await
     }
 
     /// `PUT /training/{id}/draft` (`is_draft: false` publishes). The
@@ -314,8 +322,20 @@ impl Client {
         id: &str,
         is_draft: bool,
     ) -> Result<Option<api::Training>, RemoteError> {
-        let call = Call::new(Method::PUT, paths::toggle_draft(&segment(id)), Scope::Write)
-            .json(&api::ToggleDraft { is_draft })?;
+        self.toggle_draft(id, &serde_json::json!(api::ToggleDraft { is_draft }))
+            .await
+    }
+
+    /// `PUT /training/{id}/draft` with `body`, for trying the candidate
+    /// bodies of [`api::toggle_draft_bodies`]; the training if the answer
+    /// decodes as one.
+    pub async fn toggle_draft(
+        &self,
+        id: &str,
+        body: &serde_json::Value,
+    ) -> Result<Option<api::Training>, RemoteError> {
+        let call =
+            Call::new(Method::PUT, paths::toggle_draft(&segment(id)), Scope::Write).json(body)?;
         let bytes = self.send(&call, Retry::Idempotent).await?;
         Ok(serde_json::from_slice(&bytes).ok())
     }
@@ -431,6 +451,11 @@ impl Client {
                 .body(body.clone());
         }
         let response = request.send().await.map_err(Failure::from_reqwest)?;
+        if has_rate_limit_headers(response.headers()) {
+            self.inner
+                .rate_limit_headers
+                .fetch_add(1, Ordering::Relaxed);
+        }
         let status = response.status();
         let retry_after = response
             .headers()
@@ -530,6 +555,15 @@ impl Client {
             text.replace(key, "***")
         }
     }
+}
+
+/// Whether an answer carries rate-limit headers of either family in use
+/// (`X-RateLimit-*`, or the IETF `RateLimit-*` / `RateLimit`).
+fn has_rate_limit_headers(headers: &reqwest::header::HeaderMap) -> bool {
+    headers.keys().any(|name| {
+        let name = name.as_str();
+        name.starts_with("x-ratelimit-") || name.starts_with("ratelimit")
+    })
 }
 
 /// What identifies a managed training across a lost create response.

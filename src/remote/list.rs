@@ -125,6 +125,17 @@ impl Client {
         })
     }
 
+    /// One page of `query`: `limit` trainings from `offset`, as the server
+    /// answers it (for checking how a server pages).
+    pub async fn list_page(
+        &self,
+        query: &api::ListQuery,
+        offset: u64,
+        limit: u64,
+    ) -> Result<ListResponse, RemoteError> {
+        self.page(query, offset, limit).await
+    }
+
     /// Fetches the pages at `offsets` concurrently; in offset order.
     async fn pages(
         &self,
