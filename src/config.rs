@@ -71,6 +71,10 @@ pub struct ApiSettings {
     pub requests_per_minute: u32,
     /// Per-request timeout.
     pub timeout_secs: u64,
+    /// Whether `PUT /training/{id}` accepts `metadata` (`cxtrain doctor
+    /// --probe` measures it). When it does not, updates leave it out and
+    /// plans compare trainings changed since their stored hash two-way.
+    pub put_accepts_metadata: bool,
 }
 
 /// `[limits]`, in characters.
@@ -102,6 +106,7 @@ impl Default for ApiSettings {
         ApiSettings {
             requests_per_minute: 100,
             timeout_secs: 30,
+            put_accepts_metadata: true,
         }
     }
 }
@@ -222,6 +227,7 @@ struct RawSafety {
 struct RawApi {
     requests_per_minute: Option<u32>,
     timeout_secs: Option<u64>,
+    put_accepts_metadata: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -372,6 +378,10 @@ impl Config {
                     .requests_per_minute
                     .unwrap_or(api.requests_per_minute),
                 timeout_secs: raw.api.timeout_secs.unwrap_or(api.timeout_secs),
+                put_accepts_metadata: raw
+                    .api
+                    .put_accepts_metadata
+                    .unwrap_or(api.put_accepts_metadata),
             },
             limits: Limits {
                 title_max: raw.limits.title_max.unwrap_or(limits.title_max),
@@ -460,6 +470,7 @@ mod tests {
         assert_eq!(c.limits, Limits::default());
         assert_eq!(c.safety.max_deletes, 10);
         assert_eq!(c.api.requests_per_minute, 100);
+        assert!(c.api.put_accepts_metadata);
         assert_eq!(c.defaults.kind, TrainingType::ScenarioSpecific);
         std::fs::remove_dir(repo.join("trainings")).unwrap();
         assert!(Config::load(&repo, None).unwrap().root.is_top());
@@ -483,6 +494,7 @@ max_deletes = 3
 [api]
 requests_per_minute = 7
 timeout_secs = 2
+put_accepts_metadata = false
 [limits]
 title_max = 60
 content_max = 500
@@ -499,6 +511,7 @@ content_max = 500
         );
         assert_eq!(c.safety.max_deletes, 3);
         assert_eq!(c.api.timeout_secs, 2);
+        assert!(!c.api.put_accepts_metadata);
         assert_eq!(c.limits.content_max, 500);
     }
 

@@ -13,7 +13,7 @@ use crate::model::StateHash;
 use crate::plan::file::{PlanFile, PlanFileError};
 use crate::plan::{
     self, ConflictPolicy, DeleteBudget, DeletePolicy, Plan, PlanOptions, Refusal, SafetyOptions,
-    Targets,
+    StoredHash, Targets,
 };
 use crate::remote::{Client, RemoteError, managed};
 use crate::repo_path::RepoPath;
@@ -134,6 +134,11 @@ pub async fn make_plan(
                 DeletePolicy::Withhold
             } else {
                 DeletePolicy::Delete
+            },
+            stored_hash: if checked.config.api.put_accepts_metadata {
+                StoredHash::LastApplied
+            } else {
+                StoredHash::LastWithMetadata
             },
         },
     ))

@@ -10,11 +10,12 @@ mod rename;
 mod safety;
 mod wire;
 
-pub use build::{DeletePolicy, PlanOptions, Targets, build};
+pub use build::{DeletePolicy, PlanOptions, StoredHash, Targets, build};
 pub use change::{
     Action, Change, ChangeError, ChangeProblem, Create, Delete, Field, Flag, Identity, Modify,
     RemoteRef, Toggle,
 };
+pub(crate) use compare::same_text;
 pub use rename::SIMILARITY_THRESHOLD;
 pub use safety::{ConflictPolicy, DeleteBudget, Refusal, SafetyOptions, check_safety};
 

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use cxtrain::model::{Channel, StateHash, Training, TrainingType};
-use cxtrain::plan::{self, DeletePolicy, Plan, PlanOptions, Targets};
+use cxtrain::plan::{self, DeletePolicy, Plan, PlanOptions, StoredHash, Targets};
 use cxtrain::remote::api;
 use cxtrain::remote::managed::ManagedTraining;
 use cxtrain::render::{plan_human, plan_json, plan_markdown};
@@ -179,6 +179,7 @@ fn realistic() -> Plan {
             root: "trainings".parse().unwrap(),
             targets: Targets::All,
             deletes: DeletePolicy::Delete,
+            stored_hash: StoredHash::LastApplied,
         },
     )
 }
@@ -232,6 +233,7 @@ fn no_changes_renders_briefly() {
             root: "trainings".parse().unwrap(),
             targets: Targets::All,
             deletes: DeletePolicy::Delete,
+            stored_hash: StoredHash::LastApplied,
         },
     );
     assert_eq!(
@@ -312,6 +314,7 @@ fn markdown_truncates_under_the_comment_limit() {
             root: "trainings".parse().unwrap(),
             targets: Targets::All,
             deletes: DeletePolicy::Delete,
+            stored_hash: StoredHash::LastApplied,
         },
     );
     let md = plan_markdown::to_string(&plan);
