@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use cxtrain::apply::calls::{self, Step};
-use cxtrain::apply::executor::{self, Observer, Options, Outcome};
+use cxtrain::apply::executor::{self, Observer, Options, Outcome, UpdateMetadata};
 use cxtrain::emulator::{self, EmulatorConfig};
 use cxtrain::model::{Training, TrainingType};
 use cxtrain::plan::{Change, Create, Plan};
@@ -83,7 +83,10 @@ async fn run(
     let report = executor::execute(
         &client,
         steps,
-        Options { parallelism },
+        Options {
+            parallelism,
+            update_metadata: UpdateMetadata::Send,
+        },
         &Quiet,
         std::future::pending(),
     )

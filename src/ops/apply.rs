@@ -7,18 +7,19 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::apply::calls::{self, Step};
-use crate::apply::executor::{self, Observer, Report};
+use crate::apply::executor::{self, Observer, Report, UpdateMetadata};
 use crate::apply::summary::Summary;
 use crate::apply::verify::{self, StalePlan};
 use crate::apply::{ApplyError, confirm};
+use crate::config::Config;
 use crate::connect::ConnectOptions;
-use crate::exit::{Exit, Failure};
+use crate::exit::Failure;
 use crate::plan::file::PlanFile;
 use crate::plan::{self, Plan, Refusal};
 use crate::validate::Checked;
 
 use super::plan::{Safety, local_files, make_plan};
-use super::{IoError, Session};
+use super::{IoError, Session, interrupt};
 
 /// What `apply` is asked for.
 #[derive(Debug, Clone)]
@@ -42,7 +43,17 @@ pub struct Reviewed {
     /// The remote the plan is applied to, for the prompt.
     pub target: String,
     parallelism: usize,
+    update_metadata: UpdateMetadata,
     session: Session,
+}
+
+/// Whether updates carry metadata, as the config says the server takes it.
+fn update_metadata(config: &Config) -> UpdateMetadata {
+    if config.api.put_accepts_metadata {
+        UpdateMetadata::Send
+    } else {
+        UpdateMetadata::Omit
+    }
 }
 
 /// Connects and settles the plan to apply.
@@ -61,6 +72,7 @@ pub fn review(checked: &Checked, options: &Options) -> Result<Reviewed, Failure>
         verdict,
         target: session.target().to_owned(),
         parallelism,
+        update_metadata: update_metadata(&checked.config),
         session,
     })
 }
@@ -143,6 +155,7 @@ impl Reviewed {
     pub fn execute(self, steps: Vec<Step>, observer: &dyn Observer, started: Instant) -> Applied {
         let options = executor::Options {
             parallelism: self.parallelism,
+            update_metadata: self.update_metadata,
         };
         let client = self.session.client();
         let report = self.session.run(executor::execute(
@@ -155,17 +168,4 @@ impl Reviewed {
         let summary = Summary::of(&report, client.stats(), started.elapsed());
         Applied { report, summary }
     }
-}
-
-/// Resolves on the first Ctrl-C; a second one exits at once. If the signal
-/// cannot be watched, never resolves (apply then simply runs to the end).
-async fn interrupt() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
-    }
-    tokio::spawn(async {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            std::process::exit(i32::from(Exit::Error.code()));
-        }
-    });
 }

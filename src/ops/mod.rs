@@ -20,7 +20,7 @@ pub mod validate;
 
 use std::path::Path;
 
-pub use session::{Session, runtime};
+pub use session::{Session, interrupt, runtime};
 
 use crate::exit::exits;
 use crate::validate::{self as validation, Checked, Report};

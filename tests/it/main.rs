@@ -5,6 +5,7 @@
 
 mod common;
 
+mod apply_answers;
 mod apply_e2e;
 mod apply_executor;
 mod client;
