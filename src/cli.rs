@@ -70,6 +70,9 @@ pub enum Command {
     Search(SearchArgs),
     /// Write a new draft scenario file from a chat session.
     Generate(GenerateArgs),
+    /// Check the config, the API key and the API; `--probe` also measures
+    /// what the API does not document, with a scratch training it deletes.
+    Doctor(DoctorArgs),
     /// Print the JSON Schema of the scenario front matter.
     Schema,
     /// Serve the local API emulator.
@@ -203,6 +206,30 @@ pub struct GenerateArgs {
     /// Where to write the file (default: `<root>/<slug>.md`).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+/// `doctor` flags.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Also measure what the API does not document (what an update does to
+    /// a published training, whether it takes metadata, the toggle, move
+    /// and delete calls) with one scratch draft training, always deleted.
+    /// Writes: asks first.
+    #[arg(long)]
+    pub probe: bool,
+    /// Do not ask before probing (required when stdin is not a TTY).
+    #[arg(long, short = 'y', requires = "probe")]
+    pub yes: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DoctorFormat::Human)]
+    pub format: DoctorFormat,
+}
+
+/// `doctor --format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DoctorFormat {
+    Human,
+    Json,
 }
 
 /// `emulator` flags.

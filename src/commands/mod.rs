@@ -4,6 +4,7 @@
 
 mod apply;
 mod completions;
+mod doctor;
 mod emulator;
 mod fmt;
 mod generate;
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> CommandResult {
         Command::Init(a) => init::run(ctx, a),
         Command::Search(a) => search::run(ctx, a),
         Command::Generate(a) => generate::run(ctx, a),
+        Command::Doctor(a) => doctor::run(ctx, a),
         Command::Schema => schema::run(ctx),
         Command::Emulator(a) => emulator::run(ctx, a),
         Command::Completions(a) => completions::run(ctx, a),

@@ -8,6 +8,7 @@
 //! ([`Session`]).
 
 pub mod apply;
+pub mod doctor;
 pub mod emulator;
 pub mod fmt;
 pub mod generate;

@@ -11,6 +11,7 @@ mod apply_executor;
 mod client;
 mod client_emulator;
 mod commands_local;
+mod doctor;
 mod emulator;
 mod emulator_cli;
 mod plan_e2e;
