@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::plan::Fingerprint;
+
 /// Trainings-as-code for OpenCX AI: keep trainings as Markdown files in git,
 /// validate them offline, plan against the live API, apply safely.
 #[derive(Debug, Parser)]
@@ -60,6 +62,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Apply a saved plan, or plan and apply.
     Apply(ApplyArgs),
+    /// Print a saved plan again, in any plan format.
+    Show(ShowArgs),
     /// Write remote trainings into files (adopting them).
     Pull(PullArgs),
     /// Rewrite front matter canonically without touching bodies.
@@ -154,8 +158,22 @@ pub struct ApplyArgs {
     /// Changes in flight at once.
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub parallelism: usize,
+    /// Refuse (exit 4, nothing written) unless the plan to apply has this
+    /// fingerprint: the one `plan` printed for the reviewed plan.
+    #[arg(long, value_name = "FP")]
+    pub expect_fingerprint: Option<Fingerprint>,
     #[command(flatten)]
     pub safety: SafetyArgs,
+}
+
+/// `show` flags.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A plan saved with `plan --out`.
+    pub plan_file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
 }
 
 /// `pull` flags.

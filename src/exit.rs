@@ -11,7 +11,7 @@
 use std::process::ExitCode;
 
 use crate::apply::ApplyError;
-use crate::apply::verify::StalePlan;
+use crate::apply::verify::{Mismatch, StalePlan, Unreviewed};
 use crate::atomic::WriteError;
 use crate::config::ConfigError;
 use crate::config::edit::EditError;
@@ -97,7 +97,7 @@ pub(crate) use exits;
 exits! {
     Error: RemoteError, EmulatorError, WriteError, EditError;
     Invalid: ConfigError;
-    Refused: Refusal, StalePlan;
+    Refused: Refusal, StalePlan, Mismatch, Unreviewed;
 }
 
 impl ErrorExit for ApplyError {
@@ -114,7 +114,9 @@ impl ErrorExit for PlanFileError {
     fn exit(&self) -> Exit {
         match self {
             // A hand-edited change is a tampered plan: refused, like a stale one.
-            Self::InvalidChange { .. } => Exit::Refused,
+            Self::InvalidChange { .. } | Self::TwoWorkspaces { .. } | Self::Fingerprint { .. } => {
+                Exit::Refused
+            }
             Self::Io { .. } | Self::Parse { .. } | Self::UnsupportedVersion { .. } => Exit::Error,
         }
     }

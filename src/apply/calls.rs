@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{META_HASH, META_KEY, META_WORKSPACE, Training};
+use crate::model::{META_HASH, META_KEY, META_WORKSPACE, StateHash, Training};
 use crate::plan::{Change, Identity, Plan};
 use crate::remote::api::TrainingInput;
 
@@ -52,11 +52,29 @@ pub enum Call {
         /// The full desired state.
         body: TrainingInput,
     },
-    /// `DELETE /training/{id}`.
+    /// `DELETE /training/{id}`, sent only when a listing taken right before
+    /// still shows the training as planned ([`Guard`]).
     Delete {
         /// The remote training.
         id: String,
+        /// What the listing must show.
+        guard: Guard,
     },
+}
+
+/// What a training must still be right before it is deleted: listed among
+/// this workspace's trainings with its key (one metadata-filtered list call:
+/// `GET /training/{id}` may omit metadata, so it cannot show the owner), and
+/// unchanged since planned. A delete is irreversible and the delete budget
+/// bounds how many there are, so this one extra read each is worth it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guard {
+    /// `cxtrain_workspace`: the plan's workspace.
+    pub workspace: String,
+    /// `cxtrain_key`: the key the plan deletes.
+    pub key: String,
+    /// The record hash when planned.
+    pub observed: StateHash,
 }
 
 /// One change of the plan, ready to execute.
@@ -114,6 +132,11 @@ fn step(change: &Change, workspace: &str, freed: &BTreeSet<&str>) -> Step {
             Phase::Delete,
             Call::Delete {
                 id: d.remote.id.clone(),
+                guard: Guard {
+                    workspace: workspace.to_owned(),
+                    key: d.current.key.clone(),
+                    observed: d.remote.observed.clone(),
+                },
             },
         ),
     };
@@ -163,6 +186,7 @@ mod tests {
 
     use super::*;
     use crate::model::{Channel, TrainingType};
+    use crate::plan::RemoteRef;
 
     fn training(key: &str) -> Training {
         Training {
@@ -297,7 +321,7 @@ mod tests {
     }
 
     #[test]
-    fn delete_is_one_call_and_runs_last() {
+    fn delete_is_one_guarded_call_and_runs_last() {
         let steps = steps(&plan(vec![
             Change::delete("trn_1", training("a-gone")),
             Change::create(training("b-new")),
@@ -312,7 +336,18 @@ mod tests {
                 ("a-gone", Phase::Delete)
             ]
         );
-        assert_eq!(steps[2].call, Call::Delete { id: "trn_1".into() });
+        let guard = Guard {
+            workspace: "support-bot".into(),
+            key: "a-gone".into(),
+            observed: RemoteRef::fixture("trn_1").observed,
+        };
+        assert_eq!(
+            steps[2].call,
+            Call::Delete {
+                id: "trn_1".into(),
+                guard
+            }
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Runs the steps of a plan against the API: phase after phase, up to
 //! `parallelism` changes in flight (the client's pacer and in-flight limit
-//! still bound the requests), each change's calls in order. A failed change
+//! still bound the requests), each change's calls in order; a delete only
+//! after a listing taken right before shows its training still as planned
+//! ([`super::calls::Guard`]). A failed change
 //! does not stop independent ones; an interrupt stops new changes from
 //! starting while the ones in flight finish.
 //!
@@ -18,8 +20,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::task::JoinSet;
 
 use super::answer::{self, Part, draft_fix};
-use super::calls::{Call, Phase, Step};
-use crate::model::Training;
+use super::calls::{Call, Guard, Phase, Step};
+use crate::model::{META_KEY, META_WORKSPACE, Training};
+use crate::remote::managed::observed_hash;
 use crate::plan::{Change, Field, Identity};
 use crate::remote::{Client, RemoteError, api};
 
@@ -60,7 +63,9 @@ pub enum Outcome {
         /// carried metadata.
         without_metadata: bool,
     },
-    /// The delete found the training already gone.
+    /// The delete found the training already gone: deleted, or no longer
+    /// listed as this workspace's training with that key (then it is left
+    /// alone).
     AlreadyGone,
     /// The change failed; the server's message is in the error.
     Failed(StepError),
@@ -91,6 +96,17 @@ pub enum StepError {
     /// An API call failed (after the client's retries).
     #[error(transparent)]
     Remote(#[from] RemoteError),
+    /// The listing taken right before a delete shows the training changed
+    /// since it was planned: it is not deleted.
+    #[error(
+        "training {} changed since the plan read it (edited in the dashboard meanwhile?), so it \
+         was not deleted; plan again",
+        crate::text::escape(id)
+    )]
+    ChangedSincePlanned {
+        /// The remote training.
+        id: String,
+    },
     /// The server answered, but its training does not hold the change, even
     /// after the corrective steps the answer called for.
     #[error(
@@ -286,7 +302,10 @@ async fn write(client: &Client, step: &Step, metadata: &Metadata) -> Result<Outc
     let (answer, without_metadata) = match &step.call {
         Call::Create(body) => (client.create(body).await?, false),
         Call::Update { id, body } => update(client, id, body, metadata).await?,
-        Call::Delete { id } => {
+        Call::Delete { id, guard } => {
+            if !still_planned(client, id, guard).await? {
+                return Ok(Outcome::AlreadyGone);
+            }
             client.delete(id).await?;
             return Ok(Outcome::Applied {
                 toggled: None,
@@ -311,6 +330,29 @@ async fn write(client: &Client, step: &Step, metadata: &Metadata) -> Result<Outc
         moved: settled.moved,
         without_metadata,
     })
+}
+
+/// Whether training `id` is still listed as `guard` says, read right before
+/// its delete: `false` when this workspace lists no training `id` with the
+/// key, an error when it lists it changed.
+async fn still_planned(client: &Client, id: &str, guard: &Guard) -> Result<bool, StepError> {
+    let filter = serde_json::json!({ META_WORKSPACE: guard.workspace, META_KEY: guard.key });
+    let query = api::ListQuery {
+        metadata: Some(filter.to_string()),
+        ..api::ListQuery::default()
+    };
+    let listing = client.list_all(&query).await?;
+    // Checked here too: a server may ignore the filter.
+    let listed = listing.items.iter().find(|t| {
+        t.id == id
+            && t.metadata_str(META_WORKSPACE) == Some(guard.workspace.as_str())
+            && t.metadata_str(META_KEY) == Some(guard.key.as_str())
+    });
+    match listed {
+        None => Ok(false),
+        Some(t) if observed_hash(t) == guard.observed => Ok(true),
+        Some(_) => Err(StepError::ChangedSincePlanned { id: id.to_owned() }),
+    }
 }
 
 /// `PUT` with the full body; when the server refuses its `metadata`, once
@@ -410,7 +452,7 @@ fn needs_metadata(step: &Step, answer: &api::Training) -> Result<(), StepError> 
     };
     let id = m.remote().id.clone();
     let workspace = match &step.call {
-        Call::Update { body, .. } => body.metadata.get(crate::model::META_WORKSPACE),
+        Call::Update { body, .. } => body.metadata.get(META_WORKSPACE),
         Call::Create(_) | Call::Delete { .. } => None,
     };
     if let Some(workspace) = workspace

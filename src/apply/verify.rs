@@ -1,18 +1,32 @@
-//! Refusing a stale plan: before a saved plan is applied, the local files
-//! must still hash as they did when it was made, every remote training it
-//! touches must still be as it was observed, and no training it creates may
-//! have appeared meanwhile. The applied plan is the reviewed plan.
+//! Proving a saved plan is still the plan that was reviewed. A plan file is
+//! a claim, not an instruction: apply derives the plan again from the files
+//! and the live remote, with the same code and scope as `plan`, and refuses
+//! (before any write) unless
+//!
+//! 1. every local training file still hashes as when the plan was made
+//!    ([`local_changes`]);
+//! 2. every remote training the saved plan touches is this workspace's now:
+//!    listed as tagged with it, or named in `[adopt]` ([`ownership`]);
+//! 3. none of them changed since the plan was made (same `updated_at` and
+//!    record hash: the reviewer saw a diff against that state), and no key
+//!    the plan creates was taken meanwhile ([`remote_changes`]);
+//! 4. the derived change set equals the saved one
+//!    ([`crate::plan::change_set::difference`]).
+//!
+//! Apply then runs the derived plan: what the saved plan's `desired` says is
+//! never written, the files are. Against an expected fingerprint
+//! (`--expect-fingerprint`) the derived plan must hash to it ([`Unreviewed`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::path::PathBuf;
 
-use tokio::task::JoinSet;
-
-use crate::model::{META_KEY, META_WORKSPACE, StateHash};
-use crate::plan::{Change, Identity, Plan, RemoteRef};
-use crate::remote::managed::observed_hash;
-use crate::remote::{Client, PAGE_SIZE, RemoteError, api};
+use crate::model::StateHash;
+use crate::plan::change_set::{Difference, Entry};
+use crate::plan::{Change, Fingerprint, Flag, Plan};
+use crate::remote::managed::ManagedTraining;
 use crate::repo_path::RepoPath;
+use crate::text;
 
 /// One thing that changed since the plan was made.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -38,18 +52,10 @@ pub enum Stale {
         key: String,
         /// The remote id.
         id: String,
-        /// `updated_at` when planned and now.
+        /// `updated_at` when planned.
         was: Option<String>,
         /// `updated_at` now.
         now: Option<String>,
-    },
-    /// A remote training the plan touches is gone (deleted, or no longer
-    /// tagged with this workspace).
-    RemoteGone {
-        /// The training's key in the plan.
-        key: String,
-        /// The remote id.
-        id: String,
     },
     /// A training the plan creates already exists remotely.
     KeyTaken {
@@ -68,17 +74,17 @@ impl fmt::Display for Stale {
             Self::FileRemoved { path } => write!(f, "{path} was removed"),
             Self::RemoteChanged { key, id, was, now } => write!(
                 f,
-                "remote training {id} ({key}) was edited (updated_at {} → {})",
-                was.as_deref().unwrap_or("unknown"),
-                now.as_deref().unwrap_or("unknown")
-            ),
-            Self::RemoteGone { key, id } => write!(
-                f,
-                "remote training {id} ({key}) was deleted or is no longer tagged with this workspace"
+                "remote training {} ({}) was edited (updated_at {} → {})",
+                text::escape(id),
+                text::escape(key),
+                text::escape(was.as_deref().unwrap_or("unknown")),
+                text::escape(now.as_deref().unwrap_or("unknown"))
             ),
             Self::KeyTaken { key, id } => write!(
                 f,
-                "the plan creates `{key}`, but remote training {id} now carries that key"
+                "the plan creates `{}`, but remote training {} now carries that key",
+                text::escape(key),
+                text::escape(id)
             ),
         }
     }
@@ -112,6 +118,64 @@ fn list(changes: &[Stale]) -> String {
     out
 }
 
+/// The refusal of a saved plan the files and the live remote do not bear
+/// out: hand-edited, or made from other files or another remote.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error("refusing to apply the plan file: {problem}")]
+#[diagnostic(
+    code(cxtrain::apply::plan_mismatch),
+    help(
+        "apply derives the plan again from the files and the live remote and applies a plan \
+         file only when it says the same. This one does not: the remote changed since the plan \
+         was made (an edit in the dashboard, another apply), or the file was edited. Run \
+         `cxtrain plan --out FILE` again, review it, and apply that file"
+    )
+)]
+pub struct Mismatch {
+    /// The first thing that does not hold.
+    pub problem: Problem,
+}
+
+/// What a [`Mismatch`] found first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// Change `index` (0-based) touches a remote training that is neither
+    /// listed as this workspace's nor named in `[adopt]`.
+    NotOwned {
+        /// Where it is in the saved plan.
+        index: usize,
+        /// `deletes`, `updates`, ...
+        verb: &'static str,
+        /// The remote id.
+        id: String,
+        /// The key the plan gives it.
+        key: String,
+    },
+    /// The change sets differ.
+    Differs(Difference),
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotOwned {
+                index,
+                verb,
+                id,
+                key,
+            } => write!(
+                f,
+                "change {}: the plan {verb} {} (`{}`), which this workspace does not own (no \
+                 training tagged with this workspace or named in [adopt] has that id)",
+                index + 1,
+                text::escape(id),
+                text::escape(key)
+            ),
+            Self::Differs(d) => d.fmt(f),
+        }
+    }
+}
+
 /// Compares the local file hashes recorded in the plan with the current ones.
 pub fn local_changes(
     planned: &BTreeMap<RepoPath, StateHash>,
@@ -129,113 +193,60 @@ pub fn local_changes(
         .collect()
 }
 
-/// The remote as it is now, as far as the plan's checks need it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RemoteNow {
-    /// The touched trainings that still exist, by id.
-    pub by_id: BTreeMap<String, api::Training>,
-    /// Every key of the workspace and the id holding it; filled only when
-    /// the workspace was listed (always, when the plan creates anything).
-    pub keys: BTreeMap<String, String>,
+/// The first change of `saved` that touches a remote training `live` (this
+/// workspace's trainings as listed in this run, with the `[adopt]` ones)
+/// does not hold.
+pub fn ownership(saved: &Plan, live: &[ManagedTraining]) -> Result<(), Mismatch> {
+    let owned: BTreeSet<&str> = live.iter().map(|m| m.id.as_str()).collect();
+    for (index, change) in saved.changes.iter().enumerate() {
+        if let Some(r) = change.remote()
+            && !owned.contains(r.id.as_str())
+        {
+            return Err(Mismatch {
+                problem: Problem::NotOwned {
+                    index,
+                    verb: Entry::of(change).verb(),
+                    id: r.id.clone(),
+                    key: change.key().to_owned(),
+                },
+            });
+        }
+    }
+    Ok(())
 }
 
-/// Re-reads the remote side of `plan` with the fewest calls: one `GET` per
-/// touched training, or a metadata-filtered list of the workspace when that
-/// takes fewer calls or when the plan creates trainings (whose keys must be
-/// checked against everything the workspace holds), plus one `GET` per
-/// training to adopt, which the listing cannot show.
-pub async fn fetch(client: &Client, plan: &Plan) -> Result<RemoteNow, RemoteError> {
-    let touched: Vec<&RemoteRef> = plan.changes.iter().filter_map(Change::remote).collect();
-    let creates = plan.changes.iter().any(|c| matches!(c, Change::Create(_)));
-    let list_calls = plan.managed.div_ceil(PAGE_SIZE as usize).max(1);
-    if creates || list_calls < touched.len() {
-        let query = api::ListQuery {
-            metadata: Some(serde_json::json!({ META_WORKSPACE: plan.workspace }).to_string()),
-            ..api::ListQuery::default()
-        };
-        let listing = client.list_all(&query).await?;
-        let wanted: BTreeSet<&str> = touched.iter().map(|r| r.id.as_str()).collect();
-        let mut now = RemoteNow::default();
-        for t in listing.items {
-            if let Some(key) = t.metadata_str(META_KEY) {
-                now.keys.insert(key.to_owned(), t.id.clone());
-            }
-            if wanted.contains(t.id.as_str()) {
-                now.by_id.insert(t.id.clone(), t);
-            }
-        }
-        // Trainings to adopt are not tagged yet, so the listing misses them.
-        let adopts = plan
-            .changes
-            .iter()
-            .filter_map(|c| match c {
-                Change::Modify(m) if *m.identity() == Identity::Adopt => Some(m.remote()),
-                _ => None,
-            })
-            .filter(|r| !now.by_id.contains_key(&r.id))
-            .collect::<Vec<_>>();
-        for r in adopts {
-            match client.get(&r.id).await {
-                Ok(t) => {
-                    now.by_id.insert(t.id.clone(), t);
-                }
-                Err(e) if e.status() == Some(404) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        return Ok(now);
-    }
-    let mut gets = JoinSet::new();
-    for r in touched {
-        let client = client.clone();
-        let id = r.id.clone();
-        gets.spawn(async move { client.get(&id).await });
-    }
-    let mut now = RemoteNow::default();
-    while let Some(joined) = gets.join_next().await {
-        match joined.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())) {
-            Ok(t) => {
-                now.by_id.insert(t.id.clone(), t);
-            }
-            Err(e) if e.status() == Some(404) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(now)
-}
-
-/// Compares the plan's recorded remote state with `now`.
-pub fn remote_changes(plan: &Plan, now: &RemoteNow) -> Vec<Stale> {
-    let touched: BTreeSet<&str> = plan
+/// What changed on the remote since `saved` was made, as `live` shows it
+/// (trainings not in `live` are [`ownership`]'s to refuse).
+pub fn remote_changes(saved: &Plan, live: &[ManagedTraining]) -> Vec<Stale> {
+    let by_id: BTreeMap<&str, &ManagedTraining> = live.iter().map(|m| (m.id.as_str(), m)).collect();
+    let touched: BTreeSet<&str> = saved
         .changes
         .iter()
         .filter_map(|c| c.remote().map(|r| r.id.as_str()))
         .collect();
+    let taken: BTreeMap<&str, &str> = live
+        .iter()
+        .filter(|m| !touched.contains(m.id.as_str()))
+        .map(|m| (m.key.as_str(), m.id.as_str()))
+        .collect();
     let mut stale = Vec::new();
-    for change in &plan.changes {
+    for change in &saved.changes {
         let key = change.key().to_owned();
         if let Some(r) = change.remote() {
-            match now.by_id.get(&r.id) {
-                None => stale.push(Stale::RemoteGone {
+            if let Some(m) = by_id.get(r.id.as_str())
+                && (m.updated_at != r.updated_at || m.observed != r.observed)
+            {
+                stale.push(Stale::RemoteChanged {
                     key,
                     id: r.id.clone(),
-                }),
-                Some(t) if t.updated_at != r.updated_at || observed_hash(t) != r.observed => {
-                    stale.push(Stale::RemoteChanged {
-                        key,
-                        id: r.id.clone(),
-                        was: r.updated_at.clone(),
-                        now: t.updated_at.clone(),
-                    });
-                }
-                Some(_) => {}
+                    was: r.updated_at.clone(),
+                    now: m.updated_at.clone(),
+                });
             }
-        } else if let Some(id) = now.keys.get(change.key())
-            && !touched.contains(id.as_str())
-        {
+        } else if let Some(id) = taken.get(key.as_str()) {
             stale.push(Stale::KeyTaken {
                 key,
-                id: id.clone(),
+                id: (*id).to_owned(),
             });
         }
     }
@@ -243,11 +254,126 @@ pub fn remote_changes(plan: &Plan, now: &RemoteNow) -> Vec<Stale> {
     stale
 }
 
+/// Changes listed in an [`Unreviewed`] refusal before "and N more".
+const LISTED: usize = 20;
+
+/// The refusal of a plan that is not the reviewed one
+/// (`--expect-fingerprint`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+pub enum Unreviewed {
+    /// The plan derived now hashes to another fingerprint.
+    #[error(
+        "refusing to apply: this is not the reviewed plan\nreviewed: {expected}\nnow:      \
+         {found}\n{now}"
+    )]
+    #[diagnostic(
+        code(cxtrain::apply::fingerprint_mismatch),
+        help(
+            "something changed between the review and now: a commit merged after the review, \
+             an edit in the dashboard, or another workspace, API or environment. The plan \
+             printed above is what apply would do now: review it (run `cxtrain plan` again) and \
+             apply its fingerprint. To be told exactly which change differs, apply the reviewed \
+             plan file instead: `cxtrain apply PLANFILE --expect-fingerprint FP`"
+        )
+    )]
+    Now {
+        /// The reviewed fingerprint.
+        expected: Fingerprint,
+        /// The fingerprint of the plan derived now.
+        found: Fingerprint,
+        /// What the plan derived now does (see [`Unreviewed::now`]).
+        now: String,
+    },
+    /// The plan file is not the reviewed plan.
+    #[error(
+        "refusing to apply: {} is not the reviewed plan (its fingerprint is {found}, the \
+         reviewed one is {expected})",
+        path.display()
+    )]
+    #[diagnostic(
+        code(cxtrain::apply::fingerprint_mismatch),
+        help("apply the plan file whose fingerprint was reviewed, or review this one")
+    )]
+    File {
+        /// The plan file.
+        path: PathBuf,
+        /// The reviewed fingerprint.
+        expected: Fingerprint,
+        /// The plan file's fingerprint.
+        found: Fingerprint,
+    },
+}
+
+impl Unreviewed {
+    /// The refusal of `plan` (derived now) against the reviewed `expected`;
+    /// `None` when it is the reviewed plan. The message says where the plan
+    /// is for and lists what it does, with the dashboard edits it would
+    /// overwrite: a CI log has no reviewed plan to diff against.
+    pub fn now(expected: &Fingerprint, plan: &Plan) -> Option<Unreviewed> {
+        let found = plan.fingerprint();
+        if found == *expected {
+            return None;
+        }
+        let n = plan.changes.len();
+        let mut now = format!(
+            "the plan now is for workspace `{}` at {}{} and holds {n} change{}",
+            text::escape(&plan.workspace),
+            text::escape(&plan.api_url),
+            plan.environment
+                .as_deref()
+                .map(|e| format!(" (environment `{}`)", text::escape(e)))
+                .unwrap_or_default(),
+            if n == 1 { "" } else { "s" }
+        );
+        now.push_str(if n == 0 { "" } else { ":" });
+        for change in plan.changes.iter().take(LISTED) {
+            now.push_str("\n  - ");
+            now.push_str(&Entry::of(change).describe());
+            now.push_str(&notes(change));
+        }
+        if n > LISTED {
+            now.push_str(&format!(
+                "\n  … and {} more (the whole plan is printed above)",
+                n - LISTED
+            ));
+        }
+        Some(Unreviewed::Now {
+            expected: expected.clone(),
+            found,
+            now,
+        })
+    }
+}
+
+/// What a change's flags tell a reader looking for what changed since a
+/// review.
+fn notes(change: &Change) -> String {
+    let notes: Vec<&str> = change
+        .flags()
+        .iter()
+        .map(|f| match f {
+            Flag::Drift => "overwrites an edit made in the dashboard",
+            Flag::Conflict => "the file and the dashboard both changed",
+            Flag::PendingDashboardDraft => "an unpublished dashboard draft is pending",
+            Flag::DashboardEditUnknown => {
+                "changed since its stored hash; a dashboard edit cannot be told apart"
+            }
+        })
+        .collect();
+    if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join("; "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Training;
-    use crate::plan::{Delete, Modify};
+    use crate::model::{META_KEY, META_WORKSPACE, Training};
+    use crate::plan::{Delete, Identity, Modify, RemoteRef};
+    use crate::remote::api;
+    use crate::remote::managed::observed_hash;
 
     fn hashes(entries: &[(&str, &str)]) -> BTreeMap<RepoPath, StateHash> {
         entries
@@ -285,6 +411,14 @@ mod tests {
         }
     }
 
+    /// What this run's listing shows.
+    fn live(records: &[&api::Training]) -> Vec<ManagedTraining> {
+        records
+            .iter()
+            .map(|t| ManagedTraining::from_api(t).unwrap())
+            .collect()
+    }
+
     /// `t` as the plan recorded it.
     fn observed(t: &api::Training) -> RemoteRef {
         RemoteRef {
@@ -318,6 +452,7 @@ mod tests {
     fn plan(changes: Vec<Change>) -> Plan {
         Plan {
             workspace: "ws".into(),
+            api_url: "https://api.example".into(),
             changes,
             ..Plan::default()
         }
@@ -348,39 +483,25 @@ mod tests {
     fn an_unchanged_remote_is_not_stale() {
         let t = remote_training("trn_1", "faq", "2026-01-01T00:00:00Z");
         let p = plan(vec![publish("faq", &t)]);
-        let now = RemoteNow {
-            by_id: [(t.id.clone(), t)].into_iter().collect(),
-            keys: BTreeMap::new(),
-        };
-        assert_eq!(remote_changes(&p, &now), vec![]);
+        assert_eq!(ownership(&p, &live(&[&t])), Ok(()));
+        assert_eq!(remote_changes(&p, &live(&[&t])), vec![]);
     }
 
     #[test]
-    fn an_edited_or_deleted_remote_is_stale() {
+    fn an_edited_remote_is_stale() {
         let a = remote_training("trn_1", "a", "2026-01-01T00:00:00Z");
-        let b = remote_training("trn_2", "b", "2026-01-01T00:00:00Z");
-        let p = plan(vec![publish("a", &a), delete("b", &b)]);
+        let p = plan(vec![publish("a", &a)]);
         let mut edited = a.clone();
         edited.content.push_str(" (dashboard edit)");
         edited.updated_at = Some("2026-01-02T00:00:00Z".into());
-        let now = RemoteNow {
-            by_id: [(edited.id.clone(), edited)].into_iter().collect(),
-            keys: BTreeMap::new(),
-        };
         assert_eq!(
-            remote_changes(&p, &now),
-            vec![
-                Stale::RemoteChanged {
-                    key: "a".into(),
-                    id: "trn_1".into(),
-                    was: Some("2026-01-01T00:00:00Z".into()),
-                    now: Some("2026-01-02T00:00:00Z".into()),
-                },
-                Stale::RemoteGone {
-                    key: "b".into(),
-                    id: "trn_2".into()
-                },
-            ]
+            remote_changes(&p, &live(&[&edited])),
+            vec![Stale::RemoteChanged {
+                key: "a".into(),
+                id: "trn_1".into(),
+                was: Some("2026-01-01T00:00:00Z".into()),
+                now: Some("2026-01-02T00:00:00Z".into()),
+            }]
         );
     }
 
@@ -390,11 +511,32 @@ mod tests {
         let p = plan(vec![publish("a", &a)]);
         let mut edited = a.clone();
         edited.title = "Changed without a new timestamp".into();
-        let now = RemoteNow {
-            by_id: [(edited.id.clone(), edited)].into_iter().collect(),
-            keys: BTreeMap::new(),
-        };
-        assert_eq!(remote_changes(&p, &now).len(), 1);
+        assert_eq!(remote_changes(&p, &live(&[&edited])).len(), 1);
+    }
+
+    #[test]
+    fn a_training_this_workspace_does_not_list_is_not_owned() {
+        let ours = remote_training("trn_1", "a", "2026-01-01T00:00:00Z");
+        let hand_made = remote_training("trn_x", "b", "2026-01-01T00:00:00Z");
+        let p = plan(vec![publish("a", &ours), delete("b", &hand_made)]);
+        let refusal = ownership(&p, &live(&[&ours])).unwrap_err();
+        assert_eq!(
+            refusal.problem,
+            Problem::NotOwned {
+                index: 1,
+                verb: "deletes",
+                id: "trn_x".into(),
+                key: "b".into()
+            }
+        );
+        assert_eq!(
+            refusal.to_string(),
+            "refusing to apply the plan file: change 2: the plan deletes trn_x (`b`), which \
+             this workspace does not own (no training tagged with this workspace or named in \
+             [adopt] has that id)"
+        );
+        // Not owned is not for the staleness check to report.
+        assert_eq!(remote_changes(&p, &live(&[&ours])), vec![]);
     }
 
     #[test]
@@ -417,16 +559,10 @@ mod tests {
             Change::create(training("new")),
             Change::Modify(renamed.unwrap()),
         ]);
-        let mut now = RemoteNow {
-            by_id: [(old.id.clone(), old)].into_iter().collect(),
-            keys: [("faq".to_owned(), "trn_1".to_owned())]
-                .into_iter()
-                .collect(),
-        };
-        assert_eq!(remote_changes(&p, &now), vec![]);
-        now.keys.insert("new".into(), "trn_9".into());
+        assert_eq!(remote_changes(&p, &live(&[&old])), vec![]);
+        let taken = remote_training("trn_9", "new", "2026-01-01T00:00:00Z");
         assert_eq!(
-            remote_changes(&p, &now),
+            remote_changes(&p, &live(&[&old, &taken])),
             vec![Stale::KeyTaken {
                 key: "new".into(),
                 id: "trn_9".into()
@@ -452,6 +588,44 @@ mod tests {
             "refusing to apply a stale plan: 2 changes since it was made\n  \
              - trainings/a.md was edited\n  \
              - the plan creates `b`, but remote training trn_2 now carries that key"
+        );
+    }
+
+    #[test]
+    fn an_unreviewed_plan_says_where_it_is_for_and_what_it_does() {
+        let t = remote_training("trn_1", "a", "2026-01-01T00:00:00Z");
+        let mut drifted = delete("a", &t);
+        if let Change::Delete(d) = &mut drifted {
+            d.flags.push(Flag::Drift);
+        }
+        let p = plan(vec![Change::create(training("new")), drifted]);
+        assert_eq!(Unreviewed::now(&p.fingerprint(), &p), None);
+        let reviewed = plan(vec![]).fingerprint();
+        let refusal = Unreviewed::now(&reviewed, &p).unwrap();
+        assert_eq!(
+            refusal.to_string(),
+            format!(
+                "refusing to apply: this is not the reviewed plan\n\
+                 reviewed: {reviewed}\n\
+                 now:      {}\n\
+                 the plan now is for workspace `ws` at https://api.example and holds 2 \
+                 changes:\n  \
+                 - create `new`\n  \
+                 - delete `a` (trn_1) (overwrites an edit made in the dashboard)",
+                p.fingerprint()
+            )
+        );
+        let many = plan(
+            (0..25)
+                .map(|i| Change::create(training(&format!("k{i:02}"))))
+                .collect(),
+        );
+        let text = Unreviewed::now(&reviewed, &many).unwrap().to_string();
+        assert!(text.contains("- create `k19`"), "{text}");
+        assert!(!text.contains("k20"), "{text}");
+        assert!(
+            text.ends_with("… and 5 more (the whole plan is printed above)"),
+            "{text}"
         );
     }
 }

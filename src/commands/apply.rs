@@ -26,6 +26,8 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> CommandResult {
         plan_file: args.plan_file.clone(),
         safety: (&args.safety).into(),
         parallelism: args.parallelism,
+        expect_fingerprint: args.expect_fingerprint.clone(),
+        environment: None,
     };
     let reviewed = apply::review(&checked, &options)?;
     let mut out = ctx.stdout();

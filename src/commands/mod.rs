@@ -13,6 +13,7 @@ mod plan;
 mod pull;
 mod schema;
 mod search;
+mod show;
 mod support;
 mod validate;
 
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> CommandResult {
         Command::Validate(a) => validate::run(ctx, a),
         Command::Plan(a) => plan::run(ctx, a),
         Command::Apply(a) => apply::run(ctx, a),
+        Command::Show(a) => show::run(ctx, a),
         Command::Pull(a) => pull::run(ctx, a),
         Command::Fmt(a) => fmt::run(ctx, a),
         Command::Init(a) => init::run(ctx, a),

@@ -15,6 +15,7 @@ pub fn run(ctx: &Context, args: &PlanArgs) -> CommandResult {
         connect: ctx.connect.clone(),
         targets: args.target.clone(),
         safety: (&args.safety).into(),
+        environment: None,
     };
     let planned = plan::plan(&checked, &options)?;
     let mut err = ctx.stderr();

@@ -1,6 +1,17 @@
 //! Applying as `apply` does it: settle which plan to apply (a fresh one, or
 //! a saved one proven to still describe the files and the remote), judge it
-//! against the guards, read the confirmation, and execute it.
+//! against the reviewed fingerprint and the guards, read the confirmation,
+//! and execute it.
+//!
+//! Whatever the plan file says, what runs is a plan derived in this run from
+//! the files and the remote listing read right before the writes: the
+//! listing is what proves every training an update or delete targets is
+//! this workspace's (tagged with it, or named in `[adopt]`), and each delete
+//! re-reads its training once more right before it is sent (see
+//! [`crate::apply::calls::Call::Delete`]). Reading each training again
+//! before every write would double the requests under a 100-a-minute limit;
+//! the deletes — irreversible, and bounded by the delete budget — are worth
+//! it.
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -9,16 +20,16 @@ use std::time::Instant;
 use crate::apply::calls::{self, Step};
 use crate::apply::executor::{self, Observer, Report, UpdateMetadata};
 use crate::apply::summary::Summary;
-use crate::apply::verify::{self, StalePlan};
+use crate::apply::verify::{self, Mismatch, Problem, StalePlan, Unreviewed};
 use crate::apply::{ApplyError, confirm};
 use crate::config::Config;
 use crate::connect::ConnectOptions;
-use crate::exit::Failure;
+use crate::exit::{ErrorExit, Exit, Failure};
 use crate::plan::file::PlanFile;
-use crate::plan::{self, Plan, Refusal};
+use crate::plan::{self, Fingerprint, Plan, Refusal, change_set};
 use crate::validate::Checked;
 
-use super::plan::{Safety, local_files, make_plan};
+use super::plan::{Safety, local_files, make_plan, scope};
 use super::{IoError, Session, interrupt};
 
 /// What `apply` is asked for.
@@ -32,14 +43,38 @@ pub struct Options {
     pub safety: Safety,
     /// Changes (and requests) in flight at once; at least 1.
     pub parallelism: usize,
+    /// `--expect-fingerprint`: the fingerprint of the reviewed plan.
+    pub expect_fingerprint: Option<Fingerprint>,
+    /// The environment to apply to (`--env`); `None` without environments.
+    pub environment: Option<String>,
+}
+
+/// Why apply refuses a plan it has shown.
+#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
+pub enum Refused {
+    /// It is not the reviewed plan (`--expect-fingerprint`).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Unreviewed(#[from] Unreviewed),
+    /// A guard refuses it.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Guard(#[from] Refusal),
+}
+
+impl ErrorExit for Refused {
+    fn exit(&self) -> Exit {
+        Exit::Refused
+    }
 }
 
 /// The plan to apply, over an open session.
 pub struct Reviewed {
     /// The plan, re-planned or proven still current.
     pub plan: Plan,
-    /// `Err` when a guard refuses it (show the plan, then fail).
-    pub verdict: Result<(), Refusal>,
+    /// `Err` when it is not the reviewed plan or a guard refuses it (show
+    /// the plan, then fail).
+    pub verdict: Result<(), Refused>,
     /// The remote the plan is applied to, for the prompt.
     pub target: String,
     parallelism: usize,
@@ -66,7 +101,13 @@ pub fn review(checked: &Checked, options: &Options) -> Result<Reviewed, Failure>
         parallelism,
     )?;
     let plan = reviewed_plan(checked, options, &session)?;
-    let verdict = plan::check_safety(&plan, &options.safety.options(&checked.config));
+    let unreviewed =
+        (options.expect_fingerprint.as_ref()).and_then(|fp| Unreviewed::now(fp, &plan));
+    let verdict = match unreviewed {
+        Some(unreviewed) => Err(unreviewed.into()),
+        None => plan::check_safety(&plan, &options.safety.options(&checked.config))
+            .map_err(Refused::from),
+    };
     Ok(Reviewed {
         plan,
         verdict,
@@ -77,12 +118,12 @@ pub fn review(checked: &Checked, options: &Options) -> Result<Reviewed, Failure>
     })
 }
 
-/// The plan to apply: a fresh one, or the saved one once it is proven to
-/// still describe the files and the remote.
+/// The plan to apply: a fresh one, or — for a plan file — the plan derived
+/// again once it is proven to be the saved one.
 fn reviewed_plan(checked: &Checked, options: &Options, session: &Session) -> Result<Plan, Failure> {
-    let client = session.client();
     let Some(path) = &options.plan_file else {
-        return Ok(session.run(make_plan(checked, client, &[], options.safety.no_delete))?);
+        let scope = scope(checked, &[], options.safety.no_delete);
+        return Ok(make_plan(checked, session, &scope, options.environment.as_deref())?.plan);
     };
     let file = PlanFile::read(path)?;
     same_target(
@@ -92,19 +133,49 @@ fn reviewed_plan(checked: &Checked, options: &Options, session: &Session) -> Res
         &checked.config.workspace,
     )?;
     same_target(path, "API", &file.api_url, session.target())?;
+    let environment = |e: Option<&str>| e.unwrap_or("(none)").to_owned();
+    same_target(
+        path,
+        "environment",
+        &environment(file.environment.as_deref()),
+        &environment(options.environment.as_deref()),
+    )?;
+    if let Some(expected) = &options.expect_fingerprint
+        && *expected != file.fingerprint
+    {
+        return Err(Unreviewed::File {
+            path: path.clone(),
+            expected: expected.clone(),
+            found: file.fingerprint,
+        }
+        .into());
+    }
     let deletes = file.plan.counts().delete;
     if options.safety.no_delete && deletes > 0 {
         return Err(ApplyError::DeletesInPlan { count: deletes }.into());
     }
-    let mut stale = verify::local_changes(&file.local_files, &local_files(checked));
-    if stale.is_empty() {
-        let now = session.run(verify::fetch(client, &file.plan))?;
-        stale = verify::remote_changes(&file.plan, &now);
-    }
+    let stale = verify::local_changes(&file.local_files, &local_files(checked));
     if !stale.is_empty() {
         return Err(StalePlan { changes: stale }.into());
     }
-    Ok(file.plan)
+    let derived = make_plan(
+        checked,
+        session,
+        &file.scope,
+        options.environment.as_deref(),
+    )?;
+    verify::ownership(&file.plan, &derived.remote.managed)?;
+    let stale = verify::remote_changes(&file.plan, &derived.remote.managed);
+    if !stale.is_empty() {
+        return Err(StalePlan { changes: stale }.into());
+    }
+    if let Some(difference) = change_set::difference(&file.plan, &derived.plan) {
+        return Err(Mismatch {
+            problem: Problem::Differs(difference),
+        }
+        .into());
+    }
+    Ok(derived.plan)
 }
 
 fn same_target(

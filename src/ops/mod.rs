@@ -17,6 +17,7 @@ pub mod plan;
 pub mod pull;
 pub mod search;
 mod session;
+pub mod show;
 pub mod validate;
 
 use std::path::Path;

@@ -10,12 +10,12 @@ use crate::config::Config;
 use crate::connect::ConnectOptions;
 use crate::exit::Failure;
 use crate::model::StateHash;
-use crate::plan::file::{PlanFile, PlanFileError};
+use crate::plan::file::{PlanFile, PlanFileError, Scope};
 use crate::plan::{
-    self, ConflictPolicy, DeleteBudget, DeletePolicy, Plan, PlanOptions, Refusal, SafetyOptions,
-    StoredHash, Targets,
+    self, ConflictPolicy, DeleteBudget, Plan, PlanOptions, Refusal, SafetyOptions, StoredHash,
 };
-use crate::remote::{Client, RemoteError, managed};
+use crate::remote::RemoteError;
+use crate::remote::managed::{self, RemoteState};
 use crate::repo_path::RepoPath;
 use crate::validate::Checked;
 
@@ -58,6 +58,8 @@ pub struct Options {
     pub targets: Vec<PathBuf>,
     /// The guards.
     pub safety: Safety,
+    /// The environment to plan for (`--env`); `None` without environments.
+    pub environment: Option<String>,
 }
 
 /// A plan, how it was read, and whether the guards let it through.
@@ -73,13 +75,14 @@ pub struct Planned {
     pub elapsed: Duration,
     /// `Err` when a guard refuses the plan (show the plan, then fail).
     pub verdict: Result<(), Refusal>,
+    scope: Scope,
     local_files: BTreeMap<RepoPath, StateHash>,
 }
 
 impl Planned {
     /// Saves the plan for `apply` (refused plans are never saved).
     pub fn save(self, path: &Path) -> Result<(), PlanFileError> {
-        PlanFile::new(self.plan, self.target, self.local_files).write(path)
+        PlanFile::new(self.plan, self.scope, self.local_files).write(path)
     }
 }
 
@@ -87,12 +90,8 @@ impl Planned {
 pub fn plan(checked: &Checked, options: &Options) -> Result<Planned, Failure> {
     let session = Session::connect(&options.connect, &checked.config, &checked.repo_dir)?;
     let started = Instant::now();
-    let plan = session.run(make_plan(
-        checked,
-        session.client(),
-        &options.targets,
-        options.safety.no_delete,
-    ))?;
+    let scope = scope(checked, &options.targets, options.safety.no_delete);
+    let plan = make_plan(checked, &session, &scope, options.environment.as_deref())?.plan;
     let verdict = plan::check_safety(&plan, &options.safety.options(&checked.config));
     Ok(Planned {
         plan,
@@ -100,48 +99,70 @@ pub fn plan(checked: &Checked, options: &Options) -> Result<Planned, Failure> {
         requests: session.client().stats().requests,
         elapsed: started.elapsed(),
         verdict,
+        scope,
         local_files: local_files(checked),
     })
 }
 
-/// Reads the remote and builds the plan: ceil(N/100) list calls and one
-/// count, plus one `GET` per `[adopt]` entry not managed yet.
-pub async fn make_plan(
+/// What a plan of `checked` covers: the `--target` paths resolved below the
+/// repository (one outside it matches nothing), and `--no-delete`.
+pub fn scope(checked: &Checked, targets: &[PathBuf], no_delete: bool) -> Scope {
+    Scope {
+        targets: (!targets.is_empty()).then(|| {
+            targets
+                .iter()
+                .filter_map(|t| RepoPath::resolve(&checked.repo_dir, t))
+                .collect()
+        }),
+        no_delete,
+    }
+}
+
+/// A plan and the remote read it was derived from.
+#[derive(Debug)]
+pub struct Derived {
+    /// The plan.
+    pub plan: Plan,
+    /// The remote as read: this workspace's trainings (with the `[adopt]`
+    /// ones) at the time of the read.
+    pub remote: RemoteState,
+}
+
+/// Reads the remote `session` talks to and builds the plan for `scope` and
+/// `environment`: ceil(N/100) list calls and one count, plus one `GET` per
+/// `[adopt]` entry not managed yet. `plan` and `apply` (with or without a
+/// plan file) all plan through here.
+pub fn make_plan(
     checked: &Checked,
-    client: &Client,
-    targets: &[PathBuf],
-    no_delete: bool,
-) -> Result<Plan, RemoteError> {
-    let remote = managed::fetch(client, &checked.config.workspace, &checked.config.adopt).await?;
-    Ok(plan::build(
-        &checked.trainings,
-        &remote.managed,
-        remote.unmanaged,
-        &PlanOptions {
-            workspace: checked.config.workspace.clone(),
-            root: checked.config.root.clone(),
-            targets: if targets.is_empty() {
-                Targets::All
-            } else {
-                Targets::Only(
-                    targets
-                        .iter()
-                        .filter_map(|t| RepoPath::resolve(&checked.repo_dir, t))
-                        .collect(),
-                )
-            },
-            deletes: if no_delete {
-                DeletePolicy::Withhold
-            } else {
-                DeletePolicy::Delete
-            },
-            stored_hash: if checked.config.api.put_accepts_metadata {
-                StoredHash::LastApplied
-            } else {
-                StoredHash::LastWithMetadata
-            },
+    session: &Session,
+    scope: &Scope,
+    environment: Option<&str>,
+) -> Result<Derived, RemoteError> {
+    let config = &checked.config;
+    let fetch = managed::fetch(session.client(), &config.workspace, &config.adopt);
+    let remote = session.run(fetch)?;
+    let options = PlanOptions {
+        workspace: checked.config.workspace.clone(),
+        root: checked.config.root.clone(),
+        targets: scope.targets(),
+        deletes: scope.deletes(),
+        stored_hash: if config.api.put_accepts_metadata {
+            StoredHash::LastApplied
+        } else {
+            StoredHash::LastWithMetadata
         },
-    ))
+    };
+    let plan = Plan {
+        api_url: session.target().to_owned(),
+        environment: environment.map(str::to_owned),
+        ..plan::build(
+            &checked.trainings,
+            &remote.managed,
+            remote.unmanaged,
+            &options,
+        )
+    };
+    Ok(Derived { plan, remote })
 }
 
 /// Every local training file and the hash of its bytes, for the plan file.

@@ -135,6 +135,10 @@ pub fn build(
         unmanaged_ignored: unmanaged + unadopted.len() as u64,
         deletes_withheld: Vec::new(),
         pending_drafts: Vec::new(),
+        // Where the plan is for is the caller's to say: the planner reads
+        // no remote.
+        api_url: String::new(),
+        environment: None,
     };
     for (d, m, identity) in pairs {
         if !options.targets.contain(&d.path) {

@@ -4,6 +4,7 @@
 
 mod build;
 mod change;
+pub mod change_set;
 mod compare;
 pub mod file;
 mod rename;
@@ -15,6 +16,7 @@ pub use change::{
     Action, Change, ChangeError, ChangeProblem, Create, Delete, Field, Flag, Identity, Modify,
     RemoteRef, Toggle,
 };
+pub use change_set::Fingerprint;
 pub(crate) use compare::same_text;
 pub use rename::SIMILARITY_THRESHOLD;
 pub use safety::{ConflictPolicy, DeleteBudget, Refusal, SafetyOptions, check_safety};
@@ -26,6 +28,14 @@ use serde::{Deserialize, Serialize};
 pub struct Plan {
     /// The workspace (ownership tag) this plan is for.
     pub workspace: String,
+    /// The remote planned against (a URL, or the local remote's name).
+    /// Saved at the top of a plan file, not inside its `plan`.
+    #[serde(skip)]
+    pub api_url: String,
+    /// The environment planned for (`--env`); `None` when the config
+    /// defines none. Saved at the top of a plan file, not inside its `plan`.
+    #[serde(skip)]
+    pub environment: Option<String>,
     /// Per-training changes, sorted by key (then remote id). Apply orders
     /// the phases itself: creates, then updates/moves/renames, deletes last.
     pub changes: Vec<Change>,

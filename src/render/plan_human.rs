@@ -42,7 +42,13 @@ pub fn render(plan: &Plan, p: Paint, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out)?;
     }
-    summary(plan, &p, out)
+    summary(plan, &p, out)?;
+    footer(plan, out)
+}
+
+/// The fingerprint a reviewer approves (`apply --expect-fingerprint`).
+fn footer(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "Fingerprint: {}", plan.fingerprint())
 }
 
 /// The sections of the plan, in display order.

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::plan::{Change, Counts, Plan};
+use crate::plan::{Change, Counts, Fingerprint, Plan};
 
 /// The JSON format version this build writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -16,6 +16,8 @@ pub const FORMAT_VERSION: u32 = 1;
 struct Document<'a> {
     format_version: u32,
     workspace: &'a str,
+    environment: Option<&'a str>,
+    fingerprint: Fingerprint,
     has_changes: bool,
     summary: Summary,
     deletes_withheld: &'a [String],
@@ -37,6 +39,8 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     let doc = Document {
         format_version: FORMAT_VERSION,
         workspace: &plan.workspace,
+        environment: plan.environment.as_deref(),
+        fingerprint: plan.fingerprint(),
         has_changes: plan.has_changes(),
         summary: Summary {
             counts: plan.counts(),

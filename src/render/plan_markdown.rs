@@ -59,7 +59,8 @@ pub fn to_string(plan: &Plan) -> String {
 fn header(plan: &Plan) -> String {
     let c = plan.counts();
     let mut s = format!(
-        "{MARKER}\n### cxtrain plan for workspace <code>{}</code>\n\n",
+        "{MARKER}\n{}### cxtrain plan for workspace <code>{}</code>\n\n",
+        fingerprint_marker(plan),
         html(&plan.workspace)
     );
     if !plan.has_changes() {
@@ -99,6 +100,16 @@ fn header(plan: &Plan) -> String {
         s.push_str(&format!("> [!{kind}]\n> {}\n\n", md(&text)));
     }
     s
+}
+
+/// The hidden line a workflow reads the reviewed fingerprint from:
+/// `<!-- cxtrain:fingerprint [env=NAME ]HEX -->`, before anything the
+/// comment-size limit can cut.
+fn fingerprint_marker(plan: &Plan) -> String {
+    let env = (plan.environment.as_deref())
+        .map(|e| format!("env={} ", html(e)))
+        .unwrap_or_default();
+    format!("<!-- cxtrain:fingerprint {env}{} -->\n", plan.fingerprint())
 }
 
 fn count_trainings(n: usize) -> String {

@@ -1,7 +1,8 @@
 //! The apply executor over real HTTP against scripted servers (wiremock):
 //! the draft follow-up after a staged edit, failures reported with the
 //! server's message while independent changes continue, deletes held back
-//! after a failure, deletes of trainings already gone, and interruption.
+//! after a failure, deletes sent only while a fresh listing shows their
+//! training as planned, deletes of trainings already gone, and interruption.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -14,10 +15,11 @@ use cxtrain::apply::executor::{
 };
 use cxtrain::model::{StateHash, Training, TrainingType};
 use cxtrain::plan::{Change, Create, Delete, Identity, Modify, Plan, RemoteRef};
-use cxtrain::remote::{ApiKey, Client, ClientConfig};
+use cxtrain::remote::managed::observed_hash;
+use cxtrain::remote::{ApiKey, Client, ClientConfig, api};
 use cxtrain::repo_path::RepoPath;
 use serde_json::{Value, json};
-use wiremock::matchers::{body_partial_json, method, path};
+use wiremock::matchers::{body_partial_json, method, path, query_param_contains};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn training(key: &str) -> Training {
@@ -67,12 +69,55 @@ fn update(key: &str, id: &str) -> Change {
     Change::Modify(modify.expect("the content differs"))
 }
 
+/// Training `id` as this workspace's listing shows it, tagged with `key`.
+fn listed(id: &str, key: &str) -> Value {
+    let mut record = answer(id, &training(key));
+    record["metadata"] = json!({"cxtrain_workspace": "ws", "cxtrain_key": key});
+    record
+}
+
+/// A delete of `id`, planned when it was [`listed`] as `key`.
 fn delete(key: &str, id: &str) -> Change {
+    let record: api::Training = serde_json::from_value(listed(id, key)).unwrap();
     Change::Delete(Delete {
-        remote: remote(id),
+        remote: RemoteRef {
+            observed: observed_hash(&record),
+            ..remote(id)
+        },
         current: training(key),
         flags: vec![],
     })
+}
+
+/// Fails the test if any delete not mocked before is sent.
+async fn no_other_deletes(server: &MockServer) {
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(server)
+        .await;
+}
+
+/// Answers the listing of this workspace's trainings with `key` with
+/// `items`, once.
+async fn listing(server: &MockServer, key: &str, items: Vec<Value>) {
+    let n = items.len();
+    Mock::given(method("GET"))
+        .and(path("/training"))
+        .and(query_param_contains(
+            "metadata",
+            format!("\"cxtrain_key\":\"{key}\""),
+        ))
+        .and(query_param_contains(
+            "metadata",
+            "\"cxtrain_workspace\":\"ws\"",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "items": items, "total": n, "limit": 100, "offset": 0, "has_more": false
+        })))
+        .expect(1)
+        .mount(server)
+        .await;
 }
 
 fn steps(changes: Vec<Change>) -> Vec<Step> {
@@ -188,11 +233,7 @@ async fn staged_edit_is_published_and_failures_hold_back_deletes() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("DELETE"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .mount(&server)
-        .await;
+    no_other_deletes(&server).await;
 
     let log = Log::default();
     let report = run_to_end(
@@ -242,6 +283,8 @@ async fn deletes_run_last_and_a_missing_training_counts_as_gone() {
         .expect(1)
         .mount(&server)
         .await;
+    listing(&server, "b", vec![listed("trn_2", "b")]).await;
+    listing(&server, "c", vec![listed("trn_3", "c")]).await;
     Mock::given(method("DELETE"))
         .and(path("/training/trn_2"))
         .respond_with(ResponseTemplate::new(200))
@@ -276,6 +319,70 @@ async fn deletes_run_last_and_a_missing_training_counts_as_gone() {
     let mut deletes = log[1..].to_vec();
     deletes.sort();
     assert_eq!(deletes, vec!["b applied None", "c gone"]);
+}
+
+#[tokio::test]
+async fn a_delete_is_sent_only_while_a_fresh_listing_shows_it_as_planned() {
+    let server = MockServer::start().await;
+    // Edited in the dashboard after the plan read it.
+    let mut edited = listed("trn_edited", "edited");
+    edited["content"] = json!("Rewritten in the dashboard after the plan.");
+    listing(&server, "edited", vec![edited]).await;
+    // Re-tagged for another workspace: this workspace lists nothing.
+    listing(&server, "retagged", vec![]).await;
+    // A server ignoring the filter lists a foreign training with that id.
+    let mut foreign = listed("trn_foreign", "foreign");
+    foreign["metadata"]["cxtrain_workspace"] = json!("other");
+    listing(&server, "foreign", vec![foreign]).await;
+    listing(&server, "kept", vec![listed("trn_kept", "kept")]).await;
+    Mock::given(method("DELETE"))
+        .and(path("/training/trn_kept"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    no_other_deletes(&server).await;
+
+    let log = Log::default();
+    let report = run_to_end(
+        &server,
+        vec![
+            delete("edited", "trn_edited"),
+            delete("retagged", "trn_retagged"),
+            delete("foreign", "trn_foreign"),
+            delete("kept", "trn_kept"),
+        ],
+        1,
+        &log,
+    )
+    .await;
+
+    assert_eq!(
+        *log.0.lock().unwrap(),
+        vec![
+            "edited failed",
+            "retagged gone",
+            "foreign gone",
+            "kept applied None"
+        ]
+    );
+    let (_, outcome) = &report.results[0];
+    assert!(
+        matches!(outcome, Outcome::Failed(StepError::ChangedSincePlanned { id }) if id == "trn_edited"),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        outcome_text(outcome),
+        "training trn_edited changed since the plan read it (edited in the dashboard \
+         meanwhile?), so it was not deleted; plan again"
+    );
+}
+
+fn outcome_text(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Failed(e) => e.to_string(),
+        other => format!("{other:?}"),
+    }
 }
 
 #[tokio::test]

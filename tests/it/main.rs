@@ -17,6 +17,7 @@ mod emulator_cli;
 mod plan_e2e;
 mod plan_props;
 mod plan_render;
+mod reviewed_plan;
 mod validate_examples;
 mod validate_inputs;
 mod validate_schema;

@@ -49,7 +49,8 @@ fn change(key: &str, actions: &[&str], flags: &[&str]) -> (String, Vec<String>, 
 }
 
 /// Human output with the emulator's timestamps and ids left as they are
-/// (ids are deterministic); only the temporary path is filtered.
+/// (ids are deterministic); only the fingerprint, which hashes the
+/// emulator's ephemeral URL, is filtered.
 fn human(repo: &Repo, remote: &Remote, extra: &[&str]) -> String {
     let out = cxtrain(repo, remote)
         .arg("plan")
@@ -58,7 +59,19 @@ fn human(repo: &Repo, remote: &Remote, extra: &[&str]) -> String {
         .get_output()
         .stdout
         .clone();
-    String::from_utf8(out).unwrap()
+    let text = String::from_utf8(out).unwrap();
+    let mut filtered = String::new();
+    for line in text.lines() {
+        filtered.push_str(if line.starts_with("Fingerprint: ") {
+            "Fingerprint: [fingerprint]"
+        } else if line.starts_with("<!-- cxtrain:fingerprint ") {
+            "<!-- cxtrain:fingerprint [fingerprint] -->"
+        } else {
+            line
+        });
+        filtered.push('\n');
+    }
+    filtered
 }
 
 #[test]

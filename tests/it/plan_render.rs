@@ -238,9 +238,53 @@ fn no_changes_renders_briefly() {
     );
     assert_eq!(
         human(&plan, false),
-        "Plan for workspace ws\n\nNo changes. 1 training up to date, 5 unmanaged ignored.\n"
+        format!(
+            "Plan for workspace ws\n\nNo changes. 1 training up to date, 5 unmanaged \
+             ignored.\nFingerprint: {}\n",
+            plan.fingerprint()
+        )
     );
     assert!(plan_markdown::to_string(&plan).contains("**No changes.** 1 training up to date"));
+}
+
+#[test]
+fn every_format_carries_the_fingerprint_and_environment() {
+    let mut plan = realistic();
+    let fingerprint = plan.fingerprint().to_string();
+    assert!(human(&plan, false).ends_with(&format!("\nFingerprint: {fingerprint}\n")));
+    let md = plan_markdown::to_string(&plan);
+    assert_eq!(
+        md.lines().nth(1),
+        Some(format!("<!-- cxtrain:fingerprint {fingerprint} -->").as_str())
+    );
+    let json = |plan: &Plan| {
+        let mut out = Vec::new();
+        plan_json::render(plan, &mut out).unwrap();
+        serde_json::from_slice::<serde_json::Value>(&out).unwrap()
+    };
+    assert_eq!(json(&plan)["fingerprint"], fingerprint.as_str());
+    assert_eq!(json(&plan)["environment"], serde_json::Value::Null);
+
+    plan.environment = Some("staging".into());
+    let fingerprint = plan.fingerprint().to_string();
+    let md = plan_markdown::to_string(&plan);
+    assert_eq!(
+        md.lines().nth(1),
+        Some(format!("<!-- cxtrain:fingerprint env=staging {fingerprint} -->").as_str())
+    );
+    assert_eq!(json(&plan)["fingerprint"], fingerprint.as_str());
+    assert_eq!(json(&plan)["environment"], "staging");
+    // An environment name from a hand-edited plan file cannot end the
+    // comment early (`cxtrain show`).
+    plan.environment = Some("x --> <b>".into());
+    let md = plan_markdown::to_string(&plan);
+    assert!(
+        md.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("<!-- cxtrain:fingerprint env=x --&gt; &lt;b&gt; "),
+        "{md}"
+    );
 }
 
 #[test]
@@ -272,8 +316,10 @@ fn markdown_file_text_cannot_inject_markup() {
     }
     // Only cxtrain's own tags are HTML; everything from files is text.
     let mut rest = html.clone();
+    let marker = format!("<!-- cxtrain:fingerprint {} -->", realistic().fingerprint());
     for tag in [
         "<!-- cxtrain-plan -->",
+        &marker,
         "<details>",
         "</details>",
         "<summary>",

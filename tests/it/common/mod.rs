@@ -229,6 +229,17 @@ impl Remote {
         self.call(reqwest::Method::DELETE, "/_emulator/stats", None);
     }
 
+    /// Requests served so far that could change something: every one but a
+    /// `GET`.
+    pub fn writes(&self) -> u64 {
+        let stats = self.stats();
+        let reads = stats
+            .by_route
+            .iter()
+            .filter(|(route, _)| route.starts_with("GET "));
+        stats.total_requests - reads.map(|(_, n)| n).sum::<u64>()
+    }
+
     /// Requests served to one route, e.g. `"GET /training"`.
     pub fn requests_to(&self, route: &str) -> u64 {
         self.stats().by_route.get(route).copied().unwrap_or(0)
@@ -392,4 +403,40 @@ pub fn cxtrain_local(repo: &Repo) -> assert_cmd::Command {
 /// Where a test's plan file goes.
 pub fn plan_path(repo: &Repo) -> PathBuf {
     repo.path().join("plan.json")
+}
+
+/// Runs `plan --out` (exit 0) and returns where the plan was saved.
+pub fn saved_plan(repo: &Repo, remote: &Remote) -> PathBuf {
+    let plan = plan_path(repo);
+    cxtrain(repo, remote)
+        .args(["plan", "--out"])
+        .arg(&plan)
+        .assert()
+        .code(0);
+    plan
+}
+
+/// `cxtrain apply --yes ARGS...`, returning (exit code, stdout, stderr).
+pub fn apply(repo: &Repo, remote: &Remote, args: &[&str]) -> (i32, String, String) {
+    let out = cxtrain(repo, remote)
+        .arg("apply")
+        .arg("--yes")
+        .args(args)
+        .output()
+        .expect("binary runs");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// Applies and expects success; the standard output.
+pub fn apply_ok(repo: &Repo, remote: &Remote, args: &[&str]) -> String {
+    let (code, stdout, stderr) = apply(repo, remote, args);
+    assert_eq!(
+        code, 0,
+        "apply failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    stdout
 }
