@@ -22,8 +22,8 @@ use tokio::task::JoinSet;
 use super::answer::{self, Part, draft_fix};
 use super::calls::{Call, Guard, Phase, Step};
 use crate::model::{META_KEY, META_WORKSPACE, Training};
-use crate::remote::managed::observed_hash;
 use crate::plan::{Change, Field, Identity};
+use crate::remote::managed::observed_hash;
 use crate::remote::{Client, RemoteError, api};
 
 /// How to run.

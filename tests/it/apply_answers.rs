@@ -5,19 +5,12 @@
 //! update repeats the live text (apply reports the change failed rather
 //! than done).
 
-use crate::common::{Remote, Repo, cxtrain};
+use crate::common::{Remote, Repo, cxtrain, seeded_example};
 use cxtrain::emulator::{EmulatorConfig, UpdateMetadata, UpdateMode};
 use serde_json::json;
 
 const FILE: &str = "trainings/billing/change-plan.md";
 const KEY: &str = "billing/change-plan";
-
-fn seeded(config: EmulatorConfig) -> (Repo, Remote) {
-    let repo = Repo::unpaced_example("support-bot");
-    let remote = Remote::with(config);
-    remote.seed_from(&repo);
-    (repo, remote)
-}
 
 /// Runs the binary; (exit code, stdout, stderr).
 fn run(repo: &Repo, remote: &Remote, args: &[&str]) -> (i32, String, String) {
@@ -42,7 +35,7 @@ fn refusing() -> EmulatorConfig {
 
 #[test]
 fn an_edit_applies_against_a_server_refusing_metadata_on_update() {
-    let (repo, remote) = seeded(refusing());
+    let (repo, remote) = seeded_example(refusing());
     let created_hash = remote
         .get(KEY)
         .metadata_str("cxtrain_hash")
@@ -76,7 +69,7 @@ fn an_edit_applies_against_a_server_refusing_metadata_on_update() {
 
 #[test]
 fn told_the_server_refuses_metadata_plans_compare_two_way_and_keep_applying() {
-    let (repo, remote) = seeded(refusing());
+    let (repo, remote) = seeded_example(refusing());
     let config = repo.read("cxtrain.toml");
     repo.write(
         "cxtrain.toml",
@@ -127,7 +120,7 @@ fn told_the_server_refuses_metadata_plans_compare_two_way_and_keep_applying() {
 /// The file says draft with the live text, while the dashboard holds an
 /// older pending draft; a server that keeps that draft answers with it.
 fn stale_draft_remote() -> (Repo, Remote) {
-    let (repo, remote) = seeded(EmulatorConfig {
+    let (repo, remote) = seeded_example(EmulatorConfig {
         update_mode: UpdateMode::StageDraftKeepingStale,
         ..EmulatorConfig::default()
     });

@@ -8,21 +8,13 @@ use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{Remote, Repo, cxtrain};
+use crate::common::{Remote, Repo, cxtrain, hand_made, seeded_example};
 use cxtrain::emulator::{EmulatorConfig, UpdateMetadata, UpdateMode};
 use cxtrain::remote::api;
 use serde_json::{Value, json};
 
 /// The probe's title, as the remote shows it.
 const PROBE_TITLE: &str = "cxtrain doctor probe: scratch training, safe to delete";
-
-/// The example, unpaced, seeded on a fresh emulator with `config`.
-fn seeded(config: EmulatorConfig) -> (Repo, Remote) {
-    let repo = Repo::unpaced_example("support-bot");
-    let remote = Remote::with(config);
-    remote.seed_from(&repo);
-    (repo, remote)
-}
 
 fn emulator(update_mode: UpdateMode, update_metadata: UpdateMetadata) -> EmulatorConfig {
     EmulatorConfig {
@@ -64,7 +56,7 @@ fn statuses(report: &Value) -> BTreeMap<String, String> {
 
 #[test]
 fn doctor_passes_against_the_emulator_and_never_shows_the_key() {
-    let (repo, remote) = seeded(EmulatorConfig::default());
+    let (repo, remote) = seeded_example(EmulatorConfig::default());
     let before = remote.trainings();
 
     let out = cxtrain(&repo, &remote).arg("doctor").output().unwrap();
@@ -105,7 +97,7 @@ fn doctor_passes_against_the_emulator_and_never_shows_the_key() {
 
 #[test]
 fn each_failure_names_its_next_step() {
-    let (repo, remote) = seeded(EmulatorConfig::default());
+    let (repo, remote) = seeded_example(EmulatorConfig::default());
     let out = cxtrain(&repo, &remote)
         .env("OPENCX_API_KEY", "ocx_live_wrong_key_1234567")
         .arg("doctor")
@@ -152,7 +144,7 @@ fn each_failure_names_its_next_step() {
 /// Runs `doctor --probe --yes` on a fresh seeded emulator in this mode and
 /// checks what it reports and that the remote is exactly as before.
 fn probe_reports(mode: UpdateMode, metadata: UpdateMetadata) -> Value {
-    let (repo, remote) = seeded(emulator(mode, metadata));
+    let (repo, remote) = seeded_example(emulator(mode, metadata));
     let before = remote.trainings();
     remote.reset_stats();
 
@@ -218,7 +210,7 @@ fn the_probe_tells_a_direct_put_from_a_staged_one_and_metadata_refusal() {
 
 #[test]
 fn the_probe_asks_first_and_without_a_terminal_needs_yes() {
-    let (repo, remote) = seeded(EmulatorConfig::default());
+    let (repo, remote) = seeded_example(EmulatorConfig::default());
     remote.reset_stats();
     let out = cxtrain(&repo, &remote)
         .args(["doctor", "--probe"])
@@ -239,7 +231,7 @@ fn a_probe_failing_midway_with_every_answer_lost_still_leaves_nothing() {
     // run's tag, and its delete (answer lost too) is retried into a 404.
     let state = tempfile::tempdir().unwrap();
     let state_file = Some(state.path().join("state.json"));
-    let (repo, remote) = seeded(EmulatorConfig {
+    let (repo, remote) = seeded_example(EmulatorConfig {
         state_file: state_file.clone(),
         ..EmulatorConfig::default()
     });
@@ -290,7 +282,7 @@ fn slow(mode: UpdateMode) -> EmulatorConfig {
 
 #[test]
 fn ctrl_c_stops_the_probe_and_still_deletes_its_training() {
-    let (repo, remote) = seeded(slow(UpdateMode::StageDraft));
+    let (repo, remote) = seeded_example(slow(UpdateMode::StageDraft));
     let before = remote.trainings();
     let child = spawn_probe(&repo, &remote);
     let id = wait_for_probe(&remote, &before);
@@ -313,21 +305,15 @@ fn ctrl_c_stops_the_probe_and_still_deletes_its_training() {
 
 #[test]
 fn a_killed_probes_leftover_is_removed_by_the_next_doctor_and_nothing_else() {
-    let (repo, remote) = seeded(slow(UpdateMode::Publish));
+    let (repo, remote) = seeded_example(slow(UpdateMode::Publish));
     // Lookalikes the cleanup must not touch: the probe's tag of another
     // workspace, and the probe's title without its tag.
-    let lookalike = |metadata: &[(&str, &str)]| api::TrainingInput {
-        title: PROBE_TITLE.into(),
-        content: "Looks like a probe, but is not this workspace's.".into(),
-        kind: cxtrain::model::TrainingType::ScenarioSpecific,
-        is_draft: true,
-        directory_id: None,
-        restricted_to_channels: vec![],
-        restricted_to_segments: vec![],
-        metadata: metadata
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
+    let lookalike = |metadata: &[(&str, &str)]| {
+        hand_made(
+            PROBE_TITLE,
+            "Looks like a probe, but is not this workspace's.",
+            metadata,
+        )
     };
     remote.create(&lookalike(&[("cxtrain_probe", "another-workspace")]));
     remote.create(&lookalike(&[("team", "support")]));

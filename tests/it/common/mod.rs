@@ -354,6 +354,34 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
+/// The unpaced `support-bot` example, and an emulator with `config` holding
+/// each of its trainings as a successful apply leaves them.
+pub fn seeded_example(config: EmulatorConfig) -> (Repo, Remote) {
+    let repo = Repo::unpaced_example("support-bot");
+    let remote = Remote::with(config);
+    remote.seed_from(&repo);
+    (repo, remote)
+}
+
+/// The create body of a training made by hand in the dashboard: a published
+/// scenario at the root for everyone, with `metadata` (none of cxtrain's
+/// keys unless given).
+pub fn hand_made(title: &str, content: &str, metadata: &[(&str, &str)]) -> api::TrainingInput {
+    api::TrainingInput {
+        title: title.into(),
+        content: content.into(),
+        kind: cxtrain::model::TrainingType::ScenarioSpecific,
+        is_draft: false,
+        directory_id: None,
+        restricted_to_channels: vec![],
+        restricted_to_segments: vec![],
+        metadata: metadata
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    }
+}
+
 /// The create body apply sends for a training of `workspace`.
 pub fn applied_input(workspace: &str, t: &cxtrain::model::Training) -> api::TrainingInput {
     let mut metadata = t.metadata.clone();
