@@ -21,17 +21,20 @@ pub struct Cli {
 /// Flags every command accepts.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// Repository root (where `cxtrain.toml` lives).
+    /// Where to start looking for `cxtrain.toml` (this folder, then its
+    /// parents); the folder holding it is the repository root.
     #[arg(long, global = true, default_value = ".", value_name = "DIR")]
     pub dir: PathBuf,
-    /// Config file (default: `<dir>/cxtrain.toml`).
+    /// Config file (default: `cxtrain.toml` in `--dir` or a parent); the
+    /// repository root is then `--dir`.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// API base URL (overrides `api_url` in the config).
     #[arg(long, global = true, env = "OPENCX_API_URL", value_name = "URL")]
     pub api_url: Option<String>,
     /// Use the embedded local remote (an emulator on 127.0.0.1 with state in
-    /// `.cxtrain/local-state.json`) instead of the real API.
+    /// `.cxtrain/local-state.json`, one file per environment) instead of the
+    /// real API.
     #[arg(long, global = true)]
     pub local: bool,
     /// When to use colours (`NO_COLOR` is respected with `auto`).
@@ -106,10 +109,35 @@ pub enum ValidateFormat {
     Github,
 }
 
+/// `--env` for commands that work on one environment.
+#[derive(Debug, Clone, Args)]
+pub struct EnvArg {
+    /// The environment (`[environments.NAME]` in cxtrain.toml) to work on
+    /// (default: `default_env`).
+    #[arg(
+        long = "env",
+        env = "CXTRAIN_ENV",
+        hide_env_values = true,
+        value_name = "NAME"
+    )]
+    pub env: Option<String>,
+}
+
 /// `plan` flags.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// Write the plan to FILE for `apply`.
+    /// The environment (`[environments.NAME]` in cxtrain.toml) to plan;
+    /// repeat it to plan several into one document (default: `default_env`).
+    #[arg(
+        long = "env",
+        env = "CXTRAIN_ENV",
+        hide_env_values = true,
+        value_name = "NAME",
+        action = clap::ArgAction::Append
+    )]
+    pub env: Vec<String>,
+    /// Write the plan to FILE for `apply`; with several `--env`, FILE holds
+    /// `{env}`, which becomes each environment's name (one file each).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Output format.
@@ -164,6 +192,8 @@ pub struct ApplyArgs {
     pub expect_fingerprint: Option<Fingerprint>,
     #[command(flatten)]
     pub safety: SafetyArgs,
+    #[command(flatten)]
+    pub env: EnvArg,
 }
 
 /// `show` flags.
@@ -187,6 +217,8 @@ pub struct PullArgs {
     /// Overwrite local files that differ.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub env: EnvArg,
 }
 
 /// `fmt` flags.
@@ -213,6 +245,8 @@ pub struct SearchArgs {
     /// Maximum hits.
     #[arg(long, default_value_t = 10)]
     pub limit: u32,
+    #[command(flatten)]
+    pub env: EnvArg,
 }
 
 /// `generate` flags.
@@ -224,6 +258,8 @@ pub struct GenerateArgs {
     /// Where to write the file (default: `<root>/<slug>.md`).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub env: EnvArg,
 }
 
 /// `doctor` flags.
@@ -241,6 +277,8 @@ pub struct DoctorArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DoctorFormat::Human)]
     pub format: DoctorFormat,
+    #[command(flatten)]
+    pub env: EnvArg,
 }
 
 /// `doctor --format` values.

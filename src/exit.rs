@@ -13,8 +13,8 @@ use std::process::ExitCode;
 use crate::apply::ApplyError;
 use crate::apply::verify::{Mismatch, StalePlan, Unreviewed};
 use crate::atomic::WriteError;
-use crate::config::ConfigError;
 use crate::config::edit::EditError;
+use crate::config::{ConfigError, EnvError};
 use crate::emulator::EmulatorError;
 use crate::plan::Refusal;
 use crate::plan::file::PlanFileError;
@@ -96,7 +96,7 @@ pub(crate) use exits;
 
 exits! {
     Error: RemoteError, EmulatorError, WriteError, EditError;
-    Invalid: ConfigError;
+    Invalid: ConfigError, EnvError;
     Refused: Refusal, StalePlan, Mismatch, Unreviewed;
 }
 

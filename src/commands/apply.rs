@@ -21,13 +21,22 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> CommandResult {
     }
     let started = Instant::now();
     let checked = ctx.checked()?;
+    // A saved plan names its environment; `--env` (or CXTRAIN_ENV) must
+    // agree with it, `default_env` does not override it. One the config
+    // does not define is refused with the plan file.
+    let environment = match (&args.env.env, &args.plan_file) {
+        (Some(env), _) => Some(env.clone()),
+        (None, Some(path)) => apply::planned_environment(path)?
+            .filter(|e| checked.config.environments.contains_key(e)),
+        (None, None) => None,
+    };
+    let checked = checked.select_one(environment.as_deref())?;
     let options = Options {
         connect: ctx.connect.clone(),
         plan_file: args.plan_file.clone(),
         safety: (&args.safety).into(),
         parallelism: args.parallelism,
         expect_fingerprint: args.expect_fingerprint.clone(),
-        environment: None,
     };
     let reviewed = apply::review(&checked, &options)?;
     let mut out = ctx.stdout();
@@ -37,15 +46,25 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> CommandResult {
         return Ok(Exit::Success);
     }
     let steps = reviewed.steps();
+    let reviewed_environment = reviewed.plan.environment.clone();
     let mut err = ctx.stderr();
     if !args.yes {
-        err.text(&prompt(steps.len(), &reviewed.target))?;
+        err.text(&prompt(
+            steps.len(),
+            &reviewed.target,
+            reviewed.plan.environment.as_deref(),
+        ))?;
         apply::confirmed(&mut std::io::stdin().lock())?;
     }
     let progress = Progress::new(err.is_terminal(), ctx.stdout());
     let applied = reviewed.execute(steps, &progress, started);
     progress.finish();
-    out.text(&summary(&applied.report, &applied.summary, out.paint()))?;
+    out.text(&summary(
+        &applied.report,
+        &applied.summary,
+        reviewed_environment.as_deref(),
+        out.paint(),
+    ))?;
     Ok(if applied.report.all_succeeded() {
         Exit::Success
     } else {

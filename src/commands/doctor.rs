@@ -20,6 +20,7 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> CommandResult {
     let options = Options {
         dir: ctx.dir.clone(),
         config: ctx.config.clone(),
+        environment: args.env.env.clone(),
         connect: ctx.connect.clone(),
     };
     let diagnosis = doctor::diagnose(&options)?;

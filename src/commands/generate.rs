@@ -17,6 +17,7 @@ pub fn run(ctx: &Context, args: &GenerateArgs) -> CommandResult {
         config: ctx.config.clone(),
         session: args.session.clone(),
         out: args.out.clone(),
+        environment: args.env.env.clone(),
     };
     let path = generate::generate(&options)?;
     ctx.stdout().emit(|w, _| files::generated(&path, w))?;

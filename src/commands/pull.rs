@@ -10,7 +10,7 @@ use super::support::Context;
 /// Runs `cxtrain pull`: exit 0 after writing, 1 on API or file errors, 3
 /// when the repository does not validate before the pull.
 pub fn run(ctx: &Context, args: &PullArgs) -> CommandResult {
-    let checked = ctx.checked()?;
+    let checked = ctx.checked()?.select_one(args.env.env.as_deref())?;
     let options = Options {
         connect: ctx.connect.clone(),
         config: ctx.config.clone(),

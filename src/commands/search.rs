@@ -10,7 +10,7 @@ use super::support::Context;
 /// Runs `cxtrain search`: exit 0 (with or without hits), 1 on API errors,
 /// 3 when the repository does not validate.
 pub fn run(ctx: &Context, args: &SearchArgs) -> CommandResult {
-    let checked = ctx.checked()?;
+    let checked = ctx.checked()?.select_one(args.env.env.as_deref())?;
     let options = Options {
         connect: ctx.connect.clone(),
         query: args.query.clone(),

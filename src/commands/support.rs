@@ -2,9 +2,10 @@
 //! library takes, the output sinks, and loading a validated repository with
 //! its diagnostics shown.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cli::{self, GlobalArgs, SafetyArgs};
+use crate::config::Located;
 use crate::connect::ConnectOptions;
 use crate::exit::Failure;
 use crate::ops::{self, plan::Safety};
@@ -43,6 +44,14 @@ impl Context {
         }
     }
 
+    /// A path the user typed, as the program sees it: relative to `--dir`
+    /// (the folder the command runs in, which the repository root may lie
+    /// above), made absolute.
+    pub fn path(&self, typed: &Path) -> PathBuf {
+        let joined = self.dir.join(typed);
+        std::path::absolute(&joined).unwrap_or(joined)
+    }
+
     /// Standard output, coloured as `--color` says.
     pub fn stdout(&self) -> Out {
         Out::stdout(self.color)
@@ -53,12 +62,14 @@ impl Context {
         Out::stderr(self.color)
     }
 
-    /// The repository at `--dir`, validated. Warnings go to stderr (unless
-    /// `-q`) and pass; an invalid repository's diagnostics go to stderr and
-    /// the failure is exit 3.
+    /// The repository whose config is found from `--dir` (in it or a
+    /// parent), validated. Warnings go to stderr (unless `-q`) and pass; an
+    /// invalid repository's diagnostics go to stderr and the failure is
+    /// exit 3, as is finding no config.
     pub fn checked(&self) -> Result<Checked, Failure> {
+        let located = Located::find(&self.dir, self.config.as_deref())?;
         let mut err = self.stderr();
-        match ops::checked(&self.dir, self.config.as_deref()) {
+        match ops::checked(&located) {
             Ok(checked) => {
                 if checked.report.warnings() > 0 && !self.quiet {
                     err.emit(|w, p| diagnostics::human(&checked.report, p, w))?;

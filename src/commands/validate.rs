@@ -1,6 +1,7 @@
 //! `cxtrain validate [REPO]`.
 
 use crate::cli::{ValidateArgs, ValidateFormat};
+use crate::config::Located;
 use crate::exit::{CommandResult, Exit};
 use crate::ops::validate;
 use crate::render::diagnostics;
@@ -11,7 +12,8 @@ use super::support::Context;
 /// with `--strict`).
 pub fn run(ctx: &Context, args: &ValidateArgs) -> CommandResult {
     let repo = args.repo.as_deref().unwrap_or(&ctx.dir);
-    let validated = validate::validate(repo, ctx.config.as_deref(), args.strict);
+    let located = Located::find(repo, ctx.config.as_deref())?;
+    let validated = validate::validate(&located, args.strict);
     let report = &validated.report;
     ctx.stdout().emit(|w, p| match args.format {
         ValidateFormat::Human => diagnostics::human(report, p, w),

@@ -20,6 +20,9 @@ pub struct Stats {
     pub total_requests: u64,
     /// Requests per `"METHOD /route"`, e.g. `"GET /training/{id}"`.
     pub by_route: BTreeMap<String, u64>,
+    /// 401 responses sent: requests with a missing or wrong key.
+    #[serde(default)]
+    pub unauthorized: u64,
     /// 429 responses sent (rate limit and injected bursts).
     pub too_many_requests: u64,
     /// 5xx responses sent (injected or real).
@@ -148,6 +151,7 @@ impl Traffic {
     /// Counts the status of a response sent.
     pub fn sent(&mut self, status: u16) {
         match status {
+            401 => self.stats.unauthorized += 1,
             429 => self.stats.too_many_requests += 1,
             500..=599 => self.stats.server_errors += 1,
             _ => {}

@@ -25,7 +25,7 @@ use crate::apply::{ApplyError, confirm};
 use crate::config::Config;
 use crate::connect::ConnectOptions;
 use crate::exit::{ErrorExit, Exit, Failure};
-use crate::plan::file::PlanFile;
+use crate::plan::file::{PlanFile, PlanFileError};
 use crate::plan::{self, Fingerprint, Plan, Refusal, change_set};
 use crate::validate::Checked;
 
@@ -45,8 +45,6 @@ pub struct Options {
     pub parallelism: usize,
     /// `--expect-fingerprint`: the fingerprint of the reviewed plan.
     pub expect_fingerprint: Option<Fingerprint>,
-    /// The environment to apply to (`--env`); `None` without environments.
-    pub environment: Option<String>,
 }
 
 /// Why apply refuses a plan it has shown.
@@ -91,8 +89,10 @@ fn update_metadata(config: &Config) -> UpdateMetadata {
     }
 }
 
-/// Connects and settles the plan to apply.
+/// Connects and settles the plan to apply (`checked`: as one environment
+/// sees it, see [`Checked::select_one`]).
 pub fn review(checked: &Checked, options: &Options) -> Result<Reviewed, Failure> {
+    checked.config.workspace()?;
     let parallelism = options.parallelism.max(1);
     let session = Session::open(
         &options.connect,
@@ -123,23 +123,24 @@ pub fn review(checked: &Checked, options: &Options) -> Result<Reviewed, Failure>
 fn reviewed_plan(checked: &Checked, options: &Options, session: &Session) -> Result<Plan, Failure> {
     let Some(path) = &options.plan_file else {
         let scope = scope(checked, &[], options.safety.no_delete);
-        return Ok(make_plan(checked, session, &scope, options.environment.as_deref())?.plan);
+        return Ok(make_plan(checked, session, &scope)?.plan);
     };
     let file = PlanFile::read(path)?;
     same_target(
         path,
         "workspace",
         &file.workspace,
-        &checked.config.workspace,
+        checked.config.workspace()?,
     )?;
-    same_target(path, "API", &file.api_url, session.target())?;
+    // The environment first: another one's API differs too, and says less.
     let environment = |e: Option<&str>| e.unwrap_or("(none)").to_owned();
     same_target(
         path,
         "environment",
         &environment(file.environment.as_deref()),
-        &environment(options.environment.as_deref()),
+        &environment(checked.config.environment.as_deref()),
     )?;
+    same_target(path, "API", &file.api_url, session.target())?;
     if let Some(expected) = &options.expect_fingerprint
         && *expected != file.fingerprint
     {
@@ -158,12 +159,7 @@ fn reviewed_plan(checked: &Checked, options: &Options, session: &Session) -> Res
     if !stale.is_empty() {
         return Err(StalePlan { changes: stale }.into());
     }
-    let derived = make_plan(
-        checked,
-        session,
-        &file.scope,
-        options.environment.as_deref(),
-    )?;
+    let derived = make_plan(checked, session, &file.scope)?;
     verify::ownership(&file.plan, &derived.remote.managed)?;
     let stale = verify::remote_changes(&file.plan, &derived.remote.managed);
     if !stale.is_empty() {
@@ -193,6 +189,11 @@ fn same_target(
         planned: planned.to_owned(),
         current: current.to_owned(),
     })
+}
+
+/// The environment a saved plan was made for.
+pub fn planned_environment(path: &Path) -> Result<Option<String>, PlanFileError> {
+    Ok(PlanFile::read(path)?.environment)
 }
 
 /// Reads the answer to the confirmation prompt: only an explicit yes goes

@@ -15,12 +15,12 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::apply::confirm;
-use crate::config::{self, Config};
+use crate::config::{Config, Located};
 use crate::connect::{ConnectError, ConnectOptions};
 use crate::exit::{ErrorExit, Exit, Failure};
 use crate::model::META_WORKSPACE;
 use crate::remote::api::{self, ListQuery, ListResponse};
-use crate::remote::{ApiKey, Client, DEFAULT_REQUESTS_PER_MINUTE, RemoteError};
+use crate::remote::{Client, DEFAULT_REQUESTS_PER_MINUTE, RemoteError};
 
 use super::{IoError, Session};
 
@@ -31,8 +31,18 @@ pub struct Options {
     pub dir: PathBuf,
     /// `--config`.
     pub config: Option<PathBuf>,
+    /// `--env`: the environment to check (default: `default_env`).
+    pub environment: Option<String>,
     /// Which remote.
     pub connect: ConnectOptions,
+}
+
+/// The repository the checks found: its config for the chosen environment,
+/// that config's workspace, and its root.
+struct Repository {
+    config: Config,
+    workspace: String,
+    dir: PathBuf,
 }
 
 /// How a check came out.
@@ -178,9 +188,9 @@ pub struct Diagnosis {
     pub checks: Vec<Check>,
     /// The API checked (never contains the key).
     pub target: Option<String>,
-    /// Set when the remote checks could run: the connection and config a
-    /// probe uses.
-    remote: Option<(Session, Config)>,
+    /// Set when the remote checks could run: the connection and repository
+    /// a probe uses.
+    remote: Option<(Session, Repository)>,
 }
 
 impl Diagnosis {
@@ -192,8 +202,9 @@ impl Diagnosis {
     /// The directory a probe moves its scratch training into: the first
     /// mapped one, as `(folder, id)`.
     pub fn probe_directory(&self) -> Option<(&str, &str)> {
-        let (_, config) = self.remote.as_ref()?;
-        config
+        let (_, repository) = self.remote.as_ref()?;
+        repository
+            .config
             .directories
             .iter()
             .next()
@@ -216,14 +227,14 @@ impl Diagnosis {
         if !self.can_probe() {
             return None;
         }
-        let (session, config) = self.remote.as_ref()?;
+        let (session, repository) = self.remote.as_ref()?;
         let directory = self
             .probe_directory()
             .map(|(folder, id)| (folder.to_owned(), id.to_owned()));
         let setup = probe::Setup {
-            workspace: config.workspace.clone(),
+            workspace: repository.workspace.clone(),
             directory,
-            put_accepts_metadata: config.api.put_accepts_metadata,
+            put_accepts_metadata: repository.config.api.put_accepts_metadata,
         };
         Some(session.run(probe::run(session.client(), &setup, super::interrupt())))
     }
@@ -233,10 +244,10 @@ impl Diagnosis {
 /// is skipped. Fails only when no async runtime can start.
 pub fn diagnose(options: &Options) -> Result<Diagnosis, Failure> {
     let mut checks = Vec::new();
-    let config = match load_config(options) {
-        Ok((check, config)) => {
+    let repository = match load_config(options) {
+        Ok((check, repository)) => {
             checks.push(check);
-            config
+            repository
         }
         Err(check) => {
             checks.push(check);
@@ -248,7 +259,7 @@ pub fn diagnose(options: &Options) -> Result<Diagnosis, Failure> {
             });
         }
     };
-    checks.push(key_check(&options.connect));
+    checks.push(key_check(&options.connect, &repository.config));
     if checks.last().is_some_and(|c| c.status == Status::Fail) {
         checks.extend(
             remote_names()
@@ -261,7 +272,7 @@ pub fn diagnose(options: &Options) -> Result<Diagnosis, Failure> {
             remote: None,
         });
     }
-    let session = match Session::connect(&options.connect, &config, &options.dir) {
+    let session = match Session::connect(&options.connect, &repository.config, &repository.dir) {
         Ok(session) => session,
         Err(failure) => {
             let check = connect_failure(&failure);
@@ -285,11 +296,11 @@ pub fn diagnose(options: &Options) -> Result<Diagnosis, Failure> {
         }
     };
     let target = session.target().to_owned();
-    checks.extend(session.run(remote_checks(session.client(), &config, &target)));
+    checks.extend(session.run(remote_checks(session.client(), &repository, &target)));
     Ok(Diagnosis {
         checks,
         target: Some(target),
-        remote: Some((session, config)),
+        remote: Some((session, repository)),
     })
 }
 
@@ -308,39 +319,57 @@ fn remote_names() -> impl Iterator<Item = CheckName> {
     .into_iter()
 }
 
-fn load_config(options: &Options) -> Result<(Check, Config), Check> {
-    let path = config::path(&options.dir, options.config.as_deref());
-    let shown = crate::render::shown(&path);
-    if !path.is_file() {
-        return Err(Check::new(
-            CheckName::Config,
-            Status::Fail,
-            format!("no config file at {shown}"),
+fn load_config(options: &Options) -> Result<(Check, Repository), Check> {
+    let failed = |summary: String, next: Option<String>| Check {
+        next,
+        ..Check::new(CheckName::Config, Status::Fail, summary)
+    };
+    let located = Located::find(&options.dir, options.config.as_deref()).map_err(|e| {
+        failed(
+            e.to_string(),
+            Some("run `cxtrain init` here, or point --dir/--config at the repository".to_owned()),
         )
-        .next("run `cxtrain init` here, or point --dir/--config at the repository"));
-    }
-    match Config::load(&options.dir, options.config.as_deref()) {
-        Ok(config) => {
-            let summary = format!(
-                "{shown}: workspace `{}`, {} mapped director{}",
-                config.workspace,
-                config.directories.len(),
-                if config.directories.len() == 1 {
-                    "y"
-                } else {
-                    "ies"
-                },
-            );
-            Ok((Check::new(CheckName::Config, Status::Pass, summary), config))
-        }
-        Err(e) => Err(
-            Check::new(CheckName::Config, Status::Fail, format!("{shown}: {e}"))
-                .next("fix it: `cxtrain validate` points at the line"),
-        ),
-    }
+    })?;
+    let shown = crate::render::shown(&located.path);
+    let config = located.load().map_err(|e| {
+        failed(
+            format!("{shown}: {e}"),
+            Some("fix it: `cxtrain validate` points at each problem".to_owned()),
+        )
+    })?;
+    let config = config
+        .select_one(options.environment.as_deref())
+        .map_err(|e| failed(format!("{shown}: {e}"), help(&e)))?;
+    let workspace = config
+        .workspace()
+        .map_err(|e| failed(format!("{shown}: {e}"), help(&e)))?
+        .to_owned();
+    let environment = config
+        .environment
+        .as_deref()
+        .map_or_else(String::new, |e| format!(", environment `{e}`"));
+    let n = config.directories.len();
+    let summary = format!(
+        "{shown}: workspace `{workspace}`{environment}, {n} mapped director{}",
+        if n == 1 { "y" } else { "ies" }
+    );
+    let check = Check::new(CheckName::Config, Status::Pass, summary);
+    Ok((
+        check,
+        Repository {
+            config,
+            workspace,
+            dir: located.repo_dir,
+        },
+    ))
 }
 
-fn key_check(connect: &ConnectOptions) -> Check {
+/// An error's help text.
+fn help(e: &dyn miette::Diagnostic) -> Option<String> {
+    e.help().map(|h| h.to_string())
+}
+
+fn key_check(connect: &ConnectOptions, config: &Config) -> Check {
     if connect.local {
         return Check::new(
             CheckName::ApiKey,
@@ -348,16 +377,23 @@ fn key_check(connect: &ConnectOptions) -> Check {
             "not needed: --local uses the embedded emulator",
         );
     }
-    match ApiKey::from_env() {
-        Ok(_) => Check::new(
+    let variable = &config.api_key_env;
+    match std::env::var(variable) {
+        Ok(value) if !value.trim().is_empty() => Check::new(
             CheckName::ApiKey,
             Status::Pass,
-            "OPENCX_API_KEY is set (never shown)",
+            format!("{variable} is set (never shown)"),
         ),
-        Err(e) => Check::new(CheckName::ApiKey, Status::Fail, e.to_string()).next(
-            "create a key in the OpenCX dashboard (Settings → Access → Create API Key) and \
-             export it as OPENCX_API_KEY",
-        ),
+        _ => {
+            let missing = ConnectError::MissingKey {
+                variable: variable.clone(),
+                environment: config.environment.clone(),
+            };
+            Check {
+                next: help(&missing),
+                ..Check::new(CheckName::ApiKey, Status::Fail, missing.to_string())
+            }
+        }
     }
 }
 
@@ -380,7 +416,8 @@ fn connect_failure(failure: &Failure) -> Check {
 
 /// Reachability and authentication from one list call, then, once the key
 /// is accepted, the rest.
-async fn remote_checks(client: &Client, config: &Config, target: &str) -> Vec<Check> {
+async fn remote_checks(client: &Client, repository: &Repository, target: &str) -> Vec<Check> {
+    let (config, workspace) = (&repository.config, repository.workspace.as_str());
     let mut checks = Vec::new();
     let everything = ListQuery::default();
     let total = match client.count(&everything).await {
@@ -413,7 +450,7 @@ async fn remote_checks(client: &Client, config: &Config, target: &str) -> Vec<Ch
         Ok((first, second)) => paging(total, &first, second.as_ref()),
         Err(e) => failed(CheckName::Paging, &e),
     });
-    let (mine, nothing) = (workspace_query(&config.workspace), nothing_query());
+    let (mine, nothing) = (workspace_query(workspace), nothing_query());
     let listed = tokio::try_join!(
         client.list_all(&everything),
         client.list_all(&mine),
@@ -421,14 +458,9 @@ async fn remote_checks(client: &Client, config: &Config, target: &str) -> Vec<Ch
     );
     match listed {
         Ok((all, mine, none)) => {
-            checks.push(metadata_filter(
-                &config.workspace,
-                &all.items,
-                &mine.items,
-                &none,
-            ));
+            checks.push(metadata_filter(workspace, &all.items, &mine.items, &none));
             checks.push(directories(&config.directories, &all.items));
-            checks.push(remove_leftovers(client, &config.workspace, &all.items).await);
+            checks.push(remove_leftovers(client, workspace, &all.items).await);
         }
         Err(e) => {
             for name in [
@@ -464,9 +496,10 @@ fn unreachable_or_refused(e: &RemoteError, target: &str) -> Vec<Check> {
 
 /// A check that could not finish because a request failed.
 fn failed(name: CheckName, e: &RemoteError) -> Check {
-    let mut check = Check::new(name, Status::Fail, e.to_string());
-    check.next = miette::Diagnostic::help(e).map(|h| h.to_string());
-    check
+    Check {
+        next: help(e),
+        ..Check::new(name, Status::Fail, e.to_string())
+    }
 }
 
 fn rate_limit_headers(seen: u64) -> Check {

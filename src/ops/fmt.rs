@@ -59,9 +59,11 @@ pub fn fmt(checked: &Checked, check: bool) -> Result<Formatted, Failure> {
             formatted.as_bytes(),
             &checked.config,
         );
-        let same = again
-            .parsed
-            .is_some_and(|p| again.problems.is_empty() && p.local.training == local.training);
+        let same = again.parsed.is_some_and(|p| {
+            again.problems.is_empty()
+                && p.local.training == local.training
+                && p.local.scope == local.scope
+        });
         if !same {
             return Err(MeaningChanged {
                 path: local.path.clone(),

@@ -46,7 +46,11 @@ pub struct Initialized {
 /// Scaffolds the repository; an existing but invalid config is an error.
 pub fn init(options: &Options) -> Result<Initialized, Failure> {
     let existing = Config::load(&options.dir, options.config.as_deref())?;
-    let workspace = options.workspace.clone().unwrap_or(existing.workspace);
+    let workspace = options
+        .workspace
+        .clone()
+        .or(existing.workspace)
+        .unwrap_or_else(|| folder_name(&options.dir));
     // Without a config the loader falls back to `.` when `trainings/` is
     // missing; a new repository gets the documented default instead.
     let has_config = config::path(&options.dir, options.config.as_deref()).exists();
@@ -83,6 +87,15 @@ pub fn init(options: &Options) -> Result<Initialized, Failure> {
         files: done,
         workspace,
     })
+}
+
+/// The repository folder's name (the workspace `init` proposes), or
+/// `default` when it has none.
+fn folder_name(dir: &Path) -> String {
+    std::fs::canonicalize(dir)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "default".to_owned())
 }
 
 /// Writes a new file; `false` when it already exists.
@@ -201,7 +214,7 @@ mod tests {
         .unwrap();
         let c = Config::load(dir.path(), None).unwrap();
         assert_eq!(c.root.as_str(), "docs");
-        assert_eq!(c.workspace, "bot \"blue\"");
+        assert_eq!(c.workspace.as_deref(), Some("bot \"blue\""));
         assert!(c.directories.is_empty());
         assert_eq!(c.safety.max_deletes, 10);
     }

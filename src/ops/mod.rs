@@ -24,6 +24,7 @@ use std::path::Path;
 
 pub use session::{Session, interrupt, runtime};
 
+use crate::config::Located;
 use crate::exit::exits;
 use crate::validate::{self as validation, Checked, Report};
 
@@ -37,10 +38,10 @@ pub struct NotValid {
     pub report: Report,
 }
 
-/// The repository at `dir` (config: `explicit`, else `dir/cxtrain.toml`),
-/// validated; its warnings are in [`Checked::report`].
-pub fn checked(dir: &Path, explicit: Option<&Path>) -> Result<Checked, NotValid> {
-    validation::load_checked(dir, explicit).map_err(|invalid| NotValid {
+/// The repository whose config `located` names, validated; its warnings
+/// are in [`Checked::report`].
+pub fn checked(located: &Located) -> Result<Checked, NotValid> {
+    validation::check(located).map_err(|invalid| NotValid {
         report: invalid.report,
     })
 }

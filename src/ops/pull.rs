@@ -19,7 +19,7 @@ use crate::remote::api::ListQuery;
 use crate::repo_path::RepoPath;
 use crate::validate::Checked;
 use crate::workspace::parse::parse_file;
-use crate::workspace::write::{header_comments, render_training_with_header};
+use crate::workspace::write::{Kept, render_training_keeping};
 
 use super::{IoError, Session};
 use layout::{Layout, Placed, Placement};
@@ -68,9 +68,10 @@ pub struct Pulled {
 /// Pulls the remote into the validated repository.
 pub fn pull(checked: &Checked, options: &Options) -> Result<Pulled, Failure> {
     let config = &checked.config;
+    let workspace = config.workspace()?;
     let query = ListQuery {
         metadata: (!options.all)
-            .then(|| serde_json::json!({ META_WORKSPACE: config.workspace }).to_string()),
+            .then(|| serde_json::json!({ META_WORKSPACE: workspace }).to_string()),
         ..ListQuery::default()
     };
     let mut remote = {
@@ -87,7 +88,7 @@ pub fn pull(checked: &Checked, options: &Options) -> Result<Pulled, Failure> {
         })
         .collect();
     let placement = Layout {
-        workspace: &config.workspace,
+        workspace,
         directories: &config.directories,
         local: &local,
         adopted: &config.adopt,
@@ -136,6 +137,7 @@ fn config_edit(
         &checked.repo_dir,
         config_file,
         &text,
+        checked.config.environment.as_deref(),
         &[
             (MapTable::Directories, &placement.new_directories),
             (MapTable::Adopt, &placement.adopt),
@@ -164,17 +166,10 @@ fn write_file(
         Some(_) if !force => Ok(FileOutcome::Skipped),
         existing => {
             let existing_text = existing.as_deref().map(String::from_utf8_lossy);
-            let header = existing_text
-                .as_deref()
-                .map(header_comments)
-                .unwrap_or_default();
+            let kept = existing_text.as_deref().map(Kept::of).unwrap_or_default();
             let default_key = placed.rel.trim_end_matches(".md");
-            let text = render_training_with_header(
-                &placed.training,
-                default_key,
-                &config.defaults,
-                &header,
-            );
+            let text =
+                render_training_keeping(&placed.training, default_key, &config.defaults, &kept);
             atomic::write(path, text.as_bytes(), Overwrite::Replace)?;
             Ok(FileOutcome::Wrote)
         }

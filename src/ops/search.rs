@@ -47,6 +47,7 @@ pub enum Place {
 
 /// Searches, and maps every hit to its place.
 pub fn search(checked: &Checked, options: &Options) -> Result<Vec<Found>, Failure> {
+    let workspace = checked.config.workspace()?;
     let hits = {
         let session = Session::connect(&options.connect, &checked.config, &checked.repo_dir)?;
         let request = SearchRequest {
@@ -62,7 +63,7 @@ pub fn search(checked: &Checked, options: &Options) -> Result<Vec<Found>, Failur
         .collect();
     Ok(hits
         .into_iter()
-        .map(|hit| found(hit, &checked.config.workspace, &files))
+        .map(|hit| found(hit, workspace, &files))
         .collect())
 }
 

@@ -256,6 +256,7 @@ mod tests {
             path: format!("trainings/{}.md", t.key).parse().unwrap(),
             file_hash: StateHash::of_bytes(t.content.as_bytes()),
             training: t.clone(),
+            scope: Default::default(),
         }
     }
 

@@ -12,6 +12,7 @@ use crate::apply::calls::Step;
 use crate::apply::executor::{Observer, Outcome, Report, SkipReason};
 use crate::apply::summary::Summary;
 use crate::plan::{Action, Change};
+use crate::text;
 
 use super::plan_human::Group;
 
@@ -175,14 +176,18 @@ fn describe(actions: &[Action]) -> String {
 
 /// The final summary: counts, cost, every failure with the server's message,
 /// and what to do next.
-pub fn summary(report: &Report, s: &Summary, paint: Paint) -> String {
+pub fn summary(report: &Report, s: &Summary, environment: Option<&str>, paint: Paint) -> String {
     let mut out = String::new();
-    let headline = if report.interrupted {
-        paint.paint(YELLOW, "Apply interrupted")
+    let (colour, what) = if report.interrupted {
+        (YELLOW, "Apply interrupted")
     } else if s.failed > 0 || s.skipped > 0 {
-        paint.paint(RED, "Apply finished with failures")
+        (RED, "Apply finished with failures")
     } else {
-        paint.paint(GREEN, "Apply complete")
+        (GREEN, "Apply complete")
+    };
+    let headline = match environment {
+        Some(env) => paint.paint(colour, &format!("{what} in environment {env}")),
+        None => paint.paint(colour, what),
     };
     let adopted = if s.adopted > 0 {
         format!(", {} adopted", s.adopted)
@@ -251,9 +256,13 @@ pub fn summary(report: &Report, s: &Summary, paint: Paint) -> String {
 }
 
 /// The confirmation question asked on a terminal.
-pub fn prompt(changes: usize, target: &str) -> String {
+pub fn prompt(changes: usize, target: &str, environment: Option<&str>) -> String {
     let s = if changes == 1 { "" } else { "s" };
-    format!("Apply {changes} change{s} to {target}? [y/N] ")
+    let target = text::escape(target);
+    match environment {
+        Some(env) => format!("Apply {changes} change{s} to environment {env} ({target})? [y/N] "),
+        None => format!("Apply {changes} change{s} to {target}? [y/N] "),
+    }
 }
 
 #[cfg(test)]
@@ -333,7 +342,7 @@ mod tests {
             elapsed: Duration::from_millis(250),
             ..Summary::default()
         };
-        let text = summary(&report, &s, Paint(false));
+        let text = summary(&report, &s, None, Paint(false));
         assert_eq!(
             text,
             "Apply finished with failures: 1 created, 0 updated, 0 moved, 0 renamed, \
@@ -344,6 +353,18 @@ mod tests {
              \n\
              Re-run `cxtrain apply` to finish: it plans from the remote's current state, \
              so nothing is created twice and nothing applied is lost.\n"
+        );
+    }
+
+    #[test]
+    fn the_prompt_names_the_environment() {
+        assert_eq!(
+            prompt(1, "https://api.open.cx", None),
+            "Apply 1 change to https://api.open.cx? [y/N] "
+        );
+        assert_eq!(
+            prompt(3, "https://api.open.cx", Some("production")),
+            "Apply 3 changes to environment production (https://api.open.cx)? [y/N] "
         );
     }
 

@@ -19,12 +19,7 @@ const WARNING_KEYS: usize = 20;
 
 /// Writes the human plan, styled with `p`.
 pub fn render(plan: &Plan, p: Paint, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(
-        out,
-        "{} {}",
-        p.bold("Plan for workspace"),
-        p.paint(CYAN, &clean(&plan.workspace))
-    )?;
+    header(plan, &p, out)?;
     writeln!(out)?;
     warnings(plan, &p, out)?;
     for group in Group::ALL {
@@ -49,6 +44,25 @@ pub fn render(plan: &Plan, p: Paint, out: &mut dyn Write) -> io::Result<()> {
 /// The fingerprint a reviewer approves (`apply --expect-fingerprint`).
 fn footer(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "Fingerprint: {}", plan.fingerprint())
+}
+
+/// `Plan for workspace W` (`in environment E` when it is one's).
+fn header(plan: &Plan, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    write!(
+        out,
+        "{} {}",
+        p.bold("Plan for workspace"),
+        p.paint(CYAN, &clean(&plan.workspace))
+    )?;
+    if let Some(env) = &plan.environment {
+        write!(
+            out,
+            " {} {}",
+            p.bold("in environment"),
+            p.paint(CYAN, &clean(env))
+        )?;
+    }
+    writeln!(out)
 }
 
 /// The sections of the plan, in display order.

@@ -1,6 +1,8 @@
 //! The plan as JSON for tools: versioned (`format_version: 1`), with a
-//! stable field order (struct order; maps and sets sorted). The format is
-//! documented in the README ("Plan JSON format").
+//! stable field order (struct order; maps and sets sorted). Several
+//! environments' plans are one document whose `plans` list holds one plan
+//! document each. The format is documented in the README ("Plan JSON
+//! format").
 
 use std::io::{self, Write};
 
@@ -34,9 +36,38 @@ struct Summary {
     unmanaged_ignored: u64,
 }
 
+/// Several environments' plans.
+#[derive(Serialize)]
+struct Documents<'a> {
+    format_version: u32,
+    has_changes: bool,
+    plans: Vec<Document<'a>>,
+}
+
 /// Writes the JSON plan (pretty-printed, one trailing newline).
 pub fn render(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
-    let doc = Document {
+    write(&document(plan), out)
+}
+
+/// Writes several environments' plans as one JSON document: `format_version`,
+/// `has_changes` (any of them) and `plans`, one plan document each.
+pub fn render_all(plans: &[&Plan], out: &mut dyn Write) -> io::Result<()> {
+    let doc = Documents {
+        format_version: FORMAT_VERSION,
+        has_changes: plans.iter().any(|p| p.has_changes()),
+        plans: plans.iter().map(|p| document(p)).collect(),
+    };
+    write(&doc, out)
+}
+
+fn write(doc: &impl Serialize, out: &mut dyn Write) -> io::Result<()> {
+    // `From` keeps an I/O error as it was: a closed pipe stays `BrokenPipe`.
+    serde_json::to_writer_pretty(&mut *out, doc).map_err(io::Error::from)?;
+    writeln!(out)
+}
+
+fn document(plan: &Plan) -> Document<'_> {
+    Document {
         format_version: FORMAT_VERSION,
         workspace: &plan.workspace,
         environment: plan.environment.as_deref(),
@@ -51,8 +82,5 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
         deletes_withheld: &plan.deletes_withheld,
         pending_drafts: &plan.pending_drafts,
         changes: &plan.changes,
-    };
-    // `From` keeps an I/O error as it was: a closed pipe stays `BrokenPipe`.
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::from)?;
-    writeln!(out)
+    }
 }

@@ -1,7 +1,9 @@
 //! The plan as a pull-request comment: counts table first, warnings up
-//! front, one `<details>` per training with a `diff` block. Every piece of
-//! file text is escaped for the context it lands in, and the comment stays
-//! under GitHub's 65,536-character limit with a visible truncation note.
+//! front, one `<details>` per training with a `diff` block; with several
+//! environments, one such section per environment in one comment. Every
+//! piece of file text is escaped for the context it lands in, and the
+//! comment stays under GitHub's 65,536-character limit with a visible
+//! truncation note (each environment gets an equal share).
 
 use std::io::{self, Write};
 
@@ -30,9 +32,35 @@ pub fn render(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(to_string(plan).as_bytes())
 }
 
+/// Writes the markdown plans of several environments as one comment.
+pub fn render_all(plans: &[&Plan], out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(document(plans).as_bytes())
+}
+
 /// The markdown plan as a string, at most [`COMMENT_LIMIT`] bytes (so at
 /// most that many characters).
 pub fn to_string(plan: &Plan) -> String {
+    document(&[plan])
+}
+
+/// One comment holding every plan (one per environment), at most
+/// [`COMMENT_LIMIT`] bytes: each plan's section gets an equal share.
+pub fn document(plans: &[&Plan]) -> String {
+    let mut doc = format!("{MARKER}\n");
+    // Room for a line break between sections.
+    let separators = plans.len().saturating_sub(1);
+    let share = (COMMENT_LIMIT - doc.len() - separators) / plans.len().max(1);
+    for plan in plans {
+        if doc.len() > MARKER.len() + 1 && !doc.ends_with("\n\n") {
+            doc.push('\n');
+        }
+        doc.push_str(&plan_section(plan, share));
+    }
+    doc
+}
+
+/// One plan's section, at most `limit` bytes.
+fn plan_section(plan: &Plan, limit: usize) -> String {
     let mut doc = header(plan);
     let mut sections = Vec::new();
     for group in Group::ALL {
@@ -42,7 +70,7 @@ pub fn to_string(plan: &Plan) -> String {
     }
     let total = sections.len();
     for (shown, section) in sections.into_iter().enumerate() {
-        if doc.len() + section.len() + NOTE_ROOM > COMMENT_LIMIT {
+        if doc.len() + section.len() + NOTE_ROOM > limit {
             doc.push_str(&format!(
                 "> [!NOTE]\n> **Truncated:** {} of {total} changed trainings are not shown, to \
                  stay under GitHub's comment size limit. The full plan is in the job artifact \
@@ -59,9 +87,12 @@ pub fn to_string(plan: &Plan) -> String {
 fn header(plan: &Plan) -> String {
     let c = plan.counts();
     let mut s = format!(
-        "{MARKER}\n{}### cxtrain plan for workspace <code>{}</code>\n\n",
+        "{}### cxtrain plan for workspace <code>{}</code>{}\n\n",
         fingerprint_marker(plan),
-        html(&plan.workspace)
+        html(&plan.workspace),
+        plan.environment
+            .as_deref()
+            .map_or_else(String::new, |e| format!(" in <code>{}</code>", html(e)))
     );
     if !plan.has_changes() {
         s.push_str(&format!(

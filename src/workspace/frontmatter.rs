@@ -40,6 +40,10 @@ pub struct FrontMatter {
     pub segments: Option<Vec<String>>,
     /// `true`: saved but not used by the AI. Default: `[defaults] draft`.
     pub draft: Option<bool>,
+    /// The environments (`[environments.NAME]` in cxtrain.toml) this training
+    /// lives in, e.g. `[staging]` while it is tried out; absent = all.
+    #[schemars(schema_with = "environments_schema")]
+    pub environments: Option<Vec<String>>,
     /// Stable identity. Default: the path below the root without `.md`.
     #[schemars(length(min = 1))]
     pub key: Option<String>,
@@ -49,8 +53,15 @@ pub struct FrontMatter {
 }
 
 /// The front matter keys, in canonical order.
-pub const FIELDS: [&str; 7] = [
-    "type", "title", "channels", "segments", "draft", "key", "metadata",
+pub const FIELDS: [&str; 8] = [
+    "type",
+    "title",
+    "channels",
+    "segments",
+    "draft",
+    "environments",
+    "key",
+    "metadata",
 ];
 
 /// Byte spans (into the file text) of the values of the fields that were set.
@@ -60,6 +71,10 @@ pub struct FieldSpans {
     pub title: Option<Range<usize>>,
     /// `key` value.
     pub key: Option<Range<usize>>,
+    /// `environments` value.
+    pub environments: Option<Range<usize>>,
+    /// Each name of the `environments` list, in order.
+    pub environment_names: Vec<Range<usize>>,
 }
 
 /// The JSON Schema of [`FrontMatter`], pretty-printed with a final newline.
@@ -79,6 +94,15 @@ fn channels_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({
         "type": ["array", "null"],
         "items": { "type": "string", "enum": names },
+        "uniqueItems": true
+    })
+}
+
+fn environments_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": ["array", "null"],
+        "items": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]*$" },
+        "minItems": 1,
         "uniqueItems": true
     })
 }
@@ -302,6 +326,14 @@ fn check_fields(
             }
             "channels" => front.channels = field.channels(value.value, base, yaml),
             "segments" => front.segments = field.segments(value.value, base, yaml),
+            "environments" => {
+                spans.environments = Some(span);
+                if let Some(items) = field.list(value.value, base, yaml) {
+                    let (names, at): (Vec<String>, Vec<Range<usize>>) = items.into_iter().unzip();
+                    front.environments = Some(names);
+                    spans.environment_names = at;
+                }
+            }
             "draft" => front.draft = field.boolean(value.value),
             "key" => {
                 front.key = field.string(value.value).and_then(|k| field.key(k));

@@ -4,13 +4,14 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::LocalTraining;
 use super::body::{self, leading_blank_lines};
 use super::frontmatter;
 use super::problem::{Code, Problem};
+use super::{LocalTraining, Scope};
 use crate::config::Config;
 use crate::model::{StateHash, Training};
 use crate::repo_path::RepoPath;
+use crate::suggest::did_you_mean;
 
 /// Files larger than this are not read.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
@@ -46,8 +47,6 @@ pub struct ParsedFile {
     pub local: LocalTraining,
     /// Where its parts are.
     pub spans: Spans,
-    /// Folder below the root ([`RepoPath::TOP`] at the root).
-    pub folder: RepoPath,
 }
 
 /// Everything known about one file after parsing.
@@ -120,6 +119,11 @@ pub fn parse_file(path: RepoPath, rel: &RepoPath, bytes: &[u8], config: &Config)
             problems,
         };
     }
+    problems.extend(environment_problems(
+        parsed.front.environments.as_deref(),
+        &parsed.spans,
+        config,
+    ));
     let front = parsed.front;
     let body_text = &text[split.body_start..];
     let stem = rel.file_name().trim_end_matches(".md");
@@ -153,23 +157,31 @@ pub fn parse_file(path: RepoPath, rel: &RepoPath, bytes: &[u8], config: &Config)
             .help("write the instructions for the AI below the front matter"),
         );
     }
-    let training = Training {
+    let scope = Scope {
+        folder,
+        draft: front.draft,
+        kind: front.kind,
+        environments: front.environments.map(|e| e.into_iter().collect()),
+    };
+    let mut training = Training {
         key,
         title,
         content,
-        kind: front.kind.unwrap_or(config.defaults.kind),
+        kind: config.defaults.kind,
         channels: front.channels.unwrap_or_default().into_iter().collect(),
         segments: front.segments.unwrap_or_default().into_iter().collect(),
-        draft: front.draft.unwrap_or(config.defaults.draft),
-        directory_id: config.directories.get(folder.as_str()).cloned(),
+        draft: config.defaults.draft,
+        directory_id: None,
         metadata: front.metadata.unwrap_or_default(),
     };
+    scope.resolve(&mut training, config);
     FileOutcome {
         parsed: Some(ParsedFile {
             local: LocalTraining {
                 path: path.clone(),
                 file_hash,
                 training,
+                scope,
             },
             spans: Spans {
                 title: title_span,
@@ -177,12 +189,59 @@ pub fn parse_file(path: RepoPath, rel: &RepoPath, bytes: &[u8], config: &Config)
                 content: content_span,
                 key: key_span,
             },
-            folder,
         }),
         path,
         source,
         problems,
     }
+}
+
+/// Problems with a file's `environments` list: names the config does not
+/// define, and an empty list (a training in no environment at all).
+fn environment_problems(
+    names: Option<&[String]>,
+    spans: &frontmatter::FieldSpans,
+    config: &Config,
+) -> Vec<Problem> {
+    let Some(names) = names else {
+        return Vec::new();
+    };
+    if names.is_empty() {
+        return vec![
+            Problem::new(
+                Code::UnknownEnvironment,
+                spans.environments.clone().unwrap_or(0..0),
+                "`environments` is empty: the training would live in no environment",
+                "empty list",
+            )
+            .help("list the environments it lives in, or remove the line to put it in all"),
+        ];
+    }
+    let defined: Vec<&str> = config.environments.keys().map(String::as_str).collect();
+    names
+        .iter()
+        .zip(&spans.environment_names)
+        .filter(|(name, _)| !config.environments.contains_key(*name))
+        .map(|(name, span)| {
+            let help = if defined.is_empty() {
+                "cxtrain.toml defines no environments: add `[environments.NAME]` tables, or \
+                 remove `environments`"
+                    .to_owned()
+            } else {
+                match did_you_mean(name, defined.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? defined: {}", defined.join(", ")),
+                    None => format!("defined: {}", defined.join(", ")),
+                }
+            };
+            Problem::new(
+                Code::UnknownEnvironment,
+                span.clone(),
+                format!("unknown environment `{name}`"),
+                "not an environment in cxtrain.toml",
+            )
+            .help(help)
+        })
+        .collect()
 }
 
 /// The invalid bytes at the start of `bytes`, up to the next valid character

@@ -66,6 +66,7 @@ codes! {
     UnknownType => "unknown-type", Error;
     UnknownChannel => "unknown-channel", Error;
     DuplicateChannel => "duplicate-channel", Error;
+    UnknownEnvironment => "unknown-environment", Error;
     ReservedMetadataKey => "reserved-metadata-key", Error;
     EmptyKey => "empty-key", Error;
     KeyEscapesRoot => "key-escapes-root", Error;

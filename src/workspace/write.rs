@@ -45,6 +45,15 @@ pub fn render_front_matter(front: &FrontMatter, header: &[&str]) -> String {
     if let Some(draft) = front.draft {
         let _ = writeln!(out, "draft: {draft}");
     }
+    // Unlike the other lists, an empty one is written: it is not the same
+    // as absent (every environment).
+    if let Some(environments) = &front.environments {
+        let mut sorted = environments.clone();
+        sorted.sort();
+        sorted.dedup();
+        let names: Vec<String> = sorted.iter().map(|s| scalar(s)).collect();
+        let _ = writeln!(out, "environments: [{}]", names.join(", "));
+    }
     if let Some(key) = &front.key {
         let _ = writeln!(out, "key: {}", scalar(key));
     }
@@ -76,6 +85,7 @@ pub fn front_matter_for(
             .then(|| training.channels.iter().cloned().collect::<Vec<Channel>>()),
         segments: set(training.segments.iter().cloned().collect()),
         draft: (training.draft != defaults.draft).then_some(training.draft),
+        environments: None,
         key: (training.key != default_key).then(|| training.key.clone()),
         metadata: (!training.metadata.is_empty()).then(|| training.metadata.clone()),
     }
@@ -84,19 +94,45 @@ pub fn front_matter_for(
 /// A whole scenario file for `training`: front matter, then the content and
 /// one final newline (which content normalisation removes again).
 pub fn render_training(training: &Training, default_key: &str, defaults: &Defaults) -> String {
-    render_training_with_header(training, default_key, defaults, &[])
+    render_training_keeping(training, default_key, defaults, &Kept::default())
 }
 
-/// [`render_training`] with `header` comment lines opening the front matter
-/// (see [`header_comments`]), so a rewritten file keeps its schema hint.
-pub fn render_training_with_header(
+/// What a rewrite of an existing file keeps from it: what no remote holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Kept<'a> {
+    /// The comment lines opening its front matter ([`header_comments`]),
+    /// such as the schema hint.
+    pub header: Vec<&'a str>,
+    /// Its `environments` list, which limits the training to some
+    /// environments.
+    pub environments: Option<Vec<String>>,
+}
+
+impl Kept<'_> {
+    /// What rewriting the file `text` keeps.
+    pub fn of(text: &str) -> Kept<'_> {
+        let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let environments = frontmatter::split(body)
+            .ok()
+            .and_then(|s| s.yaml)
+            .and_then(|yaml| frontmatter::parse(body, yaml).front.environments);
+        Kept {
+            header: header_comments(text),
+            environments,
+        }
+    }
+}
+
+/// [`render_training`] for a file that exists: with what it [`Kept`].
+pub fn render_training_keeping(
     training: &Training,
     default_key: &str,
     defaults: &Defaults,
-    header: &[&str],
+    kept: &Kept<'_>,
 ) -> String {
-    let front = front_matter_for(training, default_key, defaults);
-    let mut out = render_front_matter(&front, header);
+    let mut front = front_matter_for(training, default_key, defaults);
+    front.environments.clone_from(&kept.environments);
+    let mut out = render_front_matter(&front, &kept.header);
     out.push_str(&training.content);
     out.push('\n');
     out

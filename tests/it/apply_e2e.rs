@@ -68,7 +68,7 @@ fn assert_remote_matches(repo: &Repo, remote: &Remote) {
         let found = &by_key[local.training.key.as_str()];
         assert_eq!(found.len(), 1, "{} exists once", local.training.key);
         let r = found[0];
-        let want = applied_input(&checked.config.workspace, &local.training);
+        let want = applied_input(checked.config.workspace().unwrap(), &local.training);
         let live_or_draft = |live: &String, draft: &Option<String>| {
             if want.is_draft {
                 draft.clone().unwrap_or_else(|| live.clone())

@@ -237,7 +237,7 @@ fn search_api_errors_exit_1_without_the_key() {
             ([127, 0, 0, 1], 0).into(),
         ))
         .unwrap();
-    repo.write(
+    repo.write("cxtrain.toml", "workspace = \"bot\"\n").write(
         "trainings/a.md",
         "---\ntitle: Something\n---\nSome content here.\n",
     );
@@ -261,7 +261,8 @@ fn search_api_errors_exit_1_without_the_key() {
 #[test]
 fn search_refuses_an_invalid_repository() {
     let repo = Repo::new();
-    repo.write("trainings/a.md", "---\ntitel: x\n---\nSome content here.\n");
+    repo.write("cxtrain.toml", "workspace = \"bot\"\n")
+        .write("trainings/a.md", "---\ntitel: x\n---\nSome content here.\n");
     repo.cmd(&["--local", "search", "x"])
         .assert()
         .code(3)
@@ -309,11 +310,12 @@ fn generate_writes_a_draft_and_never_overwrites() {
 #[test]
 fn generate_reports_api_validation_errors() {
     let repo = Repo::new();
+    repo.write("cxtrain.toml", "workspace = \"bot\"\n");
     repo.cmd(&["--local", "generate", "--session", " "])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("the server rejected the request"));
-    assert!(repo.files().is_empty(), "{:?}", repo.files());
+    assert_eq!(repo.files(), ["cxtrain.toml"]);
 }
 
 /// A remote with managed, hand-made, foreign, staged and unmapped trainings.
@@ -621,7 +623,8 @@ fn fmt_refuses_an_invalid_repository_and_writes_nothing() {
     let repo = Repo::new();
     let bad = "---\ntitle: Fine title\ndraft: maybe\n---\nSome content here.\n";
     let messy = "---\ndraft: true\ntitle: Other title\n---\nSome other content.\n";
-    repo.write("trainings/bad.md", bad)
+    repo.write("cxtrain.toml", "workspace = \"bot\"\n")
+        .write("trainings/bad.md", bad)
         .write("trainings/messy.md", messy);
     repo.cmd(&["fmt"])
         .assert()

@@ -122,7 +122,7 @@ fn each_failure_names_its_next_step() {
         stdout.contains("✗ API key              OPENCX_API_KEY is not set"),
         "{stdout}"
     );
-    assert!(stdout.contains("→ create a key"), "{stdout}");
+    assert!(stdout.contains("→ create an API key"), "{stdout}");
 
     // A mapped directory nothing uses is a warning, not a failure.
     let config = repo.read("cxtrain.toml");
@@ -133,6 +133,28 @@ fn each_failure_names_its_next_step() {
     let (code, report, _) = doctor_json(&repo, &remote, &[]);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(statuses(&report)["directories"], "warn");
+
+    // Environments: one must be chosen, and its own key variable is checked.
+    repo.write(
+        "cxtrain.toml",
+        &format!("{config}\n[environments.staging]\napi_key_env = \"OPENCX_KEY_STAGING\"\n"),
+    );
+    let (code, report, _) = doctor_json(&repo, &remote, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(statuses(&report)["config"], "fail");
+    assert!(
+        report["checks"][0]["next"]
+            .as_str()
+            .unwrap()
+            .contains("--env NAME"),
+        "{report:#}"
+    );
+    let (code, report, _) = doctor_json(&repo, &remote, &["--env", "staging"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report["checks"][1]["summary"],
+        "OPENCX_KEY_STAGING is not set (it holds the API key of environment `staging`)"
+    );
 
     repo.remove("cxtrain.toml");
     let (code, report, _) = doctor_json(&repo, &remote, &[]);

@@ -79,6 +79,7 @@ fn local(t: &Training) -> LocalTraining {
         path: format!("trainings/{}.md", t.key).parse().unwrap(),
         file_hash: StateHash::of_bytes(t.content.as_bytes()),
         training: t.clone(),
+        scope: Default::default(),
     }
 }
 

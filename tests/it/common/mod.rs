@@ -25,10 +25,6 @@ pub struct Repo {
 
 impl Repo {
     /// An empty repository with this `cxtrain.toml`.
-    #[allow(
-        dead_code,
-        reason = "the tests start from examples; only benches/plan.rs starts empty"
-    )]
     pub fn new(config_toml: &str) -> Repo {
         let repo = Repo {
             dir: tempfile::tempdir().expect("tempdir"),
@@ -290,7 +286,10 @@ impl Remote {
     pub fn seed_from(&self, repo: &Repo) {
         let checked = repo.checked();
         for local in &checked.trainings {
-            self.create(&applied_input(&checked.config.workspace, &local.training));
+            self.create(&applied_input(
+                checked.config.workspace().unwrap(),
+                &local.training,
+            ));
         }
     }
 
@@ -467,4 +466,19 @@ pub fn apply_ok(repo: &Repo, remote: &Remote, args: &[&str]) -> String {
         "apply failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
     stdout
+}
+
+/// `text` with its whitespace collapsed and miette's `│` gutters dropped, so
+/// a message can be found however the report wrapped it.
+pub fn words(text: &str) -> String {
+    text.split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A predicate: the output says `text`, however its lines were wrapped.
+pub fn says(text: impl Into<String>) -> impl predicates::Predicate<str> {
+    let want = words(&text.into());
+    predicates::function::function(move |s: &str| words(s).contains(&want))
 }
