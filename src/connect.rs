@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::emulator::{self, EmulatorConfig, EmulatorError, Running};
 use crate::exit::{ErrorExit, Exit};
-use crate::remote::{ApiKey, Client, ClientConfig, RemoteError};
+use crate::remote::{self, ApiKey, Client, ClientConfig, RemoteError};
 
 /// Where the embedded local remote keeps its state, relative to the repo
 /// (with environments: `.cxtrain/local-state-NAME.json`, see [`local_state`]).
@@ -154,6 +154,11 @@ fn connect_remote(
     client_config.requests_per_minute = config.api.requests_per_minute;
     client_config.timeout = Duration::from_secs(config.api.timeout_secs);
     client_config.max_in_flight = max_in_flight;
+    client_config.backoff_base = Duration::from_millis(config.api.backoff_ms);
+    client_config.max_trainings = config.api.max_trainings;
+    client_config.max_body_bytes = config.api.max_body_bytes;
+    // Consecutive runs share the API's window (the local remote is unpaced).
+    client_config.shared_budget = remote::cache_dir();
     Ok(Connection {
         client: Client::new(client_config)?,
         target: url,

@@ -34,6 +34,9 @@ pub enum Exit {
     Invalid = 3,
     /// 4: refused for safety (stale plan, delete budget, conflict).
     Refused = 4,
+    /// 64: usage error (`EX_USAGE`): a mistyped flag, a missing or
+    /// out-of-range argument. Never 2, which CI reads as "changes".
+    Usage = 64,
 }
 
 impl Exit {
@@ -156,8 +159,9 @@ mod tests {
             Exit::Changes,
             Exit::Invalid,
             Exit::Refused,
+            Exit::Usage,
         ]
         .map(Exit::code);
-        assert_eq!(codes, [0, 1, 2, 3, 4]);
+        assert_eq!(codes, [0, 1, 2, 3, 4, 64]);
     }
 }

@@ -9,6 +9,7 @@ use crate::cli::ApplyArgs;
 use crate::exit::{CommandResult, Exit};
 use crate::ops::apply::{self, Options};
 use crate::render::apply::{Progress, prompt, summary};
+use crate::render::notes;
 use crate::render::plan::{PlanFormat, render};
 
 use super::support::Context;
@@ -35,10 +36,11 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> CommandResult {
         connect: ctx.connect.clone(),
         plan_file: args.plan_file.clone(),
         safety: (&args.safety).into(),
-        parallelism: args.parallelism,
+        parallelism: usize::from(args.parallelism),
         expect_fingerprint: args.expect_fingerprint.clone(),
     };
     let reviewed = apply::review(&checked, &options)?;
+    ctx.verbose_note(&notes::traffic(&reviewed.traffic()));
     let mut out = ctx.stdout();
     out.emit(|w, p| render(&reviewed.plan, PlanFormat::Human, p, w))?;
     reviewed.verdict.clone()?;
@@ -56,7 +58,8 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> CommandResult {
         ))?;
         apply::confirmed(&mut std::io::stdin().lock())?;
     }
-    let progress = Progress::new(err.is_terminal(), ctx.stdout());
+    // `-q`: no bar, only the per-change lines (results).
+    let progress = Progress::new(err.is_terminal() && !ctx.quiet, ctx.stdout());
     let applied = reviewed.execute(steps, &progress, started);
     progress.finish();
     out.text(&summary(

@@ -22,11 +22,8 @@ pub fn run(ctx: &Context, args: &PlanArgs) -> CommandResult {
         safety: (&args.safety).into(),
     };
     let planned = plan::plan_each(&selected, &options)?;
-    let mut err = ctx.stderr();
-    if ctx.verbose > 0 {
-        for p in &planned {
-            err.line(&notes::read(&p.target, p.requests, p.elapsed))?;
-        }
+    for p in &planned {
+        ctx.verbose_note(&notes::traffic(&p.traffic));
     }
     let plans: Vec<_> = planned.iter().map(|p| &p.plan).collect();
     let format = args.format.into();
@@ -37,9 +34,7 @@ pub fn run(ctx: &Context, args: &PlanArgs) -> CommandResult {
     let has_changes = plans.iter().any(|p| p.has_changes());
     for (p, out) in planned.into_iter().zip(&outs) {
         p.save(out)?;
-        if !ctx.quiet {
-            err.line(&notes::saved_plan(out))?;
-        }
+        ctx.note(&notes::saved_plan(out));
     }
     Ok(if args.detailed_exitcode && has_changes {
         Exit::Changes

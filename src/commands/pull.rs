@@ -3,7 +3,7 @@
 use crate::cli::PullArgs;
 use crate::exit::{CommandResult, Exit};
 use crate::ops::pull::{self, Options};
-use crate::render::files;
+use crate::render::{files, notes};
 
 use super::support::Context;
 
@@ -18,7 +18,10 @@ pub fn run(ctx: &Context, args: &PullArgs) -> CommandResult {
         force: args.force,
     };
     let pulled = pull::pull(&checked, &options)?;
-    ctx.stderr().emit(|w, _| files::pull_warnings(&pulled, w))?;
+    ctx.verbose_note(&notes::traffic(&pulled.traffic));
+    if !ctx.quiet {
+        ctx.stderr().emit(|w, _| files::pull_warnings(&pulled, w))?;
+    }
     ctx.stdout().emit(|w, _| files::pull(&pulled, w))?;
     Ok(Exit::Success)
 }

@@ -3,6 +3,7 @@
 use crate::cli::SearchArgs;
 use crate::exit::{CommandResult, Exit};
 use crate::ops::search::{self, Options};
+use crate::render::notes;
 use crate::render::search::table;
 
 use super::support::Context;
@@ -16,7 +17,8 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> CommandResult {
         query: args.query.clone(),
         limit: args.limit,
     };
-    let hits = search::search(&checked, &options)?;
-    ctx.stdout().emit(|w, _| table(&hits, w))?;
+    let searched = search::search(&checked, &options)?;
+    ctx.verbose_note(&notes::traffic(&searched.traffic));
+    ctx.stdout().emit(|w, _| table(&searched.hits, w))?;
     Ok(Exit::Success)
 }

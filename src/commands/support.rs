@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::{self, GlobalArgs, SafetyArgs};
+use crate::cli::{self, GlobalArgs, LeadingRemoteArgs, RemoteArgs, SafetyArgs};
 use crate::config::Located;
 use crate::connect::ConnectOptions;
 use crate::exit::Failure;
@@ -19,25 +19,37 @@ pub struct Context {
     pub dir: PathBuf,
     /// `--config`.
     pub config: Option<PathBuf>,
-    /// `--api-url`, `--local`.
+    /// `--api-url`, `--local` (of a command that talks to a remote).
     pub connect: ConnectOptions,
-    /// `-q`.
+    /// `-q`: only errors and results.
     pub quiet: bool,
-    /// `-v` (repeatable).
+    /// `-v` (repeatable): also requests, retries and timings.
     pub verbose: u8,
     color: ColorChoice,
 }
 
 impl Context {
-    /// The context of one run.
-    pub fn new(global: &GlobalArgs) -> Context {
+    /// The context of one run: the global flags, and the remote flags of a
+    /// command that talks to a remote (`None` for one that does not). Remote
+    /// flags written before the command name count as if written after it
+    /// (and win over `OPENCX_API_URL`); a command without a remote ignores
+    /// them there, so `alias cx='cxtrain --local'` works for every command.
+    pub fn new(
+        global: &GlobalArgs,
+        leading: &LeadingRemoteArgs,
+        remote: Option<&RemoteArgs>,
+    ) -> Context {
+        let connect = match remote {
+            Some(remote) => ConnectOptions {
+                api_url: leading.api_url.clone().or_else(|| remote.api_url.clone()),
+                local: leading.local || remote.local,
+            },
+            None => ConnectOptions::default(),
+        };
         Context {
             dir: global.dir.clone(),
             config: global.config.clone(),
-            connect: ConnectOptions {
-                api_url: global.api_url.clone(),
-                local: global.local,
-            },
+            connect,
             quiet: global.quiet,
             verbose: global.verbose,
             color: global.color.into(),
@@ -60,6 +72,21 @@ impl Context {
     /// Standard error, coloured as `--color` says.
     pub fn stderr(&self) -> Out {
         Out::stderr(self.color)
+    }
+
+    /// A note on stderr (not a result: `-q` drops it). Best effort, as
+    /// everything on stderr.
+    pub fn note(&self, text: &str) {
+        if !self.quiet {
+            let _ = self.stderr().line(text);
+        }
+    }
+
+    /// A note on stderr only with `-v` (requests, retries, timings).
+    pub fn verbose_note(&self, text: &str) {
+        if self.verbose > 0 {
+            let _ = self.stderr().line(text);
+        }
     }
 
     /// The repository whose config is found from `--dir` (in it or a

@@ -17,7 +17,7 @@ mod traffic;
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -67,6 +67,21 @@ pub enum UpdateMetadata {
     Refuse,
 }
 
+/// Which rate-limit headers answers carry (the real API documents none, so
+/// clients must work with and without them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RateLimitHeaders {
+    /// No rate-limit headers; only `Retry-After` on a 429.
+    #[default]
+    None,
+    /// `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`
+    /// (seconds until a slot frees).
+    XRateLimit,
+    /// The IETF draft fields `RateLimit-Policy: "default";q=N;w=60` and
+    /// `RateLimit: "default";r=REMAINING;t=SECONDS`.
+    Ietf,
+}
+
 /// How the emulator behaves. `Debug` never shows the key.
 #[derive(Clone)]
 pub struct EmulatorConfig {
@@ -74,6 +89,10 @@ pub struct EmulatorConfig {
     pub api_key: String,
     /// Requests per sliding 60 s window before answering 429; 0 is unlimited.
     pub rate_limit_per_minute: u32,
+    /// Rate-limit headers on every API answer while a limit is set.
+    pub rate_limit_headers: RateLimitHeaders,
+    /// The rate limit's window: 60 s, except in tests that compress time.
+    pub rate_window: Duration,
     /// Added to every API request before it is answered.
     pub latency: Duration,
     /// Fraction (0.0 to 1.0) of requests answered 500 without being served.
@@ -98,6 +117,8 @@ impl Default for EmulatorConfig {
         EmulatorConfig {
             api_key: DEFAULT_API_KEY.to_owned(),
             rate_limit_per_minute: 0,
+            rate_limit_headers: RateLimitHeaders::None,
+            rate_window: traffic::WINDOW,
             latency: Duration::ZERO,
             error_rate: 0.0,
             burst_429_every: 0,
@@ -115,6 +136,8 @@ impl fmt::Debug for EmulatorConfig {
         f.debug_struct("EmulatorConfig")
             .field("api_key", &"<redacted>")
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field("rate_limit_headers", &self.rate_limit_headers)
+            .field("rate_window", &self.rate_window)
             .field("latency", &self.latency)
             .field("error_rate", &self.error_rate)
             .field("burst_429_every", &self.burst_429_every)
@@ -175,6 +198,12 @@ impl Running {
     /// A copy of the request statistics.
     pub fn stats(&self) -> Stats {
         self.app.stats()
+    }
+
+    /// Writes the trainings it holds now to `path` in the state-file format
+    /// (atomically), e.g. to start other emulators with the same data.
+    pub fn save_state(&self, path: &Path) -> Result<(), PersistError> {
+        self.app.save_state(path)
     }
 
     /// Stops accepting, lets in-flight requests finish, and waits.

@@ -122,7 +122,7 @@ pub fn review(checked: &Checked, options: &Options) -> Result<Reviewed, Failure>
 /// again once it is proven to be the saved one.
 fn reviewed_plan(checked: &Checked, options: &Options, session: &Session) -> Result<Plan, Failure> {
     let Some(path) = &options.plan_file else {
-        let scope = scope(checked, &[], options.safety.no_delete);
+        let scope = scope(checked, &[], options.safety.no_delete)?;
         return Ok(make_plan(checked, session, &scope)?.plan);
     };
     let file = PlanFile::read(path)?;
@@ -216,6 +216,11 @@ pub struct Applied {
 }
 
 impl Reviewed {
+    /// What settling the plan asked of the remote so far.
+    pub fn traffic(&self) -> super::Traffic {
+        self.session.traffic()
+    }
+
     /// The API calls the plan needs, in phase order.
     pub fn steps(&self) -> Vec<Step> {
         calls::steps(&self.plan)

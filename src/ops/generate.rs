@@ -42,13 +42,23 @@ impl ErrorExit for Exists {
     }
 }
 
-/// Generates the scenario and writes it; returns the new file's path.
-pub fn generate(options: &Options) -> Result<PathBuf, Failure> {
+/// The file `generate` wrote, and what asking for it cost.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The new file.
+    pub path: PathBuf,
+    /// The requests made.
+    pub traffic: super::Traffic,
+}
+
+/// Generates the scenario and writes it.
+pub fn generate(options: &Options) -> Result<Generated, Failure> {
     let located = Located::find(&options.dir, options.config.as_deref())?;
     let config = located.load()?.select_one(options.environment.as_deref())?;
-    let generated = {
+    let (generated, traffic) = {
         let session = super::Session::connect(&options.connect, &config, &located.repo_dir)?;
-        session.run(session.client().generate(&options.session))?
+        let generated = session.run(session.client().generate(&options.session))?;
+        (generated, session.traffic())
     };
     let training = draft(&generated, &config);
     let path = options.out.clone().unwrap_or_else(|| {
@@ -59,7 +69,7 @@ pub fn generate(options: &Options) -> Result<PathBuf, Failure> {
     });
     let text = render_training(&training, &training.key, &config.defaults);
     match atomic::write(&path, text.as_bytes(), Overwrite::Never) {
-        Ok(()) => Ok(path),
+        Ok(()) => Ok(Generated { path, traffic }),
         Err(WriteError::Exists { .. }) => Err(Exists {
             path: crate::render::shown(&path),
         }

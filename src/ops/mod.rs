@@ -22,7 +22,7 @@ pub mod validate;
 
 use std::path::Path;
 
-pub use session::{Session, interrupt, runtime};
+pub use session::{Session, Traffic, interrupt, runtime};
 
 use crate::config::Located;
 use crate::exit::exits;

@@ -63,6 +63,8 @@ pub struct Pulled {
     pub foreign: usize,
     /// What the user should know.
     pub warnings: Vec<String>,
+    /// What listing the remote cost.
+    pub traffic: super::Traffic,
 }
 
 /// Pulls the remote into the validated repository.
@@ -74,9 +76,10 @@ pub fn pull(checked: &Checked, options: &Options) -> Result<Pulled, Failure> {
             .then(|| serde_json::json!({ META_WORKSPACE: workspace }).to_string()),
         ..ListQuery::default()
     };
-    let mut remote = {
+    let (mut remote, traffic) = {
         let session = Session::connect(&options.connect, config, &checked.repo_dir)?;
-        session.run(session.client().list_all(&query))?
+        let listing = session.run(session.client().list_all(&query))?;
+        (listing, session.traffic())
     };
     remote.items.sort_by(|a, b| a.id.cmp(&b.id));
     let local: BTreeMap<String, String> = checked
@@ -116,6 +119,7 @@ pub fn pull(checked: &Checked, options: &Options) -> Result<Pulled, Failure> {
         files,
         foreign: placement.foreign,
         warnings: placement.warnings,
+        traffic,
     })
 }
 

@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use tokio::runtime::Runtime;
 
@@ -13,7 +14,7 @@ use crate::connect::{ConnectOptions, Connection, DEFAULT_IN_FLIGHT, connect_with
 use crate::exit::{Exit, Failure};
 
 use super::IoError;
-use crate::remote::Client;
+use crate::remote::{Client, ClientStats};
 
 /// A multi-threaded runtime for remote calls and servers.
 pub fn runtime() -> Result<Runtime, IoError> {
@@ -28,6 +29,18 @@ pub struct Session {
     // Dropped after `connection`'s close has run on it.
     runtime: Runtime,
     connection: Option<Connection>,
+    opened: Instant,
+}
+
+/// What a command asked of the remote and what it cost (`-v` shows it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Traffic {
+    /// What was talked to (a URL or the local remote's name).
+    pub target: String,
+    /// Requests, retries and rate-limited answers.
+    pub stats: ClientStats,
+    /// Since the connection was opened.
+    pub elapsed: Duration,
 }
 
 impl Session {
@@ -55,6 +68,7 @@ impl Session {
         Ok(Session {
             runtime,
             connection: Some(connection),
+            opened: Instant::now(),
         })
     }
 
@@ -72,6 +86,15 @@ impl Session {
     /// What the client talks to, for messages (never contains the key).
     pub fn target(&self) -> &str {
         &self.connection().target
+    }
+
+    /// The requests made so far and the time since the session opened.
+    pub fn traffic(&self) -> Traffic {
+        Traffic {
+            target: self.target().to_owned(),
+            stats: self.client().stats(),
+            elapsed: self.opened.elapsed(),
+        }
     }
 
     /// Runs a remote call to completion.

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::remote::managed::{ManagedTraining, Origin};
 use crate::repo_path::RepoPath;
 use crate::workspace::LocalTraining;
@@ -55,6 +57,18 @@ pub enum Targets {
     Only(Vec<RepoPath>),
 }
 
+/// How much of the repository a `--target` plan covers: the trainings whose
+/// file (or, for a training whose file is gone, whose former file) lies in
+/// a target, of every training the plan could touch (each file, and each
+/// managed training no file holds any more).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Targeting {
+    /// Trainings in scope.
+    pub targeted: usize,
+    /// Trainings in all.
+    pub total: usize,
+}
+
 /// `--no-delete` or not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeletePolicy {
@@ -74,6 +88,11 @@ pub fn build(
 ) -> Plan {
     let mut desired: Vec<&LocalTraining> = desired.iter().collect();
     desired.sort_by(|a, b| a.training.key.cmp(&b.training.key));
+    let files_total = desired.len();
+    let files_targeted = desired
+        .iter()
+        .filter(|d| options.targets.contain(&d.path))
+        .count();
 
     // Several remotes with one key (a create retried after a lost answer,
     // say): the lowest tagged id keeps the identity, the others are orphans.
@@ -135,11 +154,27 @@ pub fn build(
         unmanaged_ignored: unmanaged + unadopted.len() as u64,
         deletes_withheld: Vec::new(),
         pending_drafts: Vec::new(),
+        targeting: None,
+        hand_made: Vec::new(),
         // Where the plan is for is the caller's to say: the planner reads
         // no remote.
         api_url: String::new(),
         environment: None,
     };
+    if let Targets::Only(_) = options.targets {
+        let gone = orphans
+            .iter()
+            .zip(&renamed_orphan)
+            .filter(|(_, renamed)| !**renamed);
+        let gone_targeted = gone
+            .clone()
+            .filter(|(m, _)| options.targets.contain_deleted(&options.root, &m.key))
+            .count();
+        plan.targeting = Some(Targeting {
+            targeted: files_targeted + gone_targeted,
+            total: files_total + gone.count(),
+        });
+    }
     for (d, m, identity) in pairs {
         if !options.targets.contain(&d.path) {
             continue;
@@ -181,6 +216,27 @@ pub fn build(
 }
 
 impl Targets {
+    /// The targets no training lies in: no file, and no former file of a
+    /// managed training whose file is gone. Empty for [`Targets::All`].
+    pub fn unmatched<'a>(
+        &'a self,
+        desired: &[LocalTraining],
+        managed: &[ManagedTraining],
+        root: &RepoPath,
+    ) -> Vec<&'a RepoPath> {
+        let Self::Only(targets) = self else {
+            return Vec::new();
+        };
+        targets
+            .iter()
+            .filter(|t| {
+                let only = Targets::Only(vec![(*t).clone()]);
+                !desired.iter().any(|d| only.contain(&d.path))
+                    && !managed.iter().any(|m| only.contain_deleted(root, &m.key))
+            })
+            .collect()
+    }
+
     /// Whether the file `path` is in scope.
     fn contain(&self, path: &RepoPath) -> bool {
         match self {

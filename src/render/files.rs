@@ -6,27 +6,47 @@ use std::path::Path;
 
 use super::shown;
 use crate::ops::fmt::Formatted;
-use crate::ops::init::Initialized;
+use crate::ops::init::{Initialized, Written};
 use crate::ops::pull::{FileOutcome, Pulled};
+use crate::text::escape;
 
-/// `created`/`skipped` per file, then the workspace and what to do next.
+/// What happened to each scaffolded file.
 pub fn init(done: &Initialized, out: &mut dyn Write) -> io::Result<()> {
-    for (rel, created) in &done.files {
-        if *created {
-            writeln!(out, "created  {rel}")?;
-        } else {
-            writeln!(out, "skipped  {rel} (already exists)")?;
+    for (rel, written) in &done.files {
+        match written {
+            Written::Created => writeln!(out, "created  {rel}")?,
+            Written::Exists => writeln!(out, "skipped  {rel} (already exists)")?,
+            Written::Replaced { backup } => {
+                writeln!(out, "replaced {rel} (the previous one is {backup})")?;
+            }
+            Written::Appended(line) => writeln!(out, "updated  {rel} (added {line})")?,
+            Written::Unchanged(why) => writeln!(out, "skipped  {rel} ({why})")?,
+            Written::NotWritten(why) => writeln!(out, "skipped  {rel}: {why}")?,
         }
     }
+    Ok(())
+}
+
+/// After `init`: the workspace, and what to do next on either path (a new
+/// set of trainings, or trainings already in the dashboard).
+pub fn init_next(done: &Initialized, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
-        "\nworkspace `{}`. Next: `cxtrain validate`, then `cxtrain plan --local` to try it \
-         without an account.",
-        done.workspace
+        "\nWorkspace `{}` is written in cxtrain.toml. It tags every training this repository\n\
+         manages: never change it, or cxtrain no longer recognises them and creates them all again.\n\
+         \n\
+         Next, for new trainings:\n  \
+         cxtrain validate           check the files\n  \
+         cxtrain plan --local       try them against the embedded local remote (no account)\n\
+         For trainings already in the OpenCX dashboard (OPENCX_API_KEY set):\n  \
+         cxtrain status --all       see them, with their directory ids\n  \
+         cxtrain pull --all         write them as files, adopting them",
+        escape(&done.workspace)
     )
 }
 
-/// Each file (to be) rewritten, then the counts.
+/// Each file (to be) rewritten, and each left as it is because a comment
+/// could not be kept (with where and why).
 pub fn fmt(done: &Formatted, out: &mut dyn Write) -> io::Result<()> {
     let verb = if done.check {
         "would reformat"
@@ -36,7 +56,20 @@ pub fn fmt(done: &Formatted, out: &mut dyn Write) -> io::Result<()> {
     for path in &done.changed {
         writeln!(out, "{verb} {path}")?;
     }
-    writeln!(
+    for (path, why) in &done.kept {
+        writeln!(
+            out,
+            "kept as it is: {path}:{}: {}",
+            why.line,
+            escape(&why.reason)
+        )?;
+    }
+    Ok(())
+}
+
+/// The counts after `fmt`.
+pub fn fmt_tally(done: &Formatted, out: &mut dyn Write) -> io::Result<()> {
+    write!(
         out,
         "{} {}, {} already canonical",
         done.changed.len(),
@@ -46,7 +79,11 @@ pub fn fmt(done: &Formatted, out: &mut dyn Write) -> io::Result<()> {
             "reformatted"
         },
         done.unchanged
-    )
+    )?;
+    if !done.kept.is_empty() {
+        write!(out, ", {} kept as it is", done.kept.len())?;
+    }
+    writeln!(out)
 }
 
 /// Pull's warnings, for stderr.

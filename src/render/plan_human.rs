@@ -10,7 +10,7 @@ use similar::{ChangeTag, InlineChangeOptions, TextDiff};
 
 use super::{BLUE, CYAN, GREEN, Paint, RED, YELLOW};
 use crate::model::{Channel, Training};
-use crate::plan::{Change, Field, Flag, Identity, Modify, Plan, Toggle};
+use crate::plan::{Change, Field, Flag, HandMade, Identity, Likeness, Modify, Plan, Toggle};
 
 /// Lines of a created training's content shown before eliding the rest.
 const CREATE_PREVIEW_LINES: usize = 6;
@@ -33,7 +33,8 @@ pub fn render(plan: &Plan, p: Paint, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out, "{} ({})", p.bold(group.title()), changes.len())?;
         for change in changes {
-            entry(change, group, &p, out)?;
+            let hand_made = plan.hand_made.iter().find(|h| h.key == change.key());
+            entry(change, group, hand_made, &p, out)?;
         }
         writeln!(out)?;
     }
@@ -62,7 +63,12 @@ fn header(plan: &Plan, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
             p.paint(CYAN, &clean(env))
         )?;
     }
-    writeln!(out)
+    writeln!(out)?;
+    if let Some(targeting) = targeting(plan) {
+        let line = format!("targeting {targeting} (--target); the others are not planned");
+        writeln!(out, "{}", p.paint(YELLOW, &line))?;
+    }
+    Ok(())
 }
 
 /// The sections of the plan, in display order.
@@ -237,6 +243,21 @@ pub(crate) fn warning_lines(plan: &Plan) -> Vec<(Severity, String)> {
             ),
         ));
     }
+    for h in plan.hand_made.iter().take(WARNING_KEYS) {
+        lines.push((
+            Severity::Caution,
+            format!("{}: {}", clean(&h.key), lookalike(h)),
+        ));
+    }
+    if plan.hand_made.len() > WARNING_KEYS {
+        lines.push((
+            Severity::Caution,
+            format!(
+                "and {} more creates that look like hand-made trainings",
+                plan.hand_made.len() - WARNING_KEYS
+            ),
+        ));
+    }
     if !plan.deletes_withheld.is_empty() {
         let keys: Vec<&str> = plan.deletes_withheld.iter().map(String::as_str).collect();
         lines.push((
@@ -249,6 +270,39 @@ pub(crate) fn warning_lines(plan: &Plan) -> Vec<(Severity, String)> {
         ));
     }
     lines
+}
+
+/// `looks like hand-made trn_x (same title: "…") — adopt it (`cxtrain pull
+/// --adopt KEY=ID`) instead of creating a duplicate`, for a create.
+pub(crate) fn lookalike(h: &HandMade) -> String {
+    let why = likeness(h.likeness);
+    format!(
+        "looks like hand-made {} ({why}: {}) — adopt it (`{}`) instead of creating a duplicate",
+        clean(&h.id),
+        quoted(&h.title),
+        clean(&h.adopt_command())
+    )
+}
+
+/// What a create shares with a hand-made training, in words.
+pub(crate) fn likeness(l: Likeness) -> String {
+    match l {
+        Likeness::SameContent => "same content".to_owned(),
+        Likeness::SameTitle => "same title".to_owned(),
+        Likeness::SimilarContent { similarity } => format!("{similarity}% similar content"),
+    }
+}
+
+/// `3 of 412 trainings` for a `--target` plan.
+pub(crate) fn targeting(plan: &Plan) -> Option<String> {
+    plan.targeting.map(|t| {
+        let of = if t.total == 1 {
+            "training"
+        } else {
+            "trainings"
+        };
+        format!("{} of {} {of}", t.targeted, t.total)
+    })
 }
 
 fn count(n: usize, word: &str) -> String {
@@ -276,7 +330,13 @@ fn key_list(keys: &[&str]) -> String {
     s
 }
 
-fn entry(change: &Change, group: Group, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
+fn entry(
+    change: &Change,
+    group: Group,
+    hand_made: Option<&HandMade>,
+    p: &Paint,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut head = format!(
         "  {} {}",
         p.paint(group.color(), group.symbol()),
@@ -306,6 +366,13 @@ fn entry(change: &Change, group: Group, p: &Paint, out: &mut dyn Write) -> io::R
             ),
         };
         writeln!(out, "      {}", p.paint(color, &format!("! {text}")))?;
+    }
+    if let Some(h) = hand_made {
+        writeln!(
+            out,
+            "      {}",
+            p.paint(YELLOW, &format!("! {}", lookalike(h)))
+        )?;
     }
     match change {
         Change::Create(c) => created(&c.desired, p, out),

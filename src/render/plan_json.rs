@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::plan::{Change, Counts, Fingerprint, Plan};
+use crate::plan::{Change, Counts, Fingerprint, HandMade, Plan, Targeting};
 
 /// The JSON format version this build writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -22,8 +22,15 @@ struct Document<'a> {
     fingerprint: Fingerprint,
     has_changes: bool,
     summary: Summary,
+    /// Only with `--target` (additive: other plans keep their shape).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    targeting: Option<Targeting>,
     deletes_withheld: &'a [String],
     pending_drafts: &'a [String],
+    /// Creates that look like a hand-made training (additive: left out
+    /// when there are none).
+    #[serde(skip_serializing_if = "<[HandMade]>::is_empty")]
+    hand_made: &'a [HandMade],
     changes: &'a [Change],
 }
 
@@ -79,8 +86,10 @@ fn document(plan: &Plan) -> Document<'_> {
             managed: plan.managed,
             unmanaged_ignored: plan.unmanaged_ignored,
         },
+        targeting: plan.targeting,
         deletes_withheld: &plan.deletes_withheld,
         pending_drafts: &plan.pending_drafts,
+        hand_made: &plan.hand_made,
         changes: &plan.changes,
     }
 }

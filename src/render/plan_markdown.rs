@@ -10,11 +10,11 @@ use std::io::{self, Write};
 use similar::TextDiff;
 
 use crate::model::Training;
-use crate::plan::{Change, Field, Flag, Identity, Modify, Plan, Toggle};
+use crate::plan::{Change, Field, Flag, HandMade, Identity, Modify, Plan, Toggle};
 
 use super::plan_human::{
-    Group, Severity, channels, clean, directory, metadata, segments, status, warning_lines,
-    with_newline,
+    Group, Severity, channels, clean, directory, likeness, metadata, segments, status, targeting,
+    warning_lines, with_newline,
 };
 
 /// GitHub's limit on a comment body, in characters.
@@ -65,7 +65,8 @@ fn plan_section(plan: &Plan, limit: usize) -> String {
     let mut sections = Vec::new();
     for group in Group::ALL {
         for change in plan.changes.iter().filter(|c| Group::of(c) == group) {
-            sections.push(section(change, group));
+            let hand_made = plan.hand_made.iter().find(|h| h.key == change.key());
+            sections.push(section(change, group, hand_made));
         }
     }
     let total = sections.len();
@@ -94,6 +95,11 @@ fn header(plan: &Plan) -> String {
             .as_deref()
             .map_or_else(String::new, |e| format!(" in <code>{}</code>", html(e)))
     );
+    if let Some(targeting) = targeting(plan) {
+        s.push_str(&format!(
+            "**Targeting {targeting}** (`--target`): the others are not planned.\n\n"
+        ));
+    }
     if !plan.has_changes() {
         s.push_str(&format!(
             "**No changes.** {} up to date; {} unmanaged trainings ignored.\n",
@@ -159,7 +165,7 @@ fn bold_if(n: usize) -> String {
     }
 }
 
-fn section(change: &Change, group: Group) -> String {
+fn section(change: &Change, group: Group, hand_made: Option<&HandMade>) -> String {
     let verbs: Vec<String> = change.actions().iter().map(ToString::to_string).collect();
     let title = change
         .desired()
@@ -200,6 +206,16 @@ fn section(change: &Change, group: Group) -> String {
             }
             .to_owned(),
         );
+    }
+    if let Some(h) = hand_made {
+        facts.push(format!(
+            "🔁 **Looks like hand-made** {} ({}: {}): adopt it with {} instead of creating a \
+             duplicate",
+            code(&h.id),
+            likeness(h.likeness),
+            code(&h.title),
+            code(&h.adopt_command())
+        ));
     }
     let mut diff_blocks = Vec::new();
     match change {

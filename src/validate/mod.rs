@@ -306,7 +306,7 @@ mod tests {
         );
         write(
             "trainings/billing/refund.md",
-            "Offer store credit, politely.\n",
+            "---\ntitle: Refund\n---\nOffer store credit, politely.\n",
         );
         write(
             "trainings/live.md",

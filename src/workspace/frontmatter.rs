@@ -222,6 +222,7 @@ pub fn parse(text: &str, range: Range<usize>) -> Parsed {
         }
     };
     let root_span = span_of(&root, base, yaml);
+    nul_characters(&root, base, yaml, &mut out.problems);
     match root.value {
         Node::Null => {}
         Node::Map(entries) => check_fields(entries, text, range, &mut out),
@@ -264,7 +265,12 @@ fn check_fields(
     let base = range.start;
     let yaml = &text[range];
     let mut seen: BTreeMap<String, Range<usize>> = BTreeMap::new();
+    let mut merges = Vec::new();
     for (key, value) in entries {
+        if let Some(problem) = merge_key(&key, base, yaml, &mut merges) {
+            out.problems.extend(problem);
+            continue;
+        }
         let key_span = span_of(&key, base, yaml);
         let Node::Str(name) = &key.value else {
             out.problems.push(Problem::new(
@@ -483,31 +489,9 @@ impl Field<'_> {
     }
 
     fn key(&mut self, key: String) -> Option<String> {
-        let problem = |code, message: &str, help: &str| {
-            Problem::new(code, self.span.clone(), message.to_owned(), "invalid key")
-                .help(help.to_owned())
-        };
-        let found = if key.trim().is_empty() {
-            Some(problem(
-                Code::EmptyKey,
-                "`key` is empty",
-                "remove `key` to use the file path, or give a name like `billing/refunds`",
-            ))
-        } else if key.split('/').any(|s| s == "..") {
-            Some(problem(
-                Code::KeyEscapesRoot,
-                "`key` must not contain `..` segments",
-                "keys name trainings below the root; use a path like `billing/refunds`",
-            ))
-        } else if key.starts_with('/') || key.contains('\\') || key.split('/').any(str::is_empty) {
-            Some(problem(
-                Code::InvalidKey,
-                "`key` must be a relative `/`-separated path without empty segments",
-                "use a path like `billing/refunds` (no leading `/`, no `\\`)",
-            ))
-        } else {
-            None
-        };
+        let found = key_problem(&key).map(|k| {
+            Problem::new(k.code, self.span.clone(), k.message, "invalid key").help(k.help)
+        });
         match found {
             Some(p) => {
                 self.problems.push(p);
@@ -533,9 +517,35 @@ impl Field<'_> {
         };
         let mut out = BTreeMap::new();
         let mut ok = true;
+        let mut seen: BTreeMap<String, Range<usize>> = BTreeMap::new();
+        let mut merges = Vec::new();
         for (k, v) in entries {
+            if let Some(problem) = merge_key(&k, base, yaml, &mut merges) {
+                self.problems.extend(problem);
+                ok = false;
+                continue;
+            }
             let key_span = span_of(&k, base, yaml);
             let value_span = span_of(&v, base, yaml);
+            if let Node::Str(name) = &k.value {
+                if let Some(first) = seen.get(name) {
+                    ok = false;
+                    let line = yaml[..first.start - base].matches('\n').count() + 2;
+                    self.problems.push(
+                        Problem::new(
+                            Code::DuplicateYamlKey,
+                            key_span,
+                            format!("metadata key `{name}` is set twice"),
+                            "second definition",
+                        )
+                        .help(format!(
+                            "remove one of the two `{name}` entries (the first is on line {line})"
+                        )),
+                    );
+                    continue;
+                }
+                seen.insert(name.clone(), key_span.clone());
+            }
             match (k.value, v.value) {
                 (Node::Str(k), _) if k.starts_with(META_PREFIX) => {
                     ok = false;
@@ -567,6 +577,229 @@ impl Field<'_> {
             }
         }
         ok.then_some(out)
+    }
+}
+
+/// Why a string is not a valid training key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyProblem {
+    /// The diagnostic class.
+    pub code: Code,
+    /// What is wrong.
+    pub message: String,
+    /// What to write instead.
+    pub help: String,
+}
+
+/// Where the parts of front matter YAML are, for keeping comments with the
+/// keys they annotate while `fmt` reorders them. Offsets are into the YAML.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Outline {
+    /// The top-level entries, in source order.
+    pub entries: Vec<OutlineEntry>,
+    /// Every scalar (keys and values, at any depth): text a `#` inside of
+    /// does not start a comment.
+    pub scalars: Vec<Range<usize>>,
+}
+
+/// One `key: value` entry of a mapping.
+#[derive(Debug, Clone)]
+pub(crate) struct OutlineEntry {
+    /// The key's text.
+    pub name: String,
+    /// The key's span.
+    pub key: Range<usize>,
+    /// From where the value starts to the end of its last scalar.
+    pub value: Range<usize>,
+    /// The entries of a mapping value (`metadata`).
+    pub children: Vec<OutlineEntry>,
+}
+
+/// The outline of front matter YAML; `None` when it is not a mapping of
+/// string keys the parser can read (`validate` reports those).
+pub(crate) fn outline(yaml: &str) -> Option<Outline> {
+    let root: Spanned<Node> = serde_saphyr::from_str(yaml).ok()?;
+    let mut out = Outline::default();
+    collect_scalars(&root, yaml, &mut out.scalars);
+    out.scalars.sort_by_key(|r| r.start);
+    out.entries = match root.value {
+        Node::Null => Vec::new(),
+        Node::Map(entries) => outline_entries(entries, yaml)?,
+        _ => return None,
+    };
+    Some(out)
+}
+
+fn outline_entries(
+    entries: Vec<(Spanned<Node>, Spanned<Node>)>,
+    yaml: &str,
+) -> Option<Vec<OutlineEntry>> {
+    let mut out = Vec::with_capacity(entries.len());
+    for (k, v) in entries {
+        let Node::Str(name) = k.value else {
+            return None;
+        };
+        let key = located(&k.referenced, 0, yaml);
+        let start = located(&v.referenced, 0, yaml).start;
+        let mut scalars = Vec::new();
+        collect_scalars(&v, yaml, &mut scalars);
+        let end = scalars
+            .iter()
+            .map(|r| r.end)
+            .max()
+            .unwrap_or(start)
+            .max(start);
+        let children = match v.value {
+            Node::Map(children) => outline_entries(children, yaml)?,
+            _ => Vec::new(),
+        };
+        out.push(OutlineEntry {
+            name,
+            key,
+            value: start..end,
+            children,
+        });
+    }
+    Some(out)
+}
+
+fn collect_scalars(node: &Spanned<Node>, yaml: &str, out: &mut Vec<Range<usize>>) {
+    match &node.value {
+        Node::Seq(items) => items.iter().for_each(|i| collect_scalars(i, yaml, out)),
+        Node::Map(entries) => {
+            for (k, v) in entries {
+                collect_scalars(k, yaml, out);
+                collect_scalars(v, yaml, out);
+            }
+        }
+        _ => out.push(span_of(node, 0, yaml)),
+    }
+}
+
+/// What is wrong with a `key` value, if anything: a key is a normal
+/// relative `/`-separated path (each segment a name, no `.`, `..` or empty
+/// segments), so one training has exactly one spelling of its key. The
+/// rule for every key that names a file (front matter, and keys pulled from
+/// the remote).
+pub fn key_problem(key: &str) -> Option<KeyProblem> {
+    let normal: Vec<&str> = key
+        .split(['/', '\\'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    let suggestion = if normal.is_empty() || normal.contains(&"..") {
+        "use a path like `billing/refunds`".to_owned()
+    } else {
+        format!("write it as `{}`", normal.join("/"))
+    };
+    let (code, message) = if key.trim().is_empty() {
+        return Some(KeyProblem {
+            code: Code::EmptyKey,
+            message: "`key` is empty".to_owned(),
+            help: "remove `key` to use the file path, or give a name like `billing/refunds`"
+                .to_owned(),
+        });
+    } else if key.split('/').any(|s| s == "..") {
+        return Some(KeyProblem {
+            code: Code::KeyEscapesRoot,
+            message: "`key` must not contain `..` segments".to_owned(),
+            help: "keys name trainings below the root; use a path like `billing/refunds`"
+                .to_owned(),
+        });
+    } else if key.contains('\\') {
+        (
+            Code::InvalidKey,
+            "`key` must use `/` between segments, not `\\`",
+        )
+    } else if key.starts_with('/') {
+        (Code::InvalidKey, "`key` must be relative: no leading `/`")
+    } else if key.ends_with('/') {
+        (Code::InvalidKey, "`key` must not end with `/`")
+    } else if key.split('/').any(str::is_empty) {
+        (
+            Code::InvalidKey,
+            "`key` must not contain empty segments (`//`)",
+        )
+    } else if key.split('/').any(|s| s == ".") {
+        (Code::InvalidKey, "`key` must not contain `.` segments")
+    } else if key.split('/').any(|s| s.trim() != s) {
+        (
+            Code::InvalidKey,
+            "`key` segments must not start or end with spaces",
+        )
+    } else {
+        return None;
+    };
+    Some(KeyProblem {
+        code,
+        message: message.to_owned(),
+        help: suggestion,
+    })
+}
+
+/// The problem of an entry a YAML merge key (`<<: *base`, `<<: {...}`)
+/// brought into a mapping: it would set fields past every check of this
+/// file's own lines. The parser resolves merges and aliases, so such an
+/// entry is told apart by being used somewhere other than where it is
+/// defined. One problem per `<<` (`seen` holds those reported), none for
+/// the other entries it brought in.
+fn merge_key(
+    key: &Spanned<Node>,
+    base: usize,
+    yaml: &str,
+    seen: &mut Vec<Range<usize>>,
+) -> Option<Option<Problem>> {
+    if key.referenced == key.defined {
+        return None;
+    }
+    let used = span_of(key, base, yaml);
+    // Point at the `<<` itself when it is on the line where the merge is used.
+    let at = used.start - base;
+    let line_start = yaml[..at].rfind('\n').map_or(0, |i| i + 1);
+    let span = match yaml[line_start..at].rfind("<<") {
+        Some(i) => base + line_start + i..base + line_start + i + 2,
+        None => used,
+    };
+    if seen.contains(&span) {
+        return Some(None);
+    }
+    seen.push(span.clone());
+    Some(Some(
+        Problem::new(
+            Code::MergeKey,
+            span,
+            "YAML merge keys (`<<`) and aliases are not allowed in front matter",
+            "merge key",
+        )
+        .help("write each field out in this file, so every value is checked"),
+    ))
+}
+
+/// A problem for every name or string value holding a NUL character (the
+/// API cannot store one; written `"\0"` or `"\x00"` in YAML).
+fn nul_characters(node: &Spanned<Node>, base: usize, yaml: &str, problems: &mut Vec<Problem>) {
+    match &node.value {
+        Node::Str(s) if s.contains('\0') => problems.push(
+            Problem::new(
+                Code::NulCharacter,
+                span_of(node, base, yaml),
+                "text must not contain a NUL character (`\\0`)",
+                "contains NUL",
+            )
+            .help("remove the `\\0` (or `\\x00`, `\\u0000`) escape"),
+        ),
+        Node::Seq(items) => {
+            for item in items {
+                nul_characters(item, base, yaml, problems);
+            }
+        }
+        Node::Map(entries) => {
+            for (k, v) in entries {
+                nul_characters(k, base, yaml, problems);
+                nul_characters(v, base, yaml, problems);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -814,12 +1047,62 @@ mod tests {
     }
 
     #[test]
+    fn merge_keys_are_refused_at_the_merge() {
+        for text in [
+            "---\n<<: {title: Merged title, draft: true}\nchannels: [web]\n---\nb\n",
+            "---\nx: &b {title: T}\n<<: *b\n---\nb\n",
+            "---\nmetadata:\n  <<: {team: a}\n  tier: b\n---\nb\n",
+        ] {
+            let p = parse_all(text);
+            let merges: Vec<&Problem> = p
+                .problems
+                .iter()
+                .filter(|p| p.code == Code::MergeKey)
+                .collect();
+            assert_eq!(merges.len(), 1, "{text} {:?}", p.problems);
+            assert_eq!(token(text, merges[0]), "<<", "{text}");
+            assert_eq!(p.front.title, None, "{text}: merged fields set nothing");
+        }
+    }
+
+    #[test]
+    fn nul_characters_are_refused_in_every_string() {
+        let text =
+            "---\ntitle: \"a\\0b\"\nkey: \"k\\x00\"\nmetadata: {team: \"t\\u0000\"}\n---\nb\n";
+        let p = parse_all(text);
+        let got: Vec<&str> = p
+            .problems
+            .iter()
+            .filter(|p| p.code == Code::NulCharacter)
+            .map(|p| token(text, p))
+            .collect();
+        assert_eq!(got, ["\"a\\0b\"", "\"k\\x00\"", "\"t\\u0000\""]);
+    }
+
+    #[test]
+    fn duplicate_metadata_keys_are_refused() {
+        let text = "---\nmetadata:\n  team: a\n  tier: x\n  team: b\n---\nb\n";
+        let p = parse_all(text);
+        assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
+        let problem = &p.problems[0];
+        assert_eq!(problem.code, Code::DuplicateYamlKey);
+        assert_eq!(problem.span.start, text.rfind("team").unwrap());
+        assert!(problem.help.as_deref().unwrap().ends_with("line 3)"));
+        assert_eq!(p.front.metadata, None);
+        let flow = "---\nmetadata: {team: a, team: b}\n---\nb\n";
+        assert_eq!(parse_all(flow).problems[0].code, Code::DuplicateYamlKey);
+    }
+
+    #[test]
     fn bad_keys() {
         for (key, code) in [
             ("\"\"", Code::EmptyKey),
             ("/abs", Code::InvalidKey),
             ("'a\\b'", Code::InvalidKey),
             ("a//b", Code::InvalidKey),
+            ("a/", Code::InvalidKey),
+            ("./a/./b", Code::InvalidKey),
+            ("a/ b", Code::InvalidKey),
             ("a/../../b", Code::KeyEscapesRoot),
         ] {
             let p = parse_all(&format!("---\nkey: {key}\n---\nb\n"));
@@ -827,5 +1110,10 @@ mod tests {
             assert_eq!(p.problems[0].code, code, "{key}");
             assert_eq!(p.front.key, None);
         }
+        let help = |key: &str| key_problem(key).unwrap().help;
+        assert_eq!(help("./a/./b"), "write it as `a/b`");
+        assert_eq!(help("a//b/"), "write it as `a/b`");
+        assert_eq!(help("/a\\b"), "write it as `a/b`");
+        assert_eq!(key_problem("billing/refund policy"), None);
     }
 }

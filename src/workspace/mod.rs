@@ -3,6 +3,7 @@
 //! per-file problems validation reports.
 
 pub mod body;
+pub mod comments;
 pub mod frontmatter;
 pub mod parse;
 pub mod problem;

@@ -103,13 +103,11 @@ pub fn parse_file(path: RepoPath, rel: &RepoPath, bytes: &[u8], config: &Config)
         Ok(split) => split,
         Err(problem) => return FileOutcome::failed(path, source, problem),
     };
-    let parsed = match split.yaml.clone() {
-        Some(range) => frontmatter::parse(text, range),
-        None => frontmatter::Parsed {
-            usable: true,
-            ..Default::default()
-        },
+    let Some(yaml) = split.yaml.clone() else {
+        let problem = no_front_matter(text, rel);
+        return FileOutcome::failed(path, source, problem);
     };
+    let parsed = frontmatter::parse(text, yaml);
     let mut problems = parsed.problems;
     if !parsed.usable {
         return FileOutcome {
@@ -146,6 +144,18 @@ pub fn parse_file(path: RepoPath, rel: &RepoPath, bytes: &[u8], config: &Config)
         (Some(k), Some(span)) => (k, span),
         _ => (rel.as_str().trim_end_matches(".md").to_owned(), 0..0),
     };
+    if let Some(at) = body_text.find('\0') {
+        let at = split.body_start + at;
+        problems.push(
+            Problem::new(
+                Code::NulCharacter,
+                at..at + 1,
+                "the content contains a NUL character",
+                "NUL here",
+            )
+            .help("remove it; NUL bytes usually come from a binary file or a bad copy-paste"),
+        );
+    }
     if content.trim().is_empty() {
         problems.push(
             Problem::new(
@@ -244,6 +254,26 @@ fn environment_problems(
         .collect()
 }
 
+/// A `.md` file without front matter is not a training (a `NOTES.md` with
+/// "ask Ana about refunds" must never be published): the problem names the
+/// ways to make it one, or to keep it out.
+fn no_front_matter(text: &str, rel: &RepoPath) -> Problem {
+    let first_line = text.find('\n').map_or(text.len(), |i| i);
+    let first_line = text[..first_line].trim_end_matches('\r').len();
+    let name = rel.file_name();
+    Problem::new(
+        Code::NoFrontMatter,
+        0..first_line,
+        "the file has no front matter, so it is not a training",
+        "expected a `---` line here",
+    )
+    .help(format!(
+        "to make it a training, start it with front matter (a `---` line, `title: ...`, \
+         a `---` line); to keep it out, rename it `_{name}`, or add `\"{rel}\"` to \
+         `ignore` in cxtrain.toml"
+    ))
+}
+
 /// The invalid bytes at the start of `bytes`, up to the next valid character
 /// (at most 8, enough to recognise an encoding).
 fn invalid_run(bytes: &[u8]) -> &[u8] {
@@ -305,7 +335,7 @@ mod tests {
     fn title_from_heading_is_stripped_from_content() {
         let p = training(
             "faq.md",
-            "# Where is my order?\n\nCheck the tracking page first.\n",
+            "---\n---\n# Where is my order?\n\nCheck the tracking page first.\n",
         );
         assert_eq!(p.local.training.title, "Where is my order?");
         assert_eq!(p.local.training.content, "Check the tracking page first.");
@@ -315,7 +345,10 @@ mod tests {
 
     #[test]
     fn title_from_file_name() {
-        let p = training("refund-after-30-days.md", "Offer store credit instead.");
+        let p = training(
+            "refund-after-30-days.md",
+            "---\ndraft: false\n---\nOffer store credit instead.",
+        );
         assert_eq!(p.local.training.title, "Refund after 30 days");
         assert_eq!(p.spans.title_source, TitleSource::FileName);
     }
@@ -346,8 +379,46 @@ mod tests {
             p.local.training.content,
             "```yaml\n---\nkey: value\n```\nThat is the format."
         );
-        let no_front = training("x.md", "```\n---\n```\nExplain this block.\n");
-        assert_eq!(no_front.local.training.title, "X");
+        let no_front = parse("x.md", "```\n---\n```\nExplain this block.\n");
+        assert_eq!(no_front.problems[0].code, Code::NoFrontMatter);
+    }
+
+    #[test]
+    fn a_file_without_front_matter_is_not_a_training() {
+        for text in [
+            "Ask Ana about refunds.\r\nAnd more.",
+            "",
+            "# Notes\n\nstuff",
+        ] {
+            let out = parse("team/NOTES.md", text);
+            assert!(out.parsed.is_none(), "{text:?}");
+            let codes: Vec<Code> = out.problems.iter().map(|p| p.code).collect();
+            assert_eq!(codes, [Code::NoFrontMatter], "{text:?}");
+            let first_line = text.lines().next().unwrap_or_default().trim_end();
+            assert_eq!(&text[out.problems[0].span.clone()], first_line);
+            let help = out.problems[0].help.as_deref().unwrap();
+            for fix in [
+                "front matter",
+                "`_NOTES.md`",
+                "`\"team/NOTES.md\"`",
+                "`ignore`",
+            ] {
+                assert!(help.contains(fix), "{help}");
+            }
+        }
+    }
+
+    #[test]
+    fn nul_in_the_body_is_an_error_at_its_byte() {
+        let text = "---\ntitle: Refund window\n---\nOffer\0 credit.\n";
+        let out = parse("x.md", text);
+        let nul: Vec<_> = out
+            .problems
+            .iter()
+            .filter(|p| p.code == Code::NulCharacter)
+            .collect();
+        assert_eq!(nul.len(), 1);
+        assert_eq!(&text[nul[0].span.clone()], "\0");
     }
 
     #[test]

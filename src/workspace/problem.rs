@@ -57,11 +57,14 @@ codes! {
     FileTooLarge => "file-too-large", Error;
     InvalidUtf8 => "invalid-utf8", Error;
     Symlink => "symlink", Error;
+    NoFrontMatter => "no-front-matter", Error;
     UnterminatedFrontMatter => "unterminated-front-matter", Error;
     MalformedYaml => "malformed-yaml", Error;
     FrontMatterNotAMapping => "front-matter-not-a-mapping", Error;
     UnknownKey => "unknown-key", Error;
     DuplicateYamlKey => "duplicate-yaml-key", Error;
+    MergeKey => "merge-key", Error;
+    NulCharacter => "nul-character", Error;
     WrongType => "wrong-type", Error;
     UnknownType => "unknown-type", Error;
     UnknownChannel => "unknown-channel", Error;

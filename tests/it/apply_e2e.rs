@@ -1,6 +1,7 @@
 //! `cxtrain apply` end to end: the real binary against the emulator on an
-//! ephemeral port, on copies of `examples/support-bot`. Pacing is off
-//! (`[api] requests_per_minute = 0`) so the suite stays fast.
+//! ephemeral port, on copies of `examples/support-bot`. Pacing is off and
+//! the retry back-off is 5 ms (`[api] requests_per_minute = 0`,
+//! `backoff_ms = 5`) so the suite stays fast, faults included.
 
 use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
@@ -17,7 +18,7 @@ use serde_json::json;
 const EXAMPLE_TRAININGS: usize = 23;
 const DRAFTS: usize = 3;
 
-/// The example, unpaced.
+/// The example, unpaced, with a 5 ms retry back-off.
 fn example() -> Repo {
     Repo::unpaced_example("support-bot")
 }
@@ -486,6 +487,7 @@ fn converges_under_faults_without_duplicates_and_never_shows_the_key() {
 fn spawn_apply(repo: &Repo, remote: &Remote) -> Child {
     Command::new(assert_cmd::cargo::cargo_bin("cxtrain"))
         .env("OPENCX_API_KEY", remote.key())
+        .env(cxtrain::remote::CACHE_DIR_ENV, repo.cache_dir())
         .env_remove("OPENCX_API_URL")
         .arg("--dir")
         .arg(repo.path())

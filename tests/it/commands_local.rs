@@ -1,4 +1,4 @@
-//! `init`, `search`, `generate`, `pull` and `fmt` end to end: the real
+//! `search`, `generate`, `pull` and `fmt` end to end: the real
 //! binary in a temporary repository, talking to the embedded local remote
 //! (`--local`, seeded through its state file) or to an emulator on an
 //! ephemeral loopback port.
@@ -121,74 +121,6 @@ fn stdout_of(cmd: &mut Command) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
-}
-
-#[test]
-fn init_scaffolds_a_repository_that_validates() {
-    let repo = Repo::new();
-    let out = stdout_of(&mut repo.cmd(&["init", "--workspace", "help-desk"]));
-    assert!(out.contains("created  cxtrain.toml"), "{out}");
-    assert!(out.contains("created  trainings/welcome.md"), "{out}");
-    assert_eq!(
-        repo.files(),
-        [
-            ".github/workflows/cxtrain.yml",
-            ".gitignore",
-            "cxtrain.toml",
-            "schema/scenario.schema.json",
-            "trainings/welcome.md",
-        ]
-    );
-    assert!(
-        repo.read("cxtrain.toml")
-            .contains("workspace = \"help-desk\"")
-    );
-    assert!(
-        repo.read("trainings/welcome.md")
-            .contains("# yaml-language-server: $schema=../schema/scenario.schema.json")
-    );
-    let schema = stdout_of(&mut repo.cmd(&["schema"]));
-    assert_eq!(repo.read("schema/scenario.schema.json"), schema);
-    assert!(
-        repo.read(".github/workflows/cxtrain.yml")
-            .contains("uses: <owner>/cxtrain@v1")
-    );
-    repo.cmd(&["validate", "--strict"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(
-            "checked 1 file: 0 errors, 0 warnings",
-        ));
-}
-
-#[test]
-fn init_never_overwrites() {
-    let repo = Repo::new();
-    repo.write("cxtrain.toml", "root = \"docs\"\nworkspace = \"mine\"\n")
-        .write("docs/welcome.md", "my own file\n");
-    let out = stdout_of(&mut repo.cmd(&["init"]));
-    assert!(
-        out.contains("skipped  cxtrain.toml (already exists)"),
-        "{out}"
-    );
-    assert!(
-        out.contains("skipped  docs/welcome.md (already exists)"),
-        "{out}"
-    );
-    assert!(
-        out.contains("created  .github/workflows/cxtrain.yml"),
-        "{out}"
-    );
-    assert!(out.contains("workspace `mine`"), "{out}");
-    assert_eq!(
-        repo.read("cxtrain.toml"),
-        "root = \"docs\"\nworkspace = \"mine\"\n"
-    );
-    assert_eq!(repo.read("docs/welcome.md"), "my own file\n");
-    assert!(
-        repo.read(".github/workflows/cxtrain.yml")
-            .contains("\"docs/**\"")
-    );
 }
 
 #[test]

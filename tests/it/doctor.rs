@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::{Remote, Repo, cxtrain, hand_made, seeded_example};
-use cxtrain::emulator::{EmulatorConfig, UpdateMetadata, UpdateMode};
+use cxtrain::emulator::{EmulatorConfig, RateLimitHeaders, UpdateMetadata, UpdateMode};
 use cxtrain::remote::api;
 use serde_json::{Value, json};
 
@@ -93,6 +93,25 @@ fn doctor_passes_against_the_emulator_and_never_shows_the_key() {
             .all(|s| s == "pass" || s == "info"),
         "{report:#}"
     );
+}
+
+#[test]
+fn rate_limit_headers_are_reported_seen_when_the_server_sends_them() {
+    for headers in [RateLimitHeaders::XRateLimit, RateLimitHeaders::Ietf] {
+        let (repo, remote) = seeded_example(EmulatorConfig {
+            rate_limit_per_minute: 1_000,
+            rate_limit_headers: headers,
+            ..EmulatorConfig::default()
+        });
+        let (code, report, _) = doctor_json(&repo, &remote, &[]);
+        assert_eq!(code, 0, "{report:#}");
+        let check = &report["checks"][4];
+        assert_eq!(check["name"], "rate_limit_headers");
+        assert!(
+            check["summary"].as_str().unwrap().starts_with("seen"),
+            "{headers:?}: {check:#}"
+        );
+    }
 }
 
 #[test]

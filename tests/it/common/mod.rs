@@ -10,6 +10,8 @@
 //! cxtrain(&repo, &remote).arg("plan").assert().code(0);
 //! ```
 
+pub mod hostile;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -18,17 +20,24 @@ use cxtrain::model::{META_HASH, META_KEY, META_WORKSPACE};
 use cxtrain::remote::api;
 use cxtrain::validate::{self, Checked};
 
-/// A trainings repository in a temporary folder, deleted on drop.
+/// A trainings repository in a temporary folder, deleted on drop, with a
+/// cache folder of its own (so no test touches the user's cache).
 pub struct Repo {
     dir: tempfile::TempDir,
+    cache: tempfile::TempDir,
 }
 
 impl Repo {
+    fn empty() -> Repo {
+        Repo {
+            dir: tempfile::tempdir().expect("tempdir"),
+            cache: tempfile::tempdir().expect("cache tempdir"),
+        }
+    }
+
     /// An empty repository with this `cxtrain.toml`.
     pub fn new(config_toml: &str) -> Repo {
-        let repo = Repo {
-            dir: tempfile::tempdir().expect("tempdir"),
-        };
+        let repo = Repo::empty();
         repo.write("cxtrain.toml", config_toml);
         std::fs::create_dir_all(repo.path().join("trainings")).expect("root");
         repo
@@ -37,9 +46,7 @@ impl Repo {
     /// A copy of `examples/<name>`, without the `.cxtrain/` state a local
     /// run of the README's quick start leaves there.
     pub fn example(name: &str) -> Repo {
-        let repo = Repo {
-            dir: tempfile::tempdir().expect("tempdir"),
-        };
+        let repo = Repo::empty();
         let from = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("examples")
             .join(name);
@@ -59,8 +66,9 @@ impl Repo {
     }
 
     /// [`Repo::example`] with client pacing off (`[api] requests_per_minute
-    /// = 0`): the default 100 a minute spaces requests 600 ms apart, which
-    /// only the pacer's own tests want to wait for.
+    /// = 0`) and a 5 ms retry back-off (`backoff_ms = 5`): for tests where
+    /// pacing and back-off are not what is tested, so they run at the
+    /// emulator's speed, faults included.
     pub fn unpaced_example(name: &str) -> Repo {
         let repo = Repo::example(name);
         let config = repo.read("cxtrain.toml");
@@ -70,7 +78,7 @@ impl Repo {
         );
         repo.write(
             "cxtrain.toml",
-            &format!("{config}\n[api]\nrequests_per_minute = 0\n"),
+            &format!("{config}\n[api]\nrequests_per_minute = 0\nbackoff_ms = 5\n"),
         );
         repo
     }
@@ -78,6 +86,12 @@ impl Repo {
     /// The repository folder.
     pub fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// The cache folder runs against this repository use
+    /// (`CXTRAIN_CACHE_DIR`): where the shared rate budget goes.
+    pub fn cache_dir(&self) -> &Path {
+        self.cache.path()
     }
 
     /// Writes a file (creating folders), relative to the repository.
@@ -218,6 +232,19 @@ impl Remote {
     pub fn stats(&self) -> Stats {
         serde_json::from_value(self.call(reqwest::Method::GET, "/_emulator/stats", None))
             .expect("stats")
+    }
+
+    /// Writes the trainings it holds to `path` (in-process emulators only),
+    /// to start other emulators with the same data.
+    #[allow(
+        dead_code,
+        reason = "only benches/plan.rs starts emulators from a saved state"
+    )]
+    pub fn save_state(&self, path: &Path) {
+        match &self.server {
+            Some(Server::InProcess(running)) => running.save_state(path).expect("state saved"),
+            _ => panic!("only an in-process emulator can save its state"),
+        }
     }
 
     /// Forgets the requests served so far.
@@ -403,6 +430,7 @@ pub fn applied_input(workspace: &str, t: &cxtrain::model::Training) -> api::Trai
 pub fn cxtrain(repo: &Repo, remote: &Remote) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("cxtrain").expect("binary");
     cmd.env("OPENCX_API_KEY", remote.key())
+        .env(cxtrain::remote::CACHE_DIR_ENV, repo.cache_dir())
         .env_remove("OPENCX_API_URL")
         .env_remove("NO_COLOR")
         .arg("--dir")
@@ -418,6 +446,7 @@ pub fn cxtrain(repo: &Repo, remote: &Remote) -> assert_cmd::Command {
 pub fn cxtrain_local(repo: &Repo) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("cxtrain").expect("binary");
     cmd.env_remove("OPENCX_API_KEY")
+        .env(cxtrain::remote::CACHE_DIR_ENV, repo.cache_dir())
         .env_remove("OPENCX_API_URL")
         .arg("--dir")
         .arg(repo.path())
