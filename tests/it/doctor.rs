@@ -5,10 +5,12 @@
 //! kill whose leftover the next `doctor` removes.
 
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
-use crate::common::{Remote, Repo, cxtrain, hand_made, seeded_example};
+use crate::common::{
+    Remote, Repo, ctrl_c, cxtrain, hand_made, refused_without_terminal, seeded_example, spawn,
+};
 use cxtrain::emulator::{EmulatorConfig, RateLimitHeaders, UpdateMetadata, UpdateMode};
 use cxtrain::remote::api;
 use serde_json::{Value, json};
@@ -252,17 +254,9 @@ fn the_probe_tells_a_direct_put_from_a_staged_one_and_metadata_refusal() {
 #[test]
 fn the_probe_asks_first_and_without_a_terminal_needs_yes() {
     let (repo, remote) = seeded_example(EmulatorConfig::default());
-    remote.reset_stats();
-    let out = cxtrain(&repo, &remote)
-        .args(["doctor", "--probe"])
-        .write_stdin("y\n")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(4));
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stderr = refused_without_terminal(&repo, &remote, &["doctor", "--probe"]);
     assert!(stderr.contains("needs confirmation"), "{stderr}");
     assert!(stderr.contains("--probe --yes"), "{stderr}");
-    assert_eq!(remote.stats().total_requests, 0);
 }
 
 #[test]
@@ -300,18 +294,7 @@ fn a_probe_failing_midway_with_every_answer_lost_still_leaves_nothing() {
 
 /// `doctor --probe --yes` as a child process, for signals.
 fn spawn_probe(repo: &Repo, remote: &Remote) -> Child {
-    Command::new(assert_cmd::cargo::cargo_bin("cxtrain"))
-        .env("OPENCX_API_KEY", remote.key())
-        .env_remove("OPENCX_API_URL")
-        .arg("--dir")
-        .arg(repo.path())
-        .args(["--api-url", &remote.url(), "--color", "never"])
-        .args(["doctor", "--probe", "--yes"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary starts")
+    spawn(repo, remote, &["doctor", "--probe", "--yes"])
 }
 
 fn slow(mode: UpdateMode) -> EmulatorConfig {
@@ -327,12 +310,7 @@ fn ctrl_c_stops_the_probe_and_still_deletes_its_training() {
     let before = remote.trainings();
     let child = spawn_probe(&repo, &remote);
     let id = wait_for_probe(&remote, &before);
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
+    let out = ctrl_c(child);
     let stdout = String::from_utf8(out.stdout).unwrap();
 
     assert_eq!(out.status.code(), Some(1), "{stdout}");

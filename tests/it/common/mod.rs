@@ -408,6 +408,21 @@ pub fn hand_made(title: &str, content: &str, metadata: &[(&str, &str)]) -> api::
     }
 }
 
+/// Runs `args` against `repo` and `remote` with stdin not a terminal and
+/// no `--yes`: asserts the refusal (exit 4, before any request) and returns
+/// its stderr.
+pub fn refused_without_terminal(repo: &Repo, remote: &Remote, args: &[&str]) -> String {
+    remote.reset_stats();
+    let out = cxtrain(repo, remote)
+        .args(args)
+        .write_stdin("y\n")
+        .output()
+        .expect("binary runs");
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(remote.stats().total_requests, 0);
+    String::from_utf8(out.stderr).expect("UTF-8 stderr")
+}
+
 /// The create body apply sends for a training of `workspace`.
 pub fn applied_input(workspace: &str, t: &cxtrain::model::Training) -> api::TrainingInput {
     let mut metadata = t.metadata.clone();
@@ -440,6 +455,36 @@ pub fn cxtrain(repo: &Repo, remote: &Remote) -> assert_cmd::Command {
         .arg("--color")
         .arg("never");
     cmd
+}
+
+/// The binary as [`cxtrain`] runs it, with `args`, as a child process (for
+/// signals): stdin empty, stdout and stderr piped.
+pub fn spawn(repo: &Repo, remote: &Remote, args: &[&str]) -> std::process::Child {
+    use std::process::Stdio;
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("cxtrain"))
+        .env("OPENCX_API_KEY", remote.key())
+        .env(cxtrain::remote::CACHE_DIR_ENV, repo.cache_dir())
+        .env_remove("OPENCX_API_URL")
+        .env_remove("NO_COLOR")
+        .arg("--dir")
+        .arg(repo.path())
+        .args(["--api-url", &remote.url(), "--color", "never"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts")
+}
+
+/// Presses Ctrl-C on `child` (SIGINT) and waits for it to end.
+pub fn ctrl_c(child: std::process::Child) -> std::process::Output {
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "SIGINT delivered");
+    child.wait_with_output().expect("the binary ends")
 }
 
 /// The binary against `repo` with the embedded local remote (`--local`).
