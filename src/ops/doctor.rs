@@ -194,6 +194,15 @@ pub struct Diagnosis {
 }
 
 impl Diagnosis {
+    /// Checks that stopped before the remote could be reached.
+    fn without_remote(checks: Vec<Check>) -> Diagnosis {
+        Diagnosis {
+            checks,
+            target: None,
+            remote: None,
+        }
+    }
+
     /// Whether no check failed.
     pub fn ok(&self) -> bool {
         self.checks.iter().all(|c| c.status != Status::Fail)
@@ -252,11 +261,7 @@ pub fn diagnose(options: &Options) -> Result<Diagnosis, Failure> {
         Err(check) => {
             checks.push(check);
             checks.extend(remote_names().map(|n| Check::skipped(n, "no valid config")));
-            return Ok(Diagnosis {
-                checks,
-                target: None,
-                remote: None,
-            });
+            return Ok(Diagnosis::without_remote(checks));
         }
     };
     checks.push(key_check(&options.connect, &repository.config));
@@ -266,11 +271,7 @@ pub fn diagnose(options: &Options) -> Result<Diagnosis, Failure> {
                 .skip(1)
                 .map(|n| Check::skipped(n, "no API key")),
         );
-        return Ok(Diagnosis {
-            checks,
-            target: None,
-            remote: None,
-        });
+        return Ok(Diagnosis::without_remote(checks));
     }
     let session = match Session::connect(&options.connect, &repository.config, &repository.dir) {
         Ok(session) => session,
@@ -288,11 +289,7 @@ pub fn diagnose(options: &Options) -> Result<Diagnosis, Failure> {
                     .skip(from)
                     .map(|n| Check::skipped(n, "no connection")),
             );
-            return Ok(Diagnosis {
-                checks,
-                target: None,
-                remote: None,
-            });
+            return Ok(Diagnosis::without_remote(checks));
         }
     };
     let target = session.target().to_owned();
