@@ -361,14 +361,28 @@ pub struct ShowArgs {
 /// `pull` flags.
 #[derive(Debug, Args)]
 pub struct PullArgs {
+    /// Pull only these trainings: keys (`billing/refund-late`), or files and
+    /// folders (relative to the repository).
+    #[arg(value_name = "PATH|KEY")]
+    pub targets: Vec<String>,
     /// Include trainings no workspace owns: each gets an `[adopt]` entry in
     /// cxtrain.toml so the next apply tags it instead of creating a copy
     /// (entries may be removed once applied).
     #[arg(long)]
     pub all: bool,
-    /// Overwrite local files that differ.
+    /// Overwrite local files that differ, showing what each said.
     #[arg(long)]
     pub force: bool,
+    /// Adopt the hand-made training ID as key KEY (writes `[adopt]` and its
+    /// file); with KEY alone, the one hand-made training that looks like the
+    /// file with that key (same title, or near-identical content). Pulls only
+    /// the adopted trainings. Repeatable.
+    #[arg(
+        long,
+        value_name = "KEY[=ID]",
+        conflicts_with_all = ["all", "targets"]
+    )]
+    pub adopt: Vec<crate::ops::pull::Adopt>,
     #[command(flatten)]
     pub env: EnvArg,
     #[command(flatten)]

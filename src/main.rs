@@ -17,7 +17,7 @@ fn main() -> ExitCode {
     match cxtrain::commands::run(cli) {
         Ok(exit) => exit.into(),
         Err(failure) => {
-            let _ = Out::stderr(color).emit(|w, _| error::report(&failure.report, w));
+            let _ = Out::stderr(color).emit(|w, paint| error::report(&failure.report, paint, w));
             failure.exit.into()
         }
     }

@@ -11,7 +11,7 @@ use crate::exit::Failure;
 use crate::ops::{self, plan::Safety};
 use crate::render::plan::PlanFormat;
 use crate::render::{ColorChoice, Out, diagnostics};
-use crate::validate::Checked;
+use crate::validate::{Checked, MissingRoot};
 
 /// The global flags, converted.
 pub struct Context {
@@ -94,9 +94,15 @@ impl Context {
     /// invalid repository's diagnostics go to stderr and the failure is
     /// exit 3, as is finding no config.
     pub fn checked(&self) -> Result<Checked, Failure> {
+        self.checked_with(MissingRoot::Invalid)
+    }
+
+    /// [`Context::checked`], with a missing trainings root meaning
+    /// `missing_root`.
+    pub fn checked_with(&self, missing_root: MissingRoot) -> Result<Checked, Failure> {
         let located = Located::find(&self.dir, self.config.as_deref())?;
         let mut err = self.stderr();
-        match ops::checked(&located) {
+        match ops::checked_with(&located, missing_root) {
             Ok(checked) => {
                 if checked.report.warnings() > 0 && !self.quiet {
                     err.emit(|w, p| diagnostics::human(&checked.report, p, w))?;

@@ -333,7 +333,7 @@ mod tests {
     #[test]
     fn quotes_and_control_characters_never_break_the_file() {
         let id = "trn_\"x\u{7f}\\'\u{1b}]52;";
-        let key = "odd \"key\"\u{7f}";
+        let key = "odd 'key\" = \"x";
         let edited = edit("[adopt]\n", &[], &[(key, id)]);
         assert_eq!(load(&edited).adopt[key], id);
         assert!(!edited.contains('\u{7f}'), "{edited:?}");

@@ -519,14 +519,14 @@ impl Reader {
         let mut out = BTreeMap::new();
         for (key, id) in self.string_map(name, item, "trn_123") {
             let text = key.get_ref();
-            if text.is_empty()
-                || text.starts_with('/')
-                || text.ends_with('/')
-                || text.contains('\\')
-            {
+            if let Err(e) = crate::key::check(text) {
                 self.problem(
                     key.span(),
-                    format!("invalid training key `{text}`"),
+                    format!(
+                        "invalid training key `{}`: {}",
+                        text.escape_debug(),
+                        e.message()
+                    ),
                     "not a training key",
                     Some("use the key of a training file, e.g. \"billing/refund-late\"".into()),
                 );

@@ -12,18 +12,19 @@
 //! it is published, no workflow is written (a placeholder would break it).
 
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use crate::atomic::{self, Overwrite, WriteError};
 use crate::config::{self, Config, FILE_NAME};
 use crate::exit::{Failure, exits};
+use crate::repo_path::RepoPath;
 use crate::workspace::frontmatter::schema_json;
+use crate::workspace::write::{SCHEMA_FILE, schema_hint};
 
 use super::IoError;
 
 /// Where the workflow is written, relative to the repository.
 pub const WORKFLOW: &str = ".github/workflows/cxtrain.yml";
-/// Where the schema is written, relative to the repository.
-const SCHEMA: &str = "schema/scenario.schema.json";
 /// The folder of the `--local` remote's state, which is not for git.
 const LOCAL_STATE_DIR: &str = ".cxtrain/";
 /// The line `init` adds to `.gitignore`.
@@ -169,9 +170,10 @@ pub fn init(options: &Options) -> Result<Initialized, Failure> {
         }
         .into());
     }
-    let root = existing
-        .as_ref()
-        .map_or_else(|| "trainings".to_owned(), |c| c.root.as_str().to_owned());
+    let root = existing.as_ref().map_or_else(
+        || RepoPath::from_str("trainings").expect("a plain name is a path"),
+        |c| c.root.clone(),
+    );
     let mut done = Vec::new();
     let config_rel = relative(&options.dir, &config_file);
     let config_text = config_text(&root, &workspace);
@@ -186,17 +188,14 @@ pub fn init(options: &Options) -> Result<Initialized, Failure> {
         done.push((config_rel, create(&config_file, &config_text)?));
     }
     let rerun = existing.is_some();
-    let (depth, welcome) = match root.as_str() {
-        "" => (0, "welcome.md".to_owned()),
-        r => (r.split('/').count(), format!("{r}/welcome.md")),
-    };
     // A re-run must not bring back the example the user deleted.
     if !rerun {
-        let written = create(&options.dir.join(&welcome), &welcome_text(depth))?;
-        done.push((welcome, written));
+        let welcome = root.join(&RepoPath::from_str("welcome.md").expect("a plain name is a path"));
+        let written = create(&welcome.to_path(&options.dir), &welcome_text(&root))?;
+        done.push((welcome.as_str().to_owned(), written));
     }
-    let schema = create(&options.dir.join(SCHEMA), &schema_json())?;
-    done.push((SCHEMA.to_owned(), schema));
+    let schema = create(&options.dir.join(SCHEMA_FILE), &schema_json())?;
+    done.push((SCHEMA_FILE.to_owned(), schema));
     let workflow_file = options.dir.join(WORKFLOW);
     let action = options.action.clone().or_else(default_action);
     let workflow = match action {
@@ -270,8 +269,7 @@ fn toml_string(s: &str) -> String {
     serde_json::to_string(s).expect("a string always serialises")
 }
 
-fn config_text(root: &str, workspace: &str) -> String {
-    let root = if root.is_empty() { "." } else { root };
+fn config_text(root: &RepoPath, workspace: &str) -> String {
     format!(
         r#"# cxtrain: OpenCX AI trainings as code.
 
@@ -301,16 +299,15 @@ type = "scenario"           # scenario | behavioral
 [safety]
 max_deletes = 10            # refuse a plan deleting more, unless --allow-deletes=N
 "#,
-        root = toml_string(root),
+        root = toml_string(&root.to_string()),
         workspace = toml_string(workspace),
     )
 }
 
-fn welcome_text(depth: usize) -> String {
-    let up = "../".repeat(depth);
+fn welcome_text(root: &RepoPath) -> String {
     format!(
         r#"---
-# yaml-language-server: $schema={up}{SCHEMA}
+{hint}
 type: scenario
 title: Customer asks what this assistant can help with
 channels: [web, email]
@@ -322,18 +319,20 @@ agent for anything else.
 
 (This is an example written by `cxtrain init`. It is a draft, so the AI does
 not use it until you set `draft: false`. Edit it or delete it.)
-"#
+"#,
+        hint = schema_hint(root)
     )
 }
 
 /// The example workflow, using `action` and watching this file and `root`.
-fn workflow_text(root: &str, action: &str) -> String {
+fn workflow_text(root: &RepoPath, action: &str) -> String {
     let body = EXAMPLE_WORKFLOW
         .find("\nname:")
         .map_or(EXAMPLE_WORKFLOW, |i| &EXAMPLE_WORKFLOW[i + 1..]);
-    let paths = match root {
-        "" | "." => "**/*.md".to_owned(),
-        r => format!("{r}/**"),
+    let paths = if root.is_top() {
+        "**/*.md".to_owned()
+    } else {
+        format!("{root}/**")
     };
     let header = "# cxtrain (written by `cxtrain init`): on pull requests, validate the\n\
                   # trainings and post the plan as one sticky comment; on a merge to the\n\
@@ -354,7 +353,7 @@ mod tests {
 
     #[test]
     fn workflow_uses_the_given_action_and_watches_itself() {
-        let text = workflow_text("trainings", "acme/cxtrain@v1");
+        let text = workflow_text(&"trainings".parse().unwrap(), "acme/cxtrain@v1");
         assert!(!text.contains("uses: ./"), "{text}");
         assert!(text.matches("uses: acme/cxtrain@v1").count() >= 2, "{text}");
         assert!(text.contains(&format!("\"{WORKFLOW}\"")));
@@ -363,7 +362,7 @@ mod tests {
         assert!(text.contains("group: cxtrain-apply"));
         assert!(text.starts_with("# cxtrain"));
         assert!(crate::connect::LOCAL_STATE.starts_with(LOCAL_STATE_DIR));
-        assert!(workflow_text("docs/faq", "a/b@c").contains("\"docs/faq/**\""));
+        assert!(workflow_text(&"docs/faq".parse().unwrap(), "a/b@c").contains("\"docs/faq/**\""));
     }
 
     #[test]
@@ -395,7 +394,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join(FILE_NAME),
-            config_text("docs", "bot \"blue\""),
+            config_text(&RepoPath::from_str("docs").unwrap(), "bot \"blue\""),
         )
         .unwrap();
         let c = Config::load(dir.path(), None).unwrap();

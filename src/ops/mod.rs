@@ -26,7 +26,7 @@ pub use session::{Session, Traffic, interrupt, runtime};
 
 use crate::config::Located;
 use crate::exit::exits;
-use crate::validate::{self as validation, Checked, Report};
+use crate::validate::{self as validation, Checked, MissingRoot, Report};
 
 /// The repository does not validate; `report` holds every diagnostic, for
 /// the caller to show before this error.
@@ -41,7 +41,12 @@ pub struct NotValid {
 /// The repository whose config `located` names, validated; its warnings
 /// are in [`Checked::report`].
 pub fn checked(located: &Located) -> Result<Checked, NotValid> {
-    validation::check(located).map_err(|invalid| NotValid {
+    checked_with(located, MissingRoot::Invalid)
+}
+
+/// [`checked`], with a missing trainings root meaning `missing_root`.
+pub fn checked_with(located: &Located, missing_root: MissingRoot) -> Result<Checked, NotValid> {
+    validation::check_with(located, missing_root).map_err(|invalid| NotValid {
         report: invalid.report,
     })
 }

@@ -20,7 +20,7 @@ pub use change::{
 pub use change_set::Fingerprint;
 pub(crate) use compare::same_text;
 pub use lookalike::{HandMade, Likeness, Unowned, lookalikes};
-pub use rename::SIMILARITY_THRESHOLD;
+pub use rename::{SIMILARITY_THRESHOLD, similar_content};
 pub use safety::{ConflictPolicy, DeleteBudget, Refusal, SafetyOptions, check_safety};
 
 use serde::{Deserialize, Serialize};

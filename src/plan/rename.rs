@@ -95,6 +95,14 @@ fn exact_candidates(locals: &[&Training], orphans: &[&ManagedTraining]) -> Vec<P
     out
 }
 
+/// Whether two texts are identical or near-identical content: the same up
+/// to invisible whitespace, or at least [`SIMILARITY_THRESHOLD`] alike word
+/// by word — the test a rename passes, and a hand-made training must pass to
+/// be adopted for a file.
+pub fn similar_content(a: &str, b: &str) -> bool {
+    same_text(a, b) || (could_be_similar(a, b) && similarity(a, b).is_some())
+}
+
 /// The diff ratio can never exceed `2·min/(a+b)`; skip pairs whose lengths
 /// alone rule them out.
 pub(super) fn could_be_similar(a: &str, b: &str) -> bool {
@@ -127,6 +135,19 @@ mod tests {
     const TEXT: &str = "Refunds requested after thirty days: apologise, explain the policy, \
         offer store credit, and escalate to a human when the customer mentions a chargeback \
         or a bank dispute of any kind.";
+
+    #[test]
+    fn similar_content_is_identical_or_nearly() {
+        assert!(similar_content(TEXT, &format!("{TEXT}\n")));
+        assert!(similar_content(
+            TEXT,
+            &TEXT.replace("store credit", "a store credit")
+        ));
+        assert!(!similar_content(
+            TEXT,
+            "Completely different text about parcels."
+        ));
+    }
 
     #[test]
     fn identical_and_similar_content_pair_best_first() {

@@ -11,6 +11,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Channel, TrainingType};
 
+/// Whether `id` can name a training as one segment of a request path: not
+/// empty, `.` or `..`, which URL parsers resolve even percent-encoded.
+pub fn usable_id(id: &str) -> bool {
+    !matches!(id, "" | "." | "..")
+}
+
 /// Request paths, relative to the API base URL. Each is tagged with how sure
 /// opencx-api.md is of it; the `[inferred]` ones are guesses to check against
 /// the live API before relying on them.

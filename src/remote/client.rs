@@ -352,7 +352,7 @@ impl Client {
 
     /// `GET /training/{id}`.
     pub async fn get(&self, id: &str) -> Result<api::Training, RemoteError> {
-        let call = Call::new(Method::GET, paths::training(&segment(id)), Scope::Read);
+        let call = Call::new(Method::GET, paths::training(&segment(id)?), Scope::Read);
         self.fetch(&call, Retry::Idempotent).await
     }
 
@@ -397,7 +397,7 @@ impl Client {
         body: &api::TrainingInput,
     ) -> Result<api::Training, RemoteError> {
         let call =
-            Call::new(Method::PUT, paths::training(&segment(id)), Scope::Write).json(body)?;
+            Call::new(Method::PUT, paths::training(&segment(id)?), Scope::Write).json(body)?;
         self.fetch(&call, Retry::Idempotent).await
     }
 
@@ -406,7 +406,7 @@ impl Client {
     /// earlier attempt landed and its response was lost: that counts as
     /// done, with an empty body.
     pub async fn delete(&self, id: &str) -> Result<Vec<u8>, RemoteError> {
-        let call = Call::new(Method::DELETE, paths::training(&segment(id)), Scope::Write);
+        let call = Call::new(Method::DELETE, paths::training(&segment(id)?), Scope::Write);
         self.send(&call, Retry::Idempotent).await
     }
 
@@ -429,8 +429,12 @@ impl Client {
         id: &str,
         body: &serde_json::Value,
     ) -> Result<Option<api::Training>, RemoteError> {
-        let call =
-            Call::new(Method::PUT, paths::toggle_draft(&segment(id)), Scope::Write).json(body)?;
+        let call = Call::new(
+            Method::PUT,
+            paths::toggle_draft(&segment(id)?),
+            Scope::Write,
+        )
+        .json(body)?;
         let bytes = self.send(&call, Retry::Idempotent).await?;
         Ok(serde_json::from_slice(&bytes).ok())
     }
@@ -444,7 +448,7 @@ impl Client {
     ) -> Result<(), RemoteError> {
         let call = Call::new(
             Method::PUT,
-            paths::move_to_directory(&segment(id)),
+            paths::move_to_directory(&segment(id)?),
             Scope::Write,
         )
         .json(&api::MoveToDirectory {
@@ -796,10 +800,16 @@ fn server_message(status: StatusCode, body: &[u8]) -> String {
 }
 
 fn check_base_url(raw: &str) -> Result<Url, RemoteError> {
+    let shown = without_credentials(raw);
     let invalid = |reason: &str| RemoteError::InvalidUrl {
-        url: raw.to_owned(),
+        url: shown.clone(),
         reason: reason.to_owned(),
     };
+    if shown != raw {
+        return Err(invalid(
+            "it must not contain credentials (the key comes only from OPENCX_API_KEY)",
+        ));
+    }
     let url = Url::parse(raw).map_err(|e| invalid(&e.to_string()))?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid("it must not have a query or fragment"));
@@ -817,6 +827,25 @@ fn check_base_url(raw: &str) -> Result<Url, RemoteError> {
     }
 }
 
+/// `raw` with any user info (`user:secret@`) of its authority replaced by
+/// `***`, so an error about the URL never repeats a secret written into it.
+/// Reads the text as loosely as any URL parser might, parsed or not.
+fn without_credentials(raw: &str) -> String {
+    let (scheme, rest) = raw.split_once("://").unwrap_or(("", raw));
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => {
+            let separator = if scheme.is_empty() && !raw.contains("://") {
+                ""
+            } else {
+                "://"
+            };
+            format!("{scheme}{separator}***{}", &rest[at..])
+        }
+        None => raw.to_owned(),
+    }
+}
+
 fn is_loopback(url: &Url) -> bool {
     match url.host_str() {
         Some(host) if host.eq_ignore_ascii_case("localhost") => true,
@@ -831,7 +860,10 @@ fn is_loopback(url: &Url) -> bool {
 
 /// Percent-encodes an id for use as one path segment: ids are opaque
 /// strings and must not be able to add segments or a query.
-fn segment(id: &str) -> String {
+fn segment(id: &str) -> Result<String, RemoteError> {
+    if !api::usable_id(id) {
+        return Err(RemoteError::InvalidId { id: id.to_owned() });
+    }
     let mut out = String::with_capacity(id.len());
     for byte in id.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
@@ -840,7 +872,7 @@ fn segment(id: &str) -> String {
             out.push_str(&format!("%{byte:02X}"));
         }
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -877,9 +909,39 @@ mod tests {
     }
 
     #[test]
+    fn credentials_in_the_url_are_never_repeated() {
+        for (raw, shown) in [
+            (
+                "https://user:s3cr3t@api.open.cx/v1",
+                "https://***@api.open.cx/v1",
+            ),
+            ("https://s3cr3t@api.open.cx", "https://***@api.open.cx"),
+            ("http://u:s3cr3t@127.0.0.1:9", "http://***@127.0.0.1:9"),
+            ("https://u:s3cr3t@[bad", "https://***@[bad"),
+            ("u:s3cr3t@api.open.cx", "***@api.open.cx"),
+            ("https://a:b@c@d/x@y", "https://***@d/x@y"),
+        ] {
+            let err = check_base_url(raw).unwrap_err();
+            let text = format!("{err} {err:?}");
+            assert!(!text.contains("s3cr3t"), "{text}");
+            assert!(
+                matches!(&err, RemoteError::InvalidUrl { url, .. } if url == shown),
+                "{err:?}"
+            );
+        }
+    }
+
+    #[test]
     fn ids_cannot_escape_their_segment() {
-        assert_eq!(segment("trn_8f2c-1.x~"), "trn_8f2c-1.x~");
-        assert_eq!(segment("../a?b=c d"), "..%2Fa%3Fb%3Dc%20d");
+        assert_eq!(segment("trn_8f2c-1.x~").unwrap(), "trn_8f2c-1.x~");
+        assert_eq!(segment("../a?b=c d").unwrap(), "..%2Fa%3Fb%3Dc%20d");
+        assert_eq!(segment("a\u{1b}\u{7f}\"").unwrap(), "a%1B%7F%22");
+        for unusable in ["", ".", ".."] {
+            assert!(
+                matches!(segment(unusable), Err(RemoteError::InvalidId { .. })),
+                "{unusable:?}"
+            );
+        }
     }
 
     #[test]

@@ -90,6 +90,21 @@ pub enum RemoteError {
         reason: String,
     },
 
+    /// A training id that cannot be one segment of a request path: `.`,
+    /// `..` (which URL parsers resolve, even percent-encoded) or empty.
+    #[error("refusing to request training id `{}`: it cannot name a training in a URL", id.escape_debug())]
+    #[diagnostic(
+        code(cxtrain::remote::invalid_id),
+        help(
+            "the id comes from the server, a plan file or `[adopt]` in cxtrain.toml; ids are \
+             opaque names such as trn_123"
+        )
+    )]
+    InvalidId {
+        /// The id as given.
+        id: String,
+    },
+
     /// 401.
     #[error("{endpoint}: 401 Unauthorized, the API key is missing or invalid")]
     #[diagnostic(

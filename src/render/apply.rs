@@ -12,7 +12,7 @@ use crate::apply::calls::Step;
 use crate::apply::executor::{Observer, Outcome, Report, SkipReason};
 use crate::apply::summary::Summary;
 use crate::plan::{Action, Change};
-use crate::text;
+use crate::text::escape_line;
 
 use super::plan_human::Group;
 
@@ -95,7 +95,7 @@ impl Observer for Progress {
 /// One line for a finished change, e.g. `~ billing/refund  updated content; published`.
 pub fn change_line(step: &Step, outcome: &Outcome, paint: Paint) -> String {
     let what = describe(&step.change.actions());
-    let key = step.change.key();
+    let key = escape_line(step.change.key());
     match outcome {
         Outcome::Applied {
             toggled,
@@ -132,8 +132,9 @@ pub fn change_line(step: &Step, outcome: &Outcome, paint: Paint) -> String {
             paint.paint(RED, "-"),
         ),
         Outcome::Failed(e) => format!(
-            "{} {key}  failed to apply ({what}): {e}",
+            "{} {key}  failed to apply ({what}): {}",
             paint.paint(RED, "✗"),
+            escape_line(&e.to_string())
         ),
         Outcome::Skipped(reason) => format!(
             "{} {key}  not started ({what}): {}",
@@ -164,8 +165,13 @@ fn describe(actions: &[Action]) -> String {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            Action::Move { to, .. } => format!("moved to {}", to.as_deref().unwrap_or("the root")),
-            Action::Rename { from, .. } => format!("renamed from {from}"),
+            Action::Move { to, .. } => {
+                format!(
+                    "moved to {}",
+                    escape_line(to.as_deref().unwrap_or("the root"))
+                )
+            }
+            Action::Rename { from, .. } => format!("renamed from {}", escape_line(from)),
             Action::Publish => "published".to_owned(),
             Action::Unpublish => "unpublished".to_owned(),
             Action::Delete => "deleted".to_owned(),
@@ -228,9 +234,10 @@ pub fn summary(report: &Report, s: &Summary, environment: Option<&str>, paint: P
         let _ = writeln!(out, "\nFailed changes:");
         for (step, e) in failures {
             let path = (step.change.path())
-                .map(|p| format!(" ({p})"))
+                .map(|p| format!(" ({})", escape_line(p.as_str())))
                 .unwrap_or_default();
-            let key = step.change.key();
+            let key = escape_line(step.change.key());
+            let e = escape_line(&e.to_string()).into_owned();
             let _ = writeln!(out, "  {} {key}{path}: {e}", paint.paint(RED, "✗"));
         }
     }
@@ -258,7 +265,7 @@ pub fn summary(report: &Report, s: &Summary, environment: Option<&str>, paint: P
 /// The confirmation question asked on a terminal.
 pub fn prompt(changes: usize, target: &str, environment: Option<&str>) -> String {
     let s = if changes == 1 { "" } else { "s" };
-    let target = text::escape(target);
+    let target = escape_line(target);
     match environment {
         Some(env) => format!("Apply {changes} change{s} to environment {env} ({target})? [y/N] "),
         None => format!("Apply {changes} change{s} to {target}? [y/N] "),

@@ -10,6 +10,8 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use serde::Serialize;
 
 use super::Paint;
+use super::inert::Inert;
+use crate::text;
 use crate::validate::{Diagnostic, Related, Report};
 use crate::workspace::problem::Severity;
 
@@ -29,7 +31,7 @@ pub fn human(report: &Report, paint: Paint, out: &mut dyn Write) -> io::Result<(
     for d in &report.diagnostics {
         let mut text = String::new();
         handler
-            .render_report(&mut text, &Human::new(d))
+            .render_report(&mut text, &Inert::new(&Human::new(d)))
             .map_err(io::Error::other)?;
         writeln!(out, "{text}")?;
     }
@@ -105,12 +107,18 @@ pub fn github(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", summary(report))
 }
 
+/// A workflow command's message: control characters made visible (the
+/// runner shows them raw), then the runner's own escapes, so the text
+/// can neither end the command's line nor start another.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    text::escape(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
+/// A workflow command's property value: as [`escape_data`], and `:` and
+/// `,` escaped so the value cannot end early.
 fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }

@@ -1,7 +1,8 @@
 //! What `doctor` prints: the checks as a table (a status mark, the check,
 //! what was found, and the next step for a failure), what `--probe` learnt,
 //! its confirmation prompt, and the whole report as JSON. Every text that
-//! may quote the server or the config goes through [`text::escape`].
+//! may quote the server or the config goes through [`text::escape_line`]:
+//! each cell stays one line.
 
 use std::io::{self, Write};
 
@@ -25,7 +26,7 @@ pub fn checks(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     if let Some(target) = target {
-        writeln!(out, "cxtrain doctor: {}", text::escape(target))?;
+        writeln!(out, "cxtrain doctor: {}", text::escape_line(target))?;
     } else {
         writeln!(out, "cxtrain doctor")?;
     }
@@ -37,13 +38,13 @@ pub fn checks(
             "  {} {:<NAME_WIDTH$} {}",
             p.paint(colour, mark),
             check.name.label(),
-            text::escape(&check.summary)
+            text::escape_line(&check.summary)
         )?;
         for detail in &check.details {
-            writeln!(out, "{indent}  {}", text::escape(detail))?;
+            writeln!(out, "{indent}  {}", text::escape_line(detail))?;
         }
         if let Some(next) = &check.next {
-            writeln!(out, "{indent}{} {}", p.dim("→"), text::escape(next))?;
+            writeln!(out, "{indent}{} {}", p.dim("→"), text::escape_line(next))?;
         }
     }
     let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
@@ -70,14 +71,14 @@ fn mark(status: Status) -> (&'static str, &'static str) {
 /// The question asked before `--probe` writes anything.
 pub fn probe_prompt(target: &str, directory: Option<&str>) -> String {
     let moved = directory.map_or_else(String::new, |d| {
-        format!(" moves it into directory {},", text::escape(d))
+        format!(" moves it into directory {},", text::escape_line(d))
     });
     format!(
         "doctor --probe writes to {}: it creates one draft scenario titled\n  \"{TITLE}\"\n\
          restricted to the api channel, updates it, publishes it for about a second (while \
          published it is live to customers on the api channel), unpublishes it,{moved} and \
          deletes it. No other training is touched.\nRun the probe? [y/N] ",
-        text::escape(target)
+        text::escape_line(target)
     )
 }
 
@@ -85,7 +86,7 @@ pub fn probe_prompt(target: &str, directory: Option<&str>) -> String {
 pub fn probe(report: &ProbeReport, p: Paint, out: &mut dyn Write) -> io::Result<()> {
     let training = report.training.as_deref().map_or_else(
         || "not created".to_owned(),
-        |id| text::escape(id).into_owned(),
+        |id| text::escape_line(id).into_owned(),
     );
     writeln!(
         out,
@@ -107,7 +108,7 @@ pub fn probe(report: &ProbeReport, p: Paint, out: &mut dyn Write) -> io::Result<
             out,
             "  {} stopped at \"{step}\": {}",
             p.paint(RED, "✗"),
-            text::escape(error)
+            text::escape_line(error)
         )?,
         Ending::Interrupted => writeln!(out, "  {} interrupted (Ctrl-C)", p.paint(YELLOW, "!"))?,
     }
@@ -116,7 +117,7 @@ pub fn probe(report: &ProbeReport, p: Paint, out: &mut dyn Write) -> io::Result<
             out,
             "  {} deleted the scratch training: {}",
             p.paint(GREEN, "✓"),
-            text::escape(&report.cleanup.deleted.join(", "))
+            text::escape_line(&report.cleanup.deleted.join(", "))
         )?;
     }
     for failure in &report.cleanup.failed {
@@ -125,13 +126,13 @@ pub fn probe(report: &ProbeReport, p: Paint, out: &mut dyn Write) -> io::Result<
             "  {} could not delete the scratch training ({}): delete the training titled \
              \"{TITLE}\" in the OpenCX dashboard, or run `cxtrain doctor` again",
             p.paint(RED, "✗"),
-            text::escape(failure)
+            text::escape_line(failure)
         )?;
     }
     if !report.advice.is_empty() {
         writeln!(out, "\nWhat this means for cxtrain:")?;
         for line in &report.advice {
-            writeln!(out, "  - {}", text::escape(line))?;
+            writeln!(out, "  - {}", text::escape_line(line))?;
         }
     }
     Ok(())
@@ -177,7 +178,7 @@ fn facts(f: &Findings, directory: Option<&str>) -> Vec<(String, String)> {
     });
     let move_into = format!(
         "move into {}",
-        directory.map_or_else(String::new, |d| text::escape(d).into_owned())
+        directory.map_or_else(String::new, |d| text::escape_line(d).into_owned())
     );
     let rows: Vec<(String, Option<String>)> = vec![
         (

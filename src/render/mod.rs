@@ -14,6 +14,7 @@ pub mod diagnostics;
 pub mod doctor;
 pub mod error;
 pub mod files;
+mod inert;
 pub mod notes;
 mod out;
 mod paint;
@@ -28,11 +29,12 @@ use std::path::{Component, Path, PathBuf};
 pub use out::{Out, OutputError};
 pub use paint::{BLUE, CYAN, ColorChoice, GREEN, Paint, RED, YELLOW};
 
-/// A path as the user should see it: without `./` segments.
+/// A path as the user should see it: without `./` segments, and with
+/// control characters in its names escaped (file names are untrusted text).
 pub fn shown(path: &Path) -> String {
     let path: PathBuf = path
         .components()
         .filter(|c| *c != Component::CurDir)
         .collect();
-    path.display().to_string()
+    crate::text::escape_line(&path.display().to_string()).into_owned()
 }

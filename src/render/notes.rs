@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use super::shown;
 use crate::ops::Traffic;
 use crate::text::escape;
 
@@ -25,11 +26,8 @@ pub fn took(command: &str, elapsed: Duration) -> String {
 
 /// After `plan --out`: where the plan went and how to apply it.
 pub fn saved_plan(path: &Path) -> String {
-    format!(
-        "Saved the plan to {}; apply it with `cxtrain apply {}`.",
-        path.display(),
-        path.display()
-    )
+    let path = shown(path);
+    format!("Saved the plan to {path}; apply it with `cxtrain apply {path}`.")
 }
 
 /// The emulator's first line, which tests and scripts (`--port 0`) read to

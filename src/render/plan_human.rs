@@ -11,6 +11,7 @@ use similar::{ChangeTag, InlineChangeOptions, TextDiff};
 use super::{BLUE, CYAN, GREEN, Paint, RED, YELLOW};
 use crate::model::{Channel, Training};
 use crate::plan::{Change, Field, Flag, HandMade, Identity, Likeness, Modify, Plan, Toggle};
+use crate::text::{escape, escape_line};
 
 /// Lines of a created training's content shown before eliding the rest.
 const CREATE_PREVIEW_LINES: usize = 6;
@@ -53,14 +54,14 @@ fn header(plan: &Plan, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
         out,
         "{} {}",
         p.bold("Plan for workspace"),
-        p.paint(CYAN, &clean(&plan.workspace))
+        p.paint(CYAN, &escape_line(&plan.workspace))
     )?;
     if let Some(env) = &plan.environment {
         write!(
             out,
             " {} {}",
             p.bold("in environment"),
-            p.paint(CYAN, &clean(env))
+            p.paint(CYAN, &escape_line(env))
         )?;
     }
     writeln!(out)?;
@@ -246,7 +247,7 @@ pub(crate) fn warning_lines(plan: &Plan) -> Vec<(Severity, String)> {
     for h in plan.hand_made.iter().take(WARNING_KEYS) {
         lines.push((
             Severity::Caution,
-            format!("{}: {}", clean(&h.key), lookalike(h)),
+            format!("{}: {}", escape_line(&h.key), lookalike(h)),
         ));
     }
     if plan.hand_made.len() > WARNING_KEYS {
@@ -278,9 +279,9 @@ pub(crate) fn lookalike(h: &HandMade) -> String {
     let why = likeness(h.likeness);
     format!(
         "looks like hand-made {} ({why}: {}) — adopt it (`{}`) instead of creating a duplicate",
-        clean(&h.id),
+        escape_line(&h.id),
         quoted(&h.title),
-        clean(&h.adopt_command())
+        escape_line(&h.adopt_command())
     )
 }
 
@@ -321,8 +322,13 @@ fn count_verb(n: usize, one: &str, many: &str) -> String {
     }
 }
 
+/// Keys (remote text, some of them) escaped, the first [`WARNING_KEYS`] of them.
 fn key_list(keys: &[&str]) -> String {
-    let shown: Vec<&str> = keys.iter().take(WARNING_KEYS).copied().collect();
+    let shown: Vec<Cow<str>> = keys
+        .iter()
+        .take(WARNING_KEYS)
+        .map(|k| escape_line(k))
+        .collect();
     let mut s = shown.join(", ");
     if keys.len() > WARNING_KEYS {
         s.push_str(&format!(" and {} more", keys.len() - WARNING_KEYS));
@@ -340,13 +346,16 @@ fn entry(
     let mut head = format!(
         "  {} {}",
         p.paint(group.color(), group.symbol()),
-        p.bold(&clean(change.key()))
+        p.bold(&escape_line(change.key()))
     );
     if let Some(path) = change.path() {
-        head.push_str(&format!("  {}", p.dim(&clean(path.as_str()))));
+        head.push_str(&format!("  {}", p.dim(&escape_line(path.as_str()))));
     }
     if let Some(remote) = change.remote() {
-        head.push_str(&format!("  {}", p.dim(&format!("({})", clean(&remote.id)))));
+        head.push_str(&format!(
+            "  {}",
+            p.dim(&format!("({})", escape_line(&remote.id)))
+        ));
     }
     writeln!(out, "{head}")?;
     for flag in change.flags() {
@@ -397,7 +406,7 @@ fn modified(m: &Modify, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
                 YELLOW,
                 &format!(
                     "renamed from {} ({similarity}% similar content)",
-                    clean(from)
+                    escape_line(from)
                 )
             )
         )?,
@@ -461,7 +470,7 @@ fn created(t: &Training, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "        {}",
-            p.paint(GREEN, &format!("+{}", clean(line)))
+            p.paint(GREEN, &format!("+{}", escape(line)))
         )?;
     }
     if lines.len() > CREATE_PREVIEW_LINES {
@@ -557,7 +566,7 @@ fn content_diff(old: &str, new: &str, p: &Paint, out: &mut dyn Write) -> io::Res
                 };
                 let mut line = String::new();
                 for (emphasised, text) in change.iter_strings_lossy() {
-                    let text = clean(text.trim_end_matches('\n'));
+                    let text = escape(text.trim_end_matches('\n'));
                     line.push_str(&if emphasised {
                         p.paint(&format!("{color};1;4"), &text)
                     } else {
@@ -611,26 +620,6 @@ fn summary(plan: &Plan, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
     )
 }
 
-/// Text as a terminal should see it: control characters (escape sequences
-/// from a file) are shown escaped instead of being interpreted.
-pub(crate) fn clean(s: &str) -> Cow<'_, str> {
-    if s.chars().any(|c| c.is_control() && c != '\t') {
-        Cow::Owned(
-            s.chars()
-                .map(|c| {
-                    if c.is_control() && c != '\t' {
-                        c.escape_default().to_string()
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
-    }
-}
-
 /// Content with a final newline, so the last line diffs like the others.
 pub(crate) fn with_newline(s: &str) -> Cow<'_, str> {
     if s.is_empty() || s.ends_with('\n') {
@@ -641,7 +630,7 @@ pub(crate) fn with_newline(s: &str) -> Cow<'_, str> {
 }
 
 fn quoted(s: &str) -> String {
-    format!("\"{}\"", clean(s))
+    format!("\"{}\"", escape_line(s))
 }
 
 pub(crate) fn status(draft: bool) -> &'static str {
@@ -649,7 +638,7 @@ pub(crate) fn status(draft: bool) -> &'static str {
 }
 
 pub(crate) fn directory(d: Option<&str>) -> String {
-    d.map_or_else(|| "(root)".to_owned(), |d| clean(d).into_owned())
+    d.map_or_else(|| "(root)".to_owned(), |d| escape_line(d).into_owned())
 }
 
 pub(crate) fn channels(c: &BTreeSet<Channel>) -> String {
@@ -664,7 +653,7 @@ pub(crate) fn segments(s: &BTreeSet<String>) -> String {
     if s.is_empty() {
         "all".to_owned()
     } else {
-        clean(&s.iter().cloned().collect::<Vec<_>>().join(", ")).into_owned()
+        escape_line(&s.iter().cloned().collect::<Vec<_>>().join(", ")).into_owned()
     }
 }
 
@@ -673,6 +662,6 @@ pub(crate) fn metadata(m: &BTreeMap<String, String>) -> String {
         "(none)".to_owned()
     } else {
         let pairs: Vec<String> = m.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        clean(&pairs.join(", ")).into_owned()
+        escape_line(&pairs.join(", ")).into_owned()
     }
 }

@@ -13,9 +13,10 @@ use crate::model::Training;
 use crate::plan::{Change, Field, Flag, HandMade, Identity, Modify, Plan, Toggle};
 
 use super::plan_human::{
-    Group, Severity, channels, clean, directory, likeness, metadata, segments, status, targeting,
+    Group, Severity, channels, directory, likeness, metadata, segments, status, targeting,
     warning_lines, with_newline,
 };
+use crate::text::{escape, escape_line};
 
 /// GitHub's limit on a comment body, in characters.
 pub const COMMENT_LIMIT: usize = 65_536;
@@ -330,39 +331,39 @@ fn diff_block(old: &str, new: &str) -> String {
         .context_radius(3)
         .to_string()
         .lines()
-        .map(|line| format!("{}\n", clean(line)))
+        .map(|line| format!("{}\n", escape(line)))
         .collect();
     let longest_run = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest_run.max(2) + 1);
     format!("{fence}diff\n{body}{fence}\n")
 }
 
-/// Text for an HTML context (inside `<summary>`): entities for markup
-/// characters, and no line breaks, which would end the HTML block.
+/// Text for an HTML context (inside `<summary>`): control characters and
+/// line breaks escaped (a line break would end the HTML block), entities for
+/// markup characters.
 fn html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for c in escape_line(s).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            '\n' | '\r' => out.push(' '),
             c => out.push(c),
         }
     }
     out
 }
 
-/// Text for a Markdown context: every ASCII punctuation character
-/// backslash-escaped (CommonMark allows it for all of them), so no emphasis,
-/// link, HTML, table pipe or code span can start; no line breaks.
+/// Text for a Markdown context: control characters and line breaks
+/// escaped, then every ASCII punctuation character backslash-escaped
+/// (CommonMark allows it for all of them), so no emphasis, link, HTML, table
+/// pipe or code span can start.
 fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for c in escape_line(s).chars() {
         match c {
-            '\n' | '\r' => out.push(' '),
             c if c.is_ascii_punctuation() => {
                 out.push('\\');
                 out.push(c);

@@ -95,10 +95,24 @@ pub fn load_checked(dir: &Path, explicit: Option<&Path>) -> Result<Checked, Inva
     check(&located)
 }
 
+/// What a trainings root that does not exist means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingRoot {
+    /// An error: the config names the wrong folder (validate, plan, apply).
+    Invalid,
+    /// A repository with no trainings yet (`pull` into a fresh one).
+    Empty,
+}
+
 /// Loads the config and every file of the repository `located` names and
 /// runs all rules; `Err` when any error-level diagnostic (warnings are
 /// returned in [`Checked`]). Used by validate, plan, apply and the rest.
 pub fn check(located: &Located) -> Result<Checked, Invalid> {
+    check_with(located, MissingRoot::Invalid)
+}
+
+/// [`check`], with a missing trainings root meaning `missing_root`.
+pub fn check_with(located: &Located, missing_root: MissingRoot) -> Result<Checked, Invalid> {
     let repo_dir = located.repo_dir.as_path();
     let display = DisplayPaths::new(repo_dir);
     let config = located.load().map_err(|e| Invalid {
@@ -107,6 +121,19 @@ pub fn check(located: &Located) -> Result<Checked, Invalid> {
             diagnostics: config_diagnostics(&e, &display),
         },
     })?;
+    let root_dir = config.root.to_path(repo_dir);
+    if missing_root == MissingRoot::Empty && !root_dir.exists() {
+        return Ok(Checked {
+            repo_dir: repo_dir.to_path_buf(),
+            root_dir,
+            config,
+            trainings: Vec::new(),
+            report: Report {
+                files: 0,
+                diagnostics: Vec::new(),
+            },
+        });
+    }
     let ws = workspace::load(repo_dir, &config).map_err(|e| Invalid {
         report: Report {
             files: 0,

@@ -12,6 +12,7 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
 use super::problem::{Code, Problem};
+use crate::key::{self, KeyError};
 use crate::model::{Channel, META_PREFIX, TrainingType};
 use crate::suggest::did_you_mean;
 
@@ -489,16 +490,18 @@ impl Field<'_> {
     }
 
     fn key(&mut self, key: String) -> Option<String> {
-        let found = key_problem(&key).map(|k| {
-            Problem::new(k.code, self.span.clone(), k.message, "invalid key").help(k.help)
-        });
-        match found {
-            Some(p) => {
-                self.problems.push(p);
-                None
-            }
-            None => Some(key),
-        }
+        let Err(e) = key::check(&key) else {
+            return Some(key);
+        };
+        let code = match e {
+            KeyError::Empty => Code::EmptyKey,
+            KeyError::Climbs => Code::KeyEscapesRoot,
+            _ => Code::InvalidKey,
+        };
+        self.problems.push(
+            Problem::new(code, self.span.clone(), e.message(), "invalid key").help(e.help(&key)),
+        );
+        None
     }
 
     fn metadata(
@@ -578,17 +581,6 @@ impl Field<'_> {
         }
         ok.then_some(out)
     }
-}
-
-/// Why a string is not a valid training key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyProblem {
-    /// The diagnostic class.
-    pub code: Code,
-    /// What is wrong.
-    pub message: String,
-    /// What to write instead.
-    pub help: String,
 }
 
 /// Where the parts of front matter YAML are, for keeping comments with the
@@ -674,67 +666,6 @@ fn collect_scalars(node: &Spanned<Node>, yaml: &str, out: &mut Vec<Range<usize>>
         }
         _ => out.push(span_of(node, 0, yaml)),
     }
-}
-
-/// What is wrong with a `key` value, if anything: a key is a normal
-/// relative `/`-separated path (each segment a name, no `.`, `..` or empty
-/// segments), so one training has exactly one spelling of its key. The
-/// rule for every key that names a file (front matter, and keys pulled from
-/// the remote).
-pub fn key_problem(key: &str) -> Option<KeyProblem> {
-    let normal: Vec<&str> = key
-        .split(['/', '\\'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty() && *s != ".")
-        .collect();
-    let suggestion = if normal.is_empty() || normal.contains(&"..") {
-        "use a path like `billing/refunds`".to_owned()
-    } else {
-        format!("write it as `{}`", normal.join("/"))
-    };
-    let (code, message) = if key.trim().is_empty() {
-        return Some(KeyProblem {
-            code: Code::EmptyKey,
-            message: "`key` is empty".to_owned(),
-            help: "remove `key` to use the file path, or give a name like `billing/refunds`"
-                .to_owned(),
-        });
-    } else if key.split('/').any(|s| s == "..") {
-        return Some(KeyProblem {
-            code: Code::KeyEscapesRoot,
-            message: "`key` must not contain `..` segments".to_owned(),
-            help: "keys name trainings below the root; use a path like `billing/refunds`"
-                .to_owned(),
-        });
-    } else if key.contains('\\') {
-        (
-            Code::InvalidKey,
-            "`key` must use `/` between segments, not `\\`",
-        )
-    } else if key.starts_with('/') {
-        (Code::InvalidKey, "`key` must be relative: no leading `/`")
-    } else if key.ends_with('/') {
-        (Code::InvalidKey, "`key` must not end with `/`")
-    } else if key.split('/').any(str::is_empty) {
-        (
-            Code::InvalidKey,
-            "`key` must not contain empty segments (`//`)",
-        )
-    } else if key.split('/').any(|s| s == ".") {
-        (Code::InvalidKey, "`key` must not contain `.` segments")
-    } else if key.split('/').any(|s| s.trim() != s) {
-        (
-            Code::InvalidKey,
-            "`key` segments must not start or end with spaces",
-        )
-    } else {
-        return None;
-    };
-    Some(KeyProblem {
-        code,
-        message: message.to_owned(),
-        help: suggestion,
-    })
 }
 
 /// The problem of an entry a YAML merge key (`<<: *base`, `<<: {...}`)
@@ -1104,16 +1035,19 @@ mod tests {
             ("./a/./b", Code::InvalidKey),
             ("a/ b", Code::InvalidKey),
             ("a/../../b", Code::KeyEscapesRoot),
+            ("a/./b", Code::InvalidKey),
+            ("\"C:\\\\x\"", Code::InvalidKey),
+            ("\"a\\eb\"", Code::InvalidKey),
         ] {
             let p = parse_all(&format!("---\nkey: {key}\n---\nb\n"));
             assert_eq!(p.problems.len(), 1, "{key}");
             assert_eq!(p.problems[0].code, code, "{key}");
             assert_eq!(p.front.key, None);
         }
-        let help = |key: &str| key_problem(key).unwrap().help;
+        let help = |key: &str| key::check(key).unwrap_err().help(key);
         assert_eq!(help("./a/./b"), "write it as `a/b`");
         assert_eq!(help("a//b/"), "write it as `a/b`");
         assert_eq!(help("/a\\b"), "write it as `a/b`");
-        assert_eq!(key_problem("billing/refund policy"), None);
+        assert_eq!(key::check("billing/refund policy"), Ok(()));
     }
 }

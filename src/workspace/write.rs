@@ -12,6 +12,7 @@ use super::comments::{self, Anchor, Comments, is_modeline};
 use super::frontmatter::{self, FrontMatter};
 use crate::config::Defaults;
 use crate::model::{Channel, Training};
+use crate::repo_path::RepoPath;
 
 /// The front matter block (`---` lines included) for `front`, in canonical
 /// key order. `header` lines (comments such as the `yaml-language-server`
@@ -170,6 +171,17 @@ pub fn render_training_keeping(
     out.push_str(&training.content);
     out.push('\n');
     out
+}
+
+/// Where `init` writes the front matter's JSON Schema, relative to the
+/// repository.
+pub const SCHEMA_FILE: &str = "schema/scenario.schema.json";
+
+/// The comment line pointing editors (yaml-language-server) at
+/// [`SCHEMA_FILE`] from a file in `folder` (below the repository).
+pub fn schema_hint(folder: &RepoPath) -> String {
+    let up = "../".repeat(folder.segments().count());
+    format!("# yaml-language-server: $schema={up}{SCHEMA_FILE}")
 }
 
 /// A file name for a title (pulled hand-made trainings, generated

@@ -9,6 +9,8 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
+use crate::common::record;
+
 /// A temporary repository.
 struct Repo {
     dir: tempfile::TempDir,
@@ -89,28 +91,6 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// A remote training as the API returns it.
-fn training(id: &str, title: &str, content: &str, extra: Value) -> Value {
-    let mut t = json!({
-        "id": id,
-        "title": title,
-        "content": content,
-        "type": "SCENARIO_SPECIFIC",
-        "is_draft": false,
-        "directory_id": null,
-        "restricted_to_channels": [],
-        "restricted_to_segments": [],
-        "current_version": 1,
-        "metadata": {},
-        "created_at": "2023-11-14T22:13:20.000Z",
-        "updated_at": "2023-11-14T22:13:20.000Z",
-    });
-    for (k, v) in extra.as_object().unwrap() {
-        t[k] = v.clone();
-    }
-    t
-}
-
 fn stdout_of(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
     assert!(
@@ -132,19 +112,19 @@ fn search_maps_hits_to_local_files() {
             "---\ntitle: Refund after thirty days\n---\nOffer store credit for late refunds.\n",
         )
         .remote(vec![
-            training(
+            record(
                 "trn_1",
                 "Refund after thirty days",
                 "Offer store credit for late refunds.",
                 json!({"metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "refund"}}),
             ),
-            training(
+            record(
                 "trn_2",
                 "Refund by hand",
                 "Made in the dashboard.",
                 json!({}),
             ),
-            training("trn_3", "Shipping", "Nothing about money.", json!({})),
+            record("trn_3", "Shipping", "Nothing about money.", json!({})),
         ]);
     let out = stdout_of(&mut repo.cmd(&["--local", "search", "late refund"]));
     assert_eq!(
@@ -259,7 +239,7 @@ fn seeded_for_pull() -> Repo {
     )
     .write("trainings/.keep", "")
     .remote(vec![
-        training(
+        record(
             "trn_1",
             "Refund after thirty days",
             "# Policy\n\nOffer store credit: always.",
@@ -267,21 +247,21 @@ fn seeded_for_pull() -> Repo {
                    "metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "billing/refund-late",
                                 "cxtrain_hash": "abc", "team": "billing"}}),
         ),
-        training(
+        record(
             "trn_2",
             "yes",
             "Live text the customers get.",
             json!({"draft_title": "Staged title", "draft_content": "Staged in the dashboard.",
                    "metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "greeting"}}),
         ),
-        training(
+        record(
             "trn_3",
             "Hand-made: lost parcels",
             "Ask for the tracking number.",
-            json!({"directory_id": "dir_new", "type": "BEHAVIORAL", "is_draft": true,
+            json!({"directory_id": "dir_b", "type": "BEHAVIORAL", "is_draft": true,
                    "current_version": null}),
         ),
-        training(
+        record(
             "trn_4",
             "Someone else's",
             "Owned by another repository.",
@@ -333,24 +313,23 @@ fn pull_writes_managed_trainings_that_parse_back_identical() {
 }
 
 #[test]
-fn pull_all_adopts_hand_made_trainings_and_maps_new_directories() {
+fn pull_all_adopts_hand_made_trainings() {
     let repo = seeded_for_pull();
     let out = stdout_of(&mut repo.cmd(&["--local", "pull", "--all"]));
-    assert!(out.contains("mapped   dir-dir_new = dir_new"), "{out}");
     assert!(
         out.contains("ignored  1 owned by other workspaces"),
         "{out}"
     );
     assert_eq!(
         repo.read("cxtrain.toml"),
-        "workspace = \"bot\"\n\n# folders\n[directories]\n\"billing\" = \"dir_b\"\ndir-dir_new = \"dir_new\"\n\n[safety]\nmax_deletes = 5\n\n[adopt]\n\"dir-dir_new/hand-made-lost-parcels\" = \"trn_3\"\n"
+        "workspace = \"bot\"\n\n# folders\n[directories]\n\"billing\" = \"dir_b\"\n\n[safety]\nmax_deletes = 5\n\n[adopt]\n\"billing/hand-made-lost-parcels\" = \"trn_3\"\n"
     );
     assert!(
-        out.contains("adopting dir-dir_new/hand-made-lost-parcels = trn_3"),
+        out.contains("adopting billing/hand-made-lost-parcels = trn_3"),
         "{out}"
     );
     assert_eq!(
-        repo.read("trainings/dir-dir_new/hand-made-lost-parcels.md"),
+        repo.read("trainings/billing/hand-made-lost-parcels.md"),
         "---\ntype: behavioral\ntitle: \"Hand-made: lost parcels\"\ndraft: true\n---\nAsk for the tracking number.\n"
     );
     repo.cmd(&["validate", "--strict"]).assert().success();
@@ -365,39 +344,41 @@ fn remote_trainings(repo: &Repo) -> Vec<Value> {
 #[test]
 fn pull_all_then_apply_adopts_without_duplicates() {
     let repo = Repo::new();
-    repo.write("cxtrain.toml", "workspace = \"bot\"\n")
-        .write("trainings/.keep", "")
-        .remote(vec![
-            training(
-                "trn_1",
-                "Lost parcels",
-                "Ask for the tracking number.",
-                json!({}),
-            ),
-            training(
-                "trn_2",
-                "Late refunds",
-                "Offer store credit.",
-                json!({"directory_id": "dir_b", "metadata": {"team": "billing"}}),
-            ),
-            training(
-                "trn_3",
-                "Managed already",
-                "Tagged by this workspace.",
-                json!({"metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "managed"}}),
-            ),
-        ]);
+    repo.write(
+        "cxtrain.toml",
+        "workspace = \"bot\"\n[directories]\nbilling = \"dir_b\"\n",
+    )
+    .write("trainings/.keep", "")
+    .remote(vec![
+        record(
+            "trn_1",
+            "Lost parcels",
+            "Ask for the tracking number.",
+            json!({}),
+        ),
+        record(
+            "trn_2",
+            "Late refunds",
+            "Offer store credit.",
+            json!({"directory_id": "dir_b", "metadata": {"team": "billing"}}),
+        ),
+        record(
+            "trn_3",
+            "Managed already",
+            "Tagged by this workspace.",
+            json!({"metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "managed"}}),
+        ),
+    ]);
     let out = stdout_of(&mut repo.cmd(&["--local", "pull", "--all"]));
     assert!(out.contains("adopting lost-parcels = trn_1"), "{out}");
     assert!(
-        out.contains("adopting dir-dir_b/late-refunds = trn_2"),
+        out.contains("adopting billing/late-refunds = trn_2"),
         "{out}"
     );
     let config = repo.read("cxtrain.toml");
     assert!(
-        config.contains(
-            "[adopt]\n\"dir-dir_b/late-refunds\" = \"trn_2\"\nlost-parcels = \"trn_1\"\n"
-        ),
+        config
+            .contains("[adopt]\n\"billing/late-refunds\" = \"trn_2\"\nlost-parcels = \"trn_1\"\n"),
         "{config}"
     );
     assert!(!config.contains("\"managed\""), "{config}");
@@ -411,7 +392,7 @@ fn pull_all_then_apply_adopts_without_duplicates() {
         .clone();
     let plan = String::from_utf8(plan).unwrap();
     assert!(plan.contains("⇐ lost-parcels"), "{plan}");
-    assert!(plan.contains("⇐ dir-dir_b/late-refunds"), "{plan}");
+    assert!(plan.contains("⇐ billing/late-refunds"), "{plan}");
     assert!(
         plan.contains("0 to create, 2 to adopt, 0 to update"),
         "{plan}"
@@ -429,7 +410,7 @@ fn pull_all_then_apply_adopts_without_duplicates() {
     assert_eq!(by_id("trn_1")["metadata"]["cxtrain_key"], "lost-parcels");
     assert_eq!(
         by_id("trn_2")["metadata"]["cxtrain_key"],
-        "dir-dir_b/late-refunds"
+        "billing/late-refunds"
     );
     assert_eq!(by_id("trn_2")["metadata"]["team"], "billing");
     assert_eq!(by_id("trn_2")["directory_id"], "dir_b");
@@ -452,7 +433,7 @@ fn adopting_a_missing_or_foreign_training_is_an_error() {
         "trainings/faq.md",
         "---\ntitle: FAQ\n---\nAnswer questions.\n",
     )
-    .remote(vec![training(
+    .remote(vec![record(
         "trn_1",
         "Theirs",
         "Owned elsewhere.",
@@ -500,7 +481,11 @@ fn pull_skips_changed_files_unless_forced() {
     assert_eq!(repo.read("trainings/greeting.md"), edited);
     let out = stdout_of(&mut repo.cmd(&["--local", "pull", "--force"]));
     assert!(
-        out.contains("wrote    ") && out.contains("greeting.md"),
+        out.contains("replaced ") && out.contains("greeting.md"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\n-My local edit.\n+Live text the customers get.\n"),
         "{out}"
     );
     assert!(
@@ -699,7 +684,7 @@ fn created_files_are_0644_and_rewritten_files_keep_their_mode() {
     assert_eq!(mode(&repo, "cxtrain.toml").1, 0o600);
     for rel in [
         "trainings/billing/refund-late.md",
-        "trainings/dir-dir_new/hand-made-lost-parcels.md",
+        "trainings/billing/hand-made-lost-parcels.md",
     ] {
         assert_eq!(mode(&repo, rel), (rel.to_owned(), 0o644));
     }
@@ -756,13 +741,14 @@ fn a_closed_stdout_is_a_quiet_success() {
 #[test]
 fn a_failed_pull_leaves_the_config_as_it_was() {
     let repo = seeded_for_pull();
-    // The folder the hand-made training goes to cannot be created.
-    repo.write("trainings/dir-dir_new", "a file, not a folder\n");
+    // The folder the pulled trainings go to cannot be created.
+    repo.write("trainings/billing", "a file, not a folder\n");
     let config = repo.read("cxtrain.toml");
     let out = repo.cmd(&["--local", "pull", "--all"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("Not a directory"), "{stderr}");
+    // ENOTDIR, however the report wraps its text.
+    assert!(stderr.contains("(os error 20)"), "{stderr}");
     assert_eq!(repo.read("cxtrain.toml"), config);
 }
 
@@ -771,7 +757,7 @@ fn a_config_edit_that_cannot_be_made_stops_pull_before_any_file() {
     let repo = seeded_for_pull();
     // The key pull would adopt trn_3 under already names another training.
     let config = format!(
-        "{}\n[adopt]\n\"dir-dir_new/hand-made-lost-parcels\" = \"trn_9\"\n",
+        "{}\n[adopt]\n\"billing/hand-made-lost-parcels\" = \"trn_9\"\n",
         repo.read("cxtrain.toml")
     );
     repo.write("cxtrain.toml", &config);

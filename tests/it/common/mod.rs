@@ -186,6 +186,23 @@ impl Remote {
         }
     }
 
+    /// An in-process emulator holding exactly `trainings` (API records, ids
+    /// and all; see [`record`]), kept in the state file `state`.
+    pub fn holding(state: &Path, trainings: Vec<serde_json::Value>) -> Remote {
+        let file = serde_json::json!({
+            "format": 1,
+            "next_id": 100,
+            "clock_ms": 1_700_000_000_000_i64,
+            "trainings": trainings,
+        });
+        std::fs::create_dir_all(state.parent().expect("state file folder")).expect("mkdir");
+        std::fs::write(state, file.to_string()).expect("state file");
+        Remote::with(EmulatorConfig {
+            state_file: Some(state.to_owned()),
+            ..EmulatorConfig::default()
+        })
+    }
+
     /// A `cxtrain emulator --port 0` process with these extra flags; its
     /// URL is read from the line it prints.
     pub fn spawn(extra: &[&str]) -> Remote {
@@ -423,6 +440,29 @@ pub fn refused_without_terminal(repo: &Repo, remote: &Remote, args: &[&str]) -> 
     String::from_utf8(out.stderr).expect("UTF-8 stderr")
 }
 
+/// A training as the API returns it: a published scenario at the root
+/// with no metadata, changed by the fields of `extra`.
+pub fn record(id: &str, title: &str, content: &str, extra: serde_json::Value) -> serde_json::Value {
+    let mut t = serde_json::json!({
+        "id": id,
+        "title": title,
+        "content": content,
+        "type": "SCENARIO_SPECIFIC",
+        "is_draft": false,
+        "directory_id": null,
+        "restricted_to_channels": [],
+        "restricted_to_segments": [],
+        "current_version": 1,
+        "metadata": {},
+        "created_at": "2023-11-14T22:13:20.000Z",
+        "updated_at": "2023-11-14T22:13:20.000Z",
+    });
+    for (k, v) in extra.as_object().expect("extra fields") {
+        t[k] = v.clone();
+    }
+    t
+}
+
 /// The create body apply sends for a training of `workspace`.
 pub fn applied_input(workspace: &str, t: &cxtrain::model::Training) -> api::TrainingInput {
     let mut metadata = t.metadata.clone();
@@ -438,6 +478,35 @@ pub fn applied_input(workspace: &str, t: &cxtrain::model::Training) -> api::Trai
         restricted_to_channels: t.channels.iter().cloned().collect(),
         restricted_to_segments: t.segments.iter().cloned().collect(),
         metadata,
+    }
+}
+
+/// What a finished command printed.
+pub struct Printed {
+    /// Its standard output.
+    pub stdout: String,
+    /// Its standard error.
+    pub stderr: String,
+}
+
+/// Runs `cmd`, which must exit with `code`; what it printed.
+pub fn run(mut cmd: impl std::borrow::BorrowMut<assert_cmd::Command>, code: i32) -> Printed {
+    let out = cmd.borrow_mut().assert().code(code).get_output().clone();
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).expect("UTF-8 output");
+    Printed {
+        stdout: text(out.stdout),
+        stderr: text(out.stderr),
+    }
+}
+
+/// Fails unless each of `lines` is a whole line of `text`.
+pub fn assert_lines<S: AsRef<str>>(text: &str, lines: &[S]) {
+    for line in lines {
+        let line = line.as_ref();
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing line {line:?} in:\n{text}"
+        );
     }
 }
 
