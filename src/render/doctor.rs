@@ -269,3 +269,37 @@ pub fn json(
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::doctor::CheckName;
+
+    #[test]
+    fn server_text_is_inert_and_stays_on_its_row() {
+        let check = Check {
+            name: CheckName::Authentication,
+            status: Status::Fail,
+            summary: "GET /training: 400: \u{1b}[31mred\nnext line".into(),
+            details: vec!["::error::forged".into()],
+            next: Some("##[group]x".into()),
+        };
+        let mut out = Vec::new();
+        checks(
+            Some("https://api.open.cx"),
+            &[check],
+            Paint(false),
+            &mut out,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains('\u{1b}'), "{text}");
+        assert!(text.contains("\\u{1b}[31mred\\u{a}next line"), "{text}");
+        assert!(
+            !text.lines().any(|l| l.trim_start().starts_with("::")),
+            "{text}"
+        );
+        assert!(!text.contains("##["), "{text}");
+        assert!(text.ends_with("\n1 check failed.\n"), "{text}");
+    }
+}
