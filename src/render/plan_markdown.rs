@@ -180,6 +180,7 @@ fn section(change: &Change, group: Group, hand_made: Option<&HandMade>) -> Strin
             Flag::Conflict => " ⛔ conflict",
             Flag::Drift => " ⚠️ drift",
             Flag::PendingDashboardDraft => " 📝 dashboard draft",
+            Flag::DashboardEditUnknown => " ❔ two-way",
         });
     }
     let mut s = format!(
@@ -203,6 +204,7 @@ fn section(change: &Change, group: Group, hand_made: Option<&HandMade>) -> Strin
                 Flag::Drift if matches!(change, Change::Delete(_)) => "⚠️ **Drift:** edited in the dashboard since the last apply; deleting discards that edit.",
                 Flag::Drift => "⚠️ **Drift:** edited in the dashboard since the last apply; applying overwrites that edit.",
                 Flag::PendingDashboardDraft => "📝 **Pending dashboard draft:** an unpublished edit is staged on this training.",
+                Flag::DashboardEditUnknown => "❔ **Compared two-way:** changed since its stored hash, which updates on this server cannot refresh; a dashboard edit cannot be told apart from a file edit.",
             }
             .to_owned(),
         );

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use cxtrain::model::{Channel, StateHash, Training, TrainingType};
-use cxtrain::plan::{self, DeletePolicy, Plan, PlanOptions, Targets};
+use cxtrain::plan::{self, DeletePolicy, Plan, PlanOptions, StoredHash, Targets};
 use cxtrain::remote::api;
 use cxtrain::remote::managed::ManagedTraining;
 use cxtrain::render::{plan_human, plan_json, plan_markdown};
@@ -180,6 +180,7 @@ fn realistic() -> Plan {
             root: "trainings".parse().unwrap(),
             targets: Targets::All,
             deletes: DeletePolicy::Delete,
+            stored_hash: StoredHash::LastApplied,
         },
     )
 }
@@ -233,6 +234,7 @@ fn no_changes_renders_briefly() {
             root: "trainings".parse().unwrap(),
             targets: Targets::All,
             deletes: DeletePolicy::Delete,
+            stored_hash: StoredHash::LastApplied,
         },
     );
     assert_eq!(
@@ -359,6 +361,7 @@ fn bulk_plan() -> Plan {
             root: "trainings".parse().unwrap(),
             targets: Targets::All,
             deletes: DeletePolicy::Delete,
+            stored_hash: StoredHash::LastApplied,
         },
     )
 }
