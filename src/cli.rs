@@ -10,39 +10,119 @@ use crate::plan::Fingerprint;
 /// Trainings-as-code for OpenCX AI: keep trainings as Markdown files in git,
 /// validate them offline, plan against the live API, apply safely.
 #[derive(Debug, Parser)]
-#[command(name = "cxtrain", version, about, max_term_width = 100)]
+#[command(
+    name = "cxtrain",
+    version,
+    about,
+    max_term_width = 100,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// `--api-url`/`--local` written before the command name (`cxtrain
+    /// --local plan`): used by the commands that talk to a remote, ignored
+    /// by the others, and not shown in any help.
+    #[command(flatten)]
+    pub leading_remote: LeadingRemoteArgs,
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Flags every command accepts.
+/// The environment the remote commands read, for their `--help`.
+macro_rules! remote_env {
+    () => {
+        "\
+Environment:
+  OPENCX_API_KEY  the API key (read only from here; never printed or saved)
+  OPENCX_API_URL  the API base URL, like --api-url
+  CXTRAIN_ENV     the environment to use, like --env
+
+"
+    };
+}
+
+/// The last line of every exit-code list.
+macro_rules! usage_exit {
+    () => {
+        "  64  usage error: an unknown flag, a missing or out-of-range value"
+    };
+}
+
+/// The exit codes, as the top-level `--help` shows them.
+const EXIT_CODES: &str = concat!(
+    "\
+Exit codes:
+  0   success; with `plan --detailed-exitcode`: no changes
+  1   runtime or API error; a failed or interrupted apply
+  2   changes present (only with `plan --detailed-exitcode`)
+  3   invalid input: trainings, config or a `--target` that matches nothing
+  4   refused for safety: stale or edited plan, delete budget, conflict
+",
+    usage_exit!()
+);
+
+/// Flags every command accepts, listed under their own heading.
+///
+/// `-q` and `-v` mean the same everywhere: `-q` prints only errors and
+/// results (no warnings, notes, hints or progress); `-v` adds what was
+/// asked of the remote (requests, retries) and how long it took.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// Repository root (where `cxtrain.toml` lives).
+    /// Where to start looking for `cxtrain.toml` (this folder, then its
+    /// parents); the folder holding it is the repository root.
     #[arg(long, global = true, default_value = ".", value_name = "DIR")]
     pub dir: PathBuf,
-    /// Config file (default: `<dir>/cxtrain.toml`).
+    /// Config file (default: `cxtrain.toml` in `--dir` or a parent); the
+    /// repository root is then `--dir`.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// API base URL (overrides `api_url` in the config).
-    #[arg(long, global = true, env = "OPENCX_API_URL", value_name = "URL")]
-    pub api_url: Option<String>,
-    /// Use the embedded local remote (an emulator on 127.0.0.1 with state in
-    /// `.cxtrain/local-state.json`) instead of the real API.
-    #[arg(long, global = true)]
-    pub local: bool,
     /// When to use colours (`NO_COLOR` is respected with `auto`).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Print less (only errors and results).
+    /// Print only errors and results: no warnings, notes, hints or progress.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Print more (requests, timings).
+    /// Also print requests, retries and timings.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+/// Which remote a command talks to: the flags of the commands that talk to
+/// one (`plan`, `apply`, `pull`, `search`, `generate`, `doctor`).
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Remote options")]
+pub struct RemoteArgs {
+    /// API base URL (overrides `api_url` in the config).
+    #[arg(
+        long,
+        env = "OPENCX_API_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub api_url: Option<String>,
+    /// Use the embedded local remote (an emulator on 127.0.0.1 with state in
+    /// `.cxtrain/local-state.json`, one file per environment) instead of the
+    /// real API.
+    #[arg(long)]
+    pub local: bool,
+}
+
+/// [`RemoteArgs`] before the command name, hidden (see [`Cli::leading_remote`]).
+#[derive(Debug, Clone, Default, Args)]
+pub struct LeadingRemoteArgs {
+    /// API base URL.
+    #[arg(
+        long = "api-url",
+        id = "leading_api_url",
+        hide = true,
+        value_name = "URL"
+    )]
+    pub api_url: Option<String>,
+    /// The embedded local remote.
+    #[arg(long = "local", id = "leading_local", hide = true)]
+    pub local: bool,
 }
 
 /// `--color` values.
@@ -59,8 +139,10 @@ pub enum Command {
     /// Check the trainings offline: syntax, schema, limits, whole-corpus rules.
     Validate(ValidateArgs),
     /// Compare the files with the remote and show what apply would change.
+    #[command(after_help = PLAN_HELP)]
     Plan(PlanArgs),
     /// Apply a saved plan, or plan and apply.
+    #[command(after_help = APPLY_HELP)]
     Apply(ApplyArgs),
     /// Print a saved plan again, in any plan format.
     Show(ShowArgs),
@@ -74,6 +156,10 @@ pub enum Command {
     Search(SearchArgs),
     /// Write a new draft scenario file from a chat session.
     Generate(GenerateArgs),
+    /// Check the config, the API key and the API; `--probe` also measures
+    /// what the API does not document, with a scratch training it deletes.
+    #[command(after_help = DOCTOR_HELP)]
+    Doctor(DoctorArgs),
     /// Print the JSON Schema of the scenario front matter.
     Schema,
     /// Serve the local API emulator.
@@ -81,6 +167,66 @@ pub enum Command {
     /// Print shell completions.
     Completions(CompletionsArgs),
 }
+
+/// What `plan --help` shows after the flags.
+const PLAN_HELP: &str = concat!(
+    "Examples:
+  cxtrain plan --local                 try it against the embedded local remote
+  cxtrain plan --out plan.json         save the plan; `cxtrain apply plan.json` applies it
+  cxtrain plan --format markdown --detailed-exitcode > plan.md
+                                       CI: a pull-request comment; exit 2 when it has changes
+
+",
+    remote_env!(),
+    "\
+Exit codes:
+  0   success; with --detailed-exitcode: no changes
+  1   runtime or API error
+  2   changes present (only with --detailed-exitcode)
+  3   invalid input: trainings, config or a --target that matches nothing
+  4   refused for safety: conflict without --force, delete budget exceeded
+",
+    usage_exit!()
+);
+
+/// What `apply --help` shows after the flags.
+const APPLY_HELP: &str = concat!(
+    "Examples:
+  cxtrain apply plan.json              apply exactly the saved (reviewed) plan
+  cxtrain apply --local                plan and apply against the embedded local remote
+  cxtrain apply --yes --parallelism 8  unattended (CI): no prompt, 8 changes at once
+
+",
+    remote_env!(),
+    "\
+Exit codes:
+  0   every change applied, or nothing to do
+  1   a change failed, apply was interrupted, or the answer was no
+  3   invalid input: trainings or config
+  4   refused for safety: stale or edited plan file, delete budget, conflict
+      without --force, no --yes when stdin is not a terminal
+",
+    usage_exit!()
+);
+
+/// What `doctor --help` shows after the flags.
+const DOCTOR_HELP: &str = concat!(
+    "Examples:
+  cxtrain doctor                       check the setup (reads only; removes a leftover probe)
+  cxtrain doctor --probe               also measure the API with a scratch training (asks first)
+  cxtrain doctor --probe --yes --format json
+                                       CI: the facts as JSON (put_on_published, ...)
+
+",
+    remote_env!(),
+    "\
+Exit codes:
+  0   every check passed (and the probe ran and cleaned up)
+  1   a check failed, the probe failed or was interrupted, or the answer was no
+  4   --probe without --yes when stdin is not a terminal
+",
+    usage_exit!()
+);
 
 /// `validate` flags.
 #[derive(Debug, Args)]
@@ -103,23 +249,65 @@ pub enum ValidateFormat {
     Github,
 }
 
+/// `--env` for commands that work on one environment.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Remote options")]
+pub struct EnvArg {
+    /// The environment (`[environments.NAME]` in cxtrain.toml) to work on
+    /// (default: `default_env`).
+    #[arg(
+        long = "env",
+        env = "CXTRAIN_ENV",
+        hide_env_values = true,
+        value_name = "NAME"
+    )]
+    pub env: Option<String>,
+}
+
 /// `plan` flags.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// Write the plan to FILE for `apply`.
+    /// The environment (`[environments.NAME]` in cxtrain.toml) to plan;
+    /// repeat it to plan several into one document (default: `default_env`).
+    #[arg(
+        long = "env",
+        env = "CXTRAIN_ENV",
+        hide_env_values = true,
+        value_name = "NAME",
+        action = clap::ArgAction::Append,
+        help_heading = "Remote options"
+    )]
+    pub env: Vec<String>,
+    /// Write the plan to FILE for `apply`; with several `--env`, FILE holds
+    /// `{env}`, which becomes each environment's name (one file each).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
-    pub format: PlanFormat,
+    #[command(flatten)]
+    pub format: PlanFormatArgs,
     /// Exit 0 with no changes, 2 with changes, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
-    /// Limit the plan to these files or folders.
+    /// Limit the plan to these files or folders (relative to the
+    /// repository); each must hold a training.
     #[arg(long, num_args = 1.., value_name = "PATH")]
     pub target: Vec<PathBuf>,
     #[command(flatten)]
     pub safety: SafetyArgs,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+/// How `plan` and `show` print a plan.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct PlanFormatArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+    /// With `--format markdown`: cut the plan, with a visible note, to fit
+    /// BYTES (GitHub's comment limit by default); 0 keeps the whole plan
+    /// (e.g. for a job summary).
+    #[arg(long, default_value_t = 65_536, value_name = "BYTES")]
+    pub comment_limit: usize,
 }
 
 /// `plan --format` values.
@@ -152,15 +340,24 @@ pub struct ApplyArgs {
     /// Do not ask for confirmation (required when stdin is not a TTY).
     #[arg(long, short = 'y')]
     pub yes: bool,
-    /// Changes in flight at once.
-    #[arg(long, default_value_t = 4, value_name = "N")]
-    pub parallelism: usize,
+    /// Changes in flight at once (1 to 64).
+    #[arg(
+        long,
+        default_value_t = 4,
+        value_name = "N",
+        value_parser = clap::value_parser!(u16).range(1..=64)
+    )]
+    pub parallelism: u16,
     /// Refuse (exit 4, nothing written) unless the plan to apply has this
     /// fingerprint: the one `plan` printed for the reviewed plan.
     #[arg(long, value_name = "FP")]
     pub expect_fingerprint: Option<Fingerprint>,
     #[command(flatten)]
     pub safety: SafetyArgs,
+    #[command(flatten)]
+    pub env: EnvArg,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 /// `show` flags.
@@ -168,22 +365,39 @@ pub struct ApplyArgs {
 pub struct ShowArgs {
     /// A plan saved with `plan --out`.
     pub plan_file: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
-    pub format: PlanFormat,
+    #[command(flatten)]
+    pub format: PlanFormatArgs,
 }
 
 /// `pull` flags.
 #[derive(Debug, Args)]
 pub struct PullArgs {
+    /// Pull only these trainings: keys (`billing/refund-late`), or files and
+    /// folders (relative to the repository).
+    #[arg(value_name = "PATH|KEY")]
+    pub targets: Vec<String>,
     /// Include trainings no workspace owns: each gets an `[adopt]` entry in
     /// cxtrain.toml so the next apply tags it instead of creating a copy
     /// (entries may be removed once applied).
     #[arg(long)]
     pub all: bool,
-    /// Overwrite local files that differ.
+    /// Overwrite local files that differ, showing what each said.
     #[arg(long)]
     pub force: bool,
+    /// Adopt the hand-made training ID as key KEY (writes `[adopt]` and its
+    /// file); with KEY alone, the one hand-made training that looks like the
+    /// file with that key (same title, or near-identical content). Pulls only
+    /// the adopted trainings. Repeatable.
+    #[arg(
+        long,
+        value_name = "KEY[=ID]",
+        conflicts_with_all = ["all", "targets"]
+    )]
+    pub adopt: Vec<crate::ops::pull::Adopt>,
+    #[command(flatten)]
+    pub env: EnvArg,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 /// `fmt` flags.
@@ -197,9 +411,19 @@ pub struct FmtArgs {
 /// `init` flags.
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Workspace name (default: the folder name).
+    /// Workspace name: the ownership tag of every training this repository
+    /// manages, written once and never changed (default: the folder name).
     #[arg(long)]
     pub workspace: Option<String>,
+    /// Write a fresh `cxtrain.toml` over an existing one (its root and
+    /// workspace are kept; the old file is saved as `cxtrain.toml.bak`).
+    #[arg(long)]
+    pub force: bool,
+    /// The published cxtrain action the workflow uses, as `OWNER/REPO@REF`
+    /// (without it and without a release build that knows, no workflow is
+    /// written).
+    #[arg(long, value_name = "OWNER/REPO@REF", value_parser = crate::ops::init::valid_action)]
+    pub action: Option<String>,
 }
 
 /// `search` flags.
@@ -210,6 +434,10 @@ pub struct SearchArgs {
     /// Maximum hits.
     #[arg(long, default_value_t = 10)]
     pub limit: u32,
+    #[command(flatten)]
+    pub env: EnvArg,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 /// `generate` flags.
@@ -221,6 +449,38 @@ pub struct GenerateArgs {
     /// Where to write the file (default: `<root>/<slug>.md`).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub env: EnvArg,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+/// `doctor` flags.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Also measure what the API does not document (what an update does to
+    /// a published training, whether it takes metadata, the toggle, move
+    /// and delete calls) with one scratch draft training, always deleted.
+    /// Writes: asks first.
+    #[arg(long)]
+    pub probe: bool,
+    /// Do not ask before probing (required when stdin is not a TTY).
+    #[arg(long, short = 'y', requires = "probe")]
+    pub yes: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DoctorFormat::Human)]
+    pub format: DoctorFormat,
+    #[command(flatten)]
+    pub env: EnvArg,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+/// `doctor --format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DoctorFormat {
+    Human,
+    Json,
 }
 
 /// `emulator` flags.
@@ -243,6 +503,9 @@ pub struct EmulatorArgs {
     /// Requests per minute before answering 429 (0 = unlimited).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub rate_limit: u32,
+    /// Rate-limit headers on every answer while --rate-limit is set.
+    #[arg(long, value_enum, default_value_t = EmulatorRateLimitHeaders::None)]
+    pub rate_limit_headers: EmulatorRateLimitHeaders,
     /// Added latency per request, in milliseconds.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub latency_ms: u64,
@@ -260,9 +523,15 @@ pub struct EmulatorArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// What a PUT on a published training does: publish the new text, or
-    /// stage it as a draft (`draft_title`/`draft_content`).
+    /// stage it as a draft (`draft_title`/`draft_content`); `stage-stale`
+    /// stages too, but a text equal to the live one leaves an older pending
+    /// draft in place.
     #[arg(long, value_enum, default_value_t = EmulatorUpdateMode::Publish)]
     pub update_mode: EmulatorUpdateMode,
+    /// Refuse a PUT carrying `metadata` with 400 "property metadata should
+    /// not exist", as a strict server whose update schema lists no metadata.
+    #[arg(long)]
+    pub refuse_update_metadata: bool,
 }
 
 /// `emulator --update-mode` values.
@@ -270,6 +539,18 @@ pub struct EmulatorArgs {
 pub enum EmulatorUpdateMode {
     Publish,
     Stage,
+    StageStale,
+}
+
+/// `emulator --rate-limit-headers` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EmulatorRateLimitHeaders {
+    /// Only `Retry-After` on a 429.
+    None,
+    /// `X-RateLimit-Limit`, `-Remaining`, `-Reset`.
+    XRatelimit,
+    /// The IETF `RateLimit` and `RateLimit-Policy` fields.
+    Ietf,
 }
 
 /// `completions` flags.

@@ -1,7 +1,9 @@
 //! Which remote a command talks to: the real API (URL from `--api-url`, then
-//! `OPENCX_API_URL`, then the config; key from `OPENCX_API_KEY`), or with
-//! `--local` the embedded emulator on 127.0.0.1 with its state under the repo.
-//! The flags arrive as [`ConnectOptions`]; this module knows nothing of clap.
+//! `OPENCX_API_URL`, then the config or its environment; key from the
+//! variable the config names, `OPENCX_API_KEY` by default), or with
+//! `--local` the embedded emulator on 127.0.0.1 with its state under the
+//! repo, one state file per environment. The flags arrive as
+//! [`ConnectOptions`]; this module knows nothing of clap.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -9,10 +11,20 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::emulator::{self, EmulatorConfig, EmulatorError, Running};
 use crate::exit::{ErrorExit, Exit};
-use crate::remote::{ApiKey, Client, ClientConfig, RemoteError};
+use crate::remote::{self, ApiKey, Client, ClientConfig, RemoteError};
 
-/// Where the embedded local remote keeps its state, relative to the repo.
+/// Where the embedded local remote keeps its state, relative to the repo
+/// (with environments: `.cxtrain/local-state-NAME.json`, see [`local_state`]).
 pub const LOCAL_STATE: &str = ".cxtrain/local-state.json";
+
+/// The local remote's state file for `environment`, relative to the repo:
+/// each environment is its own organisation.
+pub fn local_state(environment: Option<&str>) -> String {
+    match environment {
+        Some(env) => format!(".cxtrain/local-state-{env}.json"),
+        None => LOCAL_STATE.to_owned(),
+    }
+}
 
 /// The key the embedded emulator expects; it never leaves this process.
 const LOCAL_KEY: &str = "ocx_local_embedded";
@@ -68,6 +80,27 @@ pub enum ConnectError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Local(#[from] EmulatorError),
+    /// The variable that holds the key is unset or blank.
+    #[error("{variable} is not set{}", for_environment(environment.as_deref()))]
+    #[diagnostic(
+        code(cxtrain::remote::missing_key),
+        help(
+            "create an API key in the OpenCX dashboard (Settings → Access → Create API Key) and \
+             export it as {variable}, or use --local to work against the embedded emulator"
+        )
+    )]
+    MissingKey {
+        /// The variable (`api_key_env`).
+        variable: String,
+        /// The environment whose key it is.
+        environment: Option<String>,
+    },
+}
+
+fn for_environment(environment: Option<&str>) -> String {
+    environment.map_or_else(String::new, |e| {
+        format!(" (it holds the API key of environment `{e}`)")
+    })
 }
 
 impl ErrorExit for ConnectError {
@@ -75,7 +108,7 @@ impl ErrorExit for ConnectError {
         match self {
             Self::Remote(e) => e.exit(),
             Self::Local(e) => e.exit(),
-            Self::StateDir { .. } => Exit::Error,
+            Self::StateDir { .. } | Self::MissingKey { .. } => Exit::Error,
         }
     }
 }
@@ -117,10 +150,15 @@ fn connect_remote(
         .api_url
         .clone()
         .unwrap_or_else(|| config.api_url.clone());
-    let mut client_config = ClientConfig::new(url.clone(), ApiKey::from_env()?);
+    let mut client_config = ClientConfig::new(url.clone(), key(config)?);
     client_config.requests_per_minute = config.api.requests_per_minute;
     client_config.timeout = Duration::from_secs(config.api.timeout_secs);
     client_config.max_in_flight = max_in_flight;
+    client_config.backoff_base = Duration::from_millis(config.api.backoff_ms);
+    client_config.max_trainings = config.api.max_trainings;
+    client_config.max_body_bytes = config.api.max_body_bytes;
+    // Consecutive runs share the API's window (the local remote is unpaced).
+    client_config.shared_budget = remote::cache_dir();
     Ok(Connection {
         client: Client::new(client_config)?,
         target: url,
@@ -128,12 +166,25 @@ fn connect_remote(
     })
 }
 
+/// The key of the remote `config` is for, from the one variable it names:
+/// never another environment's.
+fn key(config: &Config) -> Result<ApiKey, ConnectError> {
+    match std::env::var(&config.api_key_env) {
+        Ok(value) if !value.trim().is_empty() => Ok(ApiKey::new(value.trim().to_owned())),
+        _ => Err(ConnectError::MissingKey {
+            variable: config.api_key_env.clone(),
+            environment: config.environment.clone(),
+        }),
+    }
+}
+
 async fn connect_local(
     config: &Config,
     repo_dir: &Path,
     max_in_flight: usize,
 ) -> Result<Connection, ConnectError> {
-    let state = repo_dir.join(LOCAL_STATE);
+    let shown = local_state(config.environment.as_deref());
+    let state = repo_dir.join(&shown);
     if let Some(parent) = state.parent() {
         std::fs::create_dir_all(parent).map_err(|source| ConnectError::StateDir {
             path: parent.to_owned(),
@@ -156,7 +207,7 @@ async fn connect_local(
     client_config.timeout = Duration::from_secs(config.api.timeout_secs);
     Ok(Connection {
         client: Client::new(client_config)?,
-        target: format!("local remote ({LOCAL_STATE})"),
+        target: format!("local remote ({shown})"),
         local: Some(running),
     })
 }

@@ -13,8 +13,8 @@ use std::process::ExitCode;
 use crate::apply::ApplyError;
 use crate::apply::verify::{Mismatch, StalePlan, Unreviewed};
 use crate::atomic::WriteError;
-use crate::config::ConfigError;
 use crate::config::edit::EditError;
+use crate::config::{ConfigError, EnvError};
 use crate::emulator::EmulatorError;
 use crate::plan::Refusal;
 use crate::plan::file::PlanFileError;
@@ -34,6 +34,9 @@ pub enum Exit {
     Invalid = 3,
     /// 4: refused for safety (stale plan, delete budget, conflict).
     Refused = 4,
+    /// 64: usage error (`EX_USAGE`): a mistyped flag, a missing or
+    /// out-of-range argument. Never 2, which CI reads as "changes".
+    Usage = 64,
 }
 
 impl Exit {
@@ -96,7 +99,7 @@ pub(crate) use exits;
 
 exits! {
     Error: RemoteError, EmulatorError, WriteError, EditError;
-    Invalid: ConfigError;
+    Invalid: ConfigError, EnvError;
     Refused: Refusal, StalePlan, Mismatch, Unreviewed;
 }
 
@@ -156,8 +159,9 @@ mod tests {
             Exit::Changes,
             Exit::Invalid,
             Exit::Refused,
+            Exit::Usage,
         ]
         .map(Exit::code);
-        assert_eq!(codes, [0, 1, 2, 3, 4]);
+        assert_eq!(codes, [0, 1, 2, 3, 4, 64]);
     }
 }

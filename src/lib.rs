@@ -17,6 +17,7 @@ pub mod config;
 pub mod connect;
 pub mod emulator;
 pub mod exit;
+pub mod key;
 pub mod model;
 pub mod ops;
 pub mod plan;

@@ -5,29 +5,56 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use cxtrain::cli::Cli;
+use cxtrain::exit::Exit;
 use cxtrain::render::{Out, error};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return parse_failed(&e).into(),
+    };
     let color = cli.global.color.into();
     match cxtrain::commands::run(cli) {
         Ok(exit) => exit.into(),
         Err(failure) => {
-            let _ = Out::stderr(color).emit(|w, _| error::report(&failure.report, w));
+            let _ = Out::stderr(color).emit(|w, paint| error::report(&failure.report, paint, w));
             failure.exit.into()
         }
+    }
+}
+
+/// Prints what clap has to say. `--help` and `--version` succeed; anything
+/// else is a usage error (64), never clap's own 2, which CI reads as
+/// "changes present". A closed pipe (`--help | head`) is not an error.
+fn parse_failed(e: &clap::Error) -> Exit {
+    let _ = e.print();
+    if e.use_stderr() {
+        Exit::Usage
+    } else {
+        Exit::Success
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cxtrain::exit::Exit;
 
     #[test]
     fn cli_definition_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
-        assert_eq!(Exit::Refused.code(), 4);
+    }
+
+    #[test]
+    fn usage_errors_exit_64_and_help_exits_0() {
+        let code = |args: &[&str]| match Cli::try_parse_from(args) {
+            Ok(_) => None,
+            Err(e) => Some(e.use_stderr()),
+        };
+        assert_eq!(code(&["cxtrain", "plan", "--targte", "x"]), Some(true));
+        assert_eq!(code(&["cxtrain"]), Some(true));
+        assert_eq!(code(&["cxtrain", "plan", "--help"]), Some(false));
+        assert_eq!(code(&["cxtrain", "--version"]), Some(false));
+        assert_eq!(Exit::Usage.code(), 64);
     }
 }

@@ -16,6 +16,11 @@ pub const META_HASH: &str = "cxtrain_hash";
 /// Prefix reserved for cxtrain's own metadata keys.
 pub const META_PREFIX: &str = "cxtrain_";
 
+/// Fewest characters a title may have (the API's minimum).
+pub const TITLE_MIN: usize = 3;
+/// Fewest characters content may have (the API's minimum).
+pub const CONTENT_MIN: usize = 10;
+
 /// How a training is used by the AI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum TrainingType {

@@ -6,11 +6,12 @@ use std::borrow::Cow;
 use std::fmt::Write;
 
 /// `text` with everything that could drive a terminal or a CI log made
-/// visible and inert:
+/// visible and inert, for multi-line text such as a diff body:
 ///
-/// - every control character except `\n` and `\t` — C0 (so ESC, BEL, CR and
-///   the start of every CSI/OSC sequence), DEL and C1 — and the Unicode
-///   bidirectional overrides and isolates are written as `\u{1b}`;
+/// - every control character except `\n` and `\t` (C0, so ESC, BEL, CR and
+///   the start of every CSI/OSC sequence; DEL; C1), the Unicode line and
+///   paragraph separators, and the bidirectional overrides and isolates are
+///   written as `\u{1b}`;
 /// - a line that would start (after any whitespace, as the Actions runner
 ///   trims it) with `::` gets its first colon
 ///   escaped (`\u{3a}:error::…`), and every `##[` becomes `#\u{23}[`, so
@@ -19,59 +20,103 @@ use std::fmt::Write;
 ///
 /// Text that needs none of this is returned as is.
 pub fn escape(text: &str) -> Cow<'_, str> {
-    if !needs_escape(text) {
+    escape_with(text, Mode::Lines, None)
+}
+
+/// [`escape`] for text shown on one line (a title, a key, an id, a path, a
+/// server's message): line breaks and tabs are escaped too, so the text can
+/// neither start a line of its own nor shift the columns around it.
+pub fn escape_line(text: &str) -> Cow<'_, str> {
+    escape_with(text, Mode::Line, None)
+}
+
+/// [`escape`] for a file shown as a source snippet, where `\r\n` line ends
+/// stay as they are. Also returns, when anything was escaped, where each
+/// byte offset of `text` (and its end) lands in the result, so spans into
+/// `text` can be moved onto it.
+pub fn escape_source(text: &str) -> (Cow<'_, str>, Option<Vec<usize>>) {
+    let mut map = Vec::new();
+    match escape_with(text, Mode::Source, Some(&mut map)) {
+        Cow::Borrowed(same) => (Cow::Borrowed(same), None),
+        escaped => (escaped, Some(map)),
+    }
+}
+
+/// Whether `c` must not reach a terminal raw, even inside multi-line text.
+/// Keys refuse every such character (see `workspace::key`).
+pub fn is_unsafe(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// What the escaped text is shown as.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// One line: `\n` and `\t` are escaped too.
+    Line,
+    /// Lines: `\n` and `\t` are kept.
+    Lines,
+    /// A file: `\n`, `\t` and the `\r` of `\r\n` are kept.
+    Source,
+}
+
+impl Mode {
+    /// Whether `c`, followed by `rest`, is written as an escape.
+    fn escapes(self, c: char, rest: &str) -> bool {
+        match c {
+            '\n' | '\t' => self == Mode::Line,
+            '\r' if self == Mode::Source => !rest.starts_with('\n'),
+            c => is_unsafe(c),
+        }
+    }
+}
+
+fn escape_with<'a>(text: &'a str, mode: Mode, mut map: Option<&mut Vec<usize>>) -> Cow<'a, str> {
+    if !needs_escape(text, mode) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
     let mut line_start = true;
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
-        if line_start && !c.is_whitespace() {
-            line_start = false;
-            if rest.starts_with("::") {
-                out.push_str("\\u{3a}");
-                rest = &rest[1..];
-                continue;
-            }
-        }
-        if rest.starts_with("##[") {
+        let at = out.len();
+        let consumed = if line_start && !c.is_whitespace() && rest.starts_with("::") {
+            out.push_str("\\u{3a}");
+            1
+        } else if rest.starts_with("##[") {
             out.push_str("#\\u{23}[");
-            rest = &rest[3..];
-            continue;
-        }
-        if c == '\n' {
-            line_start = true;
-            out.push(c);
-        } else if let Some(escaped) = escape_char(c) {
-            out.push_str(&escaped);
+            3
+        } else if mode.escapes(c, &rest[c.len_utf8()..]) {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            c.len_utf8()
         } else {
             out.push(c);
+            c.len_utf8()
+        };
+        if line_start && !c.is_whitespace() {
+            line_start = false;
         }
-        rest = &rest[c.len_utf8()..];
+        if c == '\n' && !mode.escapes(c, "") {
+            line_start = true;
+        }
+        if let Some(map) = map.as_deref_mut() {
+            map.extend(std::iter::repeat_n(at, consumed));
+        }
+        rest = &rest[consumed..];
+    }
+    if let Some(map) = map {
+        map.push(out.len());
     }
     Cow::Owned(out)
 }
 
-/// `c` written as `\u{1b}` when it must not reach a terminal raw (the
-/// characters [`escape`] escapes), else `None`. For text whose byte offsets
-/// must be mapped, such as a file a diagnostic quotes.
-pub fn escape_char(c: char) -> Option<String> {
-    is_unsafe(c).then(|| {
-        let mut out = String::with_capacity(10);
-        // Writing to a String cannot fail.
-        let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-        out
-    })
-}
-
-/// Whether `c` must not reach a terminal raw.
-fn is_unsafe(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t')
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-fn needs_escape(text: &str) -> bool {
-    text.chars().any(is_unsafe)
+fn needs_escape(text: &str, mode: Mode) -> bool {
+    text.char_indices()
+        .any(|(i, c)| mode.escapes(c, &text[i + c.len_utf8()..]))
         || text.contains("##[")
         || text
             .split('\n')
@@ -81,19 +126,6 @@ fn needs_escape(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escape_char_escapes_what_escape_escapes() {
-        for c in ['\u{1b}', '\r', '\u{7f}', '\u{9b}', '\u{202e}', 'a', 'é', '\n', '\t'] {
-            let alone = c.to_string();
-            assert_eq!(
-                escape_char(c).as_deref().unwrap_or(&alone),
-                escape(&alone),
-                "{c:?}"
-            );
-        }
-        assert_eq!(escape_char('\u{1b}').as_deref(), Some("\\u{1b}"));
-    }
 
     #[test]
     fn plain_text_is_borrowed() {
@@ -112,6 +144,32 @@ mod tests {
         assert_eq!(escape("\0"), "\\u{0}");
         assert_eq!(escape("x\u{202e}y"), "x\\u{202e}y");
         assert_eq!(escape("keep\ttabs\nand lines"), "keep\ttabs\nand lines");
+    }
+
+    #[test]
+    fn source_keeps_its_line_ends_and_maps_offsets() {
+        let (same, map) = escape_source("a\r\nb\tc\n");
+        assert_eq!((same.as_ref(), map), ("a\r\nb\tc\n", None));
+        let text = "ü\u{1b}[1m\rx\r\n::y";
+        let (escaped, map) = escape_source(text);
+        assert_eq!(escaped, "ü\\u{1b}[1m\\u{d}x\r\n\\u{3a}:y");
+        let map = map.unwrap();
+        assert_eq!(map.len(), text.len() + 1);
+        // `[` after the ESC, `x`, and the end.
+        assert_eq!(&escaped[map[3]..map[3] + 1], "[");
+        assert_eq!(&escaped[map[7]..map[7] + 1], "x");
+        assert_eq!(map[text.len()], escaped.len());
+    }
+
+    #[test]
+    fn one_line_text_stays_on_its_line() {
+        assert_eq!(escape_line("plain: text"), "plain: text");
+        assert_eq!(
+            escape_line("a\tb\n::error::x\u{1b}[2J"),
+            "a\\u{9}b\\u{a}::error::x\\u{1b}[2J"
+        );
+        assert_eq!(escape_line("::x"), "\\u{3a}:x");
+        assert_eq!(escape_line("\u{85}next line"), "\\u{85}next line");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::cli::ApplyArgs;
 use crate::exit::{CommandResult, Exit};
 use crate::ops::apply::{self, Options};
 use crate::render::apply::{Progress, prompt, summary};
+use crate::render::notes;
 use crate::render::plan::{PlanFormat, render};
 
 use super::support::Context;
@@ -21,15 +22,25 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> CommandResult {
     }
     let started = Instant::now();
     let checked = ctx.checked()?;
+    // A saved plan names its environment; `--env` (or CXTRAIN_ENV) must
+    // agree with it, `default_env` does not override it. One the config
+    // does not define is refused with the plan file.
+    let environment = match (&args.env.env, &args.plan_file) {
+        (Some(env), _) => Some(env.clone()),
+        (None, Some(path)) => apply::planned_environment(path)?
+            .filter(|e| checked.config.environments.contains_key(e)),
+        (None, None) => None,
+    };
+    let checked = checked.select_one(environment.as_deref())?;
     let options = Options {
         connect: ctx.connect.clone(),
         plan_file: args.plan_file.clone(),
         safety: (&args.safety).into(),
-        parallelism: args.parallelism,
+        parallelism: usize::from(args.parallelism),
         expect_fingerprint: args.expect_fingerprint.clone(),
-        environment: None,
     };
     let reviewed = apply::review(&checked, &options)?;
+    ctx.verbose_note(&notes::traffic(&reviewed.traffic()));
     let mut out = ctx.stdout();
     out.emit(|w, p| render(&reviewed.plan, PlanFormat::Human, p, w))?;
     reviewed.verdict.clone()?;
@@ -37,15 +48,26 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> CommandResult {
         return Ok(Exit::Success);
     }
     let steps = reviewed.steps();
+    let reviewed_environment = reviewed.plan.environment.clone();
     let mut err = ctx.stderr();
     if !args.yes {
-        err.text(&prompt(steps.len(), &reviewed.target))?;
+        err.text(&prompt(
+            steps.len(),
+            &reviewed.target,
+            reviewed.plan.environment.as_deref(),
+        ))?;
         apply::confirmed(&mut std::io::stdin().lock())?;
     }
-    let progress = Progress::new(err.is_terminal(), ctx.stdout());
+    // `-q`: no bar, only the per-change lines (results).
+    let progress = Progress::new(err.is_terminal() && !ctx.quiet, ctx.stdout());
     let applied = reviewed.execute(steps, &progress, started);
     progress.finish();
-    out.text(&summary(&applied.report, &applied.summary, out.paint()))?;
+    out.text(&summary(
+        &applied.report,
+        &applied.summary,
+        reviewed_environment.as_deref(),
+        out.paint(),
+    ))?;
     Ok(if applied.report.all_succeeded() {
         Exit::Success
     } else {

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use crate::cli::{EmulatorArgs, EmulatorUpdateMode};
-use crate::emulator::{EmulatorConfig, UpdateMode};
+use crate::cli::{EmulatorArgs, EmulatorRateLimitHeaders, EmulatorUpdateMode};
+use crate::emulator::{EmulatorConfig, RateLimitHeaders, UpdateMetadata, UpdateMode};
 use crate::exit::{CommandResult, Exit};
 use crate::ops::emulator::serve;
 use crate::render::notes;
@@ -15,6 +15,11 @@ pub fn run(ctx: &Context, args: &EmulatorArgs) -> CommandResult {
     let config = EmulatorConfig {
         api_key: args.api_key.clone(),
         rate_limit_per_minute: args.rate_limit,
+        rate_limit_headers: match args.rate_limit_headers {
+            EmulatorRateLimitHeaders::None => RateLimitHeaders::None,
+            EmulatorRateLimitHeaders::XRatelimit => RateLimitHeaders::XRateLimit,
+            EmulatorRateLimitHeaders::Ietf => RateLimitHeaders::Ietf,
+        },
         latency: Duration::from_millis(args.latency_ms),
         error_rate: args.error_rate,
         burst_429_every: args.burst_429_every,
@@ -24,7 +29,14 @@ pub fn run(ctx: &Context, args: &EmulatorArgs) -> CommandResult {
         update_mode: match args.update_mode {
             EmulatorUpdateMode::Publish => UpdateMode::Publish,
             EmulatorUpdateMode::Stage => UpdateMode::StageDraft,
+            EmulatorUpdateMode::StageStale => UpdateMode::StageDraftKeepingStale,
         },
+        update_metadata: if args.refuse_update_metadata {
+            UpdateMetadata::Refuse
+        } else {
+            UpdateMetadata::Accept
+        },
+        ..EmulatorConfig::default()
     };
     let mut out = ctx.stdout();
     // A closed stdout must not stop the server: the port is still bound.

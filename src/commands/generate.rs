@@ -3,7 +3,7 @@
 use crate::cli::GenerateArgs;
 use crate::exit::{CommandResult, Exit};
 use crate::ops::generate::{self, Options};
-use crate::render::files;
+use crate::render::{files, notes};
 
 use super::support::Context;
 
@@ -17,8 +17,11 @@ pub fn run(ctx: &Context, args: &GenerateArgs) -> CommandResult {
         config: ctx.config.clone(),
         session: args.session.clone(),
         out: args.out.clone(),
+        environment: args.env.env.clone(),
     };
-    let path = generate::generate(&options)?;
-    ctx.stdout().emit(|w, _| files::generated(&path, w))?;
+    let generated = generate::generate(&options)?;
+    ctx.verbose_note(&notes::traffic(&generated.traffic));
+    ctx.stdout()
+        .emit(|w, _| files::generated(&generated.path, w))?;
     Ok(Exit::Success)
 }

@@ -7,15 +7,21 @@ use crate::render::files;
 
 use super::support::Context;
 
-/// Runs `cxtrain init`: exit 0 whether files were created or skipped, 3
-/// when an existing config is invalid.
+/// Runs `cxtrain init`: exit 0 when the repository was scaffolded, 3 when
+/// an existing config is invalid, 4 when one exists (without `--force`) or
+/// `--workspace` would change its workspace.
 pub fn run(ctx: &Context, args: &InitArgs) -> CommandResult {
     let options = Options {
         dir: ctx.dir.clone(),
         config: ctx.config.clone(),
         workspace: args.workspace.clone(),
+        force: args.force,
+        action: args.action.clone(),
     };
     let done = init::init(&options)?;
     ctx.stdout().emit(|w, _| files::init(&done, w))?;
+    if !ctx.quiet {
+        ctx.stdout().emit(|w, _| files::init_next(&done, w))?;
+    }
     Ok(Exit::Success)
 }

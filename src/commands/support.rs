@@ -2,15 +2,16 @@
 //! library takes, the output sinks, and loading a validated repository with
 //! its diagnostics shown.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::cli::{self, GlobalArgs, SafetyArgs};
+use crate::cli::{self, GlobalArgs, LeadingRemoteArgs, RemoteArgs, SafetyArgs};
+use crate::config::Located;
 use crate::connect::ConnectOptions;
 use crate::exit::Failure;
 use crate::ops::{self, plan::Safety};
 use crate::render::plan::PlanFormat;
 use crate::render::{ColorChoice, Out, diagnostics};
-use crate::validate::Checked;
+use crate::validate::{Checked, MissingRoot};
 
 /// The global flags, converted.
 pub struct Context {
@@ -18,29 +19,49 @@ pub struct Context {
     pub dir: PathBuf,
     /// `--config`.
     pub config: Option<PathBuf>,
-    /// `--api-url`, `--local`.
+    /// `--api-url`, `--local` (of a command that talks to a remote).
     pub connect: ConnectOptions,
-    /// `-q`.
+    /// `-q`: only errors and results.
     pub quiet: bool,
-    /// `-v` (repeatable).
+    /// `-v` (repeatable): also requests, retries and timings.
     pub verbose: u8,
     color: ColorChoice,
 }
 
 impl Context {
-    /// The context of one run.
-    pub fn new(global: &GlobalArgs) -> Context {
+    /// The context of one run: the global flags, and the remote flags of a
+    /// command that talks to a remote (`None` for one that does not). Remote
+    /// flags written before the command name count as if written after it
+    /// (and win over `OPENCX_API_URL`); a command without a remote ignores
+    /// them there, so `alias cx='cxtrain --local'` works for every command.
+    pub fn new(
+        global: &GlobalArgs,
+        leading: &LeadingRemoteArgs,
+        remote: Option<&RemoteArgs>,
+    ) -> Context {
+        let connect = match remote {
+            Some(remote) => ConnectOptions {
+                api_url: leading.api_url.clone().or_else(|| remote.api_url.clone()),
+                local: leading.local || remote.local,
+            },
+            None => ConnectOptions::default(),
+        };
         Context {
             dir: global.dir.clone(),
             config: global.config.clone(),
-            connect: ConnectOptions {
-                api_url: global.api_url.clone(),
-                local: global.local,
-            },
+            connect,
             quiet: global.quiet,
             verbose: global.verbose,
             color: global.color.into(),
         }
+    }
+
+    /// A path the user typed, as the program sees it: relative to `--dir`
+    /// (the folder the command runs in, which the repository root may lie
+    /// above), made absolute.
+    pub fn path(&self, typed: &Path) -> PathBuf {
+        let joined = self.dir.join(typed);
+        std::path::absolute(&joined).unwrap_or(joined)
     }
 
     /// Standard output, coloured as `--color` says.
@@ -53,12 +74,35 @@ impl Context {
         Out::stderr(self.color)
     }
 
-    /// The repository at `--dir`, validated. Warnings go to stderr (unless
-    /// `-q`) and pass; an invalid repository's diagnostics go to stderr and
-    /// the failure is exit 3.
+    /// A note on stderr (not a result: `-q` drops it). Best effort, as
+    /// everything on stderr.
+    pub fn note(&self, text: &str) {
+        if !self.quiet {
+            let _ = self.stderr().line(text);
+        }
+    }
+
+    /// A note on stderr only with `-v` (requests, retries, timings).
+    pub fn verbose_note(&self, text: &str) {
+        if self.verbose > 0 {
+            let _ = self.stderr().line(text);
+        }
+    }
+
+    /// The repository whose config is found from `--dir` (in it or a
+    /// parent), validated. Warnings go to stderr (unless `-q`) and pass; an
+    /// invalid repository's diagnostics go to stderr and the failure is
+    /// exit 3, as is finding no config.
     pub fn checked(&self) -> Result<Checked, Failure> {
+        self.checked_with(MissingRoot::Invalid)
+    }
+
+    /// [`Context::checked`], with a missing trainings root meaning
+    /// `missing_root`.
+    pub fn checked_with(&self, missing_root: MissingRoot) -> Result<Checked, Failure> {
+        let located = Located::find(&self.dir, self.config.as_deref())?;
         let mut err = self.stderr();
-        match ops::checked(&self.dir, self.config.as_deref()) {
+        match ops::checked_with(&located, missing_root) {
             Ok(checked) => {
                 if checked.report.warnings() > 0 && !self.quiet {
                     err.emit(|w, p| diagnostics::human(&checked.report, p, w))?;
@@ -83,11 +127,13 @@ impl From<cli::ColorChoice> for ColorChoice {
     }
 }
 
-impl From<cli::PlanFormat> for PlanFormat {
-    fn from(f: cli::PlanFormat) -> PlanFormat {
-        match f {
+impl From<cli::PlanFormatArgs> for PlanFormat {
+    fn from(f: cli::PlanFormatArgs) -> PlanFormat {
+        match f.format {
             cli::PlanFormat::Human => PlanFormat::Human,
-            cli::PlanFormat::Markdown => PlanFormat::Markdown,
+            cli::PlanFormat::Markdown => PlanFormat::Markdown {
+                limit: (f.comment_limit > 0).then_some(f.comment_limit),
+            },
             cli::PlanFormat::Json => PlanFormat::Json,
         }
     }

@@ -1,7 +1,8 @@
 //! Editing `cxtrain.toml` the way `cargo add` edits `Cargo.toml`: through a
 //! format-preserving TOML document ([`toml_edit`]), so comments, key order
 //! and the user's spelling of every table survive. New entries go into the
-//! `[directories]` or `[adopt]` map however it is written — a standard
+//! `[directories]` or `[adopt]` map (or an environment's,
+//! `[environments.NAME.directories]`) however it is written — a standard
 //! table, dotted keys (`directories.billing = "..."`) or an inline table —
 //! and the result must load as a [`Config`] holding them before anyone
 //! writes it.
@@ -9,9 +10,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use toml_edit::{DocumentMut, Item, Table, Value};
+use toml_edit::{DocumentMut, Item, Table, TableLike, Value};
 
-use super::{Config, ConfigError};
+use super::{Config, ConfigError, Environment};
 
 /// A string map of the config that cxtrain adds entries to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +36,13 @@ impl MapTable {
         match self {
             Self::Directories => &config.directories,
             Self::Adopt => &config.adopt,
+        }
+    }
+
+    fn in_environment(self, env: &Environment) -> &BTreeMap<String, String> {
+        match self {
+            Self::Directories => &env.directories,
+            Self::Adopt => &env.adopt,
         }
     }
 }
@@ -98,14 +106,16 @@ pub enum EditError {
 }
 
 /// `text`, the config at `path`, with every `(table, entries)` addition
-/// made: existing entries with the same value are kept as they are, one with
-/// another value is an [`EditError::Conflict`]; a missing table is appended.
-/// The result is checked by loading it as the repository at `repo_dir`
-/// would, and by finding every added entry in what it loads.
+/// made — to the tables of `environment` when given (its ids belong to its
+/// organisation only): existing entries with the same value are kept as
+/// they are, one with another value is an [`EditError::Conflict`]; a missing
+/// table is appended. The result is checked by loading it as the repository
+/// at `repo_dir` would, and by finding every added entry in what it loads.
 pub fn add_entries(
     repo_dir: &Path,
     path: &Path,
     text: &str,
+    environment: Option<&str>,
     additions: &[(MapTable, &BTreeMap<String, String>)],
 ) -> Result<String, EditError> {
     let mut doc: DocumentMut = text.parse().map_err(|source| EditError::Parse {
@@ -113,9 +123,17 @@ pub fn add_entries(
         source,
     })?;
     for (table, entries) in additions {
-        if !entries.is_empty() {
-            add_to(&mut doc, path, *table, entries)?;
+        if entries.is_empty() {
+            continue;
         }
+        let parent: &mut dyn TableLike = match environment {
+            None => doc.as_table_mut(),
+            Some(env) => {
+                let environments = child(doc.as_table_mut(), "environments", path, *table)?;
+                child(environments, env, path, *table)?
+            }
+        };
+        add_to(parent, path, *table, entries)?;
     }
     let edited = doc.to_string();
     let broken = |source| EditError::Broken {
@@ -124,8 +142,16 @@ pub fn add_entries(
     };
     let config = Config::parse(repo_dir, path, Some(&edited)).map_err(|e| broken(Some(e)))?;
     let holds_all = additions.iter().all(|(table, entries)| {
-        let loaded = table.of(&config);
-        entries.iter().all(|(k, v)| loaded.get(k) == Some(v))
+        let loaded = match environment {
+            None => Some(table.of(&config)),
+            Some(env) => config
+                .environments
+                .get(env)
+                .map(|e| table.in_environment(e)),
+        };
+        entries
+            .iter()
+            .all(|(k, v)| loaded.and_then(|l| l.get(k)) == Some(v))
     });
     if !holds_all {
         return Err(broken(None));
@@ -133,15 +159,37 @@ pub fn add_entries(
     Ok(edited)
 }
 
+/// The table `key` of `parent`, created (as a header-less table) when
+/// missing.
+fn child<'t>(
+    parent: &'t mut dyn TableLike,
+    key: &str,
+    path: &Path,
+    table: MapTable,
+) -> Result<&'t mut dyn TableLike, EditError> {
+    parent
+        .entry(key)
+        .or_insert_with(|| {
+            let mut new = Table::new();
+            new.set_implicit(true);
+            Item::Table(new)
+        })
+        .as_table_like_mut()
+        .ok_or_else(|| EditError::NotATable {
+            path: path.to_owned(),
+            table: table.name(),
+        })
+}
+
 fn add_to(
-    doc: &mut DocumentMut,
+    parent: &mut dyn TableLike,
     path: &Path,
     table: MapTable,
     entries: &BTreeMap<String, String>,
 ) -> Result<(), EditError> {
     let name = table.name();
-    let appended = !doc.as_table().contains_key(name);
-    let item = doc.as_table_mut().entry(name).or_insert_with(|| {
+    let appended = !parent.contains_key(name);
+    let item = parent.entry(name).or_insert_with(|| {
         let mut new = Table::new();
         if appended {
             new.decor_mut().set_prefix("\n");
@@ -215,6 +263,7 @@ mod tests {
             dir.path(),
             &dir.path().join("cxtrain.toml"),
             text,
+            None,
             &[(MapTable::Directories, &dirs), (MapTable::Adopt, &adopt)],
         )
     }
@@ -284,11 +333,48 @@ mod tests {
     #[test]
     fn quotes_and_control_characters_never_break_the_file() {
         let id = "trn_\"x\u{7f}\\'\u{1b}]52;";
-        let key = "odd \"key\"\u{7f}";
+        let key = "odd 'key\" = \"x";
         let edited = edit("[adopt]\n", &[], &[(key, id)]);
         assert_eq!(load(&edited).adopt[key], id);
         assert!(!edited.contains('\u{7f}'), "{edited:?}");
         assert!(!edited.contains('\u{1b}'), "{edited:?}");
+    }
+
+    #[test]
+    fn an_environment_gets_its_own_tables() {
+        let dir = tempfile::tempdir().unwrap();
+        let add = |text: &str| {
+            add_entries(
+                dir.path(),
+                &dir.path().join("cxtrain.toml"),
+                text,
+                Some("staging"),
+                &[
+                    (MapTable::Directories, &map(&[("billing", "dir_s")])),
+                    (MapTable::Adopt, &map(&[("faq", "trn_s")])),
+                ],
+            )
+            .unwrap()
+        };
+        let text = "[directories]\nbilling = \"dir_shared\"\n\n[environments.staging]\napi_key_env = \"K\"\n";
+        let edited = add(text);
+        assert_eq!(
+            edited,
+            "[directories]\nbilling = \"dir_shared\"\n\n[environments.staging]\napi_key_env = \"K\"\n\n\
+             [environments.staging.directories]\nbilling = \"dir_s\"\n\n\
+             [environments.staging.adopt]\nfaq = \"trn_s\"\n"
+        );
+        let config = load(&edited);
+        assert_eq!(config.directories["billing"], "dir_shared");
+        let staging = config.for_environment("staging").unwrap();
+        assert_eq!(staging.directories["billing"], "dir_s");
+        assert_eq!(staging.adopt["faq"], "trn_s");
+        let inline = add("environments.staging = { directories = { shipping = \"dir_x\" } }\n");
+        assert_eq!(
+            load(&inline).environments["staging"].directories.len(),
+            2,
+            "{inline}"
+        );
     }
 
     #[test]

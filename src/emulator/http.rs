@@ -21,13 +21,13 @@ use crate::remote::api::{
     ToggleDraft, paths,
 };
 
-use super::EmulatorConfig;
 use super::body::{DashboardEdit, WriteBody};
 use super::conn::ConnHandle;
 use super::query::ListParams;
 use super::search::{self, DEFAULT_HITS};
 use super::store::{Store, StoreError};
 use super::traffic::{Gate, Stats, Traffic};
+use super::{EmulatorConfig, UpdateMetadata};
 
 /// Prefix of the admin endpoints (authenticated, not counted, no faults).
 pub const ADMIN_PREFIX: &str = "/_emulator/";
@@ -54,6 +54,11 @@ impl App {
     /// A copy of the statistics.
     pub fn stats(&self) -> Stats {
         lock(&self.traffic).stats()
+    }
+
+    /// Writes every training to `path` in the state-file format.
+    pub fn save_state(&self, path: &std::path::Path) -> Result<(), super::PersistError> {
+        self.store().save_to(path)
     }
 
     fn store(&self) -> MutexGuard<'_, Store> {
@@ -155,7 +160,8 @@ type ApiResult<T> = Result<T, ApiError>;
 
 /// Every routed request: count it, delay it, check the key, apply the rate
 /// limit and injected faults, run the handler, maybe drop a committed
-/// write's response. Admin routes get only the key check.
+/// write's response, announce the rate limit's count if configured. Admin
+/// routes get only the key check.
 async fn gate(
     State(app): State<Arc<App>>,
     ConnectInfo(conn): ConnectInfo<ConnHandle>,
@@ -177,7 +183,7 @@ async fn gate(
     if !app.config.latency.is_zero() {
         tokio::time::sleep(app.config.latency).await;
     }
-    let response = match authorize(&app.config, &request) {
+    let mut response = match authorize(&app.config, &request) {
         Err(e) => e.into_response(),
         Ok(()) => {
             let verdict = lock(&app.traffic).gate(&app.config, Instant::now());
@@ -200,7 +206,18 @@ async fn gate(
             }
         }
     };
-    lock(&app.traffic).sent(response.status().as_u16());
+    let quota = {
+        let mut traffic = lock(&app.traffic);
+        traffic.sent(response.status().as_u16());
+        traffic.quota(&app.config, Instant::now())
+    };
+    if let Some(quota) = quota {
+        for (name, value) in quota.headers(app.config.rate_limit_headers) {
+            if let Ok(value) = header::HeaderValue::from_str(&value) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+    }
     response
 }
 
@@ -263,6 +280,11 @@ async fn update(
     bytes: Bytes,
 ) -> ApiResult<Response> {
     let body: WriteBody = json(&bytes)?;
+    if app.config.update_metadata == UpdateMetadata::Refuse && body.metadata.is_some() {
+        return Err(ApiError::invalid(vec![
+            "property metadata should not exist".into(),
+        ]));
+    }
     Ok(axum::Json(app.store().update(&id, body)?).into_response())
 }
 

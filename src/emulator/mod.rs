@@ -17,7 +17,7 @@ mod traffic;
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,15 +31,55 @@ pub use traffic::Stats;
 pub const DEFAULT_API_KEY: &str = "ocx_test_local";
 
 /// What a `PUT /training/{id}` on a published training does (the real API's
-/// behaviour is undocumented, so the client must cope with both).
+/// behaviour is undocumented, so the client must cope with every one).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum UpdateMode {
     /// The new text goes live: `current_version` and `published_at` move on.
     #[default]
     Publish,
     /// The new text is staged in `draft_title`/`draft_content`; the live text
-    /// changes only when published with the draft toggle.
+    /// changes only when published with the draft toggle. A staged text
+    /// equal to the live text clears the pending draft.
     StageDraft,
+    /// Like [`UpdateMode::StageDraft`], except that a text equal to the live
+    /// text leaves an older pending draft (a dashboard edit, say) in place:
+    /// a server that writes the draft only when the text differs.
+    StageDraftKeepingStale,
+}
+
+impl UpdateMode {
+    /// Whether a `PUT` on a published training stages its text.
+    pub fn stages(self) -> bool {
+        matches!(self, Self::StageDraft | Self::StageDraftKeepingStale)
+    }
+}
+
+/// Whether `PUT /training/{id}` takes `metadata` (the newest documented
+/// create does; an older documented update schema lists no `metadata`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UpdateMetadata {
+    /// `metadata` present replaces the map; absent keeps it.
+    #[default]
+    Accept,
+    /// A body carrying `metadata` is refused with 400 "property metadata
+    /// should not exist", as a strict NestJS server (`forbidNonWhitelisted`)
+    /// answers; absent keeps the map.
+    Refuse,
+}
+
+/// Which rate-limit headers answers carry (the real API documents none, so
+/// clients must work with and without them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RateLimitHeaders {
+    /// No rate-limit headers; only `Retry-After` on a 429.
+    #[default]
+    None,
+    /// `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`
+    /// (seconds until a slot frees).
+    XRateLimit,
+    /// The IETF draft fields `RateLimit-Policy: "default";q=N;w=60` and
+    /// `RateLimit: "default";r=REMAINING;t=SECONDS`.
+    Ietf,
 }
 
 /// How the emulator behaves. `Debug` never shows the key.
@@ -49,6 +89,10 @@ pub struct EmulatorConfig {
     pub api_key: String,
     /// Requests per sliding 60 s window before answering 429; 0 is unlimited.
     pub rate_limit_per_minute: u32,
+    /// Rate-limit headers on every API answer while a limit is set.
+    pub rate_limit_headers: RateLimitHeaders,
+    /// The rate limit's window: 60 s, except in tests that compress time.
+    pub rate_window: Duration,
     /// Added to every API request before it is answered.
     pub latency: Duration,
     /// Fraction (0.0 to 1.0) of requests answered 500 without being served.
@@ -64,6 +108,8 @@ pub struct EmulatorConfig {
     pub state_file: Option<PathBuf>,
     /// PUT semantics on published trainings.
     pub update_mode: UpdateMode,
+    /// Whether PUT takes `metadata`.
+    pub update_metadata: UpdateMetadata,
 }
 
 impl Default for EmulatorConfig {
@@ -71,6 +117,8 @@ impl Default for EmulatorConfig {
         EmulatorConfig {
             api_key: DEFAULT_API_KEY.to_owned(),
             rate_limit_per_minute: 0,
+            rate_limit_headers: RateLimitHeaders::None,
+            rate_window: traffic::WINDOW,
             latency: Duration::ZERO,
             error_rate: 0.0,
             burst_429_every: 0,
@@ -78,6 +126,7 @@ impl Default for EmulatorConfig {
             seed: 1,
             state_file: None,
             update_mode: UpdateMode::Publish,
+            update_metadata: UpdateMetadata::Accept,
         }
     }
 }
@@ -87,6 +136,8 @@ impl fmt::Debug for EmulatorConfig {
         f.debug_struct("EmulatorConfig")
             .field("api_key", &"<redacted>")
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field("rate_limit_headers", &self.rate_limit_headers)
+            .field("rate_window", &self.rate_window)
             .field("latency", &self.latency)
             .field("error_rate", &self.error_rate)
             .field("burst_429_every", &self.burst_429_every)
@@ -94,6 +145,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("seed", &self.seed)
             .field("state_file", &self.state_file)
             .field("update_mode", &self.update_mode)
+            .field("update_metadata", &self.update_metadata)
             .finish()
     }
 }
@@ -146,6 +198,12 @@ impl Running {
     /// A copy of the request statistics.
     pub fn stats(&self) -> Stats {
         self.app.stats()
+    }
+
+    /// Writes the trainings it holds now to `path` in the state-file format
+    /// (atomically), e.g. to start other emulators with the same data.
+    pub fn save_state(&self, path: &Path) -> Result<(), PersistError> {
+        self.app.save_state(path)
     }
 
     /// Stops accepting, lets in-flight requests finish, and waits.

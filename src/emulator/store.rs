@@ -3,7 +3,7 @@
 //! is acknowledged. A write whose state file update fails is rolled back.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::remote::api::{ListPage, SearchHit, Training};
 
@@ -188,9 +188,14 @@ impl Store {
     }
 
     fn save(&self) -> Result<(), PersistError> {
-        let Some(path) = &self.state_file else {
-            return Ok(());
-        };
+        match &self.state_file {
+            Some(path) => self.save_to(path),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes the whole store to `path` in the state-file format.
+    pub fn save_to(&self, path: &Path) -> Result<(), PersistError> {
         persist::save(
             path,
             &StateFile {

@@ -1,5 +1,7 @@
 //! What happens to a request before and after the handler: the sliding-window
-//! rate limit, seeded fault injection, and the statistics tests read back.
+//! rate limit (exactly N per rolling 60 s, optionally announced in
+//! rate-limit headers), seeded fault injection, and the statistics tests
+//! read back.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
@@ -7,9 +9,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use super::EmulatorConfig;
+use super::{EmulatorConfig, RateLimitHeaders};
 
-/// The rate limit's window.
+/// The rate limit's window unless configured otherwise.
 pub const WINDOW: Duration = Duration::from_secs(60);
 
 /// What the emulator has seen since it started (or since the last reset).
@@ -20,6 +22,9 @@ pub struct Stats {
     pub total_requests: u64,
     /// Requests per `"METHOD /route"`, e.g. `"GET /training/{id}"`.
     pub by_route: BTreeMap<String, u64>,
+    /// 401 responses sent: requests with a missing or wrong key.
+    #[serde(default)]
+    pub unauthorized: u64,
     /// 429 responses sent (rate limit and injected bursts).
     pub too_many_requests: u64,
     /// 5xx responses sent (injected or real).
@@ -56,6 +61,46 @@ pub enum Gate {
     TooMany { retry_after: u64 },
     /// Answer 500 (injected).
     Fail,
+}
+
+/// The rate limit's count as rate-limit headers announce it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    /// N.
+    pub limit: u32,
+    /// Requests the window still admits.
+    pub remaining: u32,
+    /// Whole seconds until the oldest admitted request leaves the window
+    /// (a slot frees); 0 when the window is empty.
+    pub reset: u64,
+}
+
+impl Quota {
+    /// The header fields announcing this count in `style`.
+    pub fn headers(&self, style: RateLimitHeaders) -> Vec<(&'static str, String)> {
+        let Quota {
+            limit,
+            remaining,
+            reset,
+        } = *self;
+        match style {
+            RateLimitHeaders::None => Vec::new(),
+            RateLimitHeaders::XRateLimit => vec![
+                ("x-ratelimit-limit", limit.to_string()),
+                ("x-ratelimit-remaining", remaining.to_string()),
+                ("x-ratelimit-reset", reset.to_string()),
+            ],
+            RateLimitHeaders::Ietf => vec![
+                ("ratelimit-policy", format!("\"default\";q={limit};w=60")),
+                ("ratelimit", format!("\"default\";r={remaining};t={reset}")),
+            ],
+        }
+    }
+}
+
+/// Whole seconds in `d`, rounded up.
+fn ceil_secs(d: Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
 }
 
 /// Mutable traffic state behind one lock.
@@ -110,17 +155,10 @@ impl Traffic {
     /// request let through at `now`.
     pub fn gate(&mut self, config: &EmulatorConfig, now: Instant) -> Gate {
         if config.rate_limit_per_minute > 0 {
-            while self
-                .admitted
-                .front()
-                .is_some_and(|t| now.duration_since(*t) >= WINDOW)
-            {
-                self.admitted.pop_front();
-            }
+            self.slide(config.rate_window, now);
             if self.admitted.len() >= config.rate_limit_per_minute as usize {
                 let oldest = self.admitted.front().copied().unwrap_or(now);
-                let wait = (oldest + WINDOW).duration_since(now);
-                let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                let retry_after = ceil_secs((oldest + config.rate_window).duration_since(now));
                 return Gate::TooMany {
                     retry_after: retry_after.max(1),
                 };
@@ -136,6 +174,35 @@ impl Traffic {
         Gate::Pass
     }
 
+    /// The rate limit's count at `now`, if there is a limit.
+    pub fn quota(&mut self, config: &EmulatorConfig, now: Instant) -> Option<Quota> {
+        let limit = config.rate_limit_per_minute;
+        if limit == 0 {
+            return None;
+        }
+        self.slide(config.rate_window, now);
+        let admitted = u32::try_from(self.admitted.len()).unwrap_or(u32::MAX);
+        let reset = self.admitted.front().map_or(0, |oldest| {
+            ceil_secs((*oldest + config.rate_window).duration_since(now))
+        });
+        Some(Quota {
+            limit,
+            remaining: limit.saturating_sub(admitted),
+            reset,
+        })
+    }
+
+    /// Forgets admitted requests that left the window.
+    fn slide(&mut self, window: Duration, now: Instant) {
+        while self
+            .admitted
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= window)
+        {
+            self.admitted.pop_front();
+        }
+    }
+
     /// Whether to drop the response of a committed write.
     pub fn drop_write(&mut self, config: &EmulatorConfig) -> bool {
         let drop = config.drop_rate > 0.0 && self.drop_rng.f64() < config.drop_rate;
@@ -148,6 +215,7 @@ impl Traffic {
     /// Counts the status of a response sent.
     pub fn sent(&mut self, status: u16) {
         match status {
+            401 => self.stats.unauthorized += 1,
             429 => self.stats.too_many_requests += 1,
             500..=599 => self.stats.server_errors += 1,
             _ => {}
@@ -179,6 +247,79 @@ mod tests {
         assert_eq!(t.gate(&c, at(59_500)), Gate::TooMany { retry_after: 1 });
         assert_eq!(t.gate(&c, at(60_000)), Gate::Pass);
         assert_eq!(t.gate(&c, at(60_001)), Gate::TooMany { retry_after: 10 });
+    }
+
+    #[test]
+    fn never_more_than_n_admitted_in_any_rolling_window() {
+        let c = config(|c| c.rate_limit_per_minute = 5);
+        let mut t = Traffic::new(1);
+        let t0 = Instant::now();
+        // A request every 700 ms for five minutes, admitted or not.
+        let admitted: Vec<Duration> = (0..430u64)
+            .map(|i| Duration::from_millis(i * 700))
+            .filter(|at| t.gate(&c, t0 + *at) == Gate::Pass)
+            .collect();
+        let stats = Stats {
+            request_times: admitted,
+            ..Stats::default()
+        };
+        assert_eq!(stats.max_in_window(WINDOW), 5);
+        // And no fewer: each slot is reused as soon as it frees, five times
+        // each in 300 s (at 0, 60.2, 120.4, 180.6 and 240.8 s for the first).
+        assert_eq!(stats.request_times.len(), 25);
+        assert_eq!(stats.request_times[5], Duration::from_millis(60_200));
+    }
+
+    #[test]
+    fn the_quota_counts_down_and_says_when_a_slot_frees() {
+        let c = config(|c| c.rate_limit_per_minute = 3);
+        let mut t = Traffic::new(1);
+        let t0 = Instant::now();
+        let at = |ms| t0 + Duration::from_millis(ms);
+        assert_eq!(
+            t.quota(&c, at(0)),
+            Some(Quota {
+                limit: 3,
+                remaining: 3,
+                reset: 0
+            })
+        );
+        assert_eq!(t.gate(&c, at(0)), Gate::Pass);
+        assert_eq!(t.gate(&c, at(1_000)), Gate::Pass);
+        assert_eq!(
+            t.quota(&c, at(1_500)),
+            Some(Quota {
+                limit: 3,
+                remaining: 1,
+                reset: 59
+            })
+        );
+        assert_eq!(t.quota(&c, at(60_000)).unwrap().remaining, 2);
+        assert_eq!(
+            Traffic::new(1).quota(&EmulatorConfig::default(), at(0)),
+            None
+        );
+        let q = Quota {
+            limit: 100,
+            remaining: 7,
+            reset: 12,
+        };
+        assert_eq!(q.headers(RateLimitHeaders::None), []);
+        assert_eq!(
+            q.headers(RateLimitHeaders::XRateLimit),
+            [
+                ("x-ratelimit-limit", "100".to_owned()),
+                ("x-ratelimit-remaining", "7".to_owned()),
+                ("x-ratelimit-reset", "12".to_owned())
+            ]
+        );
+        assert_eq!(
+            q.headers(RateLimitHeaders::Ietf),
+            [
+                ("ratelimit-policy", "\"default\";q=100;w=60".to_owned()),
+                ("ratelimit", "\"default\";r=7;t=12".to_owned())
+            ]
+        );
     }
 
     #[test]

@@ -18,18 +18,19 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::apply::calls::{self, Step};
-use crate::apply::executor::{self, Observer, Report};
+use crate::apply::executor::{self, Observer, Report, UpdateMetadata};
 use crate::apply::summary::Summary;
 use crate::apply::verify::{self, Mismatch, Problem, StalePlan, Unreviewed};
 use crate::apply::{ApplyError, confirm};
+use crate::config::Config;
 use crate::connect::ConnectOptions;
 use crate::exit::{ErrorExit, Exit, Failure};
-use crate::plan::file::PlanFile;
+use crate::plan::file::{PlanFile, PlanFileError};
 use crate::plan::{self, Fingerprint, Plan, Refusal, change_set};
 use crate::validate::Checked;
 
 use super::plan::{Safety, local_files, make_plan, scope};
-use super::{IoError, Session};
+use super::{IoError, Session, interrupt};
 
 /// What `apply` is asked for.
 #[derive(Debug, Clone)]
@@ -44,8 +45,6 @@ pub struct Options {
     pub parallelism: usize,
     /// `--expect-fingerprint`: the fingerprint of the reviewed plan.
     pub expect_fingerprint: Option<Fingerprint>,
-    /// The environment to apply to (`--env`); `None` without environments.
-    pub environment: Option<String>,
 }
 
 /// Why apply refuses a plan it has shown.
@@ -77,11 +76,23 @@ pub struct Reviewed {
     /// The remote the plan is applied to, for the prompt.
     pub target: String,
     parallelism: usize,
+    update_metadata: UpdateMetadata,
     session: Session,
 }
 
-/// Connects and settles the plan to apply.
+/// Whether updates carry metadata, as the config says the server takes it.
+fn update_metadata(config: &Config) -> UpdateMetadata {
+    if config.api.put_accepts_metadata {
+        UpdateMetadata::Send
+    } else {
+        UpdateMetadata::Omit
+    }
+}
+
+/// Connects and settles the plan to apply (`checked`: as one environment
+/// sees it, see [`Checked::select_one`]).
 pub fn review(checked: &Checked, options: &Options) -> Result<Reviewed, Failure> {
+    checked.config.workspace()?;
     let parallelism = options.parallelism.max(1);
     let session = Session::open(
         &options.connect,
@@ -102,6 +113,7 @@ pub fn review(checked: &Checked, options: &Options) -> Result<Reviewed, Failure>
         verdict,
         target: session.target().to_owned(),
         parallelism,
+        update_metadata: update_metadata(&checked.config),
         session,
     })
 }
@@ -110,24 +122,25 @@ pub fn review(checked: &Checked, options: &Options) -> Result<Reviewed, Failure>
 /// again once it is proven to be the saved one.
 fn reviewed_plan(checked: &Checked, options: &Options, session: &Session) -> Result<Plan, Failure> {
     let Some(path) = &options.plan_file else {
-        let scope = scope(checked, &[], options.safety.no_delete);
-        return Ok(make_plan(checked, session, &scope, options.environment.as_deref())?.plan);
+        let scope = scope(checked, &[], options.safety.no_delete)?;
+        return Ok(make_plan(checked, session, &scope)?.plan);
     };
     let file = PlanFile::read(path)?;
     same_target(
         path,
         "workspace",
         &file.workspace,
-        &checked.config.workspace,
+        checked.config.workspace()?,
     )?;
-    same_target(path, "API", &file.api_url, session.target())?;
+    // The environment first: another one's API differs too, and says less.
     let environment = |e: Option<&str>| e.unwrap_or("(none)").to_owned();
     same_target(
         path,
         "environment",
         &environment(file.environment.as_deref()),
-        &environment(options.environment.as_deref()),
+        &environment(checked.config.environment.as_deref()),
     )?;
+    same_target(path, "API", &file.api_url, session.target())?;
     if let Some(expected) = &options.expect_fingerprint
         && *expected != file.fingerprint
     {
@@ -146,12 +159,7 @@ fn reviewed_plan(checked: &Checked, options: &Options, session: &Session) -> Res
     if !stale.is_empty() {
         return Err(StalePlan { changes: stale }.into());
     }
-    let derived = make_plan(
-        checked,
-        session,
-        &file.scope,
-        options.environment.as_deref(),
-    )?;
+    let derived = make_plan(checked, session, &file.scope)?;
     verify::ownership(&file.plan, &derived.remote.managed)?;
     let stale = verify::remote_changes(&file.plan, &derived.remote.managed);
     if !stale.is_empty() {
@@ -183,6 +191,11 @@ fn same_target(
     })
 }
 
+/// The environment a saved plan was made for.
+pub fn planned_environment(path: &Path) -> Result<Option<String>, PlanFileError> {
+    Ok(PlanFile::read(path)?.environment)
+}
+
 /// Reads the answer to the confirmation prompt: only an explicit yes goes
 /// on; anything else is [`ApplyError::Cancelled`].
 pub fn confirmed(input: &mut impl BufRead) -> Result<(), Failure> {
@@ -203,6 +216,11 @@ pub struct Applied {
 }
 
 impl Reviewed {
+    /// What settling the plan asked of the remote so far.
+    pub fn traffic(&self) -> super::Traffic {
+        self.session.traffic()
+    }
+
     /// The API calls the plan needs, in phase order.
     pub fn steps(&self) -> Vec<Step> {
         calls::steps(&self.plan)
@@ -214,6 +232,7 @@ impl Reviewed {
     pub fn execute(self, steps: Vec<Step>, observer: &dyn Observer, started: Instant) -> Applied {
         let options = executor::Options {
             parallelism: self.parallelism,
+            update_metadata: self.update_metadata,
         };
         let client = self.session.client();
         let report = self.session.run(executor::execute(
@@ -226,17 +245,4 @@ impl Reviewed {
         let summary = Summary::of(&report, client.stats(), started.elapsed());
         Applied { report, summary }
     }
-}
-
-/// Resolves on the first Ctrl-C; a second one exits at once. If the signal
-/// cannot be watched, never resolves (apply then simply runs to the end).
-async fn interrupt() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
-    }
-    tokio::spawn(async {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            std::process::exit(i32::from(Exit::Error.code()));
-        }
-    });
 }

@@ -1,14 +1,15 @@
 //! Formatting: every scenario's front matter rewritten canonically (key
-//! order, quoting, sorted lists) without touching a byte of the bodies. Every
-//! rewrite is checked to still mean exactly the same training before any
-//! file is written.
+//! order, quoting, sorted lists) without touching a byte of the bodies, every
+//! comment kept with the key it annotates. Every rewrite is checked to still
+//! mean exactly the same training before any file is written; a file whose
+//! comments cannot all be kept is left as it is and reported.
 
 use crate::atomic::{self, Overwrite};
 use crate::exit::{Failure, exits};
 use crate::repo_path::RepoPath;
 use crate::validate::Checked;
 use crate::workspace::parse::parse_file;
-use crate::workspace::write::reformat;
+use crate::workspace::write::{Unformattable, reformat};
 
 use super::IoError;
 
@@ -19,6 +20,8 @@ pub struct Formatted {
     pub changed: Vec<RepoPath>,
     /// Trainings already canonical.
     pub unchanged: usize,
+    /// Files left as they are because a comment could not be kept.
+    pub kept: Vec<(RepoPath, Unformattable)>,
     /// `--check`: nothing was written.
     pub check: bool,
 }
@@ -39,6 +42,7 @@ exits! {
 /// Formats the validated repository; with `check`, only reports.
 pub fn fmt(checked: &Checked, check: bool) -> Result<Formatted, Failure> {
     let mut changed = Vec::new();
+    let mut kept = Vec::new();
     for local in &checked.trainings {
         let path = local.path.to_path(&checked.repo_dir);
         let bytes =
@@ -46,8 +50,13 @@ pub fn fmt(checked: &Checked, check: bool) -> Result<Formatted, Failure> {
         let Ok(text) = std::str::from_utf8(&bytes) else {
             continue;
         };
-        let Some(formatted) = reformat(text) else {
-            continue;
+        let formatted = match reformat(text) {
+            Ok(Some(formatted)) => formatted,
+            Ok(None) => continue,
+            Err(lossy) => {
+                kept.push((local.path.clone(), lossy));
+                continue;
+            }
         };
         if formatted == text {
             continue;
@@ -59,9 +68,11 @@ pub fn fmt(checked: &Checked, check: bool) -> Result<Formatted, Failure> {
             formatted.as_bytes(),
             &checked.config,
         );
-        let same = again
-            .parsed
-            .is_some_and(|p| again.problems.is_empty() && p.local.training == local.training);
+        let same = again.parsed.is_some_and(|p| {
+            again.problems.is_empty()
+                && p.local.training == local.training
+                && p.local.scope == local.scope
+        });
         if !same {
             return Err(MeaningChanged {
                 path: local.path.clone(),
@@ -76,7 +87,8 @@ pub fn fmt(checked: &Checked, check: bool) -> Result<Formatted, Failure> {
         }
     }
     Ok(Formatted {
-        unchanged: checked.trainings.len() - changed.len(),
+        unchanged: checked.trainings.len() - changed.len() - kept.len(),
+        kept,
         changed: changed.into_iter().map(|(shown, _, _)| shown).collect(),
         check,
     })

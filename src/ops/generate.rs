@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::atomic::{self, Overwrite, WriteError};
-use crate::config::Config;
+use crate::config::{Config, Located};
 use crate::connect::ConnectOptions;
 use crate::exit::{ErrorExit, Exit, Failure};
 use crate::model::Training;
@@ -24,6 +24,8 @@ pub struct Options {
     pub session: String,
     /// `--out`: where to write (default: `<root>/<slug of the title>.md`).
     pub out: Option<PathBuf>,
+    /// `--env`: the environment whose API generates it.
+    pub environment: Option<String>,
 }
 
 /// The file to write exists already.
@@ -40,23 +42,34 @@ impl ErrorExit for Exists {
     }
 }
 
-/// Generates the scenario and writes it; returns the new file's path.
-pub fn generate(options: &Options) -> Result<PathBuf, Failure> {
-    let config = Config::load(&options.dir, options.config.as_deref())?;
-    let generated = {
-        let session = super::Session::connect(&options.connect, &config, &options.dir)?;
-        session.run(session.client().generate(&options.session))?
+/// The file `generate` wrote, and what asking for it cost.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The new file.
+    pub path: PathBuf,
+    /// The requests made.
+    pub traffic: super::Traffic,
+}
+
+/// Generates the scenario and writes it.
+pub fn generate(options: &Options) -> Result<Generated, Failure> {
+    let located = Located::find(&options.dir, options.config.as_deref())?;
+    let config = located.load()?.select_one(options.environment.as_deref())?;
+    let (generated, traffic) = {
+        let session = super::Session::connect(&options.connect, &config, &located.repo_dir)?;
+        let generated = session.run(session.client().generate(&options.session))?;
+        (generated, session.traffic())
     };
     let training = draft(&generated, &config);
     let path = options.out.clone().unwrap_or_else(|| {
         config
             .root
-            .to_path(&options.dir)
+            .to_path(&located.repo_dir)
             .join(format!("{}.md", slug(&training.title)))
     });
     let text = render_training(&training, &training.key, &config.defaults);
     match atomic::write(&path, text.as_bytes(), Overwrite::Never) {
-        Ok(()) => Ok(path),
+        Ok(()) => Ok(Generated { path, traffic }),
         Err(WriteError::Exists { .. }) => Err(Exists {
             path: crate::render::shown(&path),
         }

@@ -1,26 +1,36 @@
-//! Scaffolding a trainings repository: a commented `cxtrain.toml`, an
-//! example scenario with the editor schema hint, the front matter JSON
-//! Schema it points at, a GitHub Actions workflow, and a `.gitignore` for
-//! the local remote's state. Existing files are never overwritten; they are
-//! reported as skipped.
+//! Scaffolding a trainings repository: a commented `cxtrain.toml` naming
+//! the workspace, an example scenario with the editor schema hint, the front
+//! matter JSON Schema it points at, a GitHub Actions workflow, and `.cxtrain/`
+//! (the local remote's state) in `.gitignore`.
+//!
+//! An existing `cxtrain.toml` is never overwritten without `--force`, and
+//! `--force` keeps its `root` and `workspace` (the old file is saved beside
+//! it). A re-run (the config existed) never brings back the example scenario
+//! the user deleted. Other existing files are left alone; an existing
+//! `.gitignore` gets the `.cxtrain/` line appended once. The workflow names
+//! the published action; when neither `--action` nor the build knows where
+//! it is published, no workflow is written (a placeholder would break it).
 
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use crate::atomic::{self, Overwrite, WriteError};
 use crate::config::{self, Config, FILE_NAME};
-use crate::exit::Failure;
+use crate::exit::{Failure, exits};
+use crate::repo_path::RepoPath;
 use crate::workspace::frontmatter::schema_json;
+use crate::workspace::write::{SCHEMA_FILE, schema_hint};
+
+use super::IoError;
 
 /// Where the workflow is written, relative to the repository.
-const WORKFLOW: &str = ".github/workflows/cxtrain.yml";
-/// Where the schema is written, relative to the repository.
-const SCHEMA: &str = "schema/scenario.schema.json";
+pub const WORKFLOW: &str = ".github/workflows/cxtrain.yml";
 /// The folder of the `--local` remote's state, which is not for git.
 const LOCAL_STATE_DIR: &str = ".cxtrain/";
+/// The line `init` adds to `.gitignore`.
+const IGNORE_LINE: &str = "/.cxtrain/";
 /// The example workflow shipped in the cxtrain repository.
 const EXAMPLE_WORKFLOW: &str = include_str!("../../examples/github-workflow.yml");
-/// How a workflow outside the cxtrain repository refers to the action.
-const PUBLISHED_ACTION: &str = "uses: <owner>/cxtrain@v1";
 
 /// What `init` is asked for.
 #[derive(Debug, Clone, Default)]
@@ -29,69 +39,229 @@ pub struct Options {
     pub dir: PathBuf,
     /// `--config`: the config file, when not `<dir>/cxtrain.toml`.
     pub config: Option<PathBuf>,
-    /// `--workspace`: the workspace name (default: the existing config's).
+    /// `--workspace`: the workspace name (default: the existing config's,
+    /// else the folder name).
     pub workspace: Option<String>,
+    /// `--force`: write a fresh config over an existing one.
+    pub force: bool,
+    /// `--action`: the published action the workflow uses
+    /// (`OWNER/REPO@REF`); default: [`default_action`].
+    pub action: Option<String>,
+}
+
+/// What happened to one scaffolded file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Written {
+    /// It did not exist; written.
+    Created,
+    /// It exists; left alone.
+    Exists,
+    /// The config, rewritten with `--force`; the old text is in `backup`.
+    Replaced {
+        /// Where the previous config went (repository-relative).
+        backup: String,
+    },
+    /// `.gitignore` existed; this line was appended.
+    Appended(&'static str),
+    /// Left as it is, and why (it already says what `init` would add).
+    Unchanged(&'static str),
+    /// Not written, and why.
+    NotWritten(&'static str),
 }
 
 /// What `init` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Initialized {
-    /// Each scaffolded file (repository-relative) and whether it was
-    /// created (`false`: it existed and was left alone).
-    pub files: Vec<(String, bool)>,
+    /// Each scaffolded file (repository-relative) and what happened to it.
+    pub files: Vec<(String, Written)>,
     /// The workspace the config names.
     pub workspace: String,
 }
 
+/// Why `init` refused.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum InitError {
+    /// The config exists and `--force` was not given.
+    #[error("{path} already exists; not overwriting it")]
+    #[diagnostic(help(
+        "this repository is set up already: `cxtrain validate` checks it. To write a fresh \
+         config anyway, run `cxtrain init --force` (root and workspace are kept, the old \
+         file is saved as {FILE_NAME}.bak)"
+    ))]
+    ConfigExists {
+        /// The config file.
+        path: String,
+    },
+    /// `--workspace` differs from the existing config's.
+    #[error("the workspace is `{current}`; init will not change it to `{asked}`")]
+    #[diagnostic(help(
+        "the workspace tags every training this repository manages: with another one, \
+         cxtrain no longer recognises them and plans to create them all again. Edit \
+         cxtrain.toml by hand only if nothing was ever applied"
+    ))]
+    WorkspaceChange {
+        /// The existing config's workspace.
+        current: String,
+        /// What `--workspace` asked for.
+        asked: String,
+    },
+}
+
+exits! {
+    Refused: InitError;
+}
+
+/// The action a written workflow uses when `--action` names none: this
+/// build's repository at this version's release tag, when the package
+/// says where it is published on GitHub.
+pub fn default_action() -> Option<String> {
+    action_for(env!("CARGO_PKG_REPOSITORY"), env!("CARGO_PKG_VERSION"))
+}
+
+fn action_for(repository: &str, version: &str) -> Option<String> {
+    let repo = repository
+        .strip_prefix("https://github.com/")?
+        .trim_end_matches('/')
+        .trim_end_matches(".git");
+    valid_action(&format!("{repo}@v{version}")).ok()
+}
+
+/// Checks an `--action` value: `OWNER/REPO[/PATH]@REF`, in characters that
+/// are safe as a plain YAML scalar.
+pub fn valid_action(value: &str) -> Result<String, String> {
+    let shape = "expected OWNER/REPO@REF, e.g. `acme/cxtrain@v1`";
+    let (path, reference) = value.split_once('@').ok_or(shape)?;
+    let safe = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+    };
+    let parts: Vec<&str> = path.split('/').collect();
+    if parts.len() < 2 || parts.iter().any(|p| !safe(p)) || !safe(reference) {
+        return Err(shape.to_owned());
+    }
+    Ok(value.to_owned())
+}
+
 /// Scaffolds the repository; an existing but invalid config is an error.
 pub fn init(options: &Options) -> Result<Initialized, Failure> {
-    let existing = Config::load(&options.dir, options.config.as_deref())?;
-    let workspace = options.workspace.clone().unwrap_or(existing.workspace);
-    // Without a config the loader falls back to `.` when `trainings/` is
-    // missing; a new repository gets the documented default instead.
-    let has_config = config::path(&options.dir, options.config.as_deref()).exists();
-    let root = if has_config {
-        existing.root.to_string()
+    let config_file = config::path(&options.dir, options.config.as_deref());
+    let existing = if config_file.exists() {
+        Some(Config::load(&options.dir, options.config.as_deref())?)
     } else {
-        "trainings".to_owned()
+        None
     };
-    let root = root.as_str();
-    let depth = match root {
-        "" | "." => 0,
-        r => r.split('/').count(),
+    let current = existing.as_ref().and_then(|c| c.workspace.clone());
+    let workspace = match (current, &options.workspace) {
+        (Some(current), Some(asked)) if *asked != current => {
+            return Err(InitError::WorkspaceChange {
+                current,
+                asked: asked.clone(),
+            }
+            .into());
+        }
+        (Some(current), _) => current,
+        (None, Some(asked)) => asked.clone(),
+        (None, None) => folder_name(&options.dir),
     };
-    let welcome = match root {
-        "" | "." => "welcome.md".to_owned(),
-        r => format!("{r}/welcome.md"),
-    };
-    let files = [
-        (FILE_NAME.to_owned(), config_text(root, &workspace)),
-        (welcome, welcome_text(depth)),
-        (SCHEMA.to_owned(), schema_json()),
-        (WORKFLOW.to_owned(), workflow_text(root)),
-        (
-            ".gitignore".to_owned(),
-            format!("# the --local remote's state\n/{}\n", LOCAL_STATE_DIR),
-        ),
-    ];
-    let mut done = Vec::with_capacity(files.len());
-    for (rel, text) in files {
-        let created = create(&options.dir.join(&rel), &text)?;
-        done.push((rel, created));
+    if existing.is_some() && !options.force {
+        return Err(InitError::ConfigExists {
+            path: crate::render::shown(&config_file),
+        }
+        .into());
     }
+    let root = existing.as_ref().map_or_else(
+        || RepoPath::from_str("trainings").expect("a plain name is a path"),
+        |c| c.root.clone(),
+    );
+    let mut done = Vec::new();
+    let config_rel = relative(&options.dir, &config_file);
+    let config_text = config_text(&root, &workspace);
+    if existing.is_some() {
+        let backup = config_file.with_file_name(format!("{FILE_NAME}.bak"));
+        let old = std::fs::read(&config_file).map_err(|e| IoError::read(&config_file, e))?;
+        atomic::write(&backup, &old, Overwrite::Replace)?;
+        atomic::write(&config_file, config_text.as_bytes(), Overwrite::Replace)?;
+        let backup = relative(&options.dir, &backup);
+        done.push((config_rel, Written::Replaced { backup }));
+    } else {
+        done.push((config_rel, create(&config_file, &config_text)?));
+    }
+    let rerun = existing.is_some();
+    // A re-run must not bring back the example the user deleted.
+    if !rerun {
+        let welcome = root.join(&RepoPath::from_str("welcome.md").expect("a plain name is a path"));
+        let written = create(&welcome.to_path(&options.dir), &welcome_text(&root))?;
+        done.push((welcome.as_str().to_owned(), written));
+    }
+    let schema = create(&options.dir.join(SCHEMA_FILE), &schema_json())?;
+    done.push((SCHEMA_FILE.to_owned(), schema));
+    let workflow_file = options.dir.join(WORKFLOW);
+    let action = options.action.clone().or_else(default_action);
+    let workflow = match action {
+        _ if workflow_file.exists() => Written::Exists,
+        Some(action) => create(&workflow_file, &workflow_text(&root, &action))?,
+        None => Written::NotWritten("pass --action OWNER/REPO@REF, the published cxtrain action"),
+    };
+    done.push((WORKFLOW.to_owned(), workflow));
+    done.push((".gitignore".to_owned(), gitignore(&options.dir)?));
     Ok(Initialized {
         files: done,
         workspace,
     })
 }
 
-/// Writes a new file; `false` when it already exists.
-fn create(path: &Path, text: &str) -> Result<bool, WriteError> {
+/// The repository folder's name: the default workspace of a new repository.
+fn folder_name(dir: &Path) -> String {
+    std::fs::canonicalize(dir)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "default".to_owned())
+}
+
+/// `path` relative to `dir`, `/`-separated, for the report.
+fn relative(dir: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(dir).unwrap_or(path);
+    crate::render::shown(rel).replace('\\', "/")
+}
+
+/// Writes a new file; [`Written::Exists`] when it already exists.
+fn create(path: &Path, text: &str) -> Result<Written, WriteError> {
     match atomic::write(path, text.as_bytes(), Overwrite::Never) {
-        Ok(()) => Ok(true),
-        Err(WriteError::Exists { .. }) => Ok(false),
+        Ok(()) => Ok(Written::Created),
+        Err(WriteError::Exists { .. }) => Ok(Written::Exists),
         Err(e) => Err(e),
     }
+}
+
+/// Makes `.gitignore` ignore the local remote's state: a new file, or the
+/// line appended to an existing one that does not ignore it yet.
+fn gitignore(dir: &Path) -> Result<Written, Failure> {
+    let path = dir.join(".gitignore");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let text = format!("# the --local remote's state\n{IGNORE_LINE}\n");
+            return Ok(create(&path, &text)?);
+        }
+        Err(e) => return Err(IoError::read(&path, e).into()),
+    };
+    let ignored = text.lines().any(|l| {
+        let l = l.trim();
+        let l = l.strip_prefix('/').unwrap_or(l);
+        l == LOCAL_STATE_DIR || l == LOCAL_STATE_DIR.trim_end_matches('/')
+    });
+    if ignored {
+        return Ok(Written::Unchanged("already ignores .cxtrain/"));
+    }
+    let separator = if text.is_empty() || text.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    let appended = format!("{text}{separator}# the --local remote's state\n{IGNORE_LINE}\n");
+    atomic::write(&path, appended.as_bytes(), Overwrite::Replace)?;
+    Ok(Written::Appended(IGNORE_LINE))
 }
 
 /// A TOML basic string (JSON string escapes are valid TOML).
@@ -99,14 +269,15 @@ fn toml_string(s: &str) -> String {
     serde_json::to_string(s).expect("a string always serialises")
 }
 
-fn config_text(root: &str, workspace: &str) -> String {
-    let root = if root.is_empty() { "." } else { root };
+fn config_text(root: &RepoPath, workspace: &str) -> String {
     format!(
         r#"# cxtrain: OpenCX AI trainings as code.
 
 # The folder holding the scenario files.
 root = {root}
-# Ownership tag: cxtrain only plans, applies and deletes trainings carrying it.
+# Ownership tag: cxtrain only plans, applies and deletes trainings carrying
+# it. NEVER CHANGE IT once applied: with another workspace cxtrain no longer
+# recognises its trainings and plans to create them all again.
 workspace = {workspace}
 # The API (or --api-url / OPENCX_API_URL). The key comes only from OPENCX_API_KEY.
 # api_url = "https://api.open.cx"
@@ -128,16 +299,15 @@ type = "scenario"           # scenario | behavioral
 [safety]
 max_deletes = 10            # refuse a plan deleting more, unless --allow-deletes=N
 "#,
-        root = toml_string(root),
+        root = toml_string(&root.to_string()),
         workspace = toml_string(workspace),
     )
 }
 
-fn welcome_text(depth: usize) -> String {
-    let up = "../".repeat(depth);
+fn welcome_text(root: &RepoPath) -> String {
     format!(
         r#"---
-# yaml-language-server: $schema={up}{SCHEMA}
+{hint}
 type: scenario
 title: Customer asks what this assistant can help with
 channels: [web, email]
@@ -149,26 +319,29 @@ agent for anything else.
 
 (This is an example written by `cxtrain init`. It is a draft, so the AI does
 not use it until you set `draft: false`. Edit it or delete it.)
-"#
+"#,
+        hint = schema_hint(root)
     )
 }
 
-/// The example workflow, pointed at the published action and at this file.
-fn workflow_text(root: &str) -> String {
+/// The example workflow, using `action` and watching this file and `root`.
+fn workflow_text(root: &RepoPath, action: &str) -> String {
     let body = EXAMPLE_WORKFLOW
         .find("\nname:")
         .map_or(EXAMPLE_WORKFLOW, |i| &EXAMPLE_WORKFLOW[i + 1..]);
-    let paths = match root {
-        "" | "." => "**/*.md".to_owned(),
-        r => format!("{r}/**"),
+    let paths = if root.is_top() {
+        "**/*.md".to_owned()
+    } else {
+        format!("{root}/**")
     };
-    let header = "# cxtrain: validate and plan trainings on pull requests (plan posted as one\n\
-                  # sticky comment), apply them on push to main. Needs the OPENCX_API_KEY\n\
-                  # repository secret (Settings → Secrets and variables → Actions).\n\
-                  # Replace <owner> with the account publishing the cxtrain action.\n";
+    let header = "# cxtrain (written by `cxtrain init`): on pull requests, validate the\n\
+                  # trainings and post the plan as one sticky comment; on a merge to the\n\
+                  # default branch, apply exactly the plan that was reviewed. Needs the\n\
+                  # OPENCX_API_KEY secret (Settings → Secrets and variables → Actions; the\n\
+                  # apply job reads it from the `opencx` environment when one defines it).\n";
     format!(
         "{header}{}",
-        body.replace("uses: ./", PUBLISHED_ACTION)
+        body.replace("uses: ./", &format!("uses: {action}"))
             .replace(".github/workflows/trainings.yml", WORKFLOW)
             .replace("\"trainings/**\"", &toml_string(&paths))
     )
@@ -179,16 +352,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn workflow_uses_the_published_action_and_watches_itself() {
-        let text = workflow_text("trainings");
+    fn workflow_uses_the_given_action_and_watches_itself() {
+        let text = workflow_text(&"trainings".parse().unwrap(), "acme/cxtrain@v1");
         assert!(!text.contains("uses: ./"), "{text}");
-        assert_eq!(text.matches(PUBLISHED_ACTION).count(), 3);
+        assert!(text.matches("uses: acme/cxtrain@v1").count() >= 2, "{text}");
         assert!(text.contains(&format!("\"{WORKFLOW}\"")));
         assert!(!text.contains("trainings.yml"));
+        assert!(!text.contains('<'), "no placeholder: {text}");
         assert!(text.contains("group: cxtrain-apply"));
-        assert!(text.starts_with("# cxtrain:"));
+        assert!(text.starts_with("# cxtrain"));
         assert!(crate::connect::LOCAL_STATE.starts_with(LOCAL_STATE_DIR));
-        assert!(workflow_text("docs/faq").contains("\"docs/faq/**\""));
+        assert!(workflow_text(&"docs/faq".parse().unwrap(), "a/b@c").contains("\"docs/faq/**\""));
+    }
+
+    #[test]
+    fn action_references_are_checked() {
+        assert_eq!(
+            valid_action("acme/cxtrain@v1").as_deref(),
+            Ok("acme/cxtrain@v1")
+        );
+        assert!(valid_action("acme/cxtrain/sub@0123abc").is_ok());
+        for bad in [
+            "acme/cxtrain",
+            "cxtrain@v1",
+            "<owner>/cxtrain@v1",
+            "a/b@v1 # x",
+            "a/b@",
+        ] {
+            assert!(valid_action(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            action_for("https://github.com/acme/cxtrain", "1.2.0").as_deref(),
+            Some("acme/cxtrain@v1.2.0")
+        );
+        assert_eq!(action_for("", "1.2.0"), None);
+        assert_eq!(action_for("https://gitlab.com/acme/cxtrain", "1"), None);
     }
 
     #[test]
@@ -196,12 +394,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join(FILE_NAME),
-            config_text("docs", "bot \"blue\""),
+            config_text(&RepoPath::from_str("docs").unwrap(), "bot \"blue\""),
         )
         .unwrap();
         let c = Config::load(dir.path(), None).unwrap();
         assert_eq!(c.root.as_str(), "docs");
-        assert_eq!(c.workspace, "bot \"blue\"");
+        assert_eq!(c.workspace.as_deref(), Some("bot \"blue\""));
         assert!(c.directories.is_empty());
         assert_eq!(c.safety.max_deletes, 10);
     }

@@ -8,6 +8,7 @@
 //! ([`Session`]).
 
 pub mod apply;
+pub mod doctor;
 pub mod emulator;
 pub mod fmt;
 pub mod generate;
@@ -21,10 +22,11 @@ pub mod validate;
 
 use std::path::Path;
 
-pub use session::{Session, runtime};
+pub use session::{Session, Traffic, interrupt, runtime};
 
+use crate::config::Located;
 use crate::exit::exits;
-use crate::validate::{self as validation, Checked, Report};
+use crate::validate::{self as validation, Checked, MissingRoot, Report};
 
 /// The repository does not validate; `report` holds every diagnostic, for
 /// the caller to show before this error.
@@ -36,10 +38,15 @@ pub struct NotValid {
     pub report: Report,
 }
 
-/// The repository at `dir` (config: `explicit`, else `dir/cxtrain.toml`),
-/// validated; its warnings are in [`Checked::report`].
-pub fn checked(dir: &Path, explicit: Option<&Path>) -> Result<Checked, NotValid> {
-    validation::load_checked(dir, explicit).map_err(|invalid| NotValid {
+/// The repository whose config `located` names, validated; its warnings
+/// are in [`Checked::report`].
+pub fn checked(located: &Located) -> Result<Checked, NotValid> {
+    checked_with(located, MissingRoot::Invalid)
+}
+
+/// [`checked`], with a missing trainings root meaning `missing_root`.
+pub fn checked_with(located: &Located, missing_root: MissingRoot) -> Result<Checked, NotValid> {
+    validation::check_with(located, missing_root).map_err(|invalid| NotValid {
         report: invalid.report,
     })
 }

@@ -10,7 +10,7 @@ use crate::model::{META_KEY, META_WORKSPACE};
 use crate::remote::api::{SearchHit, SearchRequest};
 use crate::validate::Checked;
 
-use super::Session;
+use super::{Session, Traffic};
 
 /// What `search` is asked for.
 #[derive(Debug, Clone, Default)]
@@ -45,25 +45,39 @@ pub enum Place {
     Elsewhere,
 }
 
+/// The hits of a search, and what asking for them cost.
+#[derive(Debug, Clone)]
+pub struct Searched {
+    /// Best first.
+    pub hits: Vec<Found>,
+    /// The requests made.
+    pub traffic: Traffic,
+}
+
 /// Searches, and maps every hit to its place.
-pub fn search(checked: &Checked, options: &Options) -> Result<Vec<Found>, Failure> {
-    let hits = {
+pub fn search(checked: &Checked, options: &Options) -> Result<Searched, Failure> {
+    let workspace = checked.config.workspace()?;
+    let (hits, traffic) = {
         let session = Session::connect(&options.connect, &checked.config, &checked.repo_dir)?;
         let request = SearchRequest {
             query: options.query.clone(),
             limit: Some(options.limit),
         };
-        session.run(session.client().search(&request))?
+        let hits = session.run(session.client().search(&request))?;
+        (hits, session.traffic())
     };
     let files: BTreeMap<&str, &str> = checked
         .trainings
         .iter()
         .map(|t| (t.training.key.as_str(), t.path.as_str()))
         .collect();
-    Ok(hits
-        .into_iter()
-        .map(|hit| found(hit, &checked.config.workspace, &files))
-        .collect())
+    Ok(Searched {
+        hits: hits
+            .into_iter()
+            .map(|hit| found(hit, workspace, &files))
+            .collect(),
+        traffic,
+    })
 }
 
 fn found(hit: SearchHit, workspace: &str, files: &BTreeMap<&str, &str>) -> Found {

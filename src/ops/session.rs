@@ -5,15 +5,16 @@
 
 use std::future::Future;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use tokio::runtime::Runtime;
 
 use crate::config::Config;
 use crate::connect::{ConnectOptions, Connection, DEFAULT_IN_FLIGHT, connect_with};
-use crate::exit::Failure;
+use crate::exit::{Exit, Failure};
 
 use super::IoError;
-use crate::remote::Client;
+use crate::remote::{Client, ClientStats};
 
 /// A multi-threaded runtime for remote calls and servers.
 pub fn runtime() -> Result<Runtime, IoError> {
@@ -28,6 +29,18 @@ pub struct Session {
     // Dropped after `connection`'s close has run on it.
     runtime: Runtime,
     connection: Option<Connection>,
+    opened: Instant,
+}
+
+/// What a command asked of the remote and what it cost (`-v` shows it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Traffic {
+    /// What was talked to (a URL or the local remote's name).
+    pub target: String,
+    /// Requests, retries and rate-limited answers.
+    pub stats: ClientStats,
+    /// Since the connection was opened.
+    pub elapsed: Duration,
 }
 
 impl Session {
@@ -55,6 +68,7 @@ impl Session {
         Ok(Session {
             runtime,
             connection: Some(connection),
+            opened: Instant::now(),
         })
     }
 
@@ -74,6 +88,15 @@ impl Session {
         &self.connection().target
     }
 
+    /// The requests made so far and the time since the session opened.
+    pub fn traffic(&self) -> Traffic {
+        Traffic {
+            target: self.target().to_owned(),
+            stats: self.client().stats(),
+            elapsed: self.opened.elapsed(),
+        }
+    }
+
     /// Runs a remote call to completion.
     pub fn run<F: Future>(&self, future: F) -> F::Output {
         self.runtime.block_on(future)
@@ -86,4 +109,18 @@ impl Drop for Session {
             self.runtime.block_on(connection.close());
         }
     }
+}
+
+/// Resolves on the first Ctrl-C; a second one exits at once. If the signal
+/// cannot be watched, never resolves (the operation then simply runs to the
+/// end).
+pub async fn interrupt() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+    tokio::spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            std::process::exit(i32::from(Exit::Error.code()));
+        }
+    });
 }

@@ -1,8 +1,7 @@
 //! Validating: every rule over the config and every file, with or without
 //! warnings counting as failures.
 
-use std::path::Path;
-
+use crate::config::Located;
 use crate::validate::{self, Report};
 
 /// What a validation found.
@@ -14,10 +13,9 @@ pub struct Validated {
     pub failed: bool,
 }
 
-/// Validates the repository at `dir` (config: `explicit`, else
-/// `dir/cxtrain.toml`).
-pub fn validate(dir: &Path, explicit: Option<&Path>, strict: bool) -> Validated {
-    match validate::load_checked(dir, explicit) {
+/// Validates the repository `located` names.
+pub fn validate(located: &Located, strict: bool) -> Validated {
+    match validate::check(located) {
         Ok(checked) => Validated {
             failed: strict && checked.report.warnings() > 0,
             report: checked.report,

@@ -338,8 +338,7 @@ mod tests {
             unchanged: 3,
             managed: 5,
             unmanaged_ignored: 7,
-            deletes_withheld: Vec::new(),
-            pending_drafts: Vec::new(),
+            ..Plan::default()
         };
         let scope = Scope {
             targets: Some(vec!["trainings/billing".parse().unwrap()]),

@@ -7,17 +7,20 @@ mod change;
 pub mod change_set;
 mod compare;
 pub mod file;
+mod lookalike;
 mod rename;
 mod safety;
 mod wire;
 
-pub use build::{DeletePolicy, PlanOptions, Targets, build};
+pub use build::{DeletePolicy, PlanOptions, StoredHash, Targeting, Targets, build};
 pub use change::{
     Action, Change, ChangeError, ChangeProblem, Create, Delete, Field, Flag, Identity, Modify,
     RemoteRef, Toggle,
 };
 pub use change_set::Fingerprint;
-pub use rename::SIMILARITY_THRESHOLD;
+pub(crate) use compare::same_text;
+pub use lookalike::{HandMade, Likeness, Unowned, lookalikes};
+pub use rename::{SIMILARITY_THRESHOLD, similar_content};
 pub use safety::{ConflictPolicy, DeleteBudget, Refusal, SafetyOptions, check_safety};
 
 use serde::{Deserialize, Serialize};
@@ -50,6 +53,13 @@ pub struct Plan {
     /// Keys of unchanged managed trainings carrying an unpublished dashboard
     /// draft (changed ones carry [`Flag::PendingDashboardDraft`] instead).
     pub pending_drafts: Vec<String>,
+    /// With `--target`: how many trainings the plan covers, of how many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targeting: Option<Targeting>,
+    /// Creates that look like a hand-made training (see [`lookalikes`]):
+    /// adopting it would avoid a duplicate. Advice, not part of the changes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hand_made: Vec<HandMade>,
 }
 
 impl Plan {

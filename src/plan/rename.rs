@@ -14,10 +14,11 @@ use super::compare::{norm, same_text};
 /// Minimum content similarity (word-level diff ratio) for a rename.
 pub const SIMILARITY_THRESHOLD: f32 = 0.9;
 
-/// Word diffs computed at most per plan. Identical content is always
+/// Word diffs computed at most per search (renames; creates against
+/// hand-made trainings). Identical content is always
 /// matched; beyond this budget (thousands of new files against thousands of
 /// vanished ones: a wrong root, not renames) near matches are not searched.
-const DIFF_BUDGET: usize = 20_000;
+pub(super) const DIFF_BUDGET: usize = 20_000;
 
 /// A new file paired with a vanished remote training.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,15 +95,23 @@ fn exact_candidates(locals: &[&Training], orphans: &[&ManagedTraining]) -> Vec<P
     out
 }
 
+/// Whether two texts are identical or near-identical content: the same up
+/// to invisible whitespace, or at least [`SIMILARITY_THRESHOLD`] alike word
+/// by word — the test a rename passes, and a hand-made training must pass to
+/// be adopted for a file.
+pub fn similar_content(a: &str, b: &str) -> bool {
+    same_text(a, b) || (could_be_similar(a, b) && similarity(a, b).is_some())
+}
+
 /// The diff ratio can never exceed `2·min/(a+b)`; skip pairs whose lengths
 /// alone rule them out.
-fn could_be_similar(a: &str, b: &str) -> bool {
+pub(super) fn could_be_similar(a: &str, b: &str) -> bool {
     let (la, lb) = (a.len() as f32, b.len() as f32);
     la + lb > 0.0 && 2.0 * la.min(lb) / (la + lb) >= SIMILARITY_THRESHOLD
 }
 
 /// Similarity in percent when at least [`SIMILARITY_THRESHOLD`].
-fn similarity(a: &str, b: &str) -> Option<u8> {
+pub(super) fn similarity(a: &str, b: &str) -> Option<u8> {
     let ratio = TextDiff::from_words(a, b).ratio();
     // Never report 100 for text that differs.
     (ratio >= SIMILARITY_THRESHOLD).then(|| ((ratio * 100.0).floor() as u8).min(99))
@@ -126,6 +135,19 @@ mod tests {
     const TEXT: &str = "Refunds requested after thirty days: apologise, explain the policy, \
         offer store credit, and escalate to a human when the customer mentions a chargeback \
         or a bank dispute of any kind.";
+
+    #[test]
+    fn similar_content_is_identical_or_nearly() {
+        assert!(similar_content(TEXT, &format!("{TEXT}\n")));
+        assert!(similar_content(
+            TEXT,
+            &TEXT.replace("store credit", "a store credit")
+        ));
+        assert!(!similar_content(
+            TEXT,
+            "Completely different text about parcels."
+        ));
+    }
 
     #[test]
     fn identical_and_similar_content_pair_best_first() {

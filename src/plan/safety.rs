@@ -78,17 +78,38 @@ pub enum Refusal {
         plural(keys.len(), "training"),
         keys.join(", ")
     )]
-    #[diagnostic(
-        code(cxtrain::conflict),
-        help(
-            "bring the dashboard edits into the files (`cxtrain pull`), or pass --force \
-             to overwrite them"
-        )
-    )]
+    #[diagnostic(code(cxtrain::conflict), help("{}", conflict_help(keys)))]
     Conflicts {
         /// The conflicting trainings' keys.
         keys: Vec<String>,
     },
+}
+
+/// What to do about conflicts on `keys`: take the dashboard's version into
+/// the files with the exact `pull` command, or keep the files' with --force.
+fn conflict_help(keys: &[String]) -> String {
+    let words: Vec<String> = keys.iter().map(|k| shell_word(k)).collect();
+    let command = if keys.iter().any(|k| k.starts_with('-')) {
+        format!("cxtrain pull --force -- {}", words.join(" "))
+    } else {
+        format!("cxtrain pull {} --force", words.join(" "))
+    };
+    format!(
+        "to keep the dashboard's version, run `{command}` (it overwrites just those files and \
+         shows what it replaced), then review and commit; to keep the files' version, pass \
+         --force to apply"
+    )
+}
+
+/// `text` as one word for a POSIX shell: as is when it is plain, else in
+/// single quotes.
+fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '.' | ',');
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -130,4 +151,26 @@ pub fn check_safety(plan: &Plan, options: &SafetyOptions) -> Result<(), Refusal>
         return Err(Refusal::Conflicts { keys: conflicts });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conflict_help_names_the_exact_pull_command() {
+        let keys = |k: &[&str]| k.iter().map(|k| (*k).to_owned()).collect::<Vec<_>>();
+        let help = conflict_help(&keys(&["billing/refund-late", "faq"]));
+        assert!(
+            help.starts_with(
+                "to keep the dashboard's version, run `cxtrain pull billing/refund-late faq --force`"
+            ),
+            "{help}"
+        );
+        let help = conflict_help(&keys(&["it's here", "-x"]));
+        assert!(
+            help.contains("`cxtrain pull --force -- 'it'\\''s here' -x`"),
+            "{help}"
+        );
+    }
 }

@@ -2,11 +2,17 @@
 //! bearer auth, pacing, bounded concurrency, retries and error mapping.
 //!
 //! Every HTTP request, retries included, goes through `Client::attempt`:
-//! take an in-flight permit, then a pacer slot, then send. The permit comes
-//! first so that a request never holds a pacer slot while queued for a
-//! permit (which would let slots pile up and go out as a burst).
+//! take an in-flight permit, then a pacer slot, then send and read the body
+//! as a stream, up to a cap. The permit comes first so that a request never
+//! holds a pacer slot while queued for a permit (which would let slots pile
+//! up and go out as a burst). A call may carry a deadline; waiting, sending
+//! and backing off all stop at it.
+//!
+//! Server text that reaches an error is redacted (the key, and any long run
+//! of it), then shortened, then escaped (see [`crate::text`]), in that order.
 
 use std::fmt;
+use std::future::Future;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,17 +23,23 @@ use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
+use tokio::time::Instant;
 
 use super::api::{self, paths};
+use super::budget::SharedBudget;
 use super::config::ClientConfig;
 use super::error::{RemoteError, Scope};
 use super::key::ApiKey;
-use super::pacer::Pacer;
-use super::retry;
+use super::pacer::{Outcome, Pacer};
+use super::{ratelimit, retry};
 use crate::model::{META_KEY, META_WORKSPACE};
+use crate::text;
 
 /// Longest server message kept in an error, in characters.
 const MAX_MESSAGE_CHARS: usize = 300;
+
+/// Most of an error response's body read for its message.
+const MAX_ERROR_BODY_BYTES: u64 = 64 * 1024;
 
 /// Cap on the connect phase, so a black-holed host fails before `timeout`.
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -49,13 +61,19 @@ struct Inner {
     key: ApiKey,
     pacer: Pacer,
     in_flight: Semaphore,
+    max_in_flight: usize,
+    requests_per_minute: u32,
+    rate_window: Duration,
     timeout: Duration,
     max_retries: u32,
     backoff_base: Duration,
+    max_body_bytes: u64,
+    max_trainings: u64,
     rng: Mutex<fastrand::Rng>,
     requests: AtomicU64,
     retries: AtomicU64,
     rate_limited: AtomicU64,
+    rate_limit_headers: AtomicU64,
 }
 
 /// What a client has done so far, across all its clones.
@@ -68,6 +86,9 @@ pub struct ClientStats {
     pub retries: u64,
     /// 429 answers received.
     pub rate_limited: u64,
+    /// Answers whose rate-limit headers (`X-RateLimit-*`, `RateLimit-*`,
+    /// `RateLimit`) told how many requests are left; the API documents none.
+    pub rate_limit_headers: u64,
 }
 
 impl fmt::Debug for Client {
@@ -90,12 +111,31 @@ pub(super) enum Retry {
 }
 
 /// One request, possibly sent several times.
+#[derive(Clone)]
 pub(super) struct Call {
     method: Method,
     path: String,
     scope: Scope,
     query: Option<api::ListQuery>,
     body: Option<Vec<u8>>,
+    deadline: Option<Deadline>,
+}
+
+/// When a call must be done by, and the budget that was derived from.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Deadline {
+    at: Instant,
+    budget: Duration,
+}
+
+impl Deadline {
+    /// `budget` from now.
+    pub(super) fn after(budget: Duration) -> Deadline {
+        Deadline {
+            at: Instant::now() + budget,
+            budget,
+        }
+    }
 }
 
 impl Call {
@@ -106,11 +146,18 @@ impl Call {
             scope,
             query: None,
             body: None,
+            deadline: None,
         }
     }
 
     pub(super) fn query(mut self, query: api::ListQuery) -> Call {
         self.query = Some(query);
+        self
+    }
+
+    /// Gives up on this call (waits, attempts and back-offs) at `deadline`.
+    pub(super) fn until(mut self, deadline: Deadline) -> Call {
+        self.deadline = Some(deadline);
         self
     }
 
@@ -124,7 +171,7 @@ impl Call {
     }
 
     /// `GET /training/abc`, as errors show it.
-    fn endpoint(&self) -> String {
+    pub(super) fn endpoint(&self) -> String {
         format!("{} {}", self.method, self.path)
     }
 }
@@ -140,6 +187,17 @@ enum Failure {
     Timeout,
     Connect,
     Transport(String),
+    /// A success whose body is over the cap.
+    TooLarge,
+    /// The call's deadline passed.
+    Deadline,
+}
+
+/// A server's answer to one attempt, its body read (within the cap).
+struct Answer {
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    body: Vec<u8>,
 }
 
 impl Failure {
@@ -170,6 +228,7 @@ impl Failure {
                 *status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
             }
             Self::Timeout | Self::Connect | Self::Transport(_) => true,
+            Self::TooLarge | Self::Deadline => false,
         }
     }
 
@@ -179,7 +238,7 @@ impl Failure {
         match self {
             Self::Status { status, .. } => *status == StatusCode::TOO_MANY_REQUESTS,
             Self::Connect => true,
-            Self::Timeout | Self::Transport(_) => false,
+            Self::Timeout | Self::Transport(_) | Self::TooLarge | Self::Deadline => false,
         }
     }
 
@@ -216,21 +275,33 @@ impl Client {
         let http = builder.build().map_err(|e| RemoteError::Setup {
             reason: e.without_url().to_string(),
         })?;
+        let shared = config.shared_budget.as_deref().map(|dir| {
+            let host = url.host_str().unwrap_or_default();
+            let port = url.port_or_known_default().unwrap_or_default();
+            SharedBudget::new(dir, &format!("{host}:{port}"), &config.api_key)
+        });
+        let max_in_flight = config.max_in_flight.max(1);
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 base_url: config.base_url.trim_end_matches('/').to_owned(),
                 auth,
                 key: config.api_key,
-                pacer: Pacer::new(config.requests_per_minute),
-                in_flight: Semaphore::new(config.max_in_flight.max(1)),
+                pacer: Pacer::new(config.requests_per_minute, config.rate_window, shared),
+                in_flight: Semaphore::new(max_in_flight),
+                max_in_flight,
+                requests_per_minute: config.requests_per_minute,
+                rate_window: config.rate_window,
                 timeout: config.timeout,
                 max_retries: config.max_retries,
                 backoff_base: config.backoff_base,
+                max_body_bytes: config.max_body_bytes,
+                max_trainings: config.max_trainings,
                 rng: Mutex::new(fastrand::Rng::new()),
                 requests: AtomicU64::new(0),
                 retries: AtomicU64::new(0),
                 rate_limited: AtomicU64::new(0),
+                rate_limit_headers: AtomicU64::new(0),
             }),
         })
     }
@@ -240,18 +311,48 @@ impl Client {
         &self.inner.base_url
     }
 
+    /// Pages one listing fetches at once: the in-flight limit.
+    pub(super) fn page_concurrency(&self) -> usize {
+        self.inner.max_in_flight
+    }
+
+    /// Most trainings one listing may claim or return.
+    pub(super) fn max_trainings(&self) -> u64 {
+        self.inner.max_trainings
+    }
+
+    /// The most `requests` more requests should take: rounds of
+    /// `max_in_flight` requests at one timeout each, plus every window the
+    /// pacer needs for them and one more (for other users of the key and a
+    /// `Retry-After`). Derived from the work, so no answer, however slow or
+    /// endless, can stall a command forever.
+    pub(super) fn budget_for(&self, requests: u64) -> Duration {
+        let rounds = requests.div_ceil(self.inner.max_in_flight as u64) + 1;
+        let windows = match self.inner.requests_per_minute {
+            0 => 0,
+            n => requests / u64::from(n) + 1,
+        };
+        let rounds = u32::try_from(rounds).unwrap_or(u32::MAX);
+        let windows = u32::try_from(windows).unwrap_or(u32::MAX);
+        self.inner
+            .timeout
+            .saturating_mul(rounds)
+            .saturating_add(self.inner.rate_window.saturating_mul(windows))
+    }
+
     /// Requests sent (retries included), retries and 429s seen so far.
     pub fn stats(&self) -> ClientStats {
         ClientStats {
             requests: self.inner.requests.load(Ordering::Relaxed),
             retries: self.inner.retries.load(Ordering::Relaxed),
             rate_limited: self.inner.rate_limited.load(Ordering::Relaxed),
+            rate_limit_headers: self.inner.rate_limit_headers.load(Ordering::Relaxed),
         }
     }
 
     /// `GET /training/{id}`.
     pub async fn get(&self, id: &str) -> Result<api::Training, RemoteError> {
-        let call = Call::new(Method::GET, paths::training(&segment(id)), Scope::Read);
+        let call = Call::new(Method::GET, paths::training(&segment(id)?), Scope::Read);
         self.fetch(&call, Retry::Idempotent).await
     }
 
@@ -272,7 +373,7 @@ impl Client {
                 return Err(self.error(&call, failure, retries + 1));
             }
             if failure.certainly_not_landed() {
-                self.back_off(retries, &failure).await;
+                self.back_off(retries, &failure, &call).await;
             } else {
                 let Some(identity) = &identity else {
                     return Err(RemoteError::CreateUnverifiable {
@@ -280,7 +381,7 @@ impl Client {
                         cause: Box::new(self.error(&call, failure, retries + 1)),
                     });
                 };
-                self.back_off(retries, &failure).await;
+                self.back_off(retries, &failure, &call).await;
                 if let Some(existing) = self.find(identity).await? {
                     return Ok(existing);
                 }
@@ -296,15 +397,17 @@ impl Client {
         body: &api::TrainingInput,
     ) -> Result<api::Training, RemoteError> {
         let call =
-            Call::new(Method::PUT, paths::training(&segment(id)), Scope::Write).json(body)?;
+            Call::new(Method::PUT, paths::training(&segment(id)?), Scope::Write).json(body)?;
         self.fetch(&call, Retry::Idempotent).await
     }
 
-    /// `DELETE /training/{id}`. A retry answered with 404 means an earlier
-    /// attempt landed and its response was lost: that counts as done.
-    pub async fn delete(&self, id: &str) -> Result<(), RemoteError> {
-        let call = Call::new(Method::DELETE, paths::training(&segment(id)), Scope::Write);
-        self.send(&call, Retry::Idempotent).await.map(drop)
+    /// `DELETE /training/{id}`: the answer's body, which is undocumented
+    /// (empty, or the deleted training). A retry answered with 404 means an
+    /// earlier attempt landed and its response was lost: that counts as
+    /// done, with an empty body.
+    pub async fn delete(&self, id: &str) -> Result<Vec<u8>, RemoteError> {
+        let call = Call::new(Method::DELETE, paths::training(&segment(id)?), Scope::Write);
+        self.send(&call, Retry::Idempotent).await
     }
 
     /// `PUT /training/{id}/draft` (`is_draft: false` publishes). The
@@ -314,8 +417,24 @@ impl Client {
         id: &str,
         is_draft: bool,
     ) -> Result<Option<api::Training>, RemoteError> {
-        let call = Call::new(Method::PUT, paths::toggle_draft(&segment(id)), Scope::Write)
-            .json(&api::ToggleDraft { is_draft })?;
+        self.toggle_draft(id, &serde_json::json!(api::ToggleDraft { is_draft }))
+            .await
+    }
+
+    /// `PUT /training/{id}/draft` with `body`, for trying the candidate
+    /// bodies of [`api::toggle_draft_bodies`]; the training if the answer
+    /// decodes as one.
+    pub async fn toggle_draft(
+        &self,
+        id: &str,
+        body: &serde_json::Value,
+    ) -> Result<Option<api::Training>, RemoteError> {
+        let call = Call::new(
+            Method::PUT,
+            paths::toggle_draft(&segment(id)?),
+            Scope::Write,
+        )
+        .json(body)?;
         let bytes = self.send(&call, Retry::Idempotent).await?;
         Ok(serde_json::from_slice(&bytes).ok())
     }
@@ -329,7 +448,7 @@ impl Client {
     ) -> Result<(), RemoteError> {
         let call = Call::new(
             Method::PUT,
-            paths::move_to_directory(&segment(id)),
+            paths::move_to_directory(&segment(id)?),
             Scope::Write,
         )
         .json(&api::MoveToDirectory {
@@ -402,20 +521,48 @@ impl Client {
                 Retry::Idempotent => failure.retryable(),
                 Retry::IfNotLanded => failure.certainly_not_landed(),
             };
-            if !may_retry || retries >= self.inner.max_retries {
+            if !may_retry
+                || retries >= self.inner.max_retries
+                || !self.back_off(retries, &failure, call).await
+            {
                 return Err(self.error(call, failure, retries + 1));
             }
-            self.back_off(retries, &failure).await;
             retries += 1;
         }
     }
 
-    /// One HTTP request: permit, pacer slot, send, read the whole body.
+    /// One HTTP request: permit, pacer slot, send, read the body; the body
+    /// of a success.
     async fn attempt(&self, call: &Call) -> Result<Vec<u8>, Failure> {
         // The semaphore is never closed, so this only waits.
-        let _permit = self.inner.in_flight.acquire().await.ok();
-        self.inner.pacer.acquire().await;
+        let _permit = before(call.deadline, self.inner.in_flight.acquire())
+            .await?
+            .ok();
+        let slot = before(call.deadline, self.inner.pacer.acquire()).await?;
         self.inner.requests.fetch_add(1, Ordering::Relaxed);
+        let (outcome, answer) = match before(call.deadline, self.exchange(call)).await {
+            Ok(exchanged) => exchanged,
+            Err(deadline) => (Outcome::NoAnswer, Err(deadline)),
+        };
+        self.inner.pacer.finish(slot, outcome).await;
+        let answer = answer?;
+        if answer.status.is_success() {
+            return Ok(answer.body);
+        }
+        if answer.status == StatusCode::TOO_MANY_REQUESTS {
+            self.inner.rate_limited.fetch_add(1, Ordering::Relaxed);
+        }
+        Err(Failure::Status {
+            status: answer.status,
+            retry_after: answer.retry_after,
+            body: answer.body,
+        })
+    }
+
+    /// Sends `call` once and reads the answer: what it tells the pacer, and
+    /// the answer itself. A success's body over the cap is an error; an error
+    /// body is read only as far as its message needs.
+    async fn exchange(&self, call: &Call) -> (Outcome, Result<Answer, Failure>) {
         let url = format!("{}{}", self.inner.base_url, call.path);
         let mut request = self
             .inner
@@ -430,28 +577,44 @@ impl Client {
                 .header(CONTENT_TYPE, "application/json")
                 .body(body.clone());
         }
-        let response = request.send().await.map_err(Failure::from_reqwest)?;
+        let mut response = match request.send().await {
+            Ok(response) => response,
+            Err(e) => return (Outcome::NoAnswer, Err(Failure::from_reqwest(e))),
+        };
         let status = response.status();
+        let now = SystemTime::now();
         let retry_after = response
             .headers()
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
-        let body = response.bytes().await.map_err(Failure::from_reqwest)?;
-        if status.is_success() {
-            return Ok(body.to_vec());
+            .and_then(|v| retry::parse_retry_after(v, now))
+            .filter(|_| !status.is_success());
+        let advice = ratelimit::parse(response.headers(), now);
+        if advice.is_some() {
+            self.inner
+                .rate_limit_headers
+                .fetch_add(1, Ordering::Relaxed);
         }
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            self.inner.rate_limited.fetch_add(1, Ordering::Relaxed);
-        }
-        Err(Failure::Status {
+        let outcome = Outcome::Answered {
+            advice,
+            retry_after,
+        };
+        let body = if status.is_success() {
+            read_body(&mut response, self.inner.max_body_bytes, Over::Fail).await
+        } else {
+            read_body(&mut response, MAX_ERROR_BODY_BYTES, Over::Truncate).await
+        };
+        let answer = body.map(|body| Answer {
             status,
             retry_after,
-            body: body.to_vec(),
-        })
+            body,
+        });
+        (outcome, answer)
     }
 
-    async fn back_off(&self, retry: u32, failure: &Failure) {
+    /// Waits before retry number `retry`, unless that would end past the
+    /// call's deadline: then returns `false` at once.
+    async fn back_off(&self, retry: u32, failure: &Failure, call: &Call) -> bool {
         let wait = {
             let mut rng = self.inner.rng.lock().unwrap_or_else(|e| e.into_inner());
             retry::delay(
@@ -461,14 +624,18 @@ impl Client {
                 &mut rng,
             )
         };
+        if call.deadline.is_some_and(|d| Instant::now() + wait >= d.at) {
+            return false;
+        }
         self.inner.retries.fetch_add(1, Ordering::Relaxed);
         tokio::time::sleep(wait).await;
+        true
     }
 
     fn decode<T: DeserializeOwned>(&self, call: &Call, bytes: &[u8]) -> Result<T, RemoteError> {
         serde_json::from_slice(bytes).map_err(|e| RemoteError::InvalidJson {
             endpoint: call.endpoint(),
-            reason: self.redact(e.to_string()),
+            reason: self.server_text(&e.to_string()),
         })
     }
 
@@ -476,7 +643,7 @@ impl Client {
         let endpoint = call.endpoint();
         match failure {
             Failure::Status { status, body, .. } => {
-                let message = self.redact(server_message(status, &body));
+                let message = self.server_text(&server_message(status, &body));
                 match status.as_u16() {
                     401 => RemoteError::Unauthorized { endpoint },
                     403 => RemoteError::Forbidden {
@@ -515,20 +682,85 @@ impl Client {
             },
             Failure::Transport(reason) => RemoteError::Transport {
                 endpoint,
-                reason: self.redact(reason),
+                reason: self.server_text(&reason),
                 attempts,
+            },
+            Failure::TooLarge => RemoteError::BodyTooLarge {
+                endpoint,
+                limit: self.inner.max_body_bytes,
+            },
+            Failure::Deadline => RemoteError::Deadline {
+                endpoint,
+                budget: call.deadline.map_or(Duration::ZERO, |d| d.budget),
             },
         }
     }
 
-    /// Server-provided text could echo the key back; it never reaches us.
-    fn redact(&self, text: String) -> String {
-        let key = self.inner.key.expose();
-        if key.is_empty() || !text.contains(key) {
-            text
-        } else {
-            text.replace(key, "***")
+    /// Server-provided text made fit for an error: the key (and any long run
+    /// of it) redacted first, then shortened to [`MAX_MESSAGE_CHARS`], then
+    /// control characters and workflow commands escaped.
+    fn server_text(&self, raw: &str) -> String {
+        let redacted = self.inner.key.redact(raw);
+        text::escape(&shorten(&redacted, MAX_MESSAGE_CHARS)).into_owned()
+    }
+}
+
+/// `fut`, unless `deadline` passes first.
+async fn before<F: Future>(deadline: Option<Deadline>, fut: F) -> Result<F::Output, Failure> {
+    match deadline {
+        Some(d) => tokio::time::timeout_at(d.at, fut)
+            .await
+            .map_err(|_| Failure::Deadline),
+        None => Ok(fut.await),
+    }
+}
+
+/// What to do with a body longer than its cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Over {
+    /// Fail with [`Failure::TooLarge`].
+    Fail,
+    /// Keep the first `limit` bytes and stop reading.
+    Truncate,
+}
+
+/// Reads `response`'s body chunk by chunk, never holding more than `limit`
+/// bytes of it: past that (or when it announces more) it fails or stops, as
+/// `over` says.
+async fn read_body(
+    response: &mut reqwest::Response,
+    limit: u64,
+    over: Over,
+) -> Result<Vec<u8>, Failure> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let announced = response
+        .content_length()
+        .and_then(|n| usize::try_from(n).ok());
+    if over == Over::Fail && announced.is_some_and(|len| len > limit) {
+        return Err(Failure::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(Failure::from_reqwest)? {
+        let room = limit - body.len();
+        if chunk.len() > room {
+            return match over {
+                Over::Fail => Err(Failure::TooLarge),
+                Over::Truncate => {
+                    body.extend_from_slice(&chunk[..room]);
+                    Ok(body)
+                }
+            };
         }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// `text` cut to `max` characters, with `…` when cut.
+fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
     }
 }
 
@@ -554,31 +786,30 @@ impl Identity {
 }
 
 /// The server's `message` (string or array), else its body text, else the
-/// reason phrase; shortened to [`MAX_MESSAGE_CHARS`].
+/// reason phrase; raw, for [`Client::server_text`] to make safe.
 fn server_message(status: StatusCode, body: &[u8]) -> String {
     let parsed = serde_json::from_slice::<api::ErrorBody>(body)
         .ok()
         .and_then(|b| b.message.map(|m| m.joined()).or(b.error));
     let text = parsed.unwrap_or_else(|| String::from_utf8_lossy(body).trim().to_owned());
-    let text = if text.is_empty() {
+    if text.is_empty() {
         status.canonical_reason().unwrap_or("no message").to_owned()
-    } else {
-        text
-    };
-    if text.chars().count() > MAX_MESSAGE_CHARS {
-        let mut short: String = text.chars().take(MAX_MESSAGE_CHARS).collect();
-        short.push('…');
-        short
     } else {
         text
     }
 }
 
 fn check_base_url(raw: &str) -> Result<Url, RemoteError> {
+    let shown = without_credentials(raw);
     let invalid = |reason: &str| RemoteError::InvalidUrl {
-        url: raw.to_owned(),
+        url: shown.clone(),
         reason: reason.to_owned(),
     };
+    if shown != raw {
+        return Err(invalid(
+            "it must not contain credentials (the key comes only from OPENCX_API_KEY)",
+        ));
+    }
     let url = Url::parse(raw).map_err(|e| invalid(&e.to_string()))?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid("it must not have a query or fragment"));
@@ -596,6 +827,25 @@ fn check_base_url(raw: &str) -> Result<Url, RemoteError> {
     }
 }
 
+/// `raw` with any user info (`user:secret@`) of its authority replaced by
+/// `***`, so an error about the URL never repeats a secret written into it.
+/// Reads the text as loosely as any URL parser might, parsed or not.
+fn without_credentials(raw: &str) -> String {
+    let (scheme, rest) = raw.split_once("://").unwrap_or(("", raw));
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => {
+            let separator = if scheme.is_empty() && !raw.contains("://") {
+                ""
+            } else {
+                "://"
+            };
+            format!("{scheme}{separator}***{}", &rest[at..])
+        }
+        None => raw.to_owned(),
+    }
+}
+
 fn is_loopback(url: &Url) -> bool {
     match url.host_str() {
         Some(host) if host.eq_ignore_ascii_case("localhost") => true,
@@ -610,7 +860,10 @@ fn is_loopback(url: &Url) -> bool {
 
 /// Percent-encodes an id for use as one path segment: ids are opaque
 /// strings and must not be able to add segments or a query.
-fn segment(id: &str) -> String {
+fn segment(id: &str) -> Result<String, RemoteError> {
+    if !api::usable_id(id) {
+        return Err(RemoteError::InvalidId { id: id.to_owned() });
+    }
     let mut out = String::with_capacity(id.len());
     for byte in id.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
@@ -619,7 +872,7 @@ fn segment(id: &str) -> String {
             out.push_str(&format!("%{byte:02X}"));
         }
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -656,9 +909,39 @@ mod tests {
     }
 
     #[test]
+    fn credentials_in_the_url_are_never_repeated() {
+        for (raw, shown) in [
+            (
+                "https://user:s3cr3t@api.open.cx/v1",
+                "https://***@api.open.cx/v1",
+            ),
+            ("https://s3cr3t@api.open.cx", "https://***@api.open.cx"),
+            ("http://u:s3cr3t@127.0.0.1:9", "http://***@127.0.0.1:9"),
+            ("https://u:s3cr3t@[bad", "https://***@[bad"),
+            ("u:s3cr3t@api.open.cx", "***@api.open.cx"),
+            ("https://a:b@c@d/x@y", "https://***@d/x@y"),
+        ] {
+            let err = check_base_url(raw).unwrap_err();
+            let text = format!("{err} {err:?}");
+            assert!(!text.contains("s3cr3t"), "{text}");
+            assert!(
+                matches!(&err, RemoteError::InvalidUrl { url, .. } if url == shown),
+                "{err:?}"
+            );
+        }
+    }
+
+    #[test]
     fn ids_cannot_escape_their_segment() {
-        assert_eq!(segment("trn_8f2c-1.x~"), "trn_8f2c-1.x~");
-        assert_eq!(segment("../a?b=c d"), "..%2Fa%3Fb%3Dc%20d");
+        assert_eq!(segment("trn_8f2c-1.x~").unwrap(), "trn_8f2c-1.x~");
+        assert_eq!(segment("../a?b=c d").unwrap(), "..%2Fa%3Fb%3Dc%20d");
+        assert_eq!(segment("a\u{1b}\u{7f}\"").unwrap(), "a%1B%7F%22");
+        for unusable in ["", ".", ".."] {
+            assert!(
+                matches!(segment(unusable), Err(RemoteError::InvalidId { .. })),
+                "{unusable:?}"
+            );
+        }
     }
 
     #[test]
@@ -678,10 +961,12 @@ mod tests {
         );
         assert_eq!(server_message(s, b"  plain text "), "plain text");
         assert_eq!(server_message(s, b""), "Bad Request");
-        let long = "x".repeat(1000);
-        assert_eq!(
-            server_message(s, long.as_bytes()).chars().count(),
-            MAX_MESSAGE_CHARS + 1
-        );
+    }
+
+    #[test]
+    fn shorten_counts_characters() {
+        assert_eq!(shorten("abc", 3), "abc");
+        assert_eq!(shorten("abcd", 3), "abc…");
+        assert_eq!(shorten("ééé", 2), "éé…");
     }
 }

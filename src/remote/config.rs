@@ -1,11 +1,23 @@
-//! How the client talks to the API: where, with which key, how politely.
+//! How the client talks to the API: where, with which key, how politely, and
+//! how much of a server's answer it is willing to take.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::key::ApiKey;
+use super::pacer::WINDOW as RATE_WINDOW;
 
 /// The documented rate limit for standard endpoints.
 pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = 100;
+
+/// The default first retry back-off.
+pub const DEFAULT_BACKOFF: Duration = Duration::from_millis(500);
+
+/// The default cap on one response body: 32 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 32 * 1024 * 1024;
+
+/// The default cap on the trainings one listing may claim or return.
+pub const DEFAULT_MAX_TRAININGS: u64 = 100_000;
 
 /// Settings of a [`Client`](super::Client). `Debug` is safe to print: the
 /// key shows as `ApiKey(***)`.
@@ -16,10 +28,15 @@ pub struct ClientConfig {
     pub base_url: String,
     /// Sent as `Authorization: Bearer <key>`.
     pub api_key: ApiKey,
-    /// Requests per rolling minute, evenly spaced; `0` means unpaced.
+    /// Requests per rolling minute (a sliding-window log); `0` means
+    /// unpaced.
     pub requests_per_minute: u32,
+    /// The window `requests_per_minute` is counted over: one minute, except
+    /// in tests that compress time (against an emulator with the same
+    /// `rate_window`).
+    pub rate_window: Duration,
     /// Requests in flight at once, across every clone of the client (0 is
-    /// taken as 1).
+    /// taken as 1); also how many list pages are fetched at once.
     pub max_in_flight: usize,
     /// Deadline of one HTTP request, connect to last byte.
     pub timeout: Duration,
@@ -28,20 +45,32 @@ pub struct ClientConfig {
     pub max_retries: u32,
     /// First backoff delay; doubled on each further retry, with jitter.
     pub backoff_base: Duration,
+    /// Largest response body read; a larger one is an error.
+    pub max_body_bytes: u64,
+    /// Most trainings a listing may claim or return; more is an error.
+    pub max_trainings: u64,
+    /// Cache directory of the rate budget shared between runs (see
+    /// `budget.rs`); `None` keeps the budget in this process.
+    pub shared_budget: Option<PathBuf>,
 }
 
 impl ClientConfig {
     /// A config with the defaults: 100 requests/minute, 4 in flight, 30 s
-    /// timeout, 5 retries, 500 ms backoff base.
+    /// timeout, 5 retries, 500 ms backoff base, 32 MiB bodies, listings of
+    /// up to 100,000 trainings, no shared budget.
     pub fn new(base_url: impl Into<String>, api_key: ApiKey) -> Self {
         ClientConfig {
             base_url: base_url.into(),
             api_key,
             requests_per_minute: DEFAULT_REQUESTS_PER_MINUTE,
+            rate_window: RATE_WINDOW,
             max_in_flight: 4,
             timeout: Duration::from_secs(30),
             max_retries: 5,
-            backoff_base: Duration::from_millis(500),
+            backoff_base: DEFAULT_BACKOFF,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_trainings: DEFAULT_MAX_TRAININGS,
+            shared_budget: None,
         }
     }
 }

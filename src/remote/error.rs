@@ -1,8 +1,8 @@
 //! Everything that can go wrong talking to the API, each with the next step.
 //!
 //! Every variant names the request (`GET /training/abc`) when there is one and
-//! never carries the API key: server-provided text is redacted before it gets
-//! here (see `client.rs`).
+//! never carries the API key: server-provided text is redacted, shortened and
+//! escaped before it gets here (see `client.rs`), so it is safe to print.
 
 use std::fmt;
 use std::time::Duration;
@@ -88,6 +88,21 @@ pub enum RemoteError {
     Setup {
         /// The underlying error.
         reason: String,
+    },
+
+    /// A training id that cannot be one segment of a request path: `.`,
+    /// `..` (which URL parsers resolve, even percent-encoded) or empty.
+    #[error("refusing to request training id `{}`: it cannot name a training in a URL", id.escape_debug())]
+    #[diagnostic(
+        code(cxtrain::remote::invalid_id),
+        help(
+            "the id comes from the server, a plan file or `[adopt]` in cxtrain.toml; ids are \
+             opaque names such as trn_123"
+        )
+    )]
+    InvalidId {
+        /// The id as given.
+        id: String,
     },
 
     /// 401.
@@ -252,6 +267,78 @@ pub enum RemoteError {
         endpoint: String,
         /// What the decoder said.
         reason: String,
+    },
+
+    /// A success whose body is larger than the configured cap.
+    #[error("{endpoint}: the response is larger than {limit} bytes")]
+    #[diagnostic(
+        code(cxtrain::remote::body_too_large),
+        help(
+            "something other than the OpenCX API may be answering: check the API URL; if \
+             responses this large are expected, raise `max_body_bytes` under [api] in \
+             cxtrain.toml"
+        )
+    )]
+    BodyTooLarge {
+        /// Method and path.
+        endpoint: String,
+        /// The cap, in bytes (`[api] max_body_bytes`).
+        limit: u64,
+    },
+
+    /// A listing claims (or returns) more trainings than allowed.
+    #[error(
+        "{endpoint}: the server claims {claimed} trainings, more than the {limit} cxtrain \
+         accepts"
+    )]
+    #[diagnostic(
+        code(cxtrain::remote::too_many_trainings),
+        help(
+            "check the API URL: a real organisation this large is unusual; if it is right, \
+             raise `max_trainings` under [api] in cxtrain.toml"
+        )
+    )]
+    TooManyTrainings {
+        /// Method and path.
+        endpoint: String,
+        /// The total the server claims, or the items it returned.
+        claimed: u64,
+        /// The cap (`[api] max_trainings`).
+        limit: u64,
+    },
+
+    /// The pages of a listing contradict each other or themselves.
+    #[error("{endpoint}: the server's listing contradicts itself: {reason}")]
+    #[diagnostic(
+        code(cxtrain::remote::inconsistent_listing),
+        help(
+            "nothing was planned from a partial listing; if trainings were being changed while \
+             cxtrain listed them, run it again; otherwise the server (or whatever answers at the \
+             API URL) is broken"
+        )
+    )]
+    InconsistentListing {
+        /// Method and path of the listing.
+        endpoint: String,
+        /// Which answer contradicts which.
+        reason: String,
+    },
+
+    /// The work's deadline passed before the server finished answering.
+    #[error("{endpoint}: not done within {budget:?}, the most this work should take")]
+    #[diagnostic(
+        code(cxtrain::remote::deadline),
+        help(
+            "the server answers too slowly or keeps asking to wait (the deadline grows with the \
+             work: one timeout per round of requests plus the rate-limit windows they need); \
+             check the API URL and your network, or raise `timeout_secs` under [api]"
+        )
+    )]
+    Deadline {
+        /// Method and path of the request that was cut short.
+        endpoint: String,
+        /// The time the work was given.
+        budget: Duration,
     },
 
     /// Any status not covered above (3xx, 409, ...).

@@ -62,7 +62,8 @@ pub async fn fetch(
                 return Err(RemoteError::AdoptForeign {
                     key: key.clone(),
                     id: id.clone(),
-                    owner: owner.to_owned(),
+                    // Server text: shown in the error, so made safe to print.
+                    owner: crate::text::escape(owner).into_owned(),
                 });
             }
             _ => adopted.push(ManagedTraining::adopted(&record, key)),

@@ -12,6 +12,7 @@ use crate::apply::calls::Step;
 use crate::apply::executor::{Observer, Outcome, Report, SkipReason};
 use crate::apply::summary::Summary;
 use crate::plan::{Action, Change};
+use crate::text::escape_line;
 
 use super::plan_human::Group;
 
@@ -94,13 +95,29 @@ impl Observer for Progress {
 /// One line for a finished change, e.g. `~ billing/refund  updated content; published`.
 pub fn change_line(step: &Step, outcome: &Outcome, paint: Paint) -> String {
     let what = describe(&step.change.actions());
-    let key = step.change.key();
+    let key = escape_line(step.change.key());
     match outcome {
-        Outcome::Applied { toggled } => {
-            let note = match toggled {
-                Some(false) => " (published with a draft toggle)",
-                Some(true) => " (unpublished with a draft toggle)",
-                None => "",
+        Outcome::Applied {
+            toggled,
+            moved,
+            without_metadata,
+        } => {
+            let mut notes = Vec::new();
+            match toggled {
+                Some(false) => notes.push("published with a draft toggle"),
+                Some(true) => notes.push("unpublished with a draft toggle"),
+                None => {}
+            }
+            if *moved {
+                notes.push("moved with the move endpoint");
+            }
+            if *without_metadata {
+                notes.push("without metadata: the server refuses it on update");
+            }
+            let note = if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", notes.join("; "))
             };
             let symbol = Group::of(&step.change).symbol();
             let colour = if matches!(step.change, Change::Delete(_)) {
@@ -115,8 +132,9 @@ pub fn change_line(step: &Step, outcome: &Outcome, paint: Paint) -> String {
             paint.paint(RED, "-"),
         ),
         Outcome::Failed(e) => format!(
-            "{} {key}  failed to apply ({what}): {e}",
+            "{} {key}  failed to apply ({what}): {}",
             paint.paint(RED, "✗"),
+            escape_line(&e.to_string())
         ),
         Outcome::Skipped(reason) => format!(
             "{} {key}  not started ({what}): {}",
@@ -147,8 +165,13 @@ fn describe(actions: &[Action]) -> String {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            Action::Move { to, .. } => format!("moved to {}", to.as_deref().unwrap_or("the root")),
-            Action::Rename { from, .. } => format!("renamed from {from}"),
+            Action::Move { to, .. } => {
+                format!(
+                    "moved to {}",
+                    escape_line(to.as_deref().unwrap_or("the root"))
+                )
+            }
+            Action::Rename { from, .. } => format!("renamed from {}", escape_line(from)),
             Action::Publish => "published".to_owned(),
             Action::Unpublish => "unpublished".to_owned(),
             Action::Delete => "deleted".to_owned(),
@@ -159,14 +182,18 @@ fn describe(actions: &[Action]) -> String {
 
 /// The final summary: counts, cost, every failure with the server's message,
 /// and what to do next.
-pub fn summary(report: &Report, s: &Summary, paint: Paint) -> String {
+pub fn summary(report: &Report, s: &Summary, environment: Option<&str>, paint: Paint) -> String {
     let mut out = String::new();
-    let headline = if report.interrupted {
-        paint.paint(YELLOW, "Apply interrupted")
+    let (colour, what) = if report.interrupted {
+        (YELLOW, "Apply interrupted")
     } else if s.failed > 0 || s.skipped > 0 {
-        paint.paint(RED, "Apply finished with failures")
+        (RED, "Apply finished with failures")
     } else {
-        paint.paint(GREEN, "Apply complete")
+        (GREEN, "Apply complete")
+    };
+    let headline = match environment {
+        Some(env) => paint.paint(colour, &format!("{what} in environment {env}")),
+        None => paint.paint(colour, what),
     };
     let adopted = if s.adopted > 0 {
         format!(", {} adopted", s.adopted)
@@ -207,11 +234,23 @@ pub fn summary(report: &Report, s: &Summary, paint: Paint) -> String {
         let _ = writeln!(out, "\nFailed changes:");
         for (step, e) in failures {
             let path = (step.change.path())
-                .map(|p| format!(" ({p})"))
+                .map(|p| format!(" ({})", escape_line(p.as_str())))
                 .unwrap_or_default();
-            let key = step.change.key();
+            let key = escape_line(step.change.key());
+            let e = escape_line(&e.to_string()).into_owned();
             let _ = writeln!(out, "  {} {key}{path}: {e}", paint.paint(RED, "✗"));
         }
+    }
+    if report.metadata_refused {
+        let _ = writeln!(
+            out,
+            "\n{} the server refused `metadata` on update, so this run updated trainings \
+             without it: they keep the cxtrain_hash of their last write that carried metadata. \
+             Add `put_accepts_metadata = false` under [api] in cxtrain.toml: plans then compare \
+             those trainings file against remote (two-way) instead of reporting conflicts, and \
+             dashboard edits to them can no longer be told apart from file edits.",
+            paint.paint(YELLOW, "warning:")
+        );
     }
     if !report.all_succeeded() {
         let _ = writeln!(
@@ -224,9 +263,13 @@ pub fn summary(report: &Report, s: &Summary, paint: Paint) -> String {
 }
 
 /// The confirmation question asked on a terminal.
-pub fn prompt(changes: usize, target: &str) -> String {
+pub fn prompt(changes: usize, target: &str, environment: Option<&str>) -> String {
     let s = if changes == 1 { "" } else { "s" };
-    format!("Apply {changes} change{s} to {target}? [y/N] ")
+    let target = escape_line(target);
+    match environment {
+        Some(env) => format!("Apply {changes} change{s} to environment {env} ({target})? [y/N] "),
+        None => format!("Apply {changes} change{s} to {target}? [y/N] "),
+    }
 }
 
 #[cfg(test)]
@@ -256,13 +299,16 @@ mod tests {
             &s,
             &Outcome::Applied {
                 toggled: Some(false),
+                moved: true,
+                without_metadata: true,
             },
             Paint(false),
         );
         assert_eq!(
             line,
             "→ billing/refund  moved to dir_2; updated title, content; published \
-             (published with a draft toggle)"
+             (published with a draft toggle; moved with the move endpoint; without metadata: \
+             the server refuses it on update)"
         );
         let failed = change_line(
             &s,
@@ -282,7 +328,11 @@ mod tests {
             results: vec![
                 (
                     Step::of(Change::create(training("a"))),
-                    Outcome::Applied { toggled: None },
+                    Outcome::Applied {
+                        toggled: None,
+                        moved: false,
+                        without_metadata: false,
+                    },
                 ),
                 (
                     Step::of(Change::create(training("b"))),
@@ -290,6 +340,7 @@ mod tests {
                 ),
             ],
             interrupted: false,
+            metadata_refused: false,
         };
         let s = Summary {
             created: 1,
@@ -298,7 +349,7 @@ mod tests {
             elapsed: Duration::from_millis(250),
             ..Summary::default()
         };
-        let text = summary(&report, &s, Paint(false));
+        let text = summary(&report, &s, None, Paint(false));
         assert_eq!(
             text,
             "Apply finished with failures: 1 created, 0 updated, 0 moved, 0 renamed, \
@@ -309,6 +360,18 @@ mod tests {
              \n\
              Re-run `cxtrain apply` to finish: it plans from the remote's current state, \
              so nothing is created twice and nothing applied is lost.\n"
+        );
+    }
+
+    #[test]
+    fn the_prompt_names_the_environment() {
+        assert_eq!(
+            prompt(1, "https://api.open.cx", None),
+            "Apply 1 change to https://api.open.cx? [y/N] "
+        );
+        assert_eq!(
+            prompt(3, "https://api.open.cx", Some("production")),
+            "Apply 3 changes to environment production (https://api.open.cx)? [y/N] "
         );
     }
 

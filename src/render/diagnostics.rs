@@ -2,7 +2,6 @@
 //! `github` (workflow-command annotations). The only code that prints
 //! diagnostics.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -11,6 +10,7 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use serde::Serialize;
 
 use super::Paint;
+use super::inert::Inert;
 use crate::text;
 use crate::validate::{Diagnostic, Related, Report};
 use crate::workspace::problem::Severity;
@@ -31,7 +31,7 @@ pub fn human(report: &Report, paint: Paint, out: &mut dyn Write) -> io::Result<(
     for d in &report.diagnostics {
         let mut text = String::new();
         handler
-            .render_report(&mut text, &Human::new(d))
+            .render_report(&mut text, &Inert::new(&Human::new(d)))
             .map_err(io::Error::other)?;
         writeln!(out, "{text}")?;
     }
@@ -107,62 +107,18 @@ pub fn github(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", summary(report))
 }
 
+/// A workflow command's message: control characters made visible (the
+/// runner shows them raw), then the runner's own escapes, so the text
+/// can neither end the command's line nor start another.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    text::escape(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
-        .chars()
-        .map(|c| text::escape_char(c).unwrap_or_else(|| c.to_string()))
-        .collect()
 }
 
-/// A file's text as a snippet may quote it — every character
-/// [`text::escape_char`] escapes shown escaped, but a CR that ends a line
-/// with its LF kept — with a map from byte offsets in the file to offsets in
-/// the quoted text, so spans still point at the same characters.
-struct Quoted {
-    text: Arc<str>,
-    /// `(end of an escaped character in the file, bytes added up to it)`,
-    /// in file order.
-    shifts: Vec<(usize, usize)>,
-}
-
-impl Quoted {
-    fn new(source: &Arc<str>) -> Quoted {
-        let mut text = String::new();
-        let mut shifts = Vec::new();
-        let mut added = 0;
-        let mut chars = source.char_indices().peekable();
-        while let Some((at, c)) = chars.next() {
-            let crlf = c == '\r' && chars.peek().is_some_and(|(_, next)| *next == '\n');
-            match text::escape_char(c).filter(|_| !crlf) {
-                Some(escaped) => {
-                    added += escaped.len() - c.len_utf8();
-                    shifts.push((at + c.len_utf8(), added));
-                    text.push_str(&escaped);
-                }
-                None => text.push(c),
-            }
-        }
-        if shifts.is_empty() {
-            return Quoted {
-                text: source.clone(),
-                shifts,
-            };
-        }
-        Quoted {
-            text: text.into(),
-            shifts,
-        }
-    }
-
-    /// Where the file's byte `offset` is in the quoted text.
-    fn offset(&self, offset: usize) -> usize {
-        let before = self.shifts.partition_point(|(end, _)| *end <= offset);
-        offset + before.checked_sub(1).map_or(0, |i| self.shifts[i].1)
-    }
-}
-
+/// A workflow command's property value: as [`escape_data`], and `:` and
+/// `,` escaped so the value cannot end early.
 fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
@@ -241,7 +197,7 @@ struct Human<'a> {
     message: String,
     code: &'static str,
     severity: miette::Severity,
-    help: Option<Cow<'a, str>>,
+    help: Option<&'a str>,
     label: Option<LabeledSpan>,
     source: Option<NamedSource<Arc<str>>>,
     related: Vec<Human<'a>>,
@@ -264,7 +220,7 @@ impl<'a> Human<'a> {
         );
         h.code = d.code.as_str();
         h.severity = severity;
-        h.help = d.help.as_deref().map(text::escape);
+        h.help = d.help.as_deref();
         h.related = d.related.iter().map(Human::related).collect();
         h
     }
@@ -281,8 +237,6 @@ impl<'a> Human<'a> {
         )
     }
 
-    /// Every text from the file (its name, the quoted source, messages that
-    /// repeat a key or value) is escaped ([`text::escape`]).
     fn located(
         file: &str,
         line: usize,
@@ -293,22 +247,18 @@ impl<'a> Human<'a> {
         source: &Arc<str>,
     ) -> Human<'a> {
         let readable = !source.is_empty();
-        let (file, message) = (text::escape(file), text::escape(message));
-        let quoted = Quoted::new(source);
-        let span = quoted.offset(span.start)..quoted.offset(span.end);
         Human {
             message: if readable {
-                message.into_owned()
+                message.to_owned()
             } else {
                 format!("{file}:{line}:{column}: {message}")
             },
             code: "",
             severity: miette::Severity::Advice,
             help: None,
-            label: readable.then(|| {
-                LabeledSpan::new_primary_with_span(Some(text::escape(label).into_owned()), span)
-            }),
-            source: readable.then(|| NamedSource::new(file, quoted.text)),
+            label: readable
+                .then(|| LabeledSpan::new_primary_with_span(Some(label.to_owned()), span)),
+            source: readable.then(|| NamedSource::new(file, source.clone())),
             related: Vec::new(),
         }
     }
@@ -332,9 +282,7 @@ impl miette::Diagnostic for Human<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help.map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {

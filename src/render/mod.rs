@@ -3,16 +3,18 @@
 //! Printers turn values into text on a `&mut dyn Write`: plans
 //! ([`plan_human`], [`plan_markdown`], [`plan_json`], chosen by [`plan`]),
 //! validation diagnostics ([`diagnostics`]), apply's progress, prompt and
-//! summary ([`apply`]), search hits ([`search`]), what the file-writing
-//! commands did ([`files`]), one-line notes ([`notes`]) and the final error
-//! report ([`error`]). Commands hand every printer to one sink, [`Out`]
+//! summary ([`apply`]), `doctor`'s checks and probe ([`doctor`]), search
+//! hits ([`search`]), what the file-writing commands did ([`files`]),
+//! one-line notes ([`notes`]) and the final error report ([`error`]). Commands hand every printer to one sink, [`Out`]
 //! (stdout or stderr, with its colour decision), where a closed pipe is a
 //! quiet end rather than an error; colour comes from one helper, [`Paint`].
 
 pub mod apply;
 pub mod diagnostics;
+pub mod doctor;
 pub mod error;
 pub mod files;
+mod inert;
 pub mod notes;
 mod out;
 mod paint;
@@ -27,11 +29,12 @@ use std::path::{Component, Path, PathBuf};
 pub use out::{Out, OutputError};
 pub use paint::{BLUE, CYAN, ColorChoice, GREEN, Paint, RED, YELLOW};
 
-/// A path as the user should see it: without `./` segments.
+/// A path as the user should see it: without `./` segments, and with
+/// control characters in its names escaped (file names are untrusted text).
 pub fn shown(path: &Path) -> String {
     let path: PathBuf = path
         .components()
         .filter(|c| *c != Component::CurDir)
         .collect();
-    path.display().to_string()
+    crate::text::escape_line(&path.display().to_string()).into_owned()
 }

@@ -3,18 +3,31 @@
 use std::path::Path;
 use std::time::Duration;
 
-/// `-v` after planning: what was read, and at what cost.
-pub fn read(target: &str, requests: u64, elapsed: Duration) -> String {
-    format!("Read {target} in {requests} requests ({elapsed:.1?}).")
+use super::shown;
+use crate::ops::Traffic;
+use crate::text::escape;
+
+/// `-v` after talking to a remote: what was asked of it, and at what cost.
+pub fn traffic(t: &Traffic) -> String {
+    format!(
+        "{}: {} requests ({} retries, {} rate limited) in {:.1?}.",
+        escape(&t.target),
+        t.stats.requests,
+        t.stats.retries,
+        t.stats.rate_limited,
+        t.elapsed
+    )
+}
+
+/// `-v` after an offline command: how long it took.
+pub fn took(command: &str, elapsed: Duration) -> String {
+    format!("{command} took {elapsed:.1?} (no requests).")
 }
 
 /// After `plan --out`: where the plan went and how to apply it.
 pub fn saved_plan(path: &Path) -> String {
-    format!(
-        "Saved the plan to {}; apply it with `cxtrain apply {}`.",
-        path.display(),
-        path.display()
-    )
+    let path = shown(path);
+    format!("Saved the plan to {path}; apply it with `cxtrain apply {path}`.")
 }
 
 /// The emulator's first line, which tests and scripts (`--port 0`) read to

@@ -10,7 +10,8 @@ use similar::{ChangeTag, InlineChangeOptions, TextDiff};
 
 use super::{BLUE, CYAN, GREEN, Paint, RED, YELLOW};
 use crate::model::{Channel, Training};
-use crate::plan::{Change, Field, Flag, Identity, Modify, Plan, Toggle};
+use crate::plan::{Change, Field, Flag, HandMade, Identity, Likeness, Modify, Plan, Toggle};
+use crate::text::{escape, escape_line};
 
 /// Lines of a created training's content shown before eliding the rest.
 const CREATE_PREVIEW_LINES: usize = 6;
@@ -19,12 +20,7 @@ const WARNING_KEYS: usize = 20;
 
 /// Writes the human plan, styled with `p`.
 pub fn render(plan: &Plan, p: Paint, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(
-        out,
-        "{} {}",
-        p.bold("Plan for workspace"),
-        p.paint(CYAN, &clean(&plan.workspace))
-    )?;
+    header(plan, &p, out)?;
     writeln!(out)?;
     warnings(plan, &p, out)?;
     for group in Group::ALL {
@@ -38,7 +34,8 @@ pub fn render(plan: &Plan, p: Paint, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out, "{} ({})", p.bold(group.title()), changes.len())?;
         for change in changes {
-            entry(change, group, &p, out)?;
+            let hand_made = plan.hand_made.iter().find(|h| h.key == change.key());
+            entry(change, group, hand_made, &p, out)?;
         }
         writeln!(out)?;
     }
@@ -49,6 +46,30 @@ pub fn render(plan: &Plan, p: Paint, out: &mut dyn Write) -> io::Result<()> {
 /// The fingerprint a reviewer approves (`apply --expect-fingerprint`).
 fn footer(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "Fingerprint: {}", plan.fingerprint())
+}
+
+/// `Plan for workspace W` (`in environment E` when it is one's).
+fn header(plan: &Plan, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    write!(
+        out,
+        "{} {}",
+        p.bold("Plan for workspace"),
+        p.paint(CYAN, &escape_line(&plan.workspace))
+    )?;
+    if let Some(env) = &plan.environment {
+        write!(
+            out,
+            " {} {}",
+            p.bold("in environment"),
+            p.paint(CYAN, &escape_line(env))
+        )?;
+    }
+    writeln!(out)?;
+    if let Some(targeting) = targeting(plan) {
+        let line = format!("targeting {targeting} (--target); the others are not planned");
+        writeln!(out, "{}", p.paint(YELLOW, &line))?;
+    }
+    Ok(())
 }
 
 /// The sections of the plan, in display order.
@@ -196,6 +217,20 @@ pub(crate) fn warning_lines(plan: &Plan) -> Vec<(Severity, String)> {
             ),
         ));
     }
+    let unknown = keys_with(&|c| c.flags().contains(&Flag::DashboardEditUnknown));
+    if !unknown.is_empty() {
+        lines.push((
+            Severity::Caution,
+            format!(
+                "{} since their stored cxtrain_hash, which updates on this server cannot \
+                 refresh (put_accepts_metadata = false): compared file against remote, so a \
+                 dashboard edit to them can no longer be told apart from a file edit and is \
+                 overwritten: {}",
+                count_verb(unknown.len(), "training changed", "trainings changed"),
+                key_list(&unknown)
+            ),
+        ));
+    }
     let mut drafts = keys_with(&|c| c.flags().contains(&Flag::PendingDashboardDraft));
     drafts.extend(plan.pending_drafts.iter().map(String::as_str));
     drafts.sort_unstable();
@@ -206,6 +241,21 @@ pub(crate) fn warning_lines(plan: &Plan) -> Vec<(Severity, String)> {
                 "{} an unpublished dashboard draft: {}",
                 count_verb(drafts.len(), "training has", "trainings have"),
                 key_list(&drafts)
+            ),
+        ));
+    }
+    for h in plan.hand_made.iter().take(WARNING_KEYS) {
+        lines.push((
+            Severity::Caution,
+            format!("{}: {}", escape_line(&h.key), lookalike(h)),
+        ));
+    }
+    if plan.hand_made.len() > WARNING_KEYS {
+        lines.push((
+            Severity::Caution,
+            format!(
+                "and {} more creates that look like hand-made trainings",
+                plan.hand_made.len() - WARNING_KEYS
             ),
         ));
     }
@@ -221,6 +271,39 @@ pub(crate) fn warning_lines(plan: &Plan) -> Vec<(Severity, String)> {
         ));
     }
     lines
+}
+
+/// `looks like hand-made trn_x (same title: "…") — adopt it (`cxtrain pull
+/// --adopt KEY=ID`) instead of creating a duplicate`, for a create.
+pub(crate) fn lookalike(h: &HandMade) -> String {
+    let why = likeness(h.likeness);
+    format!(
+        "looks like hand-made {} ({why}: {}) — adopt it (`{}`) instead of creating a duplicate",
+        escape_line(&h.id),
+        quoted(&h.title),
+        escape_line(&h.adopt_command())
+    )
+}
+
+/// What a create shares with a hand-made training, in words.
+pub(crate) fn likeness(l: Likeness) -> String {
+    match l {
+        Likeness::SameContent => "same content".to_owned(),
+        Likeness::SameTitle => "same title".to_owned(),
+        Likeness::SimilarContent { similarity } => format!("{similarity}% similar content"),
+    }
+}
+
+/// `3 of 412 trainings` for a `--target` plan.
+pub(crate) fn targeting(plan: &Plan) -> Option<String> {
+    plan.targeting.map(|t| {
+        let of = if t.total == 1 {
+            "training"
+        } else {
+            "trainings"
+        };
+        format!("{} of {} {of}", t.targeted, t.total)
+    })
 }
 
 fn count(n: usize, word: &str) -> String {
@@ -239,8 +322,13 @@ fn count_verb(n: usize, one: &str, many: &str) -> String {
     }
 }
 
+/// Keys (remote text, some of them) escaped, the first [`WARNING_KEYS`] of them.
 fn key_list(keys: &[&str]) -> String {
-    let shown: Vec<&str> = keys.iter().take(WARNING_KEYS).copied().collect();
+    let shown: Vec<Cow<str>> = keys
+        .iter()
+        .take(WARNING_KEYS)
+        .map(|k| escape_line(k))
+        .collect();
     let mut s = shown.join(", ");
     if keys.len() > WARNING_KEYS {
         s.push_str(&format!(" and {} more", keys.len() - WARNING_KEYS));
@@ -248,17 +336,26 @@ fn key_list(keys: &[&str]) -> String {
     s
 }
 
-fn entry(change: &Change, group: Group, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
+fn entry(
+    change: &Change,
+    group: Group,
+    hand_made: Option<&HandMade>,
+    p: &Paint,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut head = format!(
         "  {} {}",
         p.paint(group.color(), group.symbol()),
-        p.bold(&clean(change.key()))
+        p.bold(&escape_line(change.key()))
     );
     if let Some(path) = change.path() {
-        head.push_str(&format!("  {}", p.dim(&clean(path.as_str()))));
+        head.push_str(&format!("  {}", p.dim(&escape_line(path.as_str()))));
     }
     if let Some(remote) = change.remote() {
-        head.push_str(&format!("  {}", p.dim(&format!("({})", clean(&remote.id)))));
+        head.push_str(&format!(
+            "  {}",
+            p.dim(&format!("({})", escape_line(&remote.id)))
+        ));
     }
     writeln!(out, "{head}")?;
     for flag in change.flags() {
@@ -272,8 +369,19 @@ fn entry(change: &Change, group: Group, p: &Paint, out: &mut dyn Write) -> io::R
             }
             Flag::Drift => (YELLOW, "drift: overwrites a dashboard edit"),
             Flag::PendingDashboardDraft => (YELLOW, "has an unpublished dashboard draft"),
+            Flag::DashboardEditUnknown => (
+                YELLOW,
+                "changed since its stored hash: a dashboard edit cannot be told apart",
+            ),
         };
         writeln!(out, "      {}", p.paint(color, &format!("! {text}")))?;
+    }
+    if let Some(h) = hand_made {
+        writeln!(
+            out,
+            "      {}",
+            p.paint(YELLOW, &format!("! {}", lookalike(h)))
+        )?;
     }
     match change {
         Change::Create(c) => created(&c.desired, p, out),
@@ -298,7 +406,7 @@ fn modified(m: &Modify, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
                 YELLOW,
                 &format!(
                     "renamed from {} ({similarity}% similar content)",
-                    clean(from)
+                    escape_line(from)
                 )
             )
         )?,
@@ -362,7 +470,7 @@ fn created(t: &Training, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "        {}",
-            p.paint(GREEN, &format!("+{}", clean(line)))
+            p.paint(GREEN, &format!("+{}", escape(line)))
         )?;
     }
     if lines.len() > CREATE_PREVIEW_LINES {
@@ -458,7 +566,7 @@ fn content_diff(old: &str, new: &str, p: &Paint, out: &mut dyn Write) -> io::Res
                 };
                 let mut line = String::new();
                 for (emphasised, text) in change.iter_strings_lossy() {
-                    let text = clean(text.trim_end_matches('\n'));
+                    let text = escape(text.trim_end_matches('\n'));
                     line.push_str(&if emphasised {
                         p.paint(&format!("{color};1;4"), &text)
                     } else {
@@ -512,26 +620,6 @@ fn summary(plan: &Plan, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
     )
 }
 
-/// Text as a terminal should see it: control characters (escape sequences
-/// from a file) are shown escaped instead of being interpreted.
-pub(crate) fn clean(s: &str) -> Cow<'_, str> {
-    if s.chars().any(|c| c.is_control() && c != '\t') {
-        Cow::Owned(
-            s.chars()
-                .map(|c| {
-                    if c.is_control() && c != '\t' {
-                        c.escape_default().to_string()
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
-    }
-}
-
 /// Content with a final newline, so the last line diffs like the others.
 pub(crate) fn with_newline(s: &str) -> Cow<'_, str> {
     if s.is_empty() || s.ends_with('\n') {
@@ -542,7 +630,7 @@ pub(crate) fn with_newline(s: &str) -> Cow<'_, str> {
 }
 
 fn quoted(s: &str) -> String {
-    format!("\"{}\"", clean(s))
+    format!("\"{}\"", escape_line(s))
 }
 
 pub(crate) fn status(draft: bool) -> &'static str {
@@ -550,14 +638,14 @@ pub(crate) fn status(draft: bool) -> &'static str {
 }
 
 pub(crate) fn directory(d: Option<&str>) -> String {
-    d.map_or_else(|| "(root)".to_owned(), |d| clean(d).into_owned())
+    d.map_or_else(|| "(root)".to_owned(), |d| escape_line(d).into_owned())
 }
 
 pub(crate) fn channels(c: &BTreeSet<Channel>) -> String {
     if c.is_empty() {
         "all".to_owned()
     } else {
-        clean(&c.iter().map(Channel::as_str).collect::<Vec<_>>().join(", ")).into_owned()
+        escape_line(&c.iter().map(Channel::as_str).collect::<Vec<_>>().join(", ")).into_owned()
     }
 }
 
@@ -565,7 +653,7 @@ pub(crate) fn segments(s: &BTreeSet<String>) -> String {
     if s.is_empty() {
         "all".to_owned()
     } else {
-        clean(&s.iter().cloned().collect::<Vec<_>>().join(", ")).into_owned()
+        escape_line(&s.iter().cloned().collect::<Vec<_>>().join(", ")).into_owned()
     }
 }
 
@@ -574,6 +662,6 @@ pub(crate) fn metadata(m: &BTreeMap<String, String>) -> String {
         "(none)".to_owned()
     } else {
         let pairs: Vec<String> = m.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        clean(&pairs.join(", ")).into_owned()
+        escape_line(&pairs.join(", ")).into_owned()
     }
 }

@@ -1,19 +1,22 @@
 //! The plan as a pull-request comment: counts table first, warnings up
-//! front, one `<details>` per training with a `diff` block. Every piece of
-//! file text is escaped for the context it lands in, and the comment stays
-//! under GitHub's 65,536-character limit with a visible truncation note.
+//! front, one `<details>` per training with a `diff` block; with several
+//! environments, one such section per environment in one comment. Every
+//! piece of file text is escaped for the context it lands in, and the
+//! comment stays under GitHub's 65,536-character limit with a visible
+//! truncation note (each environment gets an equal share).
 
 use std::io::{self, Write};
 
 use similar::TextDiff;
 
 use crate::model::Training;
-use crate::plan::{Change, Field, Flag, Identity, Modify, Plan, Toggle};
+use crate::plan::{Change, Field, Flag, HandMade, Identity, Modify, Plan, Toggle};
 
 use super::plan_human::{
-    Group, Severity, channels, clean, directory, metadata, segments, status, warning_lines,
-    with_newline,
+    Group, Severity, channels, directory, likeness, metadata, segments, status, targeting,
+    warning_lines, with_newline,
 };
+use crate::text::{escape, escape_line};
 
 /// GitHub's limit on a comment body, in characters.
 pub const COMMENT_LIMIT: usize = 65_536;
@@ -25,24 +28,52 @@ const NOTE_ROOM: usize = 1_024;
 /// its comment in place.
 pub const MARKER: &str = "<!-- cxtrain-plan -->";
 
-/// Writes the markdown plan.
-pub fn render(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
-    out.write_all(to_string(plan).as_bytes())
+/// Writes the markdown plan, at most `limit` bytes (`None`: all of it).
+pub fn render(plan: &Plan, limit: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(document(&[plan], limit).as_bytes())
+}
+
+/// Writes the markdown plans of several environments as one comment.
+pub fn render_all(plans: &[&Plan], limit: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(document(plans, limit).as_bytes())
 }
 
 /// The markdown plan as a string, at most [`COMMENT_LIMIT`] bytes (so at
 /// most that many characters).
 pub fn to_string(plan: &Plan) -> String {
+    document(&[plan], Some(COMMENT_LIMIT))
+}
+
+/// One comment holding every plan (one per environment), at most `limit`
+/// bytes when one is given: each plan's section gets an equal share.
+pub fn document(plans: &[&Plan], limit: Option<usize>) -> String {
+    let mut doc = format!("{MARKER}\n");
+    // Room for a line break between sections.
+    let separators = plans.len().saturating_sub(1);
+    let share =
+        limit.map(|limit| limit.saturating_sub(doc.len() + separators) / plans.len().max(1));
+    for plan in plans {
+        if doc.len() > MARKER.len() + 1 && !doc.ends_with("\n\n") {
+            doc.push('\n');
+        }
+        doc.push_str(&plan_section(plan, share));
+    }
+    doc
+}
+
+/// One plan's section, at most `limit` bytes when one is given.
+fn plan_section(plan: &Plan, limit: Option<usize>) -> String {
     let mut doc = header(plan);
     let mut sections = Vec::new();
     for group in Group::ALL {
         for change in plan.changes.iter().filter(|c| Group::of(c) == group) {
-            sections.push(section(change, group));
+            let hand_made = plan.hand_made.iter().find(|h| h.key == change.key());
+            sections.push(section(change, group, hand_made));
         }
     }
     let total = sections.len();
     for (shown, section) in sections.into_iter().enumerate() {
-        if doc.len() + section.len() + NOTE_ROOM > COMMENT_LIMIT {
+        if limit.is_some_and(|limit| doc.len() + section.len() + NOTE_ROOM > limit) {
             doc.push_str(&format!(
                 "> [!NOTE]\n> **Truncated:** {} of {total} changed trainings are not shown, to \
                  stay under GitHub's comment size limit. The full plan is in the job artifact \
@@ -59,10 +90,18 @@ pub fn to_string(plan: &Plan) -> String {
 fn header(plan: &Plan) -> String {
     let c = plan.counts();
     let mut s = format!(
-        "{MARKER}\n{}### cxtrain plan for workspace <code>{}</code>\n\n",
+        "{}### cxtrain plan for workspace <code>{}</code>{}\n\n",
         fingerprint_marker(plan),
-        html(&plan.workspace)
+        html(&plan.workspace),
+        plan.environment
+            .as_deref()
+            .map_or_else(String::new, |e| format!(" in <code>{}</code>", html(e)))
     );
+    if let Some(targeting) = targeting(plan) {
+        s.push_str(&format!(
+            "**Targeting {targeting}** (`--target`): the others are not planned.\n\n"
+        ));
+    }
     if !plan.has_changes() {
         s.push_str(&format!(
             "**No changes.** {} up to date; {} unmanaged trainings ignored.\n",
@@ -128,7 +167,7 @@ fn bold_if(n: usize) -> String {
     }
 }
 
-fn section(change: &Change, group: Group) -> String {
+fn section(change: &Change, group: Group, hand_made: Option<&HandMade>) -> String {
     let verbs: Vec<String> = change.actions().iter().map(ToString::to_string).collect();
     let title = change
         .desired()
@@ -141,6 +180,7 @@ fn section(change: &Change, group: Group) -> String {
             Flag::Conflict => " ⛔ conflict",
             Flag::Drift => " ⚠️ drift",
             Flag::PendingDashboardDraft => " 📝 dashboard draft",
+            Flag::DashboardEditUnknown => " ❔ two-way",
         });
     }
     let mut s = format!(
@@ -164,9 +204,20 @@ fn section(change: &Change, group: Group) -> String {
                 Flag::Drift if matches!(change, Change::Delete(_)) => "⚠️ **Drift:** edited in the dashboard since the last apply; deleting discards that edit.",
                 Flag::Drift => "⚠️ **Drift:** edited in the dashboard since the last apply; applying overwrites that edit.",
                 Flag::PendingDashboardDraft => "📝 **Pending dashboard draft:** an unpublished edit is staged on this training.",
+                Flag::DashboardEditUnknown => "❔ **Compared two-way:** changed since its stored hash, which updates on this server cannot refresh; a dashboard edit cannot be told apart from a file edit.",
             }
             .to_owned(),
         );
+    }
+    if let Some(h) = hand_made {
+        facts.push(format!(
+            "🔁 **Looks like hand-made** {} ({}: {}): adopt it with {} instead of creating a \
+             duplicate",
+            code(&h.id),
+            likeness(h.likeness),
+            code(&h.title),
+            code(&h.adopt_command())
+        ));
     }
     let mut diff_blocks = Vec::new();
     match change {
@@ -281,39 +332,39 @@ fn diff_block(old: &str, new: &str) -> String {
         .context_radius(3)
         .to_string()
         .lines()
-        .map(|line| format!("{}\n", clean(line)))
+        .map(|line| format!("{}\n", escape(line)))
         .collect();
     let longest_run = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest_run.max(2) + 1);
     format!("{fence}diff\n{body}{fence}\n")
 }
 
-/// Text for an HTML context (inside `<summary>`): entities for markup
-/// characters, and no line breaks, which would end the HTML block.
+/// Text for an HTML context (inside `<summary>`): control characters and
+/// line breaks escaped (a line break would end the HTML block), entities for
+/// markup characters.
 fn html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for c in escape_line(s).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            '\n' | '\r' => out.push(' '),
             c => out.push(c),
         }
     }
     out
 }
 
-/// Text for a Markdown context: every ASCII punctuation character
-/// backslash-escaped (CommonMark allows it for all of them), so no emphasis,
-/// link, HTML, table pipe or code span can start; no line breaks.
+/// Text for a Markdown context: control characters and line breaks
+/// escaped, then every ASCII punctuation character backslash-escaped
+/// (CommonMark allows it for all of them), so no emphasis, link, HTML, table
+/// pipe or code span can start.
 fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for c in escape_line(s).chars() {
         match c {
-            '\n' | '\r' => out.push(' '),
             c if c.is_ascii_punctuation() => {
                 out.push('\\');
                 out.push(c);

@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use crate::ops::search::{Found, Place};
+use crate::text::escape_line;
 
 /// What the FILE column says for a hit no local file holds.
 const NOT_HERE: &str = "not in this repo";
@@ -21,7 +22,7 @@ pub fn table(hits: &[Found], out: &mut dyn Write) -> io::Result<()> {
                 .map_or_else(|| "-".to_owned(), |s| format!("{s:.2}"));
             let title = one_line(hit.title.as_deref().unwrap_or("(untitled)"));
             let file = match &hit.place {
-                Place::File(path) => path.clone(),
+                Place::File(path) => escape_line(path).into_owned(),
                 Place::KnowledgeBase => "knowledge base".to_owned(),
                 Place::Elsewhere => NOT_HERE.to_owned(),
             };
@@ -44,12 +45,14 @@ pub fn table(hits: &[Found], out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// Titles longer than a table cell are cut with `…`; line breaks flattened.
+/// Titles longer than a table cell are cut with `…`; line breaks flattened,
+/// control characters escaped.
 fn one_line(title: &str) -> String {
     const MAX: usize = 60;
-    let flat: String = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    let words = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = escape_line(&words);
     if flat.chars().count() <= MAX {
-        flat
+        flat.into_owned()
     } else {
         let cut: String = flat.chars().take(MAX - 1).collect();
         format!("{cut}…")

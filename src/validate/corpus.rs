@@ -7,6 +7,11 @@ use std::collections::BTreeMap;
 use crate::workspace::parse::ParsedFile;
 use crate::workspace::problem::{Code, Problem, RelatedSpan};
 
+/// A title as the duplicate-title rule compares it: trimmed, in lower case.
+pub fn folded_title(title: &str) -> String {
+    title.trim().to_lowercase()
+}
+
 /// Duplicate keys and titles, as `(index into files, problem)`.
 pub fn check(files: &[&ParsedFile]) -> Vec<(usize, Problem)> {
     let mut out = Vec::new();
@@ -34,7 +39,7 @@ pub fn check(files: &[&ParsedFile]) -> Vec<(usize, Problem)> {
         } else {
             keys.insert(&t.key, i);
         }
-        let folded = t.title.trim().to_lowercase();
+        let folded = folded_title(&t.title);
         if let Some(&first) = titles.get(&folded) {
             let other = files[first];
             out.push((

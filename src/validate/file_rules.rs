@@ -1,5 +1,4 @@
-//! Rules over one parsed file that need the config: length limits and the
-//! folder → directory mapping.
+//! Rules over one parsed file that need the config: length limits.
 
 use std::ops::Range;
 
@@ -7,10 +6,7 @@ use crate::config::Config;
 use crate::workspace::parse::{ParsedFile, TitleSource};
 use crate::workspace::problem::{Code, Problem};
 
-/// Fewest characters a title may have.
-pub const TITLE_MIN: usize = 3;
-/// Fewest characters content may have.
-pub const CONTENT_MIN: usize = 10;
+pub use crate::model::{CONTENT_MIN, TITLE_MIN};
 
 /// Problems of one file that depend on the config.
 pub fn check(file: &ParsedFile, source: &str, config: &Config) -> Vec<Problem> {
@@ -56,7 +52,7 @@ pub fn check(file: &ParsedFile, source: &str, config: &Config) -> Vec<Problem> {
     let content_len = t.content.chars().count();
     let first_line = first_line(source, file.spans.content.clone());
     if t.content.trim().is_empty() {
-        return with_folder(out, file, config);
+        return out;
     }
     if content_len < CONTENT_MIN {
         out.push(
@@ -84,24 +80,6 @@ pub fn check(file: &ParsedFile, source: &str, config: &Config) -> Vec<Problem> {
             .help(
                 "split it into several trainings, or raise `[limits] content_max` in cxtrain.toml",
             ),
-        );
-    }
-    with_folder(out, file, config)
-}
-
-fn with_folder(mut out: Vec<Problem>, file: &ParsedFile, config: &Config) -> Vec<Problem> {
-    if !file.folder.is_top() && !config.directories.contains_key(file.folder.as_str()) {
-        out.push(
-            Problem::new(
-                Code::UnmappedFolder,
-                0..0,
-                format!("folder `{}` is not mapped to an OpenCX directory", file.folder),
-                "in an unmapped folder",
-            )
-            .help(format!(
-                "add `\"{}\" = \"<directory id>\"` under `[directories]` in cxtrain.toml (the API cannot create directories; `cxtrain pull` fills this table)",
-                file.folder
-            )),
         );
     }
     out

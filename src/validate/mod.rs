@@ -3,6 +3,7 @@
 
 pub mod corpus;
 pub mod diagnostic;
+pub mod directories;
 pub mod file_rules;
 pub mod near_duplicate;
 pub mod secrets;
@@ -11,7 +12,7 @@ use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, EnvError, Located};
 use crate::workspace::parse::{FileOutcome, ParsedFile};
 use crate::workspace::problem::{Code, Problem, Severity};
 use crate::workspace::{self, LocalTraining};
@@ -42,17 +43,97 @@ pub struct Invalid {
     pub report: Report,
 }
 
-/// Loads config + every file, runs all rules; `Err` when any error-level
-/// diagnostic (warnings are returned in [`Checked`]). Used by validate,
-/// plan and apply.
-pub fn load_checked(repo_dir: &Path, config: Option<&Path>) -> Result<Checked, Invalid> {
-    let display = DisplayPaths::new(repo_dir);
-    let config = Config::load(repo_dir, config).map_err(|e| Invalid {
+impl Checked {
+    /// The repository as each environment a command was asked for sees it
+    /// ([`Config::select`]), in that order.
+    pub fn select(self, requested: &[String]) -> Result<Vec<Checked>, EnvError> {
+        let mut configs = self.config.select(requested)?;
+        let Some(last) = configs.pop() else {
+            return Ok(Vec::new());
+        };
+        let mut out: Vec<Checked> = configs
+            .into_iter()
+            .map(|config| self.clone().for_environment(config))
+            .collect();
+        out.push(self.for_environment(last));
+        Ok(out)
+    }
+
+    /// The repository as the one environment a command works on sees it
+    /// ([`Config::select_one`]).
+    pub fn select_one(self, requested: Option<&str>) -> Result<Checked, EnvError> {
+        let config = self.config.select_one(requested)?;
+        Ok(self.for_environment(config))
+    }
+
+    /// The repository as the environment `config` is for sees it (`config`:
+    /// one of [`Config::select`]): only the trainings that live there, with
+    /// its directory ids and defaults. The shared settings change nothing.
+    fn for_environment(mut self, config: Config) -> Checked {
+        if let Some(environment) = config.environment.as_deref() {
+            self.trainings
+                .retain(|t| t.scope.includes(Some(environment)));
+            for t in &mut self.trainings {
+                t.scope.resolve(&mut t.training, &config);
+            }
+        }
+        self.config = config;
+        self
+    }
+}
+
+/// Finds the config from `dir` ([`Located::find`]: `explicit`, else
+/// `cxtrain.toml` in `dir` or a parent), then runs [`check`]; a missing
+/// config is reported as a diagnostic.
+pub fn load_checked(dir: &Path, explicit: Option<&Path>) -> Result<Checked, Invalid> {
+    let located = Located::find(dir, explicit).map_err(|e| Invalid {
         report: Report {
             files: 0,
-            diagnostics: vec![config_diagnostic(&e, repo_dir)],
+            diagnostics: config_diagnostics(&e, dir),
         },
     })?;
+    check(&located)
+}
+
+/// What a trainings root that does not exist means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingRoot {
+    /// An error: the config names the wrong folder (validate, plan, apply).
+    Invalid,
+    /// A repository with no trainings yet (`pull` into a fresh one).
+    Empty,
+}
+
+/// Loads the config and every file of the repository `located` names and
+/// runs all rules; `Err` when any error-level diagnostic (warnings are
+/// returned in [`Checked`]). Used by validate, plan, apply and the rest.
+pub fn check(located: &Located) -> Result<Checked, Invalid> {
+    check_with(located, MissingRoot::Invalid)
+}
+
+/// [`check`], with a missing trainings root meaning `missing_root`.
+pub fn check_with(located: &Located, missing_root: MissingRoot) -> Result<Checked, Invalid> {
+    let repo_dir = located.repo_dir.as_path();
+    let display = DisplayPaths::new(repo_dir);
+    let config = located.load().map_err(|e| Invalid {
+        report: Report {
+            files: 0,
+            diagnostics: config_diagnostics(&e, repo_dir),
+        },
+    })?;
+    let root_dir = config.root.to_path(repo_dir);
+    if missing_root == MissingRoot::Empty && !root_dir.exists() {
+        return Ok(Checked {
+            repo_dir: repo_dir.to_path_buf(),
+            root_dir,
+            config,
+            trainings: Vec::new(),
+            report: Report {
+                files: 0,
+                diagnostics: Vec::new(),
+            },
+        });
+    }
     let ws = workspace::load(repo_dir, &config).map_err(|e| Invalid {
         report: Report {
             files: 0,
@@ -72,10 +153,15 @@ pub fn load_checked(repo_dir: &Path, config: Option<&Path>) -> Result<Checked, I
             .map(|f| (f.path.as_str(), f.source.clone()))
             .collect(),
     };
+    let environments = config.every_environment();
     let mut problems: Vec<(usize, Problem)> = Vec::new();
     let mut parsed: Vec<(usize, &ParsedFile)> = Vec::new();
     for (i, f) in ws.files.iter().enumerate() {
-        problems.extend(file_problems(f, &config).into_iter().map(|p| (i, p)));
+        problems.extend(
+            file_problems(f, &config, &environments)
+                .into_iter()
+                .map(|p| (i, p)),
+        );
         if let Some(p) = &f.parsed {
             parsed.push((i, p));
         }
@@ -113,55 +199,74 @@ pub fn load_checked(repo_dir: &Path, config: Option<&Path>) -> Result<Checked, I
 }
 
 /// The problems of one file on its own: how it parsed, the rules that need
-/// the config, and the secrets scan of its content (the whole-corpus rules
-/// come on top).
-pub fn file_problems(file: &FileOutcome, config: &Config) -> Vec<Problem> {
+/// the config (checked against each of `environments`, see
+/// [`Config::every_environment`]), and the secrets scan of its content (the
+/// whole-corpus rules come on top).
+pub fn file_problems(file: &FileOutcome, config: &Config, environments: &[Config]) -> Vec<Problem> {
     let mut problems = file.problems.clone();
     if let Some(p) = &file.parsed {
         problems.extend(file_rules::check(p, &file.source, config));
+        problems.extend(directories::check(p, environments));
         let body = file.source.get(p.spans.content.clone()).unwrap_or_default();
         problems.extend(secrets::check(body, p.spans.content.start));
     }
     problems
 }
 
-/// The diagnostic `validate` reports for a config that did not load from
-/// the repository at `repo_dir`.
-pub fn config_diagnostic(e: &ConfigError, repo_dir: &Path) -> Diagnostic {
+/// The diagnostics `validate` reports for a config that did not load, of
+/// the repository at `repo_dir`: one per problem.
+pub fn config_diagnostics(e: &ConfigError, repo_dir: &Path) -> Vec<Diagnostic> {
     let display = DisplayPaths::new(repo_dir);
+    let whole = |file: String, label: &str, help: &str| Diagnostic {
+        severity: Severity::Error,
+        code: Code::Config,
+        message: e.to_string(),
+        file,
+        line: 1,
+        column: 1,
+        span: 0..0,
+        label: label.to_owned(),
+        help: Some(help.to_owned()),
+        related: Vec::new(),
+        source: Arc::from(""),
+    };
     match e {
-        ConfigError::Read { path, .. } => Diagnostic {
-            severity: Severity::Error,
-            code: Code::Config,
-            message: e.to_string(),
-            file: path.to_string_lossy().replace('\\', "/"),
-            line: 1,
-            column: 1,
-            span: 0..0,
-            label: "cannot read".to_owned(),
-            help: Some("check the `--config` path".to_owned()),
-            related: Vec::new(),
-            source: Arc::from(""),
-        },
+        ConfigError::NotFound { dir } => vec![whole(
+            dir.to_string_lossy().replace('\\', "/"),
+            "no config",
+            "a trainings repository has a cxtrain.toml at its top",
+        )],
+        ConfigError::Read { path, .. } => vec![whole(
+            path.to_string_lossy().replace('\\', "/"),
+            "cannot read",
+            "check the `--config` path",
+        )],
         ConfigError::Invalid(invalid) => {
             let shown = invalid.path.strip_prefix(&display.repo_dir).map_or_else(
                 |_| invalid.path.to_string_lossy().replace('\\', "/"),
                 |rel| display.show(&rel.to_string_lossy()),
             );
-            let (line, column) = diagnostic::position(&invalid.text, invalid.span.start);
-            Diagnostic {
-                severity: Severity::Error,
-                code: Code::Config,
-                message: invalid.message.clone(),
-                file: shown,
-                line,
-                column,
-                span: invalid.span.clone(),
-                label: invalid.label.clone(),
-                help: invalid.help.clone(),
-                related: Vec::new(),
-                source: Arc::from(invalid.text.as_str()),
-            }
+            let source: Arc<str> = Arc::from(invalid.text.as_str());
+            invalid
+                .problems
+                .iter()
+                .map(|p| {
+                    let (line, column) = diagnostic::position(&invalid.text, p.span.start);
+                    Diagnostic {
+                        severity: Severity::Error,
+                        code: Code::Config,
+                        message: p.message.clone(),
+                        file: shown.clone(),
+                        line,
+                        column,
+                        span: p.span.clone(),
+                        label: p.label.clone(),
+                        help: p.help.clone(),
+                        related: Vec::new(),
+                        source: source.clone(),
+                    }
+                })
+                .collect()
         }
     }
 }
@@ -214,5 +319,79 @@ impl diagnostic::Sources for FileSources<'_> {
             .cloned()
             .unwrap_or_else(|| Arc::from(""));
         (self.display.show(path), text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TrainingType;
+
+    #[test]
+    fn each_environment_sees_its_trainings_ids_and_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "cxtrain.toml",
+            "workspace = \"w\"\n[directories]\nbilling = \"dir_shared\"\n\
+             [environments.staging.directories]\nbilling = \"dir_s\"\n\
+             [environments.production]\ndefaults = { draft = true, type = \"behavioral\" }\n",
+        );
+        write(
+            "trainings/billing/refund.md",
+            "---\ntitle: Refund\n---\nOffer store credit, politely.\n",
+        );
+        write(
+            "trainings/live.md",
+            "---\ndraft: false\ntype: scenario\n---\nAlways published, a scenario.\n",
+        );
+        write(
+            "trainings/beta.md",
+            "---\nenvironments: [staging]\n---\nOnly tried in staging for now.\n",
+        );
+        let checked = load_checked(dir.path(), None).unwrap();
+        let view = |env: &str| -> Vec<(String, Option<String>, bool, TrainingType)> {
+            checked
+                .clone()
+                .select_one(Some(env))
+                .unwrap()
+                .trainings
+                .into_iter()
+                .map(|t| {
+                    let t = t.training;
+                    (t.key, t.directory_id, t.draft, t.kind)
+                })
+                .collect()
+        };
+        let scenario = TrainingType::ScenarioSpecific;
+        assert_eq!(
+            view("staging"),
+            [
+                ("beta".into(), None, false, scenario),
+                (
+                    "billing/refund".into(),
+                    Some("dir_s".into()),
+                    false,
+                    scenario
+                ),
+                ("live".into(), None, false, scenario),
+            ]
+        );
+        assert_eq!(
+            view("production"),
+            [
+                (
+                    "billing/refund".into(),
+                    Some("dir_shared".into()),
+                    true,
+                    TrainingType::Behavioral
+                ),
+                ("live".into(), None, false, scenario),
+            ]
+        );
     }
 }

@@ -12,6 +12,7 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
 use super::problem::{Code, Problem};
+use crate::key::{self, KeyError};
 use crate::model::{Channel, META_PREFIX, TrainingType};
 use crate::suggest::did_you_mean;
 
@@ -40,6 +41,10 @@ pub struct FrontMatter {
     pub segments: Option<Vec<String>>,
     /// `true`: saved but not used by the AI. Default: `[defaults] draft`.
     pub draft: Option<bool>,
+    /// The environments (`[environments.NAME]` in cxtrain.toml) this training
+    /// lives in, e.g. `[staging]` while it is tried out; absent = all.
+    #[schemars(schema_with = "environments_schema")]
+    pub environments: Option<Vec<String>>,
     /// Stable identity. Default: the path below the root without `.md`.
     #[schemars(length(min = 1))]
     pub key: Option<String>,
@@ -49,8 +54,15 @@ pub struct FrontMatter {
 }
 
 /// The front matter keys, in canonical order.
-pub const FIELDS: [&str; 7] = [
-    "type", "title", "channels", "segments", "draft", "key", "metadata",
+pub const FIELDS: [&str; 8] = [
+    "type",
+    "title",
+    "channels",
+    "segments",
+    "draft",
+    "environments",
+    "key",
+    "metadata",
 ];
 
 /// Byte spans (into the file text) of the values of the fields that were set.
@@ -60,6 +72,10 @@ pub struct FieldSpans {
     pub title: Option<Range<usize>>,
     /// `key` value.
     pub key: Option<Range<usize>>,
+    /// `environments` value.
+    pub environments: Option<Range<usize>>,
+    /// Each name of the `environments` list, in order.
+    pub environment_names: Vec<Range<usize>>,
 }
 
 /// The JSON Schema of [`FrontMatter`], pretty-printed with a final newline.
@@ -79,6 +95,15 @@ fn channels_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({
         "type": ["array", "null"],
         "items": { "type": "string", "enum": names },
+        "uniqueItems": true
+    })
+}
+
+fn environments_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": ["array", "null"],
+        "items": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]*$" },
+        "minItems": 1,
         "uniqueItems": true
     })
 }
@@ -198,6 +223,7 @@ pub fn parse(text: &str, range: Range<usize>) -> Parsed {
         }
     };
     let root_span = span_of(&root, base, yaml);
+    nul_characters(&root, base, yaml, &mut out.problems);
     match root.value {
         Node::Null => {}
         Node::Map(entries) => check_fields(entries, text, range, &mut out),
@@ -240,7 +266,12 @@ fn check_fields(
     let base = range.start;
     let yaml = &text[range];
     let mut seen: BTreeMap<String, Range<usize>> = BTreeMap::new();
+    let mut merges = Vec::new();
     for (key, value) in entries {
+        if let Some(problem) = merge_key(&key, base, yaml, &mut merges) {
+            out.problems.extend(problem);
+            continue;
+        }
         let key_span = span_of(&key, base, yaml);
         let Node::Str(name) = &key.value else {
             out.problems.push(Problem::new(
@@ -302,6 +333,14 @@ fn check_fields(
             }
             "channels" => front.channels = field.channels(value.value, base, yaml),
             "segments" => front.segments = field.segments(value.value, base, yaml),
+            "environments" => {
+                spans.environments = Some(span);
+                if let Some(items) = field.list(value.value, base, yaml) {
+                    let (names, at): (Vec<String>, Vec<Range<usize>>) = items.into_iter().unzip();
+                    front.environments = Some(names);
+                    spans.environment_names = at;
+                }
+            }
             "draft" => front.draft = field.boolean(value.value),
             "key" => {
                 front.key = field.string(value.value).and_then(|k| field.key(k));
@@ -451,38 +490,18 @@ impl Field<'_> {
     }
 
     fn key(&mut self, key: String) -> Option<String> {
-        let problem = |code, message: &str, help: &str| {
-            Problem::new(code, self.span.clone(), message.to_owned(), "invalid key")
-                .help(help.to_owned())
+        let Err(e) = key::check(&key) else {
+            return Some(key);
         };
-        let found = if key.trim().is_empty() {
-            Some(problem(
-                Code::EmptyKey,
-                "`key` is empty",
-                "remove `key` to use the file path, or give a name like `billing/refunds`",
-            ))
-        } else if key.split('/').any(|s| s == "..") {
-            Some(problem(
-                Code::KeyEscapesRoot,
-                "`key` must not contain `..` segments",
-                "keys name trainings below the root; use a path like `billing/refunds`",
-            ))
-        } else if key.starts_with('/') || key.contains('\\') || key.split('/').any(str::is_empty) {
-            Some(problem(
-                Code::InvalidKey,
-                "`key` must be a relative `/`-separated path without empty segments",
-                "use a path like `billing/refunds` (no leading `/`, no `\\`)",
-            ))
-        } else {
-            None
+        let code = match e {
+            KeyError::Empty => Code::EmptyKey,
+            KeyError::Climbs => Code::KeyEscapesRoot,
+            _ => Code::InvalidKey,
         };
-        match found {
-            Some(p) => {
-                self.problems.push(p);
-                None
-            }
-            None => Some(key),
-        }
+        self.problems.push(
+            Problem::new(code, self.span.clone(), e.message(), "invalid key").help(e.help(&key)),
+        );
+        None
     }
 
     fn metadata(
@@ -501,9 +520,35 @@ impl Field<'_> {
         };
         let mut out = BTreeMap::new();
         let mut ok = true;
+        let mut seen: BTreeMap<String, Range<usize>> = BTreeMap::new();
+        let mut merges = Vec::new();
         for (k, v) in entries {
+            if let Some(problem) = merge_key(&k, base, yaml, &mut merges) {
+                self.problems.extend(problem);
+                ok = false;
+                continue;
+            }
             let key_span = span_of(&k, base, yaml);
             let value_span = span_of(&v, base, yaml);
+            if let Node::Str(name) = &k.value {
+                if let Some(first) = seen.get(name) {
+                    ok = false;
+                    let line = yaml[..first.start - base].matches('\n').count() + 2;
+                    self.problems.push(
+                        Problem::new(
+                            Code::DuplicateYamlKey,
+                            key_span,
+                            format!("metadata key `{name}` is set twice"),
+                            "second definition",
+                        )
+                        .help(format!(
+                            "remove one of the two `{name}` entries (the first is on line {line})"
+                        )),
+                    );
+                    continue;
+                }
+                seen.insert(name.clone(), key_span.clone());
+            }
             match (k.value, v.value) {
                 (Node::Str(k), _) if k.starts_with(META_PREFIX) => {
                     ok = false;
@@ -535,6 +580,157 @@ impl Field<'_> {
             }
         }
         ok.then_some(out)
+    }
+}
+
+/// Where the parts of front matter YAML are, for keeping comments with the
+/// keys they annotate while `fmt` reorders them. Offsets are into the YAML.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Outline {
+    /// The top-level entries, in source order.
+    pub entries: Vec<OutlineEntry>,
+    /// Every scalar (keys and values, at any depth): text a `#` inside of
+    /// does not start a comment.
+    pub scalars: Vec<Range<usize>>,
+}
+
+/// One `key: value` entry of a mapping.
+#[derive(Debug, Clone)]
+pub(crate) struct OutlineEntry {
+    /// The key's text.
+    pub name: String,
+    /// The key's span.
+    pub key: Range<usize>,
+    /// From where the value starts to the end of its last scalar.
+    pub value: Range<usize>,
+    /// The entries of a mapping value (`metadata`).
+    pub children: Vec<OutlineEntry>,
+}
+
+/// The outline of front matter YAML; `None` when it is not a mapping of
+/// string keys the parser can read (`validate` reports those).
+pub(crate) fn outline(yaml: &str) -> Option<Outline> {
+    let root: Spanned<Node> = serde_saphyr::from_str(yaml).ok()?;
+    let mut out = Outline::default();
+    collect_scalars(&root, yaml, &mut out.scalars);
+    out.scalars.sort_by_key(|r| r.start);
+    out.entries = match root.value {
+        Node::Null => Vec::new(),
+        Node::Map(entries) => outline_entries(entries, yaml)?,
+        _ => return None,
+    };
+    Some(out)
+}
+
+fn outline_entries(
+    entries: Vec<(Spanned<Node>, Spanned<Node>)>,
+    yaml: &str,
+) -> Option<Vec<OutlineEntry>> {
+    let mut out = Vec::with_capacity(entries.len());
+    for (k, v) in entries {
+        let Node::Str(name) = k.value else {
+            return None;
+        };
+        let key = located(&k.referenced, 0, yaml);
+        let start = located(&v.referenced, 0, yaml).start;
+        let mut scalars = Vec::new();
+        collect_scalars(&v, yaml, &mut scalars);
+        let end = scalars
+            .iter()
+            .map(|r| r.end)
+            .max()
+            .unwrap_or(start)
+            .max(start);
+        let children = match v.value {
+            Node::Map(children) => outline_entries(children, yaml)?,
+            _ => Vec::new(),
+        };
+        out.push(OutlineEntry {
+            name,
+            key,
+            value: start..end,
+            children,
+        });
+    }
+    Some(out)
+}
+
+fn collect_scalars(node: &Spanned<Node>, yaml: &str, out: &mut Vec<Range<usize>>) {
+    match &node.value {
+        Node::Seq(items) => items.iter().for_each(|i| collect_scalars(i, yaml, out)),
+        Node::Map(entries) => {
+            for (k, v) in entries {
+                collect_scalars(k, yaml, out);
+                collect_scalars(v, yaml, out);
+            }
+        }
+        _ => out.push(span_of(node, 0, yaml)),
+    }
+}
+
+/// The problem of an entry a YAML merge key (`<<: *base`, `<<: {...}`)
+/// brought into a mapping: it would set fields past every check of this
+/// file's own lines. The parser resolves merges and aliases, so such an
+/// entry is told apart by being used somewhere other than where it is
+/// defined. One problem per `<<` (`seen` holds those reported), none for
+/// the other entries it brought in.
+fn merge_key(
+    key: &Spanned<Node>,
+    base: usize,
+    yaml: &str,
+    seen: &mut Vec<Range<usize>>,
+) -> Option<Option<Problem>> {
+    if key.referenced == key.defined {
+        return None;
+    }
+    let used = span_of(key, base, yaml);
+    // Point at the `<<` itself when it is on the line where the merge is used.
+    let at = used.start - base;
+    let line_start = yaml[..at].rfind('\n').map_or(0, |i| i + 1);
+    let span = match yaml[line_start..at].rfind("<<") {
+        Some(i) => base + line_start + i..base + line_start + i + 2,
+        None => used,
+    };
+    if seen.contains(&span) {
+        return Some(None);
+    }
+    seen.push(span.clone());
+    Some(Some(
+        Problem::new(
+            Code::MergeKey,
+            span,
+            "YAML merge keys (`<<`) and aliases are not allowed in front matter",
+            "merge key",
+        )
+        .help("write each field out in this file, so every value is checked"),
+    ))
+}
+
+/// A problem for every name or string value holding a NUL character (the
+/// API cannot store one; written `"\0"` or `"\x00"` in YAML).
+fn nul_characters(node: &Spanned<Node>, base: usize, yaml: &str, problems: &mut Vec<Problem>) {
+    match &node.value {
+        Node::Str(s) if s.contains('\0') => problems.push(
+            Problem::new(
+                Code::NulCharacter,
+                span_of(node, base, yaml),
+                "text must not contain a NUL character (`\\0`)",
+                "contains NUL",
+            )
+            .help("remove the `\\0` (or `\\x00`, `\\u0000`) escape"),
+        ),
+        Node::Seq(items) => {
+            for item in items {
+                nul_characters(item, base, yaml, problems);
+            }
+        }
+        Node::Map(entries) => {
+            for (k, v) in entries {
+                nul_characters(k, base, yaml, problems);
+                nul_characters(v, base, yaml, problems);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -782,18 +978,76 @@ mod tests {
     }
 
     #[test]
+    fn merge_keys_are_refused_at_the_merge() {
+        for text in [
+            "---\n<<: {title: Merged title, draft: true}\nchannels: [web]\n---\nb\n",
+            "---\nx: &b {title: T}\n<<: *b\n---\nb\n",
+            "---\nmetadata:\n  <<: {team: a}\n  tier: b\n---\nb\n",
+        ] {
+            let p = parse_all(text);
+            let merges: Vec<&Problem> = p
+                .problems
+                .iter()
+                .filter(|p| p.code == Code::MergeKey)
+                .collect();
+            assert_eq!(merges.len(), 1, "{text} {:?}", p.problems);
+            assert_eq!(token(text, merges[0]), "<<", "{text}");
+            assert_eq!(p.front.title, None, "{text}: merged fields set nothing");
+        }
+    }
+
+    #[test]
+    fn nul_characters_are_refused_in_every_string() {
+        let text =
+            "---\ntitle: \"a\\0b\"\nkey: \"k\\x00\"\nmetadata: {team: \"t\\u0000\"}\n---\nb\n";
+        let p = parse_all(text);
+        let got: Vec<&str> = p
+            .problems
+            .iter()
+            .filter(|p| p.code == Code::NulCharacter)
+            .map(|p| token(text, p))
+            .collect();
+        assert_eq!(got, ["\"a\\0b\"", "\"k\\x00\"", "\"t\\u0000\""]);
+    }
+
+    #[test]
+    fn duplicate_metadata_keys_are_refused() {
+        let text = "---\nmetadata:\n  team: a\n  tier: x\n  team: b\n---\nb\n";
+        let p = parse_all(text);
+        assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
+        let problem = &p.problems[0];
+        assert_eq!(problem.code, Code::DuplicateYamlKey);
+        assert_eq!(problem.span.start, text.rfind("team").unwrap());
+        assert!(problem.help.as_deref().unwrap().ends_with("line 3)"));
+        assert_eq!(p.front.metadata, None);
+        let flow = "---\nmetadata: {team: a, team: b}\n---\nb\n";
+        assert_eq!(parse_all(flow).problems[0].code, Code::DuplicateYamlKey);
+    }
+
+    #[test]
     fn bad_keys() {
         for (key, code) in [
             ("\"\"", Code::EmptyKey),
             ("/abs", Code::InvalidKey),
             ("'a\\b'", Code::InvalidKey),
             ("a//b", Code::InvalidKey),
+            ("a/", Code::InvalidKey),
+            ("./a/./b", Code::InvalidKey),
+            ("a/ b", Code::InvalidKey),
             ("a/../../b", Code::KeyEscapesRoot),
+            ("a/./b", Code::InvalidKey),
+            ("\"C:\\\\x\"", Code::InvalidKey),
+            ("\"a\\eb\"", Code::InvalidKey),
         ] {
             let p = parse_all(&format!("---\nkey: {key}\n---\nb\n"));
             assert_eq!(p.problems.len(), 1, "{key}");
             assert_eq!(p.problems[0].code, code, "{key}");
             assert_eq!(p.front.key, None);
         }
+        let help = |key: &str| key::check(key).unwrap_err().help(key);
+        assert_eq!(help("./a/./b"), "write it as `a/b`");
+        assert_eq!(help("a//b/"), "write it as `a/b`");
+        assert_eq!(help("/a\\b"), "write it as `a/b`");
+        assert_eq!(key::check("billing/refund policy"), Ok(()));
     }
 }

@@ -3,19 +3,21 @@
 //! per-file problems validation reports.
 
 pub mod body;
+pub mod comments;
 pub mod frontmatter;
 pub mod parse;
 pub mod problem;
 pub mod scan;
 pub mod write;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::model::{StateHash, Training};
+use crate::model::{StateHash, Training, TrainingType};
 use crate::repo_path::RepoPath;
 use parse::{FileOutcome, MAX_FILE_BYTES};
 use problem::{Code, Problem};
@@ -28,8 +30,46 @@ pub struct LocalTraining {
     pub path: RepoPath,
     /// sha256 of the raw file bytes.
     pub file_hash: StateHash,
-    /// The desired state.
+    /// The desired state (for the environment the config it was resolved
+    /// with is for: see [`Scope::resolve`]).
     pub training: Training,
+    /// What of the training each environment decides.
+    pub scope: Scope,
+}
+
+/// What of a file's training depends on the environment it is planned for:
+/// the directory its folder maps to, the defaults for what the file leaves
+/// out, and whether the training is there at all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// The folder below the root ([`RepoPath::TOP`] at the root).
+    pub folder: RepoPath,
+    /// `draft`, when the file sets it.
+    pub draft: Option<bool>,
+    /// `type`, when the file sets it.
+    pub kind: Option<TrainingType>,
+    /// `environments`: the only environments the training lives in;
+    /// `None`: every one.
+    pub environments: Option<BTreeSet<String>>,
+}
+
+impl Scope {
+    /// Whether the training lives in `environment` (`None`: no environment
+    /// chosen, so every training counts).
+    pub fn includes(&self, environment: Option<&str>) -> bool {
+        match (&self.environments, environment) {
+            (Some(names), Some(env)) => names.contains(env),
+            _ => true,
+        }
+    }
+
+    /// Sets on `training` what `config` (shared or one environment's)
+    /// decides: the directory id of the folder and the defaults.
+    pub fn resolve(&self, training: &mut Training, config: &Config) {
+        training.directory_id = config.directories.get(self.folder.as_str()).cloned();
+        training.draft = self.draft.unwrap_or(config.defaults.draft);
+        training.kind = self.kind.unwrap_or(config.defaults.kind);
+    }
 }
 
 /// Every file below the root, parsed.

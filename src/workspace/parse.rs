@@ -4,13 +4,14 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::LocalTraining;
 use super::body::{self, leading_blank_lines};
 use super::frontmatter;
 use super::problem::{Code, Problem};
+use super::{LocalTraining, Scope};
 use crate::config::Config;
 use crate::model::{StateHash, Training};
 use crate::repo_path::RepoPath;
+use crate::suggest::did_you_mean;
 
 /// Files larger than this are not read.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
@@ -46,8 +47,6 @@ pub struct ParsedFile {
     pub local: LocalTraining,
     /// Where its parts are.
     pub spans: Spans,
-    /// Folder below the root ([`RepoPath::TOP`] at the root).
-    pub folder: RepoPath,
 }
 
 /// Everything known about one file after parsing.
@@ -104,13 +103,11 @@ pub fn parse_file(path: RepoPath, rel: &RepoPath, bytes: &[u8], config: &Config)
         Ok(split) => split,
         Err(problem) => return FileOutcome::failed(path, source, problem),
     };
-    let parsed = match split.yaml.clone() {
-        Some(range) => frontmatter::parse(text, range),
-        None => frontmatter::Parsed {
-            usable: true,
-            ..Default::default()
-        },
+    let Some(yaml) = split.yaml.clone() else {
+        let problem = no_front_matter(text, rel);
+        return FileOutcome::failed(path, source, problem);
     };
+    let parsed = frontmatter::parse(text, yaml);
     let mut problems = parsed.problems;
     if !parsed.usable {
         return FileOutcome {
@@ -120,6 +117,11 @@ pub fn parse_file(path: RepoPath, rel: &RepoPath, bytes: &[u8], config: &Config)
             problems,
         };
     }
+    problems.extend(environment_problems(
+        parsed.front.environments.as_deref(),
+        &parsed.spans,
+        config,
+    ));
     let front = parsed.front;
     let body_text = &text[split.body_start..];
     let stem = rel.file_name().trim_end_matches(".md");
@@ -142,6 +144,18 @@ pub fn parse_file(path: RepoPath, rel: &RepoPath, bytes: &[u8], config: &Config)
         (Some(k), Some(span)) => (k, span),
         _ => (rel.as_str().trim_end_matches(".md").to_owned(), 0..0),
     };
+    if let Some(at) = body_text.find('\0') {
+        let at = split.body_start + at;
+        problems.push(
+            Problem::new(
+                Code::NulCharacter,
+                at..at + 1,
+                "the content contains a NUL character",
+                "NUL here",
+            )
+            .help("remove it; NUL bytes usually come from a binary file or a bad copy-paste"),
+        );
+    }
     if content.trim().is_empty() {
         problems.push(
             Problem::new(
@@ -153,23 +167,31 @@ pub fn parse_file(path: RepoPath, rel: &RepoPath, bytes: &[u8], config: &Config)
             .help("write the instructions for the AI below the front matter"),
         );
     }
-    let training = Training {
+    let scope = Scope {
+        folder,
+        draft: front.draft,
+        kind: front.kind,
+        environments: front.environments.map(|e| e.into_iter().collect()),
+    };
+    let mut training = Training {
         key,
         title,
         content,
-        kind: front.kind.unwrap_or(config.defaults.kind),
+        kind: config.defaults.kind,
         channels: front.channels.unwrap_or_default().into_iter().collect(),
         segments: front.segments.unwrap_or_default().into_iter().collect(),
-        draft: front.draft.unwrap_or(config.defaults.draft),
-        directory_id: config.directories.get(folder.as_str()).cloned(),
+        draft: config.defaults.draft,
+        directory_id: None,
         metadata: front.metadata.unwrap_or_default(),
     };
+    scope.resolve(&mut training, config);
     FileOutcome {
         parsed: Some(ParsedFile {
             local: LocalTraining {
                 path: path.clone(),
                 file_hash,
                 training,
+                scope,
             },
             spans: Spans {
                 title: title_span,
@@ -177,12 +199,79 @@ pub fn parse_file(path: RepoPath, rel: &RepoPath, bytes: &[u8], config: &Config)
                 content: content_span,
                 key: key_span,
             },
-            folder,
         }),
         path,
         source,
         problems,
     }
+}
+
+/// Problems with a file's `environments` list: names the config does not
+/// define, and an empty list (a training in no environment at all).
+fn environment_problems(
+    names: Option<&[String]>,
+    spans: &frontmatter::FieldSpans,
+    config: &Config,
+) -> Vec<Problem> {
+    let Some(names) = names else {
+        return Vec::new();
+    };
+    if names.is_empty() {
+        return vec![
+            Problem::new(
+                Code::UnknownEnvironment,
+                spans.environments.clone().unwrap_or(0..0),
+                "`environments` is empty: the training would live in no environment",
+                "empty list",
+            )
+            .help("list the environments it lives in, or remove the line to put it in all"),
+        ];
+    }
+    let defined: Vec<&str> = config.environments.keys().map(String::as_str).collect();
+    names
+        .iter()
+        .zip(&spans.environment_names)
+        .filter(|(name, _)| !config.environments.contains_key(*name))
+        .map(|(name, span)| {
+            let help = if defined.is_empty() {
+                "cxtrain.toml defines no environments: add `[environments.NAME]` tables, or \
+                 remove `environments`"
+                    .to_owned()
+            } else {
+                match did_you_mean(name, defined.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? defined: {}", defined.join(", ")),
+                    None => format!("defined: {}", defined.join(", ")),
+                }
+            };
+            Problem::new(
+                Code::UnknownEnvironment,
+                span.clone(),
+                format!("unknown environment `{name}`"),
+                "not an environment in cxtrain.toml",
+            )
+            .help(help)
+        })
+        .collect()
+}
+
+/// A `.md` file without front matter is not a training (a `NOTES.md` with
+/// "ask Ana about refunds" must never be published): the problem names the
+/// ways to make it one, or to keep it out.
+fn no_front_matter(text: &str, rel: &RepoPath) -> Problem {
+    let first_line = text.find('\n').map_or(text.len(), |i| i);
+    let first_line = text[..first_line].trim_end_matches('\r').len();
+    let name = rel.file_name();
+    Problem::new(
+        Code::NoFrontMatter,
+        0..first_line,
+        "the file has no front matter, so it is not a training",
+        "expected a `---` line here",
+    )
+    .help(format!(
+        "to make it a training, start it with front matter (a `---` line, `title: ...`, \
+         a `---` line); to keep it out, rename it `_{name}`, or add `\"{rel}\"` to \
+         `ignore` in cxtrain.toml"
+    ))
 }
 
 /// The invalid bytes at the start of `bytes`, up to the next valid character
@@ -246,7 +335,7 @@ mod tests {
     fn title_from_heading_is_stripped_from_content() {
         let p = training(
             "faq.md",
-            "# Where is my order?\n\nCheck the tracking page first.\n",
+            "---\n---\n# Where is my order?\n\nCheck the tracking page first.\n",
         );
         assert_eq!(p.local.training.title, "Where is my order?");
         assert_eq!(p.local.training.content, "Check the tracking page first.");
@@ -256,7 +345,10 @@ mod tests {
 
     #[test]
     fn title_from_file_name() {
-        let p = training("refund-after-30-days.md", "Offer store credit instead.");
+        let p = training(
+            "refund-after-30-days.md",
+            "---\ndraft: false\n---\nOffer store credit instead.",
+        );
         assert_eq!(p.local.training.title, "Refund after 30 days");
         assert_eq!(p.spans.title_source, TitleSource::FileName);
     }
@@ -287,8 +379,46 @@ mod tests {
             p.local.training.content,
             "```yaml\n---\nkey: value\n```\nThat is the format."
         );
-        let no_front = training("x.md", "```\n---\n```\nExplain this block.\n");
-        assert_eq!(no_front.local.training.title, "X");
+        let no_front = parse("x.md", "```\n---\n```\nExplain this block.\n");
+        assert_eq!(no_front.problems[0].code, Code::NoFrontMatter);
+    }
+
+    #[test]
+    fn a_file_without_front_matter_is_not_a_training() {
+        for text in [
+            "Ask Ana about refunds.\r\nAnd more.",
+            "",
+            "# Notes\n\nstuff",
+        ] {
+            let out = parse("team/NOTES.md", text);
+            assert!(out.parsed.is_none(), "{text:?}");
+            let codes: Vec<Code> = out.problems.iter().map(|p| p.code).collect();
+            assert_eq!(codes, [Code::NoFrontMatter], "{text:?}");
+            let first_line = text.lines().next().unwrap_or_default().trim_end();
+            assert_eq!(&text[out.problems[0].span.clone()], first_line);
+            let help = out.problems[0].help.as_deref().unwrap();
+            for fix in [
+                "front matter",
+                "`_NOTES.md`",
+                "`\"team/NOTES.md\"`",
+                "`ignore`",
+            ] {
+                assert!(help.contains(fix), "{help}");
+            }
+        }
+    }
+
+    #[test]
+    fn nul_in_the_body_is_an_error_at_its_byte() {
+        let text = "---\ntitle: Refund window\n---\nOffer\0 credit.\n";
+        let out = parse("x.md", text);
+        let nul: Vec<_> = out
+            .problems
+            .iter()
+            .filter(|p| p.code == Code::NulCharacter)
+            .collect();
+        assert_eq!(nul.len(), 1);
+        assert_eq!(&text[nul[0].span.clone()], "\0");
     }
 
     #[test]

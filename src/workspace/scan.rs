@@ -97,10 +97,26 @@ fn skipped(root: &Path, path: &Path, ignore: &GlobSet) -> bool {
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    name.starts_with('_')
-        || name.starts_with('.')
-        || name.eq_ignore_ascii_case("readme.md")
-        || ignore.is_match(relative(root, path).as_str())
+    skipped_name(&name) || ignore.is_match(relative(root, path).as_str())
+}
+
+/// Whether a file or folder of this name is skipped wherever it is:
+/// `README.md`, and names starting with `_` or `.`.
+pub fn skipped_name(name: &str) -> bool {
+    name.starts_with('_') || name.starts_with('.') || name.eq_ignore_ascii_case("readme.md")
+}
+
+/// Whether the walk would skip `rel` (a path below the root), or a folder
+/// on the way to it: what is written there is not a training.
+pub fn would_skip(rel: &RepoPath, ignore: &GlobSet) -> bool {
+    let text = rel.as_str();
+    let mut start = 0;
+    let ends = text.match_indices('/').map(|(i, _)| i).chain([text.len()]);
+    ends.into_iter().any(|end| {
+        let name = &text[start..end];
+        start = end + 1;
+        skipped_name(name) || ignore.is_match(&text[..end])
+    })
 }
 
 /// `path` below `root` (walking only yields such paths).
@@ -136,10 +152,23 @@ mod tests {
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, "x").unwrap();
         }
-        let found = scan(root, &ignore_set(&["drafts/**".into()]));
+        let ignore = ignore_set(&["drafts/**".into()]);
+        let found = scan(root, &ignore);
         let rels: Vec<&str> = found.iter().map(|f| f.rel.as_str()).collect();
         assert_eq!(rels, vec!["a-c.md", "a/b.md", "a/z.md", "b.md"]);
         assert!(found.iter().all(|f| f.kind == FoundKind::Scenario));
+        for (rel, skip) in [
+            ("a/b.md", false),
+            ("README.md", true),
+            ("a/readme.md", true),
+            ("_draft.md", true),
+            (".hidden/x.md", true),
+            ("a/_private/y.md", true),
+            ("drafts/d.md", true),
+            (".md", true),
+        ] {
+            assert_eq!(would_skip(&rel.parse().unwrap(), &ignore), skip, "{rel}");
+        }
     }
 
     #[cfg(unix)]

@@ -1,9 +1,10 @@
 //! `cxtrain apply` end to end: the real binary against the emulator on an
-//! ephemeral port, on copies of `examples/support-bot`. Pacing is off
-//! (`[api] requests_per_minute = 0`) so the suite stays fast.
+//! ephemeral port, on copies of `examples/support-bot`. Pacing is off and
+//! the retry back-off is 5 ms (`[api] requests_per_minute = 0`,
+//! `backoff_ms = 5`) so the suite stays fast, faults included.
 
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use crate::common::{
@@ -17,7 +18,7 @@ use serde_json::json;
 const EXAMPLE_TRAININGS: usize = 23;
 const DRAFTS: usize = 3;
 
-/// The example, unpaced.
+/// The example, unpaced, with a 5 ms retry back-off.
 fn example() -> Repo {
     Repo::unpaced_example("support-bot")
 }
@@ -68,7 +69,7 @@ fn assert_remote_matches(repo: &Repo, remote: &Remote) {
         let found = &by_key[local.training.key.as_str()];
         assert_eq!(found.len(), 1, "{} exists once", local.training.key);
         let r = found[0];
-        let want = applied_input(&checked.config.workspace, &local.training);
+        let want = applied_input(checked.config.workspace().unwrap(), &local.training);
         let live_or_draft = |live: &String, draft: &Option<String>| {
             if want.is_draft {
                 draft.clone().unwrap_or_else(|| live.clone())
@@ -409,16 +410,9 @@ fn delete_guards_hold() {
 fn without_a_terminal_yes_is_required_before_any_request() {
     let repo = example();
     let remote = Remote::start();
-    let out = cxtrain(&repo, &remote)
-        .arg("apply")
-        .write_stdin("y\n")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(4));
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stderr = common::refused_without_terminal(&repo, &remote, &["apply"]);
     assert!(stderr.contains("stdin is not a terminal"), "{stderr}");
     assert!(stderr.contains("--yes"), "{stderr}");
-    assert_eq!(remote.stats().total_requests, 0);
 }
 
 #[test]
@@ -482,15 +476,9 @@ fn converges_under_faults_without_duplicates_and_never_shows_the_key() {
     assert_eq!(keys.len(), EXAMPLE_TRAININGS, "none missing");
 }
 
-/// The binary as a child process, for signals.
+/// `apply --yes --parallelism 1` as a child process, for signals.
 fn spawn_apply(repo: &Repo, remote: &Remote) -> Child {
-    common::command(repo, remote)
-        .args(["apply", "--yes", "--parallelism", "1"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary starts")
+    common::spawn(repo, remote, &["apply", "--yes", "--parallelism", "1"])
 }
 
 /// Waits until the remote has seen `n` creates.
@@ -537,12 +525,7 @@ fn ctrl_c_finishes_the_change_in_flight_and_reports() {
     let remote = slow_remote();
     let child = spawn_apply(&repo, &remote);
     wait_for_creates(&remote, 3);
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
+    let out = common::ctrl_c(child);
     let stdout = String::from_utf8(out.stdout).unwrap();
 
     assert_eq!(out.status.code(), Some(1), "{stdout}");

@@ -341,12 +341,10 @@ impl<'a> Campaign<'a> {
         self.check(round, &renames);
     }
 
-    /// One dashboard edit of a managed training, on a fault-free emulator
-    /// (the caller restarts it with the faults it wants next). Returns the
-    /// id edited.
+    /// One dashboard edit of a managed training (through the admin
+    /// endpoint, which faults never touch). Returns the id edited.
     fn edit_dashboard(&mut self, rng: &mut fastrand::Rng) -> Option<String> {
-        self.restart(Faults::default(), 0);
-        let ids = check::ids(&self.remote().records());
+        let ids = check::ids(&self.saved_records());
         if ids.is_empty() {
             return None;
         }
@@ -409,7 +407,7 @@ impl<'a> Campaign<'a> {
             // too, so that a round always gets to converge.
             let meddle = if saved && faulty { rng.u8(..4) } else { 2 };
             let outcome = if saved {
-                self.apply_saved(force, parallelism, kill_at, (settings, seed), meddle)
+                self.apply_saved(force, parallelism, kill_at, meddle, &mut rng)
             } else {
                 self.apply(force, parallelism, kill_at, None)
             };
@@ -485,8 +483,8 @@ impl<'a> Campaign<'a> {
         force: bool,
         parallelism: usize,
         kill_at: Option<u64>,
-        (settings, seed): (Faults, u64),
         meddle: u8,
+        rng: &mut fastrand::Rng,
     ) -> Outcome {
         let plan = self.scratch.path().join("plan.json");
         let plan_arg = plan.to_str().expect("a UTF-8 path").to_owned();
@@ -513,20 +511,17 @@ impl<'a> Campaign<'a> {
             .iter()
             .filter_map(|c| c["remote"]["id"].as_str())
             .collect();
-        let mut rng = rng_for(self.seed, seed, 2);
         let must_refuse = match meddle {
             0 => {
                 self.log.push("  between plan and apply:".into());
                 let before = self.model.texts();
-                self.edit_file(&mut rng);
-                self.restart(settings, seed);
+                self.edit_file(rng);
                 // Some edits change nothing (channels set to what they were).
                 self.model.texts() != before
             }
             1 => {
                 self.log.push("  between plan and apply:".into());
-                let edited = self.edit_dashboard(&mut rng);
-                self.restart(settings, seed);
+                let edited = self.edit_dashboard(rng);
                 edited.is_some_and(|id| touched.contains(id.as_str()))
             }
             _ => false,
@@ -575,7 +570,7 @@ impl<'a> Campaign<'a> {
                 };
             }
             if let Some(at) = kill_at {
-                let writes = writes(remote);
+                let writes = remote.writes();
                 if writes >= at {
                     child.kill().expect("SIGKILL");
                     child.wait().expect("wait");
@@ -691,21 +686,27 @@ impl<'a> Campaign<'a> {
     /// Stops the emulator and starts it again from its state file with
     /// these faults.
     fn restart(&mut self, faults: Faults, seed: u64) {
-        // The same port: a saved plan names the API it was made for.
-        let port = self.remote.take().map_or(0, |r| port_of(&r.url()));
-        self.remote = Some(Remote::on_port(
-            EmulatorConfig {
-                update_mode: self.mode,
-                state_file: Some(self.scratch.path().join("state.json")),
-                error_rate: faults.error_rate,
-                drop_rate: faults.drop_rate,
-                burst_429_every: faults.burst_429_every,
-                latency: Duration::from_millis(faults.latency_ms),
-                seed,
-                ..EmulatorConfig::default()
-            },
-            port,
-        ));
+        self.remote = None;
+        self.remote = Some(Remote::with(EmulatorConfig {
+            update_mode: self.mode,
+            state_file: Some(self.scratch.path().join("state.json")),
+            error_rate: faults.error_rate,
+            drop_rate: faults.drop_rate,
+            burst_429_every: faults.burst_429_every,
+            latency: Duration::from_millis(faults.latency_ms),
+            seed,
+            ..EmulatorConfig::default()
+        }));
+    }
+
+    /// Every record as the emulator last saved it (its state file is
+    /// rewritten before each write is answered), read without a request.
+    fn saved_records(&self) -> Vec<Value> {
+        let path = self.scratch.path().join("state.json");
+        let state: Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("the emulator's state file"))
+                .expect("state JSON");
+        state["trainings"].as_array().expect("trainings").clone()
     }
 
     fn remote(&self) -> &Remote {
@@ -716,25 +717,6 @@ impl<'a> Campaign<'a> {
 /// The running emulator (a free function, so it borrows only that field).
 fn remote(remote: &Option<Remote>) -> &Remote {
     remote.as_ref().expect("the emulator runs")
-}
-
-/// The port of an `http://127.0.0.1:PORT` URL.
-fn port_of(url: &str) -> u16 {
-    url.rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {url}"))
-}
-
-/// Writes the emulator has received.
-fn writes(remote: &Remote) -> u64 {
-    remote
-        .stats()
-        .by_route
-        .iter()
-        .filter(|(route, _)| !route.starts_with("GET "))
-        .map(|(_, n)| n)
-        .sum()
 }
 
 fn first_line(text: &str) -> &str {

@@ -1,13 +1,15 @@
 //! The HTTP client against scripted wiremock servers on 127.0.0.1: auth,
 //! decoding, every error class and its message, retries, `Retry-After`,
-//! lost create responses, pagination shapes, and that the key never leaks.
+//! lost create responses, pagination shapes, that the key never leaks, and
+//! hostile servers (lying totals, endless pages, huge bodies, hostile text).
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::common::hand_made;
+use crate::common::hostile::{Hostile, Reply};
 use cxtrain::model::{META_KEY, META_WORKSPACE, TrainingType};
 use cxtrain::remote::api::{ListQuery, SearchRequest, TrainingInput};
-use cxtrain::remote::{ApiKey, Client, ClientConfig, RemoteError, Scope};
+use cxtrain::remote::{ApiKey, Client, ClientConfig, REDACT_RUN, RemoteError, Scope};
 use serde_json::{Value, json};
 use wiremock::matchers::{bearer_token, body_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -41,19 +43,11 @@ fn training(id: &str) -> Value {
 }
 
 fn input(metadata: &[(&str, &str)]) -> TrainingInput {
-    TrainingInput {
-        title: "How do I cancel?".into(),
-        content: "Cancel from Account, Billing.".into(),
-        kind: TrainingType::ScenarioSpecific,
-        is_draft: false,
-        directory_id: None,
-        restricted_to_channels: vec![],
-        restricted_to_segments: vec![],
-        metadata: metadata
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect::<BTreeMap<_, _>>(),
-    }
+    hand_made(
+        "How do I cancel?",
+        "Cancel from Account, Billing.",
+        metadata,
+    )
 }
 
 fn page(ids: &[String], total: u64, offset: u64, has_more: bool) -> Value {
@@ -244,11 +238,12 @@ async fn rate_limited_every_time_is_reported_with_attempts() {
     assert_eq!(c.stats().rate_limited, 3);
 }
 
-#[tokio::test]
-async fn retry_after_seconds_is_honoured() {
+/// A server answering its first GET with `status` and `Retry-After:
+/// retry_after`, and every other request with a training.
+async fn once_retry_after(status: u16, retry_after: &str) -> MockServer {
     let s = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+        .respond_with(ResponseTemplate::new(status).insert_header("Retry-After", retry_after))
         .up_to_n_times(1)
         .mount(&s)
         .await;
@@ -256,6 +251,12 @@ async fn retry_after_seconds_is_honoured() {
         .respond_with(ResponseTemplate::new(200).set_body_json(training("a")))
         .mount(&s)
         .await;
+    s
+}
+
+#[tokio::test]
+async fn retry_after_seconds_is_honoured() {
+    let s = once_retry_after(429, "1").await;
     let c = client(&s);
     let start = Instant::now();
     c.get("a").await.unwrap();
@@ -273,20 +274,11 @@ async fn retry_after_seconds_is_honoured() {
 
 #[tokio::test]
 async fn retry_after_http_date_is_honoured() {
-    let s = MockServer::start().await;
     let at = SystemTime::now() + Duration::from_secs(1);
     let header = httpdate::fmt_http_date(at);
     // The header has whole seconds: the client must wait until that second.
     let until = httpdate::parse_http_date(&header).unwrap();
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", header.as_str()))
-        .up_to_n_times(1)
-        .mount(&s)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(training("a")))
-        .mount(&s)
-        .await;
+    let s = once_retry_after(503, &header).await;
     let c = client(&s);
     c.get("a").await.unwrap();
     let now = SystemTime::now();
@@ -553,7 +545,7 @@ async fn list_all_accepts_a_bare_array() {
 }
 
 #[tokio::test]
-async fn list_all_stops_when_a_server_ignores_offset() {
+async fn list_all_refuses_a_server_that_ignores_offset() {
     let s = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!(
@@ -561,9 +553,270 @@ async fn list_all_stops_when_a_server_ignores_offset() {
         )))
         .mount(&s)
         .await;
-    let listing = client(&s).list_all(&ListQuery::default()).await.unwrap();
-    assert_eq!(listing.items.len(), 100);
+    let e = client(&s)
+        .list_all(&ListQuery::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "GET /training: the server's listing contradicts itself: the page at offset 100 repeats \
+         only trainings already listed"
+    );
     assert_eq!(requests_to(&s, "GET").await, 2);
+}
+
+/// A server answering every list request with `page(offset)`.
+async fn paging(page: impl Fn(u64) -> Value + Send + Sync + 'static) -> MockServer {
+    paging_slowly(Duration::ZERO, page).await
+}
+
+/// [`paging`], each answer `delay` late.
+async fn paging_slowly(
+    delay: Duration,
+    page: impl Fn(u64) -> Value + Send + Sync + 'static,
+) -> MockServer {
+    let s = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(move |r: &wiremock::Request| {
+            let offset = r
+                .url
+                .query_pairs()
+                .find(|(k, _)| k == "offset")
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(0);
+            ResponseTemplate::new(200)
+                .set_body_json(page(offset))
+                .set_delay(delay)
+        })
+        .mount(&s)
+        .await;
+    s
+}
+
+/// A page of `len` trainings numbered from `offset` (fresh ids on every page).
+fn fresh(offset: u64, len: u32, total: u64, has_more: bool) -> Value {
+    let first = u32::try_from(offset).unwrap();
+    page(&ids(first..first + len), total, offset, has_more)
+}
+
+/// `list_all` on `config`, failing the test if it does not end within 10 s
+/// (today's endless listings never do).
+async fn bounded_list(config: ClientConfig) -> Result<cxtrain::remote::Listing, RemoteError> {
+    let c = Client::new(config).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), c.list_all(&ListQuery::default()))
+        .await
+        .expect("the listing must end")
+}
+
+#[tokio::test]
+async fn a_claimed_total_above_max_trainings_is_refused_before_paging() {
+    let s = paging(|offset| page(&ids(0..100), 5_000, offset, true)).await;
+    let mut config = config(&s.uri());
+    config.max_trainings = 1_000;
+    let e = bounded_list(config).await.unwrap_err();
+    assert!(matches!(
+        e,
+        RemoteError::TooManyTrainings {
+            claimed: 5_000,
+            limit: 1_000,
+            ..
+        }
+    ));
+    assert_eq!(
+        e.to_string(),
+        "GET /training: the server claims 5000 trainings, more than the 1000 cxtrain accepts"
+    );
+    assert_eq!(requests_to(&s, "GET").await, 1, "no page after the first");
+}
+
+#[tokio::test]
+async fn endless_pages_end_with_an_error_naming_the_contradiction() {
+    // Fresh ids on every page, `has_more` forever, a total of 250.
+    let s = paging(|offset| fresh(offset, 100, 250, true)).await;
+    let e = bounded_list(config(&s.uri())).await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "GET /training: the server's listing contradicts itself: it listed 300 trainings but \
+         claims there are 250"
+    );
+    assert!(requests_to(&s, "GET").await <= 1 + 4 + 1);
+}
+
+#[tokio::test]
+async fn endless_bare_arrays_stop_at_max_trainings() {
+    let s = paging(|offset| fresh(offset, 100, 0, true)["items"].clone()).await;
+    let mut config = config(&s.uri());
+    config.max_trainings = 450;
+    let e = bounded_list(config).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            RemoteError::TooManyTrainings {
+                claimed: 500,
+                limit: 450,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(requests_to(&s, "GET").await, 5, "one page at a time");
+}
+
+#[tokio::test]
+async fn a_short_page_claiming_more_ends_the_listing() {
+    let s = paging(|offset| fresh(offset, if offset == 0 { 100 } else { 30 }, 10_000, true)).await;
+    let e = bounded_list(config(&s.uri())).await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "GET /training: the server's listing contradicts itself: the page at offset 100 has 30 \
+         items, fewer than the page size of 100, yet says more follow"
+    );
+}
+
+#[tokio::test]
+async fn pages_are_fetched_lazily_with_bounded_concurrency() {
+    let s = paging_slowly(Duration::from_millis(30), |offset| {
+        fresh(offset, 100, 2_000, offset < 1_900)
+    })
+    .await;
+    let mut config = config(&s.uri());
+    config.max_in_flight = 3;
+    let started = Instant::now();
+    let listing = bounded_list(config).await.unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(listing.items.len(), 2_000);
+    assert_eq!(requests_to(&s, "GET").await, 20);
+    // 1 first page, then 19 pages three at a time: at least 7 round trips.
+    assert!(elapsed >= Duration::from_millis(7 * 30), "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn a_listing_that_outlives_its_deadline_is_cut_short() {
+    // Two pages; the second answers 500 after 250 ms, forever. The listing
+    // may take one 300 ms timeout per round of pages plus one: 600 ms.
+    let s = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(query_param("offset", "0"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(&ids(0..100), 200, 0, true)))
+        .mount(&s)
+        .await;
+    Mock::given(method("GET"))
+        .and(query_param("offset", "100"))
+        .respond_with(ResponseTemplate::new(500).set_delay(Duration::from_millis(250)))
+        .mount(&s)
+        .await;
+    let mut config = config(&s.uri());
+    config.timeout = Duration::from_millis(300);
+    config.max_retries = 50;
+    let started = Instant::now();
+    let e = bounded_list(config).await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "GET /training: not done within 600ms, the most this work should take"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_huge_body_is_refused_without_reading_it_whole() {
+    // 300 MB of JSON whitespace after a valid start, streamed in chunks.
+    let server = Hostile::start(|_| Reply::Stream {
+        prefix: "{\"items\":[".into(),
+        filler: b' ',
+        total: 300_000_000,
+    });
+    let started = Instant::now();
+    let e = Client::new(config(&server.url()))
+        .unwrap()
+        .get("a")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "GET /training/a: the response is larger than 33554432 bytes"
+    );
+    assert_eq!(server.requests(), 1, "not retried");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let mut small = config(&server.url());
+    small.max_body_bytes = 1000;
+    let e = Client::new(small).unwrap().get("a").await.unwrap_err();
+    assert!(
+        matches!(e, RemoteError::BodyTooLarge { limit: 1000, .. }),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_error_echoing_the_key_after_padding_shows_no_run_of_it() {
+    // Today's cut at 300 characters, before redaction, kept 22 of its
+    // characters: the message is redacted whole first.
+    let echo = |auth: &str| format!("{} {auth}", "x".repeat(271 - 1));
+    let server = Hostile::start(move |r| Reply::Json {
+        status: 400,
+        body: json!({"message": echo(&r.authorization)}).to_string(),
+    });
+    let e = Client::new(config(&server.url()))
+        .unwrap()
+        .get("a")
+        .await
+        .unwrap_err();
+    let outputs = renderings(&e);
+    for out in &outputs {
+        for run in KEY.as_bytes().windows(REDACT_RUN) {
+            let run = std::str::from_utf8(run).unwrap();
+            assert!(!out.contains(run), "{run:?} of the key in: {out}");
+        }
+    }
+    assert!(outputs[0].ends_with(" Bearer ***"), "{}", outputs[0]);
+}
+
+#[tokio::test]
+async fn escape_sequences_in_server_text_are_escaped() {
+    let hostile = "\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}[2J\n::error::pwned ##[warning]x\u{9b}";
+    let s = answering(422, json!({"message": hostile})).await;
+    let e = client(&s).get("a").await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "GET /training/a: 422, the server rejected the request: \\u{1b}]52;c;cHduZWQ=\\u{7}\\u{1b}[2J\n\
+         \\u{3a}:error::pwned #\\u{23}[warning]x\\u{9b}"
+    );
+    // The same for JSON the client cannot decode: the decoder quotes it.
+    let s = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            r#"{"id": "a", "title": "T", "content": "C", "type": "\u001b]0;pwned\u0007"}"#,
+        ))
+        .mount(&s)
+        .await;
+    let e = client(&s).get("a").await.unwrap_err();
+    assert!(matches!(e, RemoteError::InvalidJson { .. }), "{e:?}");
+    for out in renderings(&e) {
+        assert!(!out.contains(['\u{1b}', '\u{7}']), "{out:?}");
+    }
+}
+
+#[tokio::test]
+async fn every_clone_waits_out_a_retry_after_another_one_received() {
+    let s = once_retry_after(429, "1").await;
+    let mut cfg = config(&s.uri());
+    cfg.requests_per_minute = 1000;
+    let c = Client::new(cfg).unwrap();
+    let started = Instant::now();
+    let first = {
+        let c = c.clone();
+        tokio::spawn(async move { c.get("a").await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A clone that never saw the 429 still waits for its Retry-After.
+    c.clone().get("b").await.unwrap();
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(950), "{elapsed:?}");
+    first.await.unwrap().unwrap();
+    assert_eq!(c.stats().rate_limited, 1);
 }
 
 #[tokio::test]
@@ -646,22 +899,6 @@ async fn concurrent_gets(c: &Client, n: usize) -> Duration {
         result.unwrap();
     }
     start.elapsed()
-}
-
-#[tokio::test]
-async fn pacing_and_in_flight_limit_apply_to_every_clone() {
-    let s = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(training("a")))
-        .mount(&s)
-        .await;
-    let mut cfg = config(&s.uri());
-    // One request every 100 ms.
-    cfg.requests_per_minute = 600;
-    let c = Client::new(cfg).unwrap();
-    let elapsed = concurrent_gets(&c, 5).await;
-    assert!(elapsed >= Duration::from_millis(400), "{elapsed:?}");
-    assert_eq!(c.stats().requests, 5);
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use cxtrain::emulator::{EmulatorConfig, Running, start};
+use cxtrain::emulator::{EmulatorConfig, RateLimitHeaders, Running, start};
 use cxtrain::model::{META_KEY, META_WORKSPACE, TrainingType};
 use cxtrain::remote::api::{ListQuery, SearchRequest, TrainingInput};
 use cxtrain::remote::{ApiKey, Client, ClientConfig, RemoteError};
@@ -302,32 +302,72 @@ async fn dropped_create_responses_do_not_duplicate() {
     assert_eq!(got, created);
 }
 
-#[tokio::test]
-async fn the_pacer_never_exceeds_its_rate_at_the_server() {
-    let emu = emulator(emulator_config()).await;
+/// The emulator's limit in the pacing tests: 5 per rolling 2 s (time
+/// compressed 30×: the client's window is set to match).
+const LIMIT: u32 = 5;
+const WINDOW: Duration = Duration::from_secs(2);
+
+/// Sends 12 counts at once through a client paced at `client_limit` per
+/// [`WINDOW`] against an emulator allowing [`LIMIT`] per [`WINDOW`] and
+/// sending `headers`; what the emulator saw, and how long it took.
+async fn paced_counts(
+    headers: RateLimitHeaders,
+    client_limit: u32,
+) -> (cxtrain::emulator::Stats, Duration) {
+    let emu = emulator(EmulatorConfig {
+        rate_limit_per_minute: LIMIT,
+        rate_window: WINDOW,
+        rate_limit_headers: headers,
+        ..emulator_config()
+    })
+    .await;
     let mut config = ClientConfig::new(emu.base_url(), ApiKey::new(KEY.into()));
-    // 1200 a minute: one request every 50 ms, i.e. at most 20 per second.
-    config.requests_per_minute = 1200;
+    config.requests_per_minute = client_limit;
+    config.rate_window = WINDOW;
+    config.max_retries = 0;
     let c = Client::new(config).unwrap();
+    let started = std::time::Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..30 {
+    for _ in 0..12 {
         let c = c.clone();
         tasks.spawn(async move { c.count(&ListQuery::default()).await });
     }
     for result in tasks.join_all().await {
-        result.unwrap();
+        result.expect("no request is refused");
     }
-    let stats = emu.stats();
-    assert_eq!(stats.total_requests, 30);
-    // Scaled down from "N per 60 s": 20 per second, plus one for the
-    // arrival jitter of loopback sockets.
-    assert!(
-        stats.max_in_window(Duration::from_secs(1)) <= 21,
-        "{stats:?}"
-    );
-    let times = &stats.request_times;
-    assert!(
-        times[29] - times[0] >= Duration::from_millis(29 * 50 - 20),
-        "{times:?}"
-    );
+    (emu.stats(), started.elapsed())
+}
+
+#[tokio::test]
+async fn the_window_pacer_bursts_to_the_limit_and_never_past_it() {
+    let (stats, elapsed) = paced_counts(RateLimitHeaders::None, LIMIT).await;
+    assert_eq!(stats.total_requests, 12);
+    assert_eq!(stats.too_many_requests, 0, "{stats:?}");
+    assert_eq!(stats.max_in_window(WINDOW), LIMIT as usize, "{stats:?}");
+    // 5 at once, 5 one window later, 2 after another.
+    let t = &stats.request_times;
+    assert!(t[4] - t[0] < Duration::from_millis(500), "a burst: {t:?}");
+    assert!(t[5] - t[0] >= WINDOW, "{t:?}");
+    assert!(t[10] - t[0] >= WINDOW * 2, "{t:?}");
+    assert!(elapsed < WINDOW * 4, "{elapsed:?}");
+}
+
+/// With `headers`, the server's count keeps a client whose own limit is
+/// far looser (1000 per window) from ever being refused.
+async fn the_server_count_governs(headers: RateLimitHeaders) {
+    let (stats, elapsed) = paced_counts(headers, 1000).await;
+    assert_eq!(stats.total_requests, 12);
+    assert_eq!(stats.too_many_requests, 0, "{stats:?}");
+    assert!(stats.max_in_window(WINDOW) <= LIMIT as usize, "{stats:?}");
+    assert!(elapsed < WINDOW * 5, "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn x_ratelimit_headers_override_a_looser_local_limit() {
+    the_server_count_governs(RateLimitHeaders::XRateLimit).await;
+}
+
+#[tokio::test]
+async fn ietf_ratelimit_headers_override_a_looser_local_limit() {
+    the_server_count_governs(RateLimitHeaders::Ietf).await;
 }

@@ -1,4 +1,4 @@
-//! `init`, `search`, `generate`, `pull` and `fmt` end to end: the real
+//! `search`, `generate`, `pull` and `fmt` end to end: the real
 //! binary in a temporary repository, talking to the embedded local remote
 //! (`--local`, seeded through its state file) or to an emulator on an
 //! ephemeral loopback port.
@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::{Value, json};
+
+use crate::common::record;
 
 /// A temporary repository.
 struct Repo {
@@ -89,28 +91,6 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// A remote training as the API returns it.
-fn training(id: &str, title: &str, content: &str, extra: Value) -> Value {
-    let mut t = json!({
-        "id": id,
-        "title": title,
-        "content": content,
-        "type": "SCENARIO_SPECIFIC",
-        "is_draft": false,
-        "directory_id": null,
-        "restricted_to_channels": [],
-        "restricted_to_segments": [],
-        "current_version": 1,
-        "metadata": {},
-        "created_at": "2023-11-14T22:13:20.000Z",
-        "updated_at": "2023-11-14T22:13:20.000Z",
-    });
-    for (k, v) in extra.as_object().unwrap() {
-        t[k] = v.clone();
-    }
-    t
-}
-
 fn stdout_of(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
     assert!(
@@ -124,74 +104,6 @@ fn stdout_of(cmd: &mut Command) -> String {
 }
 
 #[test]
-fn init_scaffolds_a_repository_that_validates() {
-    let repo = Repo::new();
-    let out = stdout_of(&mut repo.cmd(&["init", "--workspace", "help-desk"]));
-    assert!(out.contains("created  cxtrain.toml"), "{out}");
-    assert!(out.contains("created  trainings/welcome.md"), "{out}");
-    assert_eq!(
-        repo.files(),
-        [
-            ".github/workflows/cxtrain.yml",
-            ".gitignore",
-            "cxtrain.toml",
-            "schema/scenario.schema.json",
-            "trainings/welcome.md",
-        ]
-    );
-    assert!(
-        repo.read("cxtrain.toml")
-            .contains("workspace = \"help-desk\"")
-    );
-    assert!(
-        repo.read("trainings/welcome.md")
-            .contains("# yaml-language-server: $schema=../schema/scenario.schema.json")
-    );
-    let schema = stdout_of(&mut repo.cmd(&["schema"]));
-    assert_eq!(repo.read("schema/scenario.schema.json"), schema);
-    assert!(
-        repo.read(".github/workflows/cxtrain.yml")
-            .contains("uses: <owner>/cxtrain@v1")
-    );
-    repo.cmd(&["validate", "--strict"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(
-            "checked 1 file: 0 errors, 0 warnings",
-        ));
-}
-
-#[test]
-fn init_never_overwrites() {
-    let repo = Repo::new();
-    repo.write("cxtrain.toml", "root = \"docs\"\nworkspace = \"mine\"\n")
-        .write("docs/welcome.md", "my own file\n");
-    let out = stdout_of(&mut repo.cmd(&["init"]));
-    assert!(
-        out.contains("skipped  cxtrain.toml (already exists)"),
-        "{out}"
-    );
-    assert!(
-        out.contains("skipped  docs/welcome.md (already exists)"),
-        "{out}"
-    );
-    assert!(
-        out.contains("created  .github/workflows/cxtrain.yml"),
-        "{out}"
-    );
-    assert!(out.contains("workspace `mine`"), "{out}");
-    assert_eq!(
-        repo.read("cxtrain.toml"),
-        "root = \"docs\"\nworkspace = \"mine\"\n"
-    );
-    assert_eq!(repo.read("docs/welcome.md"), "my own file\n");
-    assert!(
-        repo.read(".github/workflows/cxtrain.yml")
-            .contains("\"docs/**\"")
-    );
-}
-
-#[test]
 fn search_maps_hits_to_local_files() {
     let repo = Repo::new();
     repo.write("cxtrain.toml", "workspace = \"bot\"\n")
@@ -200,19 +112,19 @@ fn search_maps_hits_to_local_files() {
             "---\ntitle: Refund after thirty days\n---\nOffer store credit for late refunds.\n",
         )
         .remote(vec![
-            training(
+            record(
                 "trn_1",
                 "Refund after thirty days",
                 "Offer store credit for late refunds.",
                 json!({"metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "refund"}}),
             ),
-            training(
+            record(
                 "trn_2",
                 "Refund by hand",
                 "Made in the dashboard.",
                 json!({}),
             ),
-            training("trn_3", "Shipping", "Nothing about money.", json!({})),
+            record("trn_3", "Shipping", "Nothing about money.", json!({})),
         ]);
     let out = stdout_of(&mut repo.cmd(&["--local", "search", "late refund"]));
     assert_eq!(
@@ -237,7 +149,7 @@ fn search_api_errors_exit_1_without_the_key() {
             ([127, 0, 0, 1], 0).into(),
         ))
         .unwrap();
-    repo.write(
+    repo.write("cxtrain.toml", "workspace = \"bot\"\n").write(
         "trainings/a.md",
         "---\ntitle: Something\n---\nSome content here.\n",
     );
@@ -261,7 +173,8 @@ fn search_api_errors_exit_1_without_the_key() {
 #[test]
 fn search_refuses_an_invalid_repository() {
     let repo = Repo::new();
-    repo.write("trainings/a.md", "---\ntitel: x\n---\nSome content here.\n");
+    repo.write("cxtrain.toml", "workspace = \"bot\"\n")
+        .write("trainings/a.md", "---\ntitel: x\n---\nSome content here.\n");
     repo.cmd(&["--local", "search", "x"])
         .assert()
         .code(3)
@@ -309,11 +222,12 @@ fn generate_writes_a_draft_and_never_overwrites() {
 #[test]
 fn generate_reports_api_validation_errors() {
     let repo = Repo::new();
+    repo.write("cxtrain.toml", "workspace = \"bot\"\n");
     repo.cmd(&["--local", "generate", "--session", " "])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("the server rejected the request"));
-    assert!(repo.files().is_empty(), "{:?}", repo.files());
+    assert_eq!(repo.files(), ["cxtrain.toml"]);
 }
 
 /// A remote with managed, hand-made, foreign, staged and unmapped trainings.
@@ -325,7 +239,7 @@ fn seeded_for_pull() -> Repo {
     )
     .write("trainings/.keep", "")
     .remote(vec![
-        training(
+        record(
             "trn_1",
             "Refund after thirty days",
             "# Policy\n\nOffer store credit: always.",
@@ -333,21 +247,21 @@ fn seeded_for_pull() -> Repo {
                    "metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "billing/refund-late",
                                 "cxtrain_hash": "abc", "team": "billing"}}),
         ),
-        training(
+        record(
             "trn_2",
             "yes",
             "Live text the customers get.",
             json!({"draft_title": "Staged title", "draft_content": "Staged in the dashboard.",
                    "metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "greeting"}}),
         ),
-        training(
+        record(
             "trn_3",
             "Hand-made: lost parcels",
             "Ask for the tracking number.",
-            json!({"directory_id": "dir_new", "type": "BEHAVIORAL", "is_draft": true,
+            json!({"directory_id": "dir_b", "type": "BEHAVIORAL", "is_draft": true,
                    "current_version": null}),
         ),
-        training(
+        record(
             "trn_4",
             "Someone else's",
             "Owned by another repository.",
@@ -399,24 +313,23 @@ fn pull_writes_managed_trainings_that_parse_back_identical() {
 }
 
 #[test]
-fn pull_all_adopts_hand_made_trainings_and_maps_new_directories() {
+fn pull_all_adopts_hand_made_trainings() {
     let repo = seeded_for_pull();
     let out = stdout_of(&mut repo.cmd(&["--local", "pull", "--all"]));
-    assert!(out.contains("mapped   dir-dir_new = dir_new"), "{out}");
     assert!(
         out.contains("ignored  1 owned by other workspaces"),
         "{out}"
     );
     assert_eq!(
         repo.read("cxtrain.toml"),
-        "workspace = \"bot\"\n\n# folders\n[directories]\n\"billing\" = \"dir_b\"\ndir-dir_new = \"dir_new\"\n\n[safety]\nmax_deletes = 5\n\n[adopt]\n\"dir-dir_new/hand-made-lost-parcels\" = \"trn_3\"\n"
+        "workspace = \"bot\"\n\n# folders\n[directories]\n\"billing\" = \"dir_b\"\n\n[safety]\nmax_deletes = 5\n\n[adopt]\n\"billing/hand-made-lost-parcels\" = \"trn_3\"\n"
     );
     assert!(
-        out.contains("adopting dir-dir_new/hand-made-lost-parcels = trn_3"),
+        out.contains("adopting billing/hand-made-lost-parcels = trn_3"),
         "{out}"
     );
     assert_eq!(
-        repo.read("trainings/dir-dir_new/hand-made-lost-parcels.md"),
+        repo.read("trainings/billing/hand-made-lost-parcels.md"),
         "---\ntype: behavioral\ntitle: \"Hand-made: lost parcels\"\ndraft: true\n---\nAsk for the tracking number.\n"
     );
     repo.cmd(&["validate", "--strict"]).assert().success();
@@ -431,39 +344,41 @@ fn remote_trainings(repo: &Repo) -> Vec<Value> {
 #[test]
 fn pull_all_then_apply_adopts_without_duplicates() {
     let repo = Repo::new();
-    repo.write("cxtrain.toml", "workspace = \"bot\"\n")
-        .write("trainings/.keep", "")
-        .remote(vec![
-            training(
-                "trn_1",
-                "Lost parcels",
-                "Ask for the tracking number.",
-                json!({}),
-            ),
-            training(
-                "trn_2",
-                "Late refunds",
-                "Offer store credit.",
-                json!({"directory_id": "dir_b", "metadata": {"team": "billing"}}),
-            ),
-            training(
-                "trn_3",
-                "Managed already",
-                "Tagged by this workspace.",
-                json!({"metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "managed"}}),
-            ),
-        ]);
+    repo.write(
+        "cxtrain.toml",
+        "workspace = \"bot\"\n[directories]\nbilling = \"dir_b\"\n",
+    )
+    .write("trainings/.keep", "")
+    .remote(vec![
+        record(
+            "trn_1",
+            "Lost parcels",
+            "Ask for the tracking number.",
+            json!({}),
+        ),
+        record(
+            "trn_2",
+            "Late refunds",
+            "Offer store credit.",
+            json!({"directory_id": "dir_b", "metadata": {"team": "billing"}}),
+        ),
+        record(
+            "trn_3",
+            "Managed already",
+            "Tagged by this workspace.",
+            json!({"metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "managed"}}),
+        ),
+    ]);
     let out = stdout_of(&mut repo.cmd(&["--local", "pull", "--all"]));
     assert!(out.contains("adopting lost-parcels = trn_1"), "{out}");
     assert!(
-        out.contains("adopting dir-dir_b/late-refunds = trn_2"),
+        out.contains("adopting billing/late-refunds = trn_2"),
         "{out}"
     );
     let config = repo.read("cxtrain.toml");
     assert!(
-        config.contains(
-            "[adopt]\n\"dir-dir_b/late-refunds\" = \"trn_2\"\nlost-parcels = \"trn_1\"\n"
-        ),
+        config
+            .contains("[adopt]\n\"billing/late-refunds\" = \"trn_2\"\nlost-parcels = \"trn_1\"\n"),
         "{config}"
     );
     assert!(!config.contains("\"managed\""), "{config}");
@@ -477,7 +392,7 @@ fn pull_all_then_apply_adopts_without_duplicates() {
         .clone();
     let plan = String::from_utf8(plan).unwrap();
     assert!(plan.contains("⇐ lost-parcels"), "{plan}");
-    assert!(plan.contains("⇐ dir-dir_b/late-refunds"), "{plan}");
+    assert!(plan.contains("⇐ billing/late-refunds"), "{plan}");
     assert!(
         plan.contains("0 to create, 2 to adopt, 0 to update"),
         "{plan}"
@@ -495,7 +410,7 @@ fn pull_all_then_apply_adopts_without_duplicates() {
     assert_eq!(by_id("trn_1")["metadata"]["cxtrain_key"], "lost-parcels");
     assert_eq!(
         by_id("trn_2")["metadata"]["cxtrain_key"],
-        "dir-dir_b/late-refunds"
+        "billing/late-refunds"
     );
     assert_eq!(by_id("trn_2")["metadata"]["team"], "billing");
     assert_eq!(by_id("trn_2")["directory_id"], "dir_b");
@@ -518,7 +433,7 @@ fn adopting_a_missing_or_foreign_training_is_an_error() {
         "trainings/faq.md",
         "---\ntitle: FAQ\n---\nAnswer questions.\n",
     )
-    .remote(vec![training(
+    .remote(vec![record(
         "trn_1",
         "Theirs",
         "Owned elsewhere.",
@@ -566,7 +481,11 @@ fn pull_skips_changed_files_unless_forced() {
     assert_eq!(repo.read("trainings/greeting.md"), edited);
     let out = stdout_of(&mut repo.cmd(&["--local", "pull", "--force"]));
     assert!(
-        out.contains("wrote    ") && out.contains("greeting.md"),
+        out.contains("replaced ") && out.contains("greeting.md"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\n-My local edit.\n+Live text the customers get.\n"),
         "{out}"
     );
     assert!(
@@ -621,7 +540,8 @@ fn fmt_refuses_an_invalid_repository_and_writes_nothing() {
     let repo = Repo::new();
     let bad = "---\ntitle: Fine title\ndraft: maybe\n---\nSome content here.\n";
     let messy = "---\ndraft: true\ntitle: Other title\n---\nSome other content.\n";
-    repo.write("trainings/bad.md", bad)
+    repo.write("cxtrain.toml", "workspace = \"bot\"\n")
+        .write("trainings/bad.md", bad)
         .write("trainings/messy.md", messy);
     repo.cmd(&["fmt"])
         .assert()
@@ -764,7 +684,7 @@ fn created_files_are_0644_and_rewritten_files_keep_their_mode() {
     assert_eq!(mode(&repo, "cxtrain.toml").1, 0o600);
     for rel in [
         "trainings/billing/refund-late.md",
-        "trainings/dir-dir_new/hand-made-lost-parcels.md",
+        "trainings/billing/hand-made-lost-parcels.md",
     ] {
         assert_eq!(mode(&repo, rel), (rel.to_owned(), 0o644));
     }
@@ -821,13 +741,14 @@ fn a_closed_stdout_is_a_quiet_success() {
 #[test]
 fn a_failed_pull_leaves_the_config_as_it_was() {
     let repo = seeded_for_pull();
-    // The folder the hand-made training goes to cannot be created.
-    repo.write("trainings/dir-dir_new", "a file, not a folder\n");
+    // The folder the pulled trainings go to cannot be created.
+    repo.write("trainings/billing", "a file, not a folder\n");
     let config = repo.read("cxtrain.toml");
     let out = repo.cmd(&["--local", "pull", "--all"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("Not a directory"), "{stderr}");
+    // ENOTDIR, however the report wraps its text.
+    assert!(stderr.contains("(os error 20)"), "{stderr}");
     assert_eq!(repo.read("cxtrain.toml"), config);
 }
 
@@ -836,7 +757,7 @@ fn a_config_edit_that_cannot_be_made_stops_pull_before_any_file() {
     let repo = seeded_for_pull();
     // The key pull would adopt trn_3 under already names another training.
     let config = format!(
-        "{}\n[adopt]\n\"dir-dir_new/hand-made-lost-parcels\" = \"trn_9\"\n",
+        "{}\n[adopt]\n\"billing/hand-made-lost-parcels\" = \"trn_9\"\n",
         repo.read("cxtrain.toml")
     );
     repo.write("cxtrain.toml", &config);

@@ -5,19 +5,28 @@
 
 mod common;
 
+mod apply_answers;
 mod apply_e2e;
 mod apply_executor;
 mod campaign;
+mod cli_contract;
 mod client;
 mod client_emulator;
 mod commands_local;
+mod config_e2e;
+mod doctor;
 mod emulator;
 mod emulator_cli;
+mod environments;
+mod first_run;
 mod plan_e2e;
 mod plan_props;
 mod plan_render;
+mod pull_e2e;
+mod pull_hostile;
 mod reviewed_plan;
 mod robustness;
+mod untrusted_output;
 mod validate_examples;
 mod validate_inputs;
 mod validate_schema;

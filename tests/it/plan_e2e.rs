@@ -1,7 +1,11 @@
 //! `cxtrain plan` end to end: the real binary against the emulator on an
-//! ephemeral port, on a copy of `examples/support-bot`. Pacing is off
-//! (`[api] requests_per_minute = 0`) so the suite stays fast.
+//! ephemeral port, on a copy of `examples/support-bot` (unpaced, except where
+//! pacing is tested); and against hostile servers, bounded in time and
+//! memory.
 
+use std::time::Duration;
+
+use crate::common::hostile::{self, Finished, Hostile, Reply};
 use crate::common::{self, Remote, Repo, cxtrain, cxtrain_local, plan_path, scenario};
 use cxtrain::plan::file::PlanFile;
 use serde_json::{Value, json};
@@ -434,4 +438,204 @@ fn spawned_emulator_process_plans_like_the_in_process_one() {
     );
     assert_eq!(remote.requests_to("GET /training"), 2);
     assert_eq!(remote.stats().total_requests, 2);
+}
+
+/// The key the hostile-server runs send: 25 characters, so an echo of it can
+/// be checked run by run.
+const HOSTILE_KEY: &str = "ocx_live_Zq7RkP2mXw9TnB4v";
+
+/// `cxtrain plan` (default pacing, its own cache folder) against `server`,
+/// bounded to 30 s and, on Linux, to 4 GiB of address space.
+fn plan_against(server: &Hostile) -> Finished {
+    let repo = Repo::new("workspace = \"hostile\"\n");
+    repo.write(
+        "trainings/a.md",
+        &scenario("A training", "Some content here."),
+    );
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cxtrain"));
+    cmd.env("OPENCX_API_KEY", HOSTILE_KEY)
+        .env(cxtrain::remote::CACHE_DIR_ENV, repo.cache_dir())
+        .env_remove("OPENCX_API_URL")
+        .arg("--dir")
+        .arg(repo.path())
+        .args(["--api-url", &server.url(), "--color", "never", "plan"]);
+    hostile::run_bounded(cmd, Duration::from_secs(30))
+}
+
+/// A server that lists with `list(offset)` and counts 1 training.
+fn listing(list: impl Fn(u64) -> Reply + Send + Sync + 'static) -> Hostile {
+    Hostile::start(move |r| match r.number("limit") {
+        1 => Reply::Json {
+            status: 200,
+            body: hostile::page(0, 1, 1, false),
+        },
+        _ => list(r.number("offset")),
+    })
+}
+
+/// Exit 1 within seconds, peak RSS under 300 MB, and this error on stderr.
+fn assert_bounded_failure(run: &Finished, error: &str) {
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.elapsed < Duration::from_secs(10), "{run:?}");
+    if let Some(rss) = run.peak_rss {
+        assert!(rss < 300 << 20, "peak RSS {} MB", rss >> 20);
+    }
+    assert!(
+        unwrapped(&run.stderr).contains(error),
+        "{error:?} not in {}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "");
+}
+
+/// An error report as one line: the renderer's wrapping and gutter undone.
+fn unwrapped(report: &str) -> String {
+    report
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn plan_refuses_a_claimed_total_of_a_billion_at_once() {
+    let server = listing(|offset| Reply::Json {
+        status: 200,
+        body: hostile::page(offset, 100, 1_000_000_000, true),
+    });
+    let run = plan_against(&server);
+    assert_bounded_failure(
+        &run,
+        "GET /training: the server claims 1000000000 trainings, more than the 100000 cxtrain \
+         accepts",
+    );
+    assert_eq!(
+        server.requests(),
+        2,
+        "the first page and the count, no more"
+    );
+}
+
+#[test]
+fn plan_ends_pages_that_never_end() {
+    // Fresh trainings on every page, `has_more` forever, a total of 250.
+    let server = listing(|offset| Reply::Json {
+        status: 200,
+        body: hostile::page(offset, 100, 250, true),
+    });
+    let run = plan_against(&server);
+    assert_bounded_failure(
+        &run,
+        "GET /training: the server's listing contradicts itself: it listed 300 trainings but \
+         claims there are 250",
+    );
+}
+
+#[test]
+fn plan_refuses_a_300_mb_body_without_holding_it() {
+    let server = listing(|_| Reply::Stream {
+        prefix: "{\"items\":[".into(),
+        filler: b' ',
+        total: 300_000_000,
+    });
+    let run = plan_against(&server);
+    assert_bounded_failure(
+        &run,
+        "GET /training: the response is larger than 33554432 bytes",
+    );
+    #[cfg(target_os = "linux")]
+    assert!(run.peak_rss.is_some());
+}
+
+#[test]
+fn plan_shows_no_run_of_a_key_the_server_echoes_after_padding() {
+    let server = Hostile::start(|r| Reply::Json {
+        status: 400,
+        body: json!({"message": format!("{} {}", "x".repeat(270), r.authorization)}).to_string(),
+    });
+    let run = plan_against(&server);
+    assert_bounded_failure(&run, "400, the server rejected the request: xxx");
+    for run_of_key in HOSTILE_KEY.as_bytes().windows(cxtrain::remote::REDACT_RUN) {
+        let run_of_key = std::str::from_utf8(run_of_key).unwrap();
+        assert!(
+            !run.stderr.contains(run_of_key),
+            "{run_of_key:?} in {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn plan_escapes_control_sequences_and_workflow_commands_from_the_server() {
+    let server = Hostile::start(|_| Reply::Json {
+        status: 422,
+        body: json!({
+            "message": "\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}[2J\n::error::pwned\n##[warning]x\u{9b}"
+        })
+        .to_string(),
+    });
+    let run = plan_against(&server);
+    assert_bounded_failure(
+        &run,
+        "422, the server rejected the request: \\u{1b}]52;c;cHduZWQ=\\u{7}\\u{1b}[2J",
+    );
+    assert!(
+        !run.stderr.contains(['\u{1b}', '\u{7}', '\u{9b}']),
+        "{:?}",
+        run.stderr
+    );
+    for line in run.stderr.lines() {
+        assert!(!line.trim_start().starts_with("::"), "{line:?}");
+        assert!(!line.contains("##["), "{line:?}");
+    }
+}
+
+#[test]
+fn consecutive_runs_share_the_rate_window() {
+    let repo = Repo::new("workspace = \"ws\"\n[api]\nrequests_per_minute = 3\n");
+    repo.write(
+        "trainings/a.md",
+        &scenario("A training", "Some content here."),
+    );
+    let remote = Remote::start();
+    // The first run spends 2 of the window's 3 requests (a list and a count).
+    cxtrain(&repo, &remote).arg("plan").assert().code(0);
+    let files: Vec<_> = std::fs::read_dir(repo.cache_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    let name = files[0].file_name().unwrap().to_str().unwrap();
+    for shown in [name, text.as_str()] {
+        assert!(!shown.contains(remote.key()), "the key in {shown}");
+    }
+    // Make those two 58.5 s old: the window frees one slot 1.5 s from now.
+    let mut budget: Value = serde_json::from_str(&text).unwrap();
+    let sent = budget["sent_ms"].as_array_mut().unwrap();
+    assert_eq!(sent.len(), 2, "{text}");
+    for at in sent.iter_mut() {
+        *at = json!(at.as_u64().unwrap() - 58_500);
+    }
+    std::fs::write(&files[0], budget.to_string()).unwrap();
+    remote.reset_stats();
+    let started = std::time::Instant::now();
+    cxtrain(&repo, &remote).arg("plan").assert().code(0);
+    let elapsed = started.elapsed();
+    // One request fits at once; the other waits for the oldest to age out.
+    let times = remote.stats().request_times;
+    assert_eq!(times.len(), 2);
+    assert!(times[1] >= Duration::from_millis(1_300), "{times:?}");
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+}
+
+#[test]
+fn the_local_remote_is_unpaced_and_leaves_the_cache_alone() {
+    let repo = Repo::unpaced_example("support-bot");
+    let config = repo
+        .read("cxtrain.toml")
+        .replace("requests_per_minute = 0", "");
+    repo.write("cxtrain.toml", &config);
+    cxtrain_local(&repo).arg("plan").assert().code(0);
+    assert_eq!(std::fs::read_dir(repo.cache_dir()).unwrap().count(), 0);
 }

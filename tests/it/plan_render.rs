@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use cxtrain::model::{Channel, StateHash, Training, TrainingType};
-use cxtrain::plan::{self, DeletePolicy, Plan, PlanOptions, Targets};
+use cxtrain::plan::{self, DeletePolicy, Plan, PlanOptions, StoredHash, Targets};
 use cxtrain::remote::api;
 use cxtrain::remote::managed::ManagedTraining;
 use cxtrain::render::{plan_human, plan_json, plan_markdown};
@@ -30,6 +30,7 @@ fn local(t: &Training) -> LocalTraining {
         path: format!("trainings/{}.md", t.key).parse().unwrap(),
         file_hash: StateHash::of_bytes(t.content.as_bytes()),
         training: t.clone(),
+        scope: Default::default(),
     }
 }
 
@@ -179,6 +180,7 @@ fn realistic() -> Plan {
             root: "trainings".parse().unwrap(),
             targets: Targets::All,
             deletes: DeletePolicy::Delete,
+            stored_hash: StoredHash::LastApplied,
         },
     )
 }
@@ -232,6 +234,7 @@ fn no_changes_renders_briefly() {
             root: "trainings".parse().unwrap(),
             targets: Targets::All,
             deletes: DeletePolicy::Delete,
+            stored_hash: StoredHash::LastApplied,
         },
     );
     assert_eq!(
@@ -341,15 +344,15 @@ fn markdown_file_text_cannot_inject_markup() {
     );
 }
 
-#[test]
-fn markdown_truncates_under_the_comment_limit() {
+/// A plan creating 200 trainings of about 1 KB each: more than a comment holds.
+fn bulk_plan() -> Plan {
     let big: Vec<Training> = (0..200)
         .map(|i| {
             let body = format!("Paragraph {i}: ") + &"lorem ipsum dolor sit amet ".repeat(40);
             training(&format!("bulk/t{i:03}"), &format!("Training {i}"), &body)
         })
         .collect();
-    let plan = plan::build(
+    plan::build(
         &big.iter().map(local).collect::<Vec<_>>(),
         &[],
         0,
@@ -358,9 +361,14 @@ fn markdown_truncates_under_the_comment_limit() {
             root: "trainings".parse().unwrap(),
             targets: Targets::All,
             deletes: DeletePolicy::Delete,
+            stored_hash: StoredHash::LastApplied,
         },
-    );
-    let md = plan_markdown::to_string(&plan);
+    )
+}
+
+#[test]
+fn markdown_truncates_under_the_comment_limit() {
+    let md = plan_markdown::to_string(&bulk_plan());
     assert!(md.chars().count() <= plan_markdown::COMMENT_LIMIT);
     assert!(md.len() > 60_000, "fills the comment: {}", md.len());
     let note = md.rfind("**Truncated:**").expect("visible truncation note");
@@ -371,4 +379,42 @@ fn markdown_truncates_under_the_comment_limit() {
         md.matches("<details>").count(),
         md.matches("</details>").count()
     );
+}
+
+#[test]
+fn markdown_without_a_limit_keeps_every_change() {
+    let plan = bulk_plan();
+    let md = plan_markdown::document(&[&plan], None);
+    assert!(md.len() > plan_markdown::COMMENT_LIMIT, "{}", md.len());
+    assert!(!md.contains("**Truncated:**"));
+    assert_eq!(md.matches("<details>").count(), plan.changes.len());
+    let smaller = plan_markdown::document(&[&plan], Some(20_000));
+    assert!(smaller.len() <= 20_000, "{}", smaller.len());
+    assert!(smaller.contains("**Truncated:**"));
+}
+
+#[test]
+fn several_environments_share_one_comment_and_its_limit() {
+    let plan_for = |env: &str| Plan {
+        environment: Some(env.to_owned()),
+        ..bulk_plan()
+    };
+    let (staging, production) = (plan_for("staging"), plan_for("production"));
+    let md = plan_markdown::document(&[&staging, &production], Some(plan_markdown::COMMENT_LIMIT));
+    assert!(md.len() <= plan_markdown::COMMENT_LIMIT, "{}", md.len());
+    assert!(md.len() > 60_000, "fills the comment: {}", md.len());
+    assert_eq!(md.matches(plan_markdown::MARKER).count(), 1);
+    let production_at = md
+        .find("### cxtrain plan for workspace <code>ws</code> in <code>production</code>")
+        .expect("a production section");
+    let (first, second) = md.split_at(production_at);
+    assert!(first.contains("in <code>staging</code>"));
+    for section in [first, second] {
+        assert!(section.len() < 33_000, "each gets half: {}", section.len());
+        assert!(section.contains("of 200 changed trainings are not shown"));
+        assert_eq!(
+            section.matches("<details>").count(),
+            section.matches("</details>").count()
+        );
+    }
 }

@@ -73,9 +73,9 @@ fn broken_reports_every_expected_problem_at_its_position() {
     let doc: Value = serde_json::from_str(&out).unwrap();
     let diags = doc["diagnostics"].as_array().unwrap();
     let rows = expected_rows();
-    assert_eq!(rows.len(), 20);
+    assert_eq!(rows.len(), 25);
     assert_eq!(diags.len(), rows.len(), "{doc:#}");
-    assert_eq!(doc["summary"]["errors"], 18);
+    assert_eq!(doc["summary"]["errors"], 23);
     assert_eq!(doc["summary"]["warnings"], 2);
     for row in &rows {
         let file = format!("examples/broken/{}", row.file);
@@ -114,7 +114,7 @@ fn broken_github_snapshot() {
         out.lines()
             .filter(|l| l.starts_with("::error file="))
             .count()
-            == 18
+            == 23
     );
     assert!(
         out.lines()
@@ -136,7 +136,7 @@ fn broken_human_output_points_at_files() {
     assert!(out.contains("did you mean `channels`?"));
     assert!(out.contains("did you mean `web`?"));
     assert!(
-        out.ends_with("checked 23 files: 18 errors, 2 warnings\n"),
+        out.ends_with("checked 28 files: 23 errors, 2 warnings\n"),
         "{out}"
     );
     assert!(!out.contains('\u{1b}'), "no colour with --color never");

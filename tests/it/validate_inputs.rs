@@ -153,7 +153,7 @@ fn title_too_short() {
 
 #[test]
 fn title_too_short_from_file_name() {
-    let d = only(&[("ab.md", BODY.as_bytes())]);
+    let d = only(&[("ab.md", &md("draft: false\n", BODY))]);
     at(&d, "title-too-short", "trainings/ab.md", 1, 1);
     assert!(d["message"].as_str().unwrap().contains("file name"));
 }
@@ -443,13 +443,17 @@ fn body_starting_with_dashes_in_a_code_fence() {
         t.content,
         "```yaml\n---\nkey: value\n```\nThat is the format."
     );
-    let t = load_one(b"```yaml\n---\nkey: value\n```\nThat is the format.\n");
-    assert_eq!(t.title, "Refund late");
+    // Without front matter the fenced `---` does not make one: not a training.
+    let d = only(&[(
+        "a.md",
+        b"```yaml\n---\nkey: value\n```\nThat is the format.\n",
+    )]);
+    at(&d, "no-front-matter", "trainings/a.md", 1, 1);
 }
 
 #[test]
 fn heading_title_is_taken_and_stripped() {
-    let t = load_one(b"# Refund after 30 days\n\nOffer store credit instead.\n");
+    let t = load_one(b"---\n---\n# Refund after 30 days\n\nOffer store credit instead.\n");
     assert_eq!(t.title, "Refund after 30 days");
     assert_eq!(t.content, "Offer store credit instead.");
 }

@@ -10,6 +10,8 @@
 //! cxtrain(&repo, &remote).arg("plan").assert().code(0);
 //! ```
 
+pub mod hostile;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -18,17 +20,24 @@ use cxtrain::model::{META_HASH, META_KEY, META_WORKSPACE};
 use cxtrain::remote::api;
 use cxtrain::validate::{self, Checked};
 
-/// A trainings repository in a temporary folder, deleted on drop.
+/// A trainings repository in a temporary folder, deleted on drop, with a
+/// cache folder of its own (so no test touches the user's cache).
 pub struct Repo {
     dir: tempfile::TempDir,
+    cache: tempfile::TempDir,
 }
 
 impl Repo {
+    fn empty() -> Repo {
+        Repo {
+            dir: tempfile::tempdir().expect("tempdir"),
+            cache: tempfile::tempdir().expect("cache tempdir"),
+        }
+    }
+
     /// An empty repository with this `cxtrain.toml`.
     pub fn new(config_toml: &str) -> Repo {
-        let repo = Repo {
-            dir: tempfile::tempdir().expect("tempdir"),
-        };
+        let repo = Repo::empty();
         repo.write("cxtrain.toml", config_toml);
         std::fs::create_dir_all(repo.path().join("trainings")).expect("root");
         repo
@@ -37,9 +46,7 @@ impl Repo {
     /// A copy of `examples/<name>`, without the `.cxtrain/` state a local
     /// run of the README's quick start leaves there.
     pub fn example(name: &str) -> Repo {
-        let repo = Repo {
-            dir: tempfile::tempdir().expect("tempdir"),
-        };
+        let repo = Repo::empty();
         let from = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("examples")
             .join(name);
@@ -59,8 +66,9 @@ impl Repo {
     }
 
     /// [`Repo::example`] with client pacing off (`[api] requests_per_minute
-    /// = 0`): the default 100 a minute spaces requests 600 ms apart, which
-    /// only the pacer's own tests want to wait for.
+    /// = 0`) and a 5 ms retry back-off (`backoff_ms = 5`): for tests where
+    /// pacing and back-off are not what is tested, so they run at the
+    /// emulator's speed, faults included.
     pub fn unpaced_example(name: &str) -> Repo {
         let repo = Repo::example(name);
         let config = repo.read("cxtrain.toml");
@@ -70,7 +78,7 @@ impl Repo {
         );
         repo.write(
             "cxtrain.toml",
-            &format!("{config}\n[api]\nrequests_per_minute = 0\n"),
+            &format!("{config}\n[api]\nrequests_per_minute = 0\nbackoff_ms = 5\n"),
         );
         repo
     }
@@ -78,6 +86,12 @@ impl Repo {
     /// The repository folder.
     pub fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// The cache folder runs against this repository use
+    /// (`CXTRAIN_CACHE_DIR`): where the shared rate budget goes.
+    pub fn cache_dir(&self) -> &Path {
+        self.cache.path()
     }
 
     /// Writes a file (creating folders), relative to the repository.
@@ -158,16 +172,10 @@ impl Remote {
 
     /// An in-process emulator with this configuration.
     pub fn with(config: EmulatorConfig) -> Remote {
-        Remote::on_port(config, 0)
-    }
-
-    /// [`Remote::with`] on this port of 127.0.0.1 (0 picks a free one), so
-    /// that an emulator restarted from its state file keeps its URL.
-    pub fn on_port(config: EmulatorConfig, port: u16) -> Remote {
         let key = config.api_key.clone();
         let rt = runtime();
         let running = rt
-            .block_on(emulator::start(config, ([127, 0, 0, 1], port).into()))
+            .block_on(emulator::start(config, ([127, 0, 0, 1], 0).into()))
             .expect("emulator starts");
         Remote {
             url: running.base_url(),
@@ -176,6 +184,23 @@ impl Remote {
             key,
             http: reqwest::Client::new(),
         }
+    }
+
+    /// An in-process emulator holding exactly `trainings` (API records, ids
+    /// and all; see [`record`]), kept in the state file `state`.
+    pub fn holding(state: &Path, trainings: Vec<serde_json::Value>) -> Remote {
+        let file = serde_json::json!({
+            "format": 1,
+            "next_id": 100,
+            "clock_ms": 1_700_000_000_000_i64,
+            "trainings": trainings,
+        });
+        std::fs::create_dir_all(state.parent().expect("state file folder")).expect("mkdir");
+        std::fs::write(state, file.to_string()).expect("state file");
+        Remote::with(EmulatorConfig {
+            state_file: Some(state.to_owned()),
+            ..EmulatorConfig::default()
+        })
     }
 
     /// A `cxtrain emulator --port 0` process with these extra flags; its
@@ -224,6 +249,19 @@ impl Remote {
     pub fn stats(&self) -> Stats {
         serde_json::from_value(self.call(reqwest::Method::GET, "/_emulator/stats", None))
             .expect("stats")
+    }
+
+    /// Writes the trainings it holds to `path` (in-process emulators only),
+    /// to start other emulators with the same data.
+    #[allow(
+        dead_code,
+        reason = "only benches/plan.rs starts emulators from a saved state"
+    )]
+    pub fn save_state(&self, path: &Path) {
+        match &self.server {
+            Some(Server::InProcess(running)) => running.save_state(path).expect("state saved"),
+            _ => panic!("only an in-process emulator can save its state"),
+        }
     }
 
     /// Forgets the requests served so far.
@@ -299,7 +337,10 @@ impl Remote {
     pub fn seed_from(&self, repo: &Repo) {
         let checked = repo.checked();
         for local in &checked.trainings {
-            self.create(&applied_input(&checked.config.workspace, &local.training));
+            self.create(&applied_input(
+                checked.config.workspace().unwrap(),
+                &local.training,
+            ));
         }
     }
 
@@ -367,6 +408,72 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
+/// The unpaced `support-bot` example, and an emulator with `config` holding
+/// each of its trainings as a successful apply leaves them.
+pub fn seeded_example(config: EmulatorConfig) -> (Repo, Remote) {
+    let repo = Repo::unpaced_example("support-bot");
+    let remote = Remote::with(config);
+    remote.seed_from(&repo);
+    (repo, remote)
+}
+
+/// The create body of a training made by hand in the dashboard: a published
+/// scenario at the root for everyone, with `metadata` (none of cxtrain's
+/// keys unless given).
+pub fn hand_made(title: &str, content: &str, metadata: &[(&str, &str)]) -> api::TrainingInput {
+    api::TrainingInput {
+        title: title.into(),
+        content: content.into(),
+        kind: cxtrain::model::TrainingType::ScenarioSpecific,
+        is_draft: false,
+        directory_id: None,
+        restricted_to_channels: vec![],
+        restricted_to_segments: vec![],
+        metadata: metadata
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    }
+}
+
+/// Runs `args` against `repo` and `remote` with stdin not a terminal and
+/// no `--yes`: asserts the refusal (exit 4, before any request) and returns
+/// its stderr.
+pub fn refused_without_terminal(repo: &Repo, remote: &Remote, args: &[&str]) -> String {
+    remote.reset_stats();
+    let out = cxtrain(repo, remote)
+        .args(args)
+        .write_stdin("y\n")
+        .output()
+        .expect("binary runs");
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(remote.stats().total_requests, 0);
+    String::from_utf8(out.stderr).expect("UTF-8 stderr")
+}
+
+/// A training as the API returns it: a published scenario at the root
+/// with no metadata, changed by the fields of `extra`.
+pub fn record(id: &str, title: &str, content: &str, extra: serde_json::Value) -> serde_json::Value {
+    let mut t = serde_json::json!({
+        "id": id,
+        "title": title,
+        "content": content,
+        "type": "SCENARIO_SPECIFIC",
+        "is_draft": false,
+        "directory_id": null,
+        "restricted_to_channels": [],
+        "restricted_to_segments": [],
+        "current_version": 1,
+        "metadata": {},
+        "created_at": "2023-11-14T22:13:20.000Z",
+        "updated_at": "2023-11-14T22:13:20.000Z",
+    });
+    for (k, v) in extra.as_object().expect("extra fields") {
+        t[k] = v.clone();
+    }
+    t
+}
+
 /// The create body apply sends for a training of `workspace`.
 pub fn applied_input(workspace: &str, t: &cxtrain::model::Training) -> api::TrainingInput {
     let mut metadata = t.metadata.clone();
@@ -385,6 +492,35 @@ pub fn applied_input(workspace: &str, t: &cxtrain::model::Training) -> api::Trai
     }
 }
 
+/// What a finished command printed.
+pub struct Printed {
+    /// Its standard output.
+    pub stdout: String,
+    /// Its standard error.
+    pub stderr: String,
+}
+
+/// Runs `cmd`, which must exit with `code`; what it printed.
+pub fn run(mut cmd: impl std::borrow::BorrowMut<assert_cmd::Command>, code: i32) -> Printed {
+    let out = cmd.borrow_mut().assert().code(code).get_output().clone();
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).expect("UTF-8 output");
+    Printed {
+        stdout: text(out.stdout),
+        stderr: text(out.stderr),
+    }
+}
+
+/// Fails unless each of `lines` is a whole line of `text`.
+pub fn assert_lines<S: AsRef<str>>(text: &str, lines: &[S]) {
+    for line in lines {
+        let line = line.as_ref();
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing line {line:?} in:\n{text}"
+        );
+    }
+}
+
 /// The binary, run against `repo` and `remote`, colours off.
 pub fn cxtrain(repo: &Repo, remote: &Remote) -> assert_cmd::Command {
     command(repo, remote).into()
@@ -395,6 +531,7 @@ pub fn cxtrain(repo: &Repo, remote: &Remote) -> assert_cmd::Command {
 pub fn command(repo: &Repo, remote: &Remote) -> std::process::Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cxtrain"));
     cmd.env("OPENCX_API_KEY", remote.key())
+        .env(cxtrain::remote::CACHE_DIR_ENV, repo.cache_dir())
         .env_remove("OPENCX_API_URL")
         .env_remove("NO_COLOR")
         .arg("--dir")
@@ -406,10 +543,34 @@ pub fn command(repo: &Repo, remote: &Remote) -> std::process::Command {
     cmd
 }
 
+/// The binary as [`cxtrain`] runs it, with `args`, as a child process (for
+/// signals): stdin empty, stdout and stderr piped.
+pub fn spawn(repo: &Repo, remote: &Remote, args: &[&str]) -> std::process::Child {
+    use std::process::Stdio;
+    command(repo, remote)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts")
+}
+
+/// Presses Ctrl-C on `child` (SIGINT) and waits for it to end.
+pub fn ctrl_c(child: std::process::Child) -> std::process::Output {
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "SIGINT delivered");
+    child.wait_with_output().expect("the binary ends")
+}
+
 /// The binary against `repo` with the embedded local remote (`--local`).
 pub fn cxtrain_local(repo: &Repo) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("cxtrain").expect("binary");
     cmd.env_remove("OPENCX_API_KEY")
+        .env(cxtrain::remote::CACHE_DIR_ENV, repo.cache_dir())
         .env_remove("OPENCX_API_URL")
         .arg("--dir")
         .arg(repo.path())
@@ -472,4 +633,19 @@ pub fn apply_ok(repo: &Repo, remote: &Remote, args: &[&str]) -> String {
         "apply failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
     stdout
+}
+
+/// `text` with its whitespace collapsed and miette's `│` gutters dropped, so
+/// a message can be found however the report wrapped it.
+pub fn words(text: &str) -> String {
+    text.split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A predicate: the output says `text`, however its lines were wrapped.
+pub fn says(text: impl Into<String>) -> impl predicates::Predicate<str> {
+    let want = words(&text.into());
+    predicates::function::function(move |s: &str| words(s).contains(&want))
 }

@@ -45,6 +45,10 @@ static CONFIG: LazyLock<Config> = LazyLock::new(|| {
     config
 });
 
+/// What every file is checked against: [`CONFIG`] alone, as it defines no
+/// environments.
+static ENVIRONMENTS: LazyLock<Vec<Config>> = LazyLock::new(|| CONFIG.every_environment());
+
 /// A scenario file's bytes: parsed into a training and/or problems, every
 /// span inside the decoded text, every diagnostic rendered cleanly in all
 /// three formats, and `fmt`'s rewrite of a valid file meaning the same.
@@ -68,7 +72,7 @@ pub fn scenario_file(data: &[u8]) {
             );
         }
     }
-    let problems = validate::file_problems(&outcome, &CONFIG);
+    let problems = validate::file_problems(&outcome, &CONFIG, &ENVIRONMENTS);
     for p in &problems {
         assert!(
             source.get(p.span.clone()).is_some(),
@@ -93,23 +97,38 @@ pub fn scenario_file(data: &[u8]) {
         return;
     };
     let text = std::str::from_utf8(data).expect("a file without problems is UTF-8");
-    if let Some(formatted) = reformat(text) {
-        let again = parse_file(path, &rel, formatted.as_bytes(), &CONFIG);
-        assert_eq!(
-            again.problems,
-            [],
-            "fmt made a valid file invalid:\n{formatted}"
-        );
-        assert_eq!(
-            again.parsed.map(|p| p.local.training).as_ref(),
-            Some(&parsed.local.training),
-            "fmt changed what the file means:\n{formatted}"
-        );
-        assert_eq!(
-            reformat(&formatted).as_deref(),
-            Some(formatted.as_str()),
-            "fmt is not idempotent"
-        );
+    match reformat(text) {
+        Ok(Some(formatted)) => {
+            let again = parse_file(path, &rel, formatted.as_bytes(), &CONFIG);
+            assert_eq!(
+                again.problems,
+                [],
+                "fmt made a valid file invalid:\n{formatted}"
+            );
+            assert_eq!(
+                again.parsed.map(|p| p.local.training).as_ref(),
+                Some(&parsed.local.training),
+                "fmt changed what the file means:\n{formatted}"
+            );
+            assert_eq!(
+                reformat(&formatted).ok().flatten().as_deref(),
+                Some(formatted.as_str()),
+                "fmt is not idempotent"
+            );
+        }
+        Ok(None) => {}
+        Err(refusal) => {
+            assert!(
+                (1..=text.lines().count().max(1)).contains(&refusal.line),
+                "fmt refuses at line {} of a {}-line file",
+                refusal.line,
+                text.lines().count()
+            );
+            assert!(
+                !refusal.reason.trim().is_empty(),
+                "a refusal without a reason"
+            );
+        }
     }
 }
 
@@ -125,18 +144,20 @@ pub fn config_file(data: &[u8]) {
         Ok(_) => {}
         Err(ConfigError::Invalid(invalid)) => {
             assert!(
-                invalid.text.get(invalid.span.clone()).is_some(),
-                "span {:?} outside the text",
-                invalid.span
+                !invalid.problems.is_empty(),
+                "an invalid config without a problem"
             );
-            assert!(
-                !invalid.message.trim().is_empty(),
-                "an error without a message"
-            );
-            let diagnostic = validate::config_diagnostic(&ConfigError::Invalid(invalid), repo);
+            for p in &invalid.problems {
+                assert!(
+                    invalid.text.get(p.span.clone()).is_some(),
+                    "span {:?} outside the text",
+                    p.span
+                );
+                assert!(!p.message.trim().is_empty(), "a problem without a message");
+            }
             rendered_cleanly(&Report {
                 files: 0,
-                diagnostics: vec![diagnostic],
+                diagnostics: validate::config_diagnostics(&ConfigError::Invalid(invalid), repo),
             });
         }
         Err(e) => panic!("parsing text read a file: {e}"),
