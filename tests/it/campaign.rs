@@ -153,8 +153,8 @@ struct Faults {
 }
 
 impl Faults {
-    /// Few faults: the client backs off 250 ms and more per retry, and a
-    /// 429 burst costs its `Retry-After` second.
+    /// Faults in half the rounds. Retries back off 5 ms (`backoff_ms`), but
+    /// a 429 burst costs its `Retry-After` second, so bursts stay rare.
     fn random(rng: &mut fastrand::Rng) -> Faults {
         match rng.u8(..8) {
             0 => Faults {

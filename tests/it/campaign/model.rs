@@ -27,8 +27,9 @@ pub const FOLDERS: [(&str, Option<&str>); 5] = [
 /// The trainings root.
 pub const ROOT: &str = "trainings";
 
-/// `cxtrain.toml`: the folders mapped, pacing off, deletes not budgeted (the
-/// delete guards have their own tests; here they would only stop rounds).
+/// `cxtrain.toml`: the folders mapped, pacing off and a 5 ms retry back-off
+/// (so injected faults cost little time), deletes not budgeted (the delete
+/// guards have their own tests; here they would only stop rounds).
 pub fn config_toml() -> String {
     let mut out = format!("root = \"{ROOT}\"\nworkspace = \"{WORKSPACE}\"\n\n[directories]\n");
     for (folder, id) in FOLDERS {
@@ -36,7 +37,9 @@ pub fn config_toml() -> String {
             let _ = writeln!(out, "\"{folder}\" = \"{id}\"");
         }
     }
-    out.push_str("\n[safety]\nmax_deletes = 1000\n\n[api]\nrequests_per_minute = 0\n");
+    out.push_str(
+        "\n[safety]\nmax_deletes = 1000\n\n[api]\nrequests_per_minute = 0\nbackoff_ms = 5\n",
+    );
     out
 }
 
