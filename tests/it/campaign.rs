@@ -15,21 +15,27 @@
 //! `cargo test --test it campaign` runs a few seeds in seconds. Environment:
 //! `CXTRAIN_CAMPAIGN_SEEDS=500` runs seeds 1 to 500, `CXTRAIN_CAMPAIGN_SEED=N`
 //! replays seed N, `CXTRAIN_CAMPAIGN_ROUNDS=R` sets the rounds per seed.
-//! Odd seeds run the emulator's `Publish` PUT behaviour, even ones
-//! `StageDraft`. A failure prints the seed and its operation log.
+//! The seed also picks how the emulator answers a `PUT` (see [`server_of`]):
+//! publishing the text, staging it as a draft, staging it while keeping an
+//! older dashboard draft when the text is the live one, or refusing
+//! `metadata` (then files keep their keys and metadata, which such a server
+//! cannot change, and `put_accepts_metadata = false` is configured). A
+//! failure prints the seed and its operation log.
 //!
 //! Conflicts (a file and its dashboard training both changed since the last
 //! apply) are resolved by a policy drawn for each round:
 //! - `Force`: every apply runs with `--force` (the files win);
 //! - `Pull`: apply without `--force`; on the conflict refusal (exit 4), take
-//!   the dashboard's version of each conflicting file — `pull --force` in a
-//!   scratch copy of the repository, that file copied back — and apply
-//!   again. A conflict pull cannot settle (the file was also moved or
-//!   renamed, which pull does not undo) is then forced;
+//!   the dashboard's version of each conflicting file (`pull --force
+//!   FILE...`) and apply again. A conflict pull cannot settle (the file was
+//!   also moved or renamed, which pull does not undo) is then forced;
 //! - `Refuse`: apply without `--force`; on the refusal, apply with it.
 //!
 //! A refusal for another reason, or with `--force`, is a failure, and so is
-//! any exit but 0 from an apply that ran without injected faults.
+//! any exit but 0 from an apply that ran without injected faults — except
+//! the one a person must act on: against the server that keeps an older
+//! dashboard draft, apply fails a change whose text that draft hides and
+//! asks for the draft to be discarded, which the campaign then does.
 
 mod check;
 mod model;
@@ -41,7 +47,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use cxtrain::emulator::{EmulatorConfig, UpdateMode};
+use cxtrain::emulator::{EmulatorConfig, UpdateMetadata, UpdateMode};
 use cxtrain::model::{META_HASH, META_KEY, META_WORKSPACE, TrainingType};
 use cxtrain::remote::api;
 use serde_json::{Value, json};
@@ -50,7 +56,7 @@ use crate::common::{self, Remote, Repo, cxtrain};
 use model::{FileSpec, Model, ROOT, WORKSPACE};
 use ops::Texts;
 
-/// Seeds `cargo test` runs (two per PUT behaviour).
+/// Seeds `cargo test` runs (one per server behaviour).
 const DEFAULT_SEEDS: u64 = 4;
 /// Rounds per seed, after the first apply.
 const DEFAULT_ROUNDS: u64 = 4;
@@ -61,6 +67,9 @@ const MAX_ATTEMPTS: u32 = 8;
 const FAULTY_ATTEMPTS: u32 = 2;
 /// What apply's conflict refusal says.
 const CONFLICT: &str = "changed both in the files and in the dashboard";
+/// What apply says of a change the server answered by keeping an older
+/// pending draft.
+const STALE_DRAFT: &str = "the server kept another pending draft";
 /// What apply's refusals of a saved plan that no longer holds say: the
 /// files or touched trainings changed, or the plan derived now differs.
 const STALE: [&str; 2] = [
@@ -77,7 +86,7 @@ fn random_edits_dashboard_edits_faults_and_kills_converge() {
     let rounds = env("CXTRAIN_CAMPAIGN_ROUNDS").unwrap_or(DEFAULT_ROUNDS);
     let mut failed = Vec::new();
     for seed in seeds {
-        let mode = mode_of(seed);
+        let mode = server_of(seed);
         let mut log = Vec::new();
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             Campaign::new(seed, mode, &mut log).run(rounds);
@@ -115,12 +124,28 @@ fn env(name: &str) -> Option<u64> {
     )
 }
 
-/// The PUT behaviour a seed runs with.
-fn mode_of(seed: u64) -> UpdateMode {
-    if seed % 2 == 1 {
-        UpdateMode::Publish
-    } else {
-        UpdateMode::StageDraft
+/// How the emulator answers a `PUT`: the behaviours the real API may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Server {
+    update_mode: UpdateMode,
+    update_metadata: UpdateMetadata,
+}
+
+/// The server a seed runs against, by seed modulo 4: 1 publishes a `PUT`'s
+/// text, 2 stages it as a draft, 3 stages it and keeps an older dashboard
+/// draft when the text is the live one, 0 refuses `metadata` in a `PUT`
+/// (publishing or staging, alternately).
+fn server_of(seed: u64) -> Server {
+    let (update_mode, update_metadata) = match seed % 4 {
+        1 => (UpdateMode::Publish, UpdateMetadata::Accept),
+        2 => (UpdateMode::StageDraft, UpdateMetadata::Accept),
+        3 => (UpdateMode::StageDraftKeepingStale, UpdateMetadata::Accept),
+        _ if seed.is_multiple_of(8) => (UpdateMode::StageDraft, UpdateMetadata::Refuse),
+        _ => (UpdateMode::Publish, UpdateMetadata::Refuse),
+    };
+    Server {
+        update_mode,
+        update_metadata,
     }
 }
 
@@ -195,7 +220,7 @@ enum Outcome {
 
 struct Campaign<'a> {
     seed: u64,
-    mode: UpdateMode,
+    mode: Server,
     log: &'a mut Vec<String>,
     repo: Repo,
     /// The emulator's state file and the killed applies' output.
@@ -212,13 +237,15 @@ struct Campaign<'a> {
 }
 
 impl<'a> Campaign<'a> {
-    fn new(seed: u64, mode: UpdateMode, log: &'a mut Vec<String>) -> Campaign<'a> {
+    fn new(seed: u64, mode: Server, log: &'a mut Vec<String>) -> Campaign<'a> {
         log.push(format!("seed {seed}, PUT behaviour {mode:?}"));
         Campaign {
             seed,
             mode,
             log,
-            repo: Repo::new(&model::config_toml()),
+            repo: Repo::new(&model::config_toml(
+                mode.update_metadata == UpdateMetadata::Accept,
+            )),
             scratch: tempfile::tempdir().expect("tempdir"),
             remote: None,
             model: Model::default(),
@@ -370,7 +397,15 @@ impl<'a> Campaign<'a> {
             .collect::<Vec<_>>();
         let target =
             (!target.is_empty() && rng.bool()).then(|| target[rng.usize(..target.len())].clone());
-        let line = ops::edit_file(rng, &mut self.texts, &mut self.model, &self.repo, target);
+        let identity_fixed = self.mode.update_metadata != UpdateMetadata::Accept;
+        let line = ops::edit_file(
+            rng,
+            &mut self.texts,
+            &mut self.model,
+            &self.repo,
+            target,
+            identity_fixed,
+        );
         self.log.push(line);
     }
 
@@ -436,6 +471,30 @@ impl<'a> Campaign<'a> {
                 Outcome::Exit { code: 0, .. } => {
                     self.log.push(format!("  attempt {attempt}: exit 0"));
                     return pulled;
+                }
+                // A server that keeps an older dashboard draft when a `PUT`
+                // repeats the live text: apply reports the change as failed
+                // and asks for that draft to be discarded, which a person
+                // does in the dashboard.
+                Outcome::Exit {
+                    code: 1, stdout, ..
+                } if self.mode.update_mode == UpdateMode::StageDraftKeepingStale
+                    && stdout.contains(STALE_DRAFT) =>
+                {
+                    let keys: BTreeMap<String, String> = check::ids(&self.saved_records())
+                        .into_iter()
+                        .map(|(key, id)| (id, key))
+                        .collect();
+                    for id in stale_draft_ids(&stdout) {
+                        self.log.push(format!(
+                            "  attempt {attempt}: exit 1, {id} kept a dashboard draft: discarded"
+                        ));
+                        self.remote().dashboard_edit_id(
+                            &id,
+                            json!({ "draft_title": null, "draft_content": null }),
+                        );
+                        self.edited_in_dashboard.extend(keys.get(&id).cloned());
+                    }
                 }
                 Outcome::Exit {
                     code: 1, stderr, ..
@@ -582,47 +641,51 @@ impl<'a> Campaign<'a> {
         }
     }
 
-    /// The `Pull` policy: `pull --force` in a scratch copy of the
-    /// repository, then each conflicting file copied back. Returns the keys
-    /// of the files rewritten.
+    /// The `Pull` policy: `pull --force` of the conflicting files. Returns
+    /// the keys of the files rewritten.
     fn take_dashboard_versions(&mut self) -> BTreeSet<String> {
         self.restart(Faults::default(), 0);
         let (_, stdout, _) = self.cli(&["plan", "--format", "json"]);
         let plan: Value = serde_json::from_str(&stdout).expect("plan JSON");
-        let conflicted: Vec<String> = plan["changes"]
-            .as_array()
-            .expect("changes")
+        let has = |c: &Value, list: &str, field: &str, value: &str| {
+            c[list]
+                .as_array()
+                .is_some_and(|items| items.iter().any(|i| i[field] == value))
+        };
+        let changes = plan["changes"].as_array().expect("changes");
+        assert!(
+            changes.iter().any(|c| has(c, "flags", "flag", "conflict")),
+            "a refused plan has conflicts:\n{stdout}"
+        );
+        // A renamed file holds a key the remote does not have yet: there is
+        // nothing to pull into it.
+        let conflicted: Vec<String> = changes
             .iter()
             .filter(|c| {
-                c["flags"]
-                    .as_array()
-                    .is_some_and(|f| f.iter().any(|f| f["flag"] == "conflict"))
+                has(c, "flags", "flag", "conflict") && !has(c, "actions", "action", "rename")
             })
             .filter_map(|c| c["path"].as_str().map(str::to_owned))
             .collect();
-        assert!(
-            !conflicted.is_empty(),
-            "a refused plan has conflicts:\n{stdout}"
-        );
-        let copy = Repo::new(&self.repo.read("cxtrain.toml"));
-        for path in self.model.files.keys() {
-            let rel = format!("{ROOT}/{path}");
-            copy.write(&rel, &self.repo.read(&rel));
+        if conflicted.is_empty() {
+            return BTreeSet::new();
         }
-        let out = cxtrain(&copy, self.remote())
-            .args(["pull", "--force"])
-            .output()
-            .expect("binary runs");
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "pull failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
+        let before: Vec<String> = conflicted.iter().map(|p| self.repo.read(p)).collect();
+        let (code, _, stderr) = self.cli(
+            &["pull", "--force"]
+                .into_iter()
+                .chain(conflicted.iter().map(String::as_str))
+                .collect::<Vec<_>>(),
+        );
+        // Pull refuses a training whose file would not validate (a title
+        // another file took meanwhile) and pulls the rest.
+        assert!(
+            code == 0 || stderr.contains("not pulled"),
+            "pull failed (exit {code}):\n{stderr}"
         );
         let mut rewritten = BTreeSet::new();
-        for repo_path in conflicted {
-            let pulled = copy.read(&repo_path);
-            if pulled == self.repo.read(&repo_path) {
+        for (repo_path, before) in conflicted.into_iter().zip(before) {
+            let pulled = self.repo.read(&repo_path);
+            if pulled == before {
                 self.log.push(format!("  pull: {repo_path} unchanged"));
                 continue;
             }
@@ -636,7 +699,6 @@ impl<'a> Campaign<'a> {
                 .push(format!("  pull: took the dashboard's {repo_path}"));
             rewritten.insert(spec.key_at(&path));
             self.model.files.insert(path, spec);
-            self.repo.write(&repo_path, &pulled);
         }
         rewritten
     }
@@ -688,7 +750,8 @@ impl<'a> Campaign<'a> {
     fn restart(&mut self, faults: Faults, seed: u64) {
         self.remote = None;
         self.remote = Some(Remote::with(EmulatorConfig {
-            update_mode: self.mode,
+            update_mode: self.mode.update_mode,
+            update_metadata: self.mode.update_metadata,
             state_file: Some(self.scratch.path().join("state.json")),
             error_rate: faults.error_rate,
             drop_rate: faults.drop_rate,
@@ -717,6 +780,17 @@ impl<'a> Campaign<'a> {
 /// The running emulator (a free function, so it borrows only that field).
 fn remote(remote: &Option<Remote>) -> &Remote {
     remote.as_ref().expect("the emulator runs")
+}
+
+/// The trainings apply's output names as kept on an older pending draft
+/// (`training ID: ... the server kept another pending draft ...`).
+fn stale_draft_ids(stdout: &str) -> BTreeSet<String> {
+    stdout
+        .lines()
+        .filter(|l| l.contains(STALE_DRAFT))
+        .filter_map(|l| l.split("training ").nth(1)?.split(':').next())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn first_line(text: &str) -> &str {

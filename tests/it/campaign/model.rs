@@ -29,8 +29,9 @@ pub const ROOT: &str = "trainings";
 
 /// `cxtrain.toml`: the folders mapped, pacing off and a 5 ms retry back-off
 /// (so injected faults cost little time), deletes not budgeted (the delete
-/// guards have their own tests; here they would only stop rounds).
-pub fn config_toml() -> String {
+/// guards have their own tests; here they would only stop rounds), and
+/// what the server does with `metadata` on update.
+pub fn config_toml(put_accepts_metadata: bool) -> String {
     let mut out = format!("root = \"{ROOT}\"\nworkspace = \"{WORKSPACE}\"\n\n[directories]\n");
     for (folder, id) in FOLDERS {
         if let Some(id) = id {
@@ -40,6 +41,9 @@ pub fn config_toml() -> String {
     out.push_str(
         "\n[safety]\nmax_deletes = 1000\n\n[api]\nrequests_per_minute = 0\nbackoff_ms = 5\n",
     );
+    if !put_accepts_metadata {
+        out.push_str("put_accepts_metadata = false\n");
+    }
     out
 }
 
@@ -174,10 +178,9 @@ impl FileSpec {
                 let _ = writeln!(front, "  {}: {}", quoted(k), quoted(v));
             }
         }
-        let mut out = String::new();
-        if !front.is_empty() {
-            let _ = write!(out, "---\n{front}---\n");
-        }
+        // A file without front matter is not a training: an empty one opens
+        // a file whose title is its heading.
+        let mut out = format!("---\n{front}---\n");
         if self.title_in_heading {
             let _ = write!(out, "# {}\n\n", self.title);
         }

@@ -232,13 +232,16 @@ fn describe(spec: &FileSpec) -> String {
 }
 
 /// One random edit of the repository: of the file at `target`, or of a
-/// random one.
+/// random one. With `identity_fixed` (a server that refuses `metadata` on
+/// update, so a training keeps the key and metadata it was created with),
+/// no edit changes an existing file's key or metadata.
 pub fn edit_file(
     rng: &mut fastrand::Rng,
     texts: &mut Texts,
     model: &mut Model,
     repo: &Repo,
     target: Option<String>,
+    identity_fixed: bool,
 ) -> String {
     let paths: Vec<String> = model.files.keys().cloned().collect();
     if target.is_none() && (paths.len() < 3 || rng.u8(..12) == 0) {
@@ -302,7 +305,7 @@ pub fn edit_file(
             };
             format!("file type {path} -> {:?}", spec.kind)
         }
-        7 => {
+        7 if !identity_fixed => {
             if spec.metadata.is_empty() {
                 spec.metadata
                     .insert("team".into(), WORDS[rng.usize(..WORDS.len())].into());
@@ -311,14 +314,14 @@ pub fn edit_file(
             }
             format!("file metadata {path} -> {:?}", spec.metadata)
         }
-        8 => {
+        8 if !identity_fixed => {
             spec.key = match spec.key {
                 Some(_) if rng.bool() => None,
                 _ => Some(texts.key(rng)),
             };
             format!("file key {path} -> {:?}", spec.key)
         }
-        9 | 10 => {
+        9 | 10 if !identity_fixed || spec.key.is_some() => {
             let to = if rng.bool() {
                 let folders: Vec<&str> = FOLDERS
                     .iter()
