@@ -18,6 +18,7 @@ use crate::plan::Fingerprint;
     after_help = EXIT_CODES
 )]
 pub struct Cli {
+    /// Flags every command accepts.
     #[command(flatten)]
     pub global: GlobalArgs,
     /// `--api-url`/`--local` written before the command name (`cxtrain
@@ -25,6 +26,7 @@ pub struct Cli {
     /// by the others, and not shown in any help.
     #[command(flatten)]
     pub leading_remote: LeadingRemoteArgs,
+    /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
@@ -126,10 +128,20 @@ pub struct LeadingRemoteArgs {
 }
 
 /// `--color` values.
+///
+/// The variants' docs, here and in the other format enums, are for readers
+/// of the code only (`help = None`): help on a possible value would switch
+/// every `--help` to the long, one-line-per-word layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
+    /// Colour on a terminal, unless `NO_COLOR` is set.
+    #[value(help = None::<&str>)]
     Auto,
+    /// Colour even into a pipe or file.
+    #[value(help = None::<&str>)]
     Always,
+    /// No colour.
+    #[value(help = None::<&str>)]
     Never,
 }
 
@@ -244,8 +256,14 @@ pub struct ValidateArgs {
 /// `validate --format` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ValidateFormat {
+    /// Annotated source excerpts, for a terminal.
+    #[value(help = None::<&str>)]
     Human,
+    /// One JSON document, for scripts.
+    #[value(help = None::<&str>)]
     Json,
+    /// GitHub Actions annotations on the offending lines.
+    #[value(help = None::<&str>)]
     Github,
 }
 
@@ -282,6 +300,7 @@ pub struct PlanArgs {
     /// `{env}`, which becomes each environment's name (one file each).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// How to print the plan.
     #[command(flatten)]
     pub format: PlanFormatArgs,
     /// Exit 0 with no changes, 2 with changes, 1 on error.
@@ -291,8 +310,10 @@ pub struct PlanArgs {
     /// repository); each must hold a training.
     #[arg(long, num_args = 1.., value_name = "PATH")]
     pub target: Vec<PathBuf>,
+    /// Delete and conflict guards.
     #[command(flatten)]
     pub safety: SafetyArgs,
+    /// Which remote to plan against.
     #[command(flatten)]
     pub remote: RemoteArgs,
 }
@@ -313,8 +334,14 @@ pub struct PlanFormatArgs {
 /// `plan --format` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormat {
+    /// Coloured diffs, for a terminal.
+    #[value(help = None::<&str>)]
     Human,
+    /// A pull-request comment.
+    #[value(help = None::<&str>)]
     Markdown,
+    /// The documented plan JSON, for scripts.
+    #[value(help = None::<&str>)]
     Json,
 }
 
@@ -352,10 +379,13 @@ pub struct ApplyArgs {
     /// fingerprint: the one `plan` printed for the reviewed plan.
     #[arg(long, value_name = "FP")]
     pub expect_fingerprint: Option<Fingerprint>,
+    /// Delete and conflict guards.
     #[command(flatten)]
     pub safety: SafetyArgs,
+    /// The environment to apply to.
     #[command(flatten)]
     pub env: EnvArg,
+    /// Which remote to apply to.
     #[command(flatten)]
     pub remote: RemoteArgs,
 }
@@ -365,6 +395,7 @@ pub struct ApplyArgs {
 pub struct ShowArgs {
     /// A plan saved with `plan --out`.
     pub plan_file: PathBuf,
+    /// How to print the plan.
     #[command(flatten)]
     pub format: PlanFormatArgs,
 }
@@ -394,8 +425,10 @@ pub struct PullArgs {
         conflicts_with_all = ["all", "targets"]
     )]
     pub adopt: Vec<crate::ops::pull::Adopt>,
+    /// The environment to pull from.
     #[command(flatten)]
     pub env: EnvArg,
+    /// Which remote to pull from.
     #[command(flatten)]
     pub remote: RemoteArgs,
 }
@@ -434,8 +467,10 @@ pub struct SearchArgs {
     /// Maximum hits.
     #[arg(long, default_value_t = 10)]
     pub limit: u32,
+    /// The environment to search.
     #[command(flatten)]
     pub env: EnvArg,
+    /// Which remote to search.
     #[command(flatten)]
     pub remote: RemoteArgs,
 }
@@ -449,8 +484,10 @@ pub struct GenerateArgs {
     /// Where to write the file (default: `<root>/<slug>.md`).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// The environment whose remote generates.
     #[command(flatten)]
     pub env: EnvArg,
+    /// Which remote generates.
     #[command(flatten)]
     pub remote: RemoteArgs,
 }
@@ -470,8 +507,10 @@ pub struct DoctorArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DoctorFormat::Human)]
     pub format: DoctorFormat,
+    /// The environment to check.
     #[command(flatten)]
     pub env: EnvArg,
+    /// Which remote to check.
     #[command(flatten)]
     pub remote: RemoteArgs,
 }
@@ -479,7 +518,11 @@ pub struct DoctorArgs {
 /// `doctor --format` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DoctorFormat {
+    /// A table, for a terminal.
+    #[value(help = None::<&str>)]
     Human,
+    /// Every check and probed fact as JSON, for scripts.
+    #[value(help = None::<&str>)]
     Json,
 }
 
@@ -522,10 +565,7 @@ pub struct EmulatorArgs {
     /// Seed for fault injection (the same seed gives the same faults).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// What a PUT on a published training does: publish the new text, or
-    /// stage it as a draft (`draft_title`/`draft_content`); `stage-stale`
-    /// stages too, but a text equal to the live one leaves an older pending
-    /// draft in place.
+    /// What a PUT on a published training does.
     #[arg(long, value_enum, default_value_t = EmulatorUpdateMode::Publish)]
     pub update_mode: EmulatorUpdateMode,
     /// Refuse a PUT carrying `metadata` with 400 "property metadata should
@@ -537,8 +577,12 @@ pub struct EmulatorArgs {
 /// `emulator --update-mode` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EmulatorUpdateMode {
+    /// The new text goes live at once.
     Publish,
+    /// The new text waits as a draft (`draft_title`/`draft_content`).
     Stage,
+    /// Like `stage`, but a text equal to the live one leaves an older
+    /// pending draft in place.
     StageStale,
 }
 

@@ -160,12 +160,19 @@ pub enum EmulatorError {
     /// A fault rate outside 0.0..=1.0.
     #[error("{name} must be between 0.0 and 1.0, got {value}")]
     #[diagnostic(help("a rate is a fraction of requests, e.g. 0.1 for one in ten"))]
-    BadRate { name: &'static str, value: f64 },
+    BadRate {
+        /// The option that was given the rate.
+        name: &'static str,
+        /// The rate given.
+        value: f64,
+    },
     /// The port could not be bound.
     #[error("cannot listen on {addr}")]
     #[diagnostic(help("pick another port, or --port 0 for a free one"))]
     Bind {
+        /// The address asked for.
         addr: SocketAddr,
+        /// Why binding failed.
         #[source]
         source: std::io::Error,
     },

@@ -29,17 +29,29 @@ pub struct StateFile {
 /// A state file that could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum PersistError {
+    /// The file exists but could not be read.
     #[error("cannot read emulator state file {path}")]
     Read {
+        /// The state file.
         path: PathBuf,
+        /// Why reading failed.
         #[source]
         source: std::io::Error,
     },
+    /// The file was read but does not hold emulator state.
     #[error("emulator state file {path} is not valid state: {message}")]
-    Parse { path: PathBuf, message: String },
+    Parse {
+        /// The state file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The state could not be saved.
     #[error("cannot write emulator state file {path}")]
     Write {
+        /// The state file.
         path: PathBuf,
+        /// Why writing failed.
         #[source]
         source: std::io::Error,
     },

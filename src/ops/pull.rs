@@ -1,4 +1,4 @@
-//! Pulling: list the remote, place every training in a file ([`layout`]),
+//! Pulling: list the remote, place every training in a file (`layout`),
 //! keep the ones asked for (`pull PATH|KEY...`, `--adopt`), check each file
 //! against the rules `validate` enforces, write the files that differ, then
 //! record the new `[directories]` and `[adopt]` entries in `cxtrain.toml` —
