@@ -238,13 +238,10 @@ impl Training {
         }
         StateHash(hex(&h.finalize()))
     }
-}
 
-#[cfg(test)]
-impl Training {
     /// A published scenario for every channel and segment, at the root, with
-    /// no user metadata: the value unit tests across the crate start from.
-    pub(crate) fn scenario(key: &str, title: &str, content: &str) -> Training {
+    /// no user metadata: the value tests and fixtures start from.
+    pub fn scenario(key: &str, title: &str, content: &str) -> Training {
         Training {
             key: key.into(),
             title: title.into(),

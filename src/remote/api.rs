@@ -104,11 +104,10 @@ pub struct Training {
     pub updated_at: Option<String>,
 }
 
-#[cfg(test)]
 impl Training {
-    /// A published record (version 1, no metadata) holding `t`: the shape
-    /// unit tests across the crate start from.
-    pub(crate) fn holding(id: &str, t: &crate::model::Training) -> Training {
+    /// A published record (version 1, no metadata, no timestamps) holding
+    /// `t`: the record tests and fixtures start from.
+    pub fn holding(id: &str, t: &crate::model::Training) -> Training {
         Training {
             id: id.into(),
             title: t.title.clone(),
@@ -129,9 +128,7 @@ impl Training {
             updated_at: None,
         }
     }
-}
 
-impl Training {
     /// A string metadata value, if present and a string.
     pub fn metadata_str(&self, key: &str) -> Option<&str> {
         self.metadata.as_ref()?.get(key)?.as_str()

@@ -4,7 +4,6 @@
 //! after a failure, deletes sent only while a fresh listing shows their
 //! training as planned, deletes of trainings already gone, and interruption.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -13,7 +12,7 @@ use cxtrain::apply::calls::{self, Step};
 use cxtrain::apply::executor::{
     self, Observer, Options, Outcome, Report, SkipReason, StepError, UpdateMetadata,
 };
-use cxtrain::model::{StateHash, Training, TrainingType};
+use cxtrain::model::{StateHash, Training};
 use cxtrain::plan::{Change, Create, Delete, Identity, Modify, Plan, RemoteRef};
 use cxtrain::remote::managed::observed_hash;
 use cxtrain::remote::{ApiKey, Client, ClientConfig, api};
@@ -23,17 +22,11 @@ use wiremock::matchers::{body_partial_json, method, path, query_param_contains};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn training(key: &str) -> Training {
-    Training {
-        key: key.into(),
-        title: format!("Title of {key}"),
-        content: format!("Content of {key}, long enough to be valid."),
-        kind: TrainingType::ScenarioSpecific,
-        channels: BTreeSet::new(),
-        segments: BTreeSet::new(),
-        draft: false,
-        directory_id: None,
-        metadata: BTreeMap::new(),
-    }
+    Training::scenario(
+        key,
+        &format!("Title of {key}"),
+        &format!("Content of {key}, long enough to be valid."),
+    )
 }
 
 fn remote(id: &str) -> RemoteRef {
@@ -87,6 +80,16 @@ fn delete(key: &str, id: &str) -> Change {
         current: training(key),
         flags: vec![],
     })
+}
+
+/// Expects exactly one `verb route` request and answers it with `reply`.
+async fn once(server: &MockServer, verb: &str, route: &str, reply: ResponseTemplate) {
+    Mock::given(method(verb))
+        .and(path(route))
+        .respond_with(reply)
+        .expect(1)
+        .mount(server)
+        .await;
 }
 
 /// Fails the test if any delete not mocked before is sent.
@@ -211,12 +214,13 @@ async fn staged_edit_is_published_and_failures_hold_back_deletes() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("PUT"))
-        .and(path("/training/trn_staged"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(staged_answer))
-        .expect(1)
-        .mount(&server)
-        .await;
+    once(
+        &server,
+        "PUT",
+        "/training/trn_staged",
+        ResponseTemplate::new(200).set_body_json(staged_answer),
+    )
+    .await;
     Mock::given(method("PUT"))
         .and(path("/training/trn_staged/draft"))
         .and(body_partial_json(json!({"is_draft": false})))
@@ -224,15 +228,16 @@ async fn staged_edit_is_published_and_failures_hold_back_deletes() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("PUT"))
-        .and(path("/training/trn_bad"))
-        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+    once(
+        &server,
+        "PUT",
+        "/training/trn_bad",
+        ResponseTemplate::new(400).set_body_json(json!({
             "statusCode": 400, "message": ["content must be longer than or equal to 10 characters"],
             "error": "Bad Request"
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+        })),
+    )
+    .await;
     no_other_deletes(&server).await;
 
     let log = Log::default();
@@ -277,28 +282,31 @@ async fn staged_edit_is_published_and_failures_hold_back_deletes() {
 #[tokio::test]
 async fn deletes_run_last_and_a_missing_training_counts_as_gone() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path("/training/trn_1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(answer("trn_1", &training("a"))))
-        .expect(1)
-        .mount(&server)
-        .await;
+    once(
+        &server,
+        "PUT",
+        "/training/trn_1",
+        ResponseTemplate::new(200).set_body_json(answer("trn_1", &training("a"))),
+    )
+    .await;
     listing(&server, "b", vec![listed("trn_2", "b")]).await;
     listing(&server, "c", vec![listed("trn_3", "c")]).await;
-    Mock::given(method("DELETE"))
-        .and(path("/training/trn_2"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("DELETE"))
-        .and(path("/training/trn_3"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+    once(
+        &server,
+        "DELETE",
+        "/training/trn_2",
+        ResponseTemplate::new(200),
+    )
+    .await;
+    once(
+        &server,
+        "DELETE",
+        "/training/trn_3",
+        ResponseTemplate::new(404).set_body_json(json!({
             "statusCode": 404, "message": "Training not found", "error": "Not Found"
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+        })),
+    )
+    .await;
 
     let log = Log::default();
     let report = run_to_end(
@@ -335,12 +343,13 @@ async fn a_delete_is_sent_only_while_a_fresh_listing_shows_it_as_planned() {
     foreign["metadata"]["cxtrain_workspace"] = json!("other");
     listing(&server, "foreign", vec![foreign]).await;
     listing(&server, "kept", vec![listed("trn_kept", "kept")]).await;
-    Mock::given(method("DELETE"))
-        .and(path("/training/trn_kept"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(1)
-        .mount(&server)
-        .await;
+    once(
+        &server,
+        "DELETE",
+        "/training/trn_kept",
+        ResponseTemplate::new(200),
+    )
+    .await;
     no_other_deletes(&server).await;
 
     let log = Log::default();
@@ -391,24 +400,27 @@ async fn a_publish_that_does_not_take_is_a_failure() {
     let t = training("stuck");
     let mut draft = answer("trn_1", &t);
     draft["is_draft"] = json!(true);
-    Mock::given(method("PUT"))
-        .and(path("/training/trn_1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(draft.clone()))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path("/training/trn_1/draft"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(draft.clone()))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/training/trn_1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(draft))
-        .expect(1)
-        .mount(&server)
-        .await;
+    once(
+        &server,
+        "PUT",
+        "/training/trn_1",
+        ResponseTemplate::new(200).set_body_json(draft.clone()),
+    )
+    .await;
+    once(
+        &server,
+        "PUT",
+        "/training/trn_1/draft",
+        ResponseTemplate::new(200).set_body_json(draft.clone()),
+    )
+    .await;
+    once(
+        &server,
+        "GET",
+        "/training/trn_1",
+        ResponseTemplate::new(200).set_body_json(draft),
+    )
+    .await;
 
     let report = run_to_end(&server, vec![update("stuck", "trn_1")], 1, &Log::default()).await;
 
@@ -423,16 +435,15 @@ async fn a_publish_that_does_not_take_is_a_failure() {
 #[tokio::test]
 async fn an_interrupt_lets_the_change_in_flight_finish_and_starts_no_more() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/training"))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .set_body_json(answer("trn_1", &training("a")))
-                .set_delay(Duration::from_millis(300)),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    once(
+        &server,
+        "POST",
+        "/training",
+        ResponseTemplate::new(201)
+            .set_body_json(answer("trn_1", &training("a")))
+            .set_delay(Duration::from_millis(300)),
+    )
+    .await;
 
     let log = Log::default();
     let report = executor::execute(

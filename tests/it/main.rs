@@ -3,6 +3,13 @@
 //! new files directly under `tests/` (each of those is a separate binary that
 //! links the whole dev-dependency tree again).
 
+/// Fails unless `value` matches `pattern`, showing `value` when it does not.
+macro_rules! assert_is {
+    ($value:expr, $pattern:pat $(if $guard:expr)?) => {
+        assert!(matches!($value, $pattern $(if $guard)?), "{:?}", $value)
+    };
+}
+
 mod common;
 
 mod apply_answers;

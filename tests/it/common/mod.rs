@@ -10,6 +10,7 @@
 //! cxtrain(&repo, &remote).arg("plan").assert().code(0);
 //! ```
 
+pub mod fixtures;
 pub mod hostile;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,33 @@
+//! Values for the tests that call the library without the binary: a
+//! training as the scanner reads it, and as an apply leaves it on the server.
+
+use cxtrain::model::{StateHash, Training};
+use cxtrain::remote::api;
+use cxtrain::workspace::LocalTraining;
+
+/// `t` as the scanner reads it from `trainings/<key>.md` (the file hash is
+/// the content's: only its identity matters here).
+pub fn local(t: &Training) -> LocalTraining {
+    LocalTraining {
+        path: format!("trainings/{}.md", t.key)
+            .parse()
+            .expect("a key path"),
+        file_hash: StateHash::of_bytes(t.content.as_bytes()),
+        training: t.clone(),
+        scope: Default::default(),
+    }
+}
+
+/// The record an apply of `t` by `workspace` leaves on the server: `t`'s
+/// fields, its metadata and cxtrain's tags, published at version 1.
+pub fn applied(id: &str, t: &Training, workspace: &str) -> api::Training {
+    let metadata = super::applied_input(workspace, t)
+        .metadata
+        .into_iter()
+        .map(|(k, v)| (k, v.into()))
+        .collect();
+    api::Training {
+        metadata: Some(metadata),
+        ..api::Training::holding(id, t)
+    }
+}
