@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::{
     self, Remote, Repo, applied_input, apply, apply_ok, cxtrain, cxtrain_local, saved_plan,
+    seeded_example,
 };
 use cxtrain::emulator::{EmulatorConfig, UpdateMode};
 use cxtrain::model::META_KEY;
@@ -207,9 +208,7 @@ fn staged_edits_are_published_with_one_toggle() {
 
 #[test]
 fn a_saved_plan_applies_when_nothing_changed() {
-    let repo = example();
-    let remote = Remote::start();
-    remote.seed_from(&repo);
+    let (repo, remote) = seeded_example(Default::default());
     edit_everything(&repo);
     let plan = saved_plan(&repo, &remote);
     remote.reset_stats();
@@ -256,9 +255,7 @@ fn a_saved_plan_touching_one_training_costs_a_plan_and_its_write() {
 
 #[test]
 fn a_stale_plan_is_refused_after_a_dashboard_edit() {
-    let repo = example();
-    let remote = Remote::start();
-    remote.seed_from(&repo);
+    let (repo, remote) = seeded_example(Default::default());
     repo.edit(
         "trainings/billing/change-plan.md",
         "Upgrades take effect immediately.",
@@ -374,9 +371,7 @@ fn a_hand_edited_impossible_change_is_refused_before_any_request() {
 
 #[test]
 fn delete_guards_hold() {
-    let repo = example();
-    let remote = Remote::start();
-    remote.seed_from(&repo);
+    let (repo, remote) = seeded_example(Default::default());
     let files = repo.training_files();
     for f in &files[..11] {
         repo.remove(f);

@@ -82,6 +82,11 @@ fn delete(key: &str, id: &str) -> Change {
     })
 }
 
+/// An answer with `status` and the JSON `body`.
+fn reply(status: u16, body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(body)
+}
+
 /// Expects exactly one `verb route` request and answers it with `reply`.
 async fn once(server: &MockServer, verb: &str, route: &str, reply: ResponseTemplate) {
     Mock::given(method(verb))
@@ -115,9 +120,12 @@ async fn listing(server: &MockServer, key: &str, items: Vec<Value>) {
             "metadata",
             "\"cxtrain_workspace\":\"ws\"",
         ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "items": items, "total": n, "limit": 100, "offset": 0, "has_more": false
-        })))
+        .respond_with(reply(
+            200,
+            json!({
+                "items": items, "total": n, "limit": 100, "offset": 0, "has_more": false
+            }),
+        ))
         .expect(1)
         .mount(server)
         .await;
@@ -210,7 +218,7 @@ async fn staged_edit_is_published_and_failures_hold_back_deletes() {
             "metadata": {"cxtrain_key": "new", "cxtrain_workspace": "ws",
                          "cxtrain_hash": training("new").state_hash().0}
         })))
-        .respond_with(ResponseTemplate::new(201).set_body_json(answer("trn_new", &training("new"))))
+        .respond_with(reply(201, answer("trn_new", &training("new"))))
         .expect(1)
         .mount(&server)
         .await;
@@ -218,13 +226,13 @@ async fn staged_edit_is_published_and_failures_hold_back_deletes() {
         &server,
         "PUT",
         "/training/trn_staged",
-        ResponseTemplate::new(200).set_body_json(staged_answer),
+        reply(200, staged_answer),
     )
     .await;
     Mock::given(method("PUT"))
         .and(path("/training/trn_staged/draft"))
         .and(body_partial_json(json!({"is_draft": false})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(answer("trn_staged", &staged)))
+        .respond_with(reply(200, answer("trn_staged", &staged)))
         .expect(1)
         .mount(&server)
         .await;
@@ -232,7 +240,7 @@ async fn staged_edit_is_published_and_failures_hold_back_deletes() {
         &server,
         "PUT",
         "/training/trn_bad",
-        ResponseTemplate::new(400).set_body_json(json!({
+        reply(400, json!({
             "statusCode": 400, "message": ["content must be longer than or equal to 10 characters"],
             "error": "Bad Request"
         })),
@@ -286,7 +294,7 @@ async fn deletes_run_last_and_a_missing_training_counts_as_gone() {
         &server,
         "PUT",
         "/training/trn_1",
-        ResponseTemplate::new(200).set_body_json(answer("trn_1", &training("a"))),
+        reply(200, answer("trn_1", &training("a"))),
     )
     .await;
     listing(&server, "b", vec![listed("trn_2", "b")]).await;
@@ -302,9 +310,12 @@ async fn deletes_run_last_and_a_missing_training_counts_as_gone() {
         &server,
         "DELETE",
         "/training/trn_3",
-        ResponseTemplate::new(404).set_body_json(json!({
-            "statusCode": 404, "message": "Training not found", "error": "Not Found"
-        })),
+        reply(
+            404,
+            json!({
+                "statusCode": 404, "message": "Training not found", "error": "Not Found"
+            }),
+        ),
     )
     .await;
 
@@ -400,27 +411,15 @@ async fn a_publish_that_does_not_take_is_a_failure() {
     let t = training("stuck");
     let mut draft = answer("trn_1", &t);
     draft["is_draft"] = json!(true);
-    once(
-        &server,
-        "PUT",
-        "/training/trn_1",
-        ResponseTemplate::new(200).set_body_json(draft.clone()),
-    )
-    .await;
+    once(&server, "PUT", "/training/trn_1", reply(200, draft.clone())).await;
     once(
         &server,
         "PUT",
         "/training/trn_1/draft",
-        ResponseTemplate::new(200).set_body_json(draft.clone()),
+        reply(200, draft.clone()),
     )
     .await;
-    once(
-        &server,
-        "GET",
-        "/training/trn_1",
-        ResponseTemplate::new(200).set_body_json(draft),
-    )
-    .await;
+    once(&server, "GET", "/training/trn_1", reply(200, draft)).await;
 
     let report = run_to_end(&server, vec![update("stuck", "trn_1")], 1, &Log::default()).await;
 
@@ -439,9 +438,7 @@ async fn an_interrupt_lets_the_change_in_flight_finish_and_starts_no_more() {
         &server,
         "POST",
         "/training",
-        ResponseTemplate::new(201)
-            .set_body_json(answer("trn_1", &training("a")))
-            .set_delay(Duration::from_millis(300)),
+        reply(201, answer("trn_1", &training("a"))).set_delay(Duration::from_millis(300)),
     )
     .await;
 

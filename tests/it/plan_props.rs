@@ -5,13 +5,13 @@
 use std::collections::BTreeMap;
 
 use cxtrain::model::{Channel, Training, TrainingType};
-use cxtrain::plan::{self, Action, DeletePolicy, Field, Plan, PlanOptions, StoredHash, Targets};
+use cxtrain::plan::{Action, Field, Plan};
 use cxtrain::remote::api;
 use cxtrain::remote::managed::ManagedTraining;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
-use crate::common::fixtures::{applied, local};
+use crate::common::fixtures::{applied, plan};
 
 /// How the server happens to return an applied training.
 #[derive(Debug, Clone)]
@@ -100,18 +100,7 @@ fn remote(id: usize, t: &Training, shape: &Shape) -> ManagedTraining {
 }
 
 fn build(locals: &[Training], remotes: &[ManagedTraining]) -> Plan {
-    plan::build(
-        &locals.iter().map(local).collect::<Vec<_>>(),
-        remotes,
-        0,
-        &PlanOptions {
-            workspace: "ws".into(),
-            root: "trainings".parse().unwrap(),
-            targets: Targets::All,
-            deletes: DeletePolicy::Delete,
-            stored_hash: StoredHash::LastApplied,
-        },
-    )
+    plan(&locals, remotes, 0, "ws")
 }
 
 /// Seeds of past failures are kept next to this file, in

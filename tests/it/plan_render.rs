@@ -3,12 +3,12 @@
 //! truncation guarantees.
 
 use cxtrain::model::{Channel, Training, TrainingType};
-use cxtrain::plan::{self, DeletePolicy, Plan, PlanOptions, StoredHash, Targets};
+use cxtrain::plan::Plan;
 use cxtrain::remote::api;
 use cxtrain::remote::managed::ManagedTraining;
 use cxtrain::render::{plan_human, plan_json, plan_markdown};
 
-use crate::common::fixtures::{applied, local};
+use crate::common::fixtures::{self, applied, plan};
 
 /// The remote as the last apply of `t` left it, then `edit`ed.
 fn remote(id: &str, t: &Training, edit: impl FnOnce(&mut api::Training)) -> ManagedTraining {
@@ -127,18 +127,7 @@ fn realistic() -> Plan {
             r.draft_content = Some("We are open 9 to 6 on weekdays.".into())
         }),
     ];
-    plan::build(
-        &locals.iter().map(local).collect::<Vec<_>>(),
-        &remotes,
-        42,
-        &PlanOptions {
-            workspace: "support-bot".into(),
-            root: "trainings".parse().unwrap(),
-            targets: Targets::All,
-            deletes: DeletePolicy::Delete,
-            stored_hash: StoredHash::LastApplied,
-        },
-    )
+    plan(&locals, &remotes, 42, "support-bot")
 }
 
 fn human(plan: &Plan, color: bool) -> String {
@@ -181,18 +170,7 @@ fn json() {
 #[test]
 fn no_changes_renders_briefly() {
     let a = Training::scenario("a", "Title a", "Content of a");
-    let plan = plan::build(
-        &[local(&a)],
-        &[remote("1", &a, |_| {})],
-        5,
-        &PlanOptions {
-            workspace: "ws".into(),
-            root: "trainings".parse().unwrap(),
-            targets: Targets::All,
-            deletes: DeletePolicy::Delete,
-            stored_hash: StoredHash::LastApplied,
-        },
-    );
+    let plan = fixtures::plan(&[a.clone()], &[remote("1", &a, |_| {})], 5, "ws");
     assert_eq!(
         human(&plan, false),
         format!(
@@ -308,18 +286,7 @@ fn bulk_plan() -> Plan {
             Training::scenario(&format!("bulk/t{i:03}"), &format!("Training {i}"), &body)
         })
         .collect();
-    plan::build(
-        &big.iter().map(local).collect::<Vec<_>>(),
-        &[],
-        0,
-        &PlanOptions {
-            workspace: "ws".into(),
-            root: "trainings".parse().unwrap(),
-            targets: Targets::All,
-            deletes: DeletePolicy::Delete,
-            stored_hash: StoredHash::LastApplied,
-        },
-    )
+    plan(&big, &[], 0, "ws")
 }
 
 #[test]

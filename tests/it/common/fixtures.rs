@@ -1,8 +1,11 @@
 //! Values for the tests that call the library without the binary: a
-//! training as the scanner reads it, and as an apply leaves it on the server.
+//! training as the scanner reads it, as an apply leaves it on the server,
+//! and the plan between the two.
 
 use cxtrain::model::{StateHash, Training};
+use cxtrain::plan::{self, DeletePolicy, Plan, PlanOptions, StoredHash, Targets};
 use cxtrain::remote::api;
+use cxtrain::remote::managed::ManagedTraining;
 use cxtrain::workspace::LocalTraining;
 
 /// `t` as the scanner reads it from `trainings/<key>.md` (the file hash is
@@ -30,4 +33,27 @@ pub fn applied(id: &str, t: &Training, workspace: &str) -> api::Training {
         metadata: Some(metadata),
         ..api::Training::holding(id, t)
     }
+}
+
+/// The plan of workspace `workspace` from `locals` (files below
+/// `trainings/`) to `remotes`, with `unmanaged` trainings beside them: every
+/// training targeted, deletes allowed, the stored hash trusted.
+pub fn plan(
+    locals: &[Training],
+    remotes: &[ManagedTraining],
+    unmanaged: u64,
+    workspace: &str,
+) -> Plan {
+    plan::build(
+        &locals.iter().map(local).collect::<Vec<_>>(),
+        remotes,
+        unmanaged,
+        &PlanOptions {
+            workspace: workspace.into(),
+            root: "trainings".parse().expect("a root"),
+            targets: Targets::All,
+            deletes: DeletePolicy::Delete,
+            stored_hash: StoredHash::LastApplied,
+        },
+    )
 }
