@@ -100,7 +100,7 @@ fn remote(id: usize, t: &Training, shape: &Shape) -> ManagedTraining {
 }
 
 fn build(locals: &[Training], remotes: &[ManagedTraining]) -> Plan {
-    plan(&locals, remotes, 0, "ws")
+    plan(locals, remotes, 0, "ws")
 }
 
 /// Seeds of past failures are kept next to this file, in

@@ -170,7 +170,12 @@ fn json() {
 #[test]
 fn no_changes_renders_briefly() {
     let a = Training::scenario("a", "Title a", "Content of a");
-    let plan = fixtures::plan(&[a.clone()], &[remote("1", &a, |_| {})], 5, "ws");
+    let plan = fixtures::plan(
+        std::slice::from_ref(&a),
+        &[remote("1", &a, |_| {})],
+        5,
+        "ws",
+    );
     assert_eq!(
         human(&plan, false),
         format!(

@@ -29,7 +29,8 @@ pub struct Repo {
 }
 
 impl Repo {
-    fn empty() -> Repo {
+    /// An empty repository: no config, no folders.
+    pub fn empty() -> Repo {
         Repo {
             dir: tempfile::tempdir().expect("tempdir"),
             cache: tempfile::tempdir().expect("cache tempdir"),
@@ -97,9 +98,15 @@ impl Repo {
 
     /// Writes a file (creating folders), relative to the repository.
     pub fn write(&self, rel: &str, text: &str) -> &Repo {
+        self.write_bytes(rel, text.as_bytes())
+    }
+
+    /// Writes a file that need not be text (creating folders), relative to
+    /// the repository.
+    pub fn write_bytes(&self, rel: &str, bytes: &[u8]) -> &Repo {
         let path = self.path().join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).expect("mkdir");
-        std::fs::write(path, text).expect("write");
+        std::fs::write(path, bytes).expect("write");
         self
     }
 
@@ -135,6 +142,42 @@ impl Repo {
             .unwrap_or_else(|e| panic!("repository does not validate: {:?}", e.report))
     }
 
+    /// Seeds the embedded local remote (`--local`) with exactly `trainings`.
+    pub fn seed_local(&self, trainings: Vec<serde_json::Value>) -> &Repo {
+        self.write(".cxtrain/local-state.json", &state_file(trainings))
+    }
+
+    /// Every file below the repository except the local remote's state,
+    /// `/`-separated and sorted.
+    pub fn files(&self) -> Vec<String> {
+        let mut files: Vec<String> = walkdir::WalkDir::new(self.path())
+            .into_iter()
+            .map(|entry| entry.expect("walk repo"))
+            .filter(|entry| entry.file_type().is_file())
+            .map(|entry| {
+                let rel = entry.path().strip_prefix(self.path()).expect("below");
+                rel.to_string_lossy().replace('\\', "/")
+            })
+            .filter(|rel| !rel.starts_with(".cxtrain/"))
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// The binary against this repository with `args`: colours off, and no
+    /// API key or URL from the environment (each test says which remote).
+    pub fn cmd(&self, args: &[&str]) -> assert_cmd::Command {
+        let mut cmd = assert_cmd::Command::cargo_bin("cxtrain").expect("binary");
+        cmd.env_remove("OPENCX_API_KEY")
+            .env_remove("OPENCX_API_URL")
+            .env(cxtrain::remote::CACHE_DIR_ENV, self.cache_dir())
+            .arg("--dir")
+            .arg(self.path())
+            .args(["--color", "never"])
+            .args(args);
+        cmd
+    }
+
     /// Every scenario file below `trainings/`, repository-relative.
     pub fn training_files(&self) -> Vec<String> {
         self.checked()
@@ -143,6 +186,18 @@ impl Repo {
             .map(|t| t.path.as_str().to_owned())
             .collect()
     }
+}
+
+/// An emulator state file holding exactly `trainings` (API records, ids
+/// and all; see [`record`]).
+fn state_file(trainings: Vec<serde_json::Value>) -> String {
+    serde_json::json!({
+        "format": 1,
+        "next_id": 100,
+        "clock_ms": 1_700_000_000_000_i64,
+        "trainings": trainings,
+    })
+    .to_string()
 }
 
 /// A scenario file with a title and a body.
@@ -190,14 +245,8 @@ impl Remote {
     /// An in-process emulator holding exactly `trainings` (API records, ids
     /// and all; see [`record`]), kept in the state file `state`.
     pub fn holding(state: &Path, trainings: Vec<serde_json::Value>) -> Remote {
-        let file = serde_json::json!({
-            "format": 1,
-            "next_id": 100,
-            "clock_ms": 1_700_000_000_000_i64,
-            "trainings": trainings,
-        });
         std::fs::create_dir_all(state.parent().expect("state file folder")).expect("mkdir");
-        std::fs::write(state, file.to_string()).expect("state file");
+        std::fs::write(state, state_file(trainings)).expect("state file");
         Remote::with(EmulatorConfig {
             state_file: Some(state.to_owned()),
             ..EmulatorConfig::default()
@@ -559,16 +608,7 @@ pub fn ctrl_c(child: std::process::Child) -> std::process::Output {
 
 /// The binary against `repo` with the embedded local remote (`--local`).
 pub fn cxtrain_local(repo: &Repo) -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::cargo_bin("cxtrain").expect("binary");
-    cmd.env_remove("OPENCX_API_KEY")
-        .env(cxtrain::remote::CACHE_DIR_ENV, repo.cache_dir())
-        .env_remove("OPENCX_API_URL")
-        .arg("--dir")
-        .arg(repo.path())
-        .arg("--local")
-        .arg("--color")
-        .arg("never");
-    cmd
+    repo.cmd(&["--local"])
 }
 
 /// Where a test's plan file goes.
