@@ -74,6 +74,15 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Done by the write alone: no follow-up toggle or move, metadata sent.
+    pub const APPLIED: Outcome = Outcome::Applied {
+        toggled: None,
+        moved: false,
+        without_metadata: false,
+    };
+}
+
+impl Outcome {
     /// Whether the change reached the state the plan asked for.
     pub fn succeeded(&self) -> bool {
         matches!(self, Outcome::Applied { .. } | Outcome::AlreadyGone)
@@ -307,11 +316,7 @@ async fn write(client: &Client, step: &Step, metadata: &Metadata) -> Result<Outc
                 return Ok(Outcome::AlreadyGone);
             }
             client.delete(id).await?;
-            return Ok(Outcome::Applied {
-                toggled: None,
-                moved: false,
-                without_metadata: false,
-            });
+            return Ok(Outcome::APPLIED);
         }
     };
     let settled = match step.change.desired() {

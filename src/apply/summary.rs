@@ -101,14 +101,7 @@ mod tests {
         let unpublished = draft.clone();
         let report = Report {
             results: vec![
-                (
-                    Step::of(Change::create(training("a"))),
-                    Outcome::Applied {
-                        toggled: None,
-                        moved: false,
-                        without_metadata: false,
-                    },
-                ),
+                (Step::of(Change::create(training("a"))), Outcome::APPLIED),
                 (
                     Step::of(Change::modify("trn_2", Identity::Keep, draft, &moved)),
                     Outcome::Applied {

@@ -326,14 +326,7 @@ mod tests {
     fn summary_lists_failures_and_the_next_step() {
         let report = Report {
             results: vec![
-                (
-                    Step::of(Change::create(training("a"))),
-                    Outcome::Applied {
-                        toggled: None,
-                        moved: false,
-                        without_metadata: false,
-                    },
-                ),
+                (Step::of(Change::create(training("a"))), Outcome::APPLIED),
                 (
                     Step::of(Change::create(training("b"))),
                     Outcome::Failed(StepError::Remote(RemoteError::MissingKey)),
