@@ -22,15 +22,8 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> CommandResult {
     }
     let started = Instant::now();
     let checked = ctx.checked()?;
-    // A saved plan names its environment; `--env` (or CXTRAIN_ENV) must
-    // agree with it, `default_env` does not override it. One the config
-    // does not define is refused with the plan file.
-    let environment = match (&args.env.env, &args.plan_file) {
-        (Some(env), _) => Some(env.clone()),
-        (None, Some(path)) => apply::planned_environment(path)?
-            .filter(|e| checked.config.environments.contains_key(e)),
-        (None, None) => None,
-    };
+    let environment =
+        apply::environment(&checked, args.env.env.as_deref(), args.plan_file.as_deref())?;
     let checked = checked.select_one(environment.as_deref())?;
     let options = Options {
         connect: ctx.connect.clone(),

@@ -191,9 +191,22 @@ fn same_target(
     })
 }
 
-/// The environment a saved plan was made for.
-pub fn planned_environment(path: &Path) -> Result<Option<String>, PlanFileError> {
-    Ok(PlanFile::read(path)?.environment)
+/// The environment to apply to: `--env` (or `CXTRAIN_ENV`) when given,
+/// else the one the saved plan `plan_file` names — `default_env` does not
+/// override it. A plan's environment the config does not define is left
+/// for the plan file check to refuse.
+pub fn environment(
+    checked: &Checked,
+    env: Option<&str>,
+    plan_file: Option<&Path>,
+) -> Result<Option<String>, PlanFileError> {
+    Ok(match (env, plan_file) {
+        (Some(env), _) => Some(env.to_owned()),
+        (None, Some(path)) => PlanFile::read(path)?
+            .environment
+            .filter(|e| checked.config.environments.contains_key(e)),
+        (None, None) => None,
+    })
 }
 
 /// Reads the answer to the confirmation prompt: only an explicit yes goes
