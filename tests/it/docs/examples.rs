@@ -72,7 +72,10 @@ fn case_text(page: &Page, blocks: &[Block], keep: &[usize]) -> String {
     let mut lines: Vec<String> = page.lines().iter().map(|l| (*l).to_owned()).collect();
     for (i, b) in blocks.iter().enumerate() {
         if b.runs() && !keep.contains(&i) {
-            let fence: String = lines[b.open].chars().take_while(|&c| c == '`' || c == '~').collect();
+            let fence: String = lines[b.open]
+                .chars()
+                .take_while(|&c| c == '`' || c == '~')
+                .collect();
             lines[b.open] = format!("{fence}text");
         }
     }
@@ -136,7 +139,10 @@ fn documented_examples_run_and_print_what_they_show() {
     let tests = trycmd::TestCases::new();
     tests
         .register_bin("cxtrain", Path::new(env!("CARGO_BIN_EXE_cxtrain")))
-        .env(cxtrain::remote::CACHE_DIR_ENV, cache.path().display().to_string())
+        .env(
+            cxtrain::remote::CACHE_DIR_ENV,
+            cache.path().display().to_string(),
+        )
         .env("NO_COLOR", "1")
         .env("COLUMNS", "100")
         .timeout(std::time::Duration::from_secs(120));

@@ -92,10 +92,7 @@ pub struct Block {
 impl Block {
     /// The language: the info string up to the first comma or space.
     pub fn lang(&self) -> &str {
-        self.info
-            .split([',', ' '])
-            .next()
-            .unwrap_or_default()
+        self.info.split([',', ' ']).next().unwrap_or_default()
     }
 
     /// Whether the info string carries `ignore`.

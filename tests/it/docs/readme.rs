@@ -21,7 +21,10 @@ use super::setups;
 fn the_readme_is_a_landing_page() {
     let readme = Page::read("README.md");
     let lines = readme.lines().len();
-    assert!(lines <= 200, "README.md has {lines} lines; the limit is 200");
+    assert!(
+        lines <= 200,
+        "README.md has {lines} lines; the limit is 200"
+    );
     assert!(
         readme.text.contains("](docs/src/"),
         "the README links into the guide"
@@ -45,7 +48,10 @@ fn quick_start(readme: &Page) -> Vec<Vec<String>> {
 fn the_readme_commands_work_on_a_fresh_clone() {
     let readme = Page::read("README.md");
     let runs = quick_start(&readme);
-    assert!(!runs.is_empty(), "the README shows `cargo run --locked -- ...`");
+    assert!(
+        !runs.is_empty(),
+        "the README shows `cargo run --locked -- ...`"
+    );
     for args in runs {
         // A fresh clone: the examples without any local state.
         let clone = tempfile::tempdir().expect("tempdir");
@@ -59,7 +65,11 @@ fn the_readme_commands_work_on_a_fresh_clone() {
             .output()
             .expect("cxtrain runs");
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "README `{}` failed: {out:?}", args.join(" "));
+        assert!(
+            out.status.success(),
+            "README `{}` failed: {out:?}",
+            args.join(" ")
+        );
         assert!(
             stdout.starts_with("Plan for workspace support-bot"),
             "README `{}` printed:\n{stdout}",
@@ -67,11 +77,17 @@ fn the_readme_commands_work_on_a_fresh_clone() {
         );
     }
     assert!(
-        readme.blocks().iter().any(|b| b.commands().any(|c| c == "cargo test --locked")),
+        readme
+            .blocks()
+            .iter()
+            .any(|b| b.commands().any(|c| c == "cargo test --locked")),
         "the README shows the test command"
     );
     let ci = std::fs::read_to_string(pages::root().join(".ci/run")).expect(".ci/run");
-    assert!(ci.lines().any(|l| l == "cargo test --locked"), ".ci/run runs the README's test command");
+    assert!(
+        ci.lines().any(|l| l == "cargo test --locked"),
+        ".ci/run runs the README's test command"
+    );
 }
 
 #[test]
@@ -84,7 +100,11 @@ fn the_readme_training_is_the_example_file() {
         .expect("the README shows a training file");
     let file = "examples/support-bot/trainings/billing/refund-after-30-days.md";
     let real = std::fs::read_to_string(pages::root().join(file)).expect("example");
-    assert_eq!(shown.body.join("\n") + "\n", real, "the README's training is {file}");
+    assert_eq!(
+        shown.body.join("\n") + "\n",
+        real,
+        "the README's training is {file}"
+    );
 }
 
 /// A rendered region: where it starts and ends (0-based lines of its
@@ -107,7 +127,9 @@ fn regions(page: &Page) -> Vec<Region> {
         else {
             continue;
         };
-        let (setup, args) = spec.split_once(':').expect("<!-- rendered: SETUP: ARGS -->");
+        let (setup, args) = spec
+            .split_once(':')
+            .expect("<!-- rendered: SETUP: ARGS -->");
         let close = (i..lines.len())
             .find(|&j| lines[j].trim() == "<!-- /rendered -->")
             .unwrap_or_else(|| panic!("{}: no <!-- /rendered --> after it", page.at(i)));

@@ -26,7 +26,10 @@ fn generate() -> String {
          exit codes mean is in [Exit codes](exit-codes.md); the variables in \
          [Environment variables](environment.md).\n\n",
     );
-    for sub in cli.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+    for sub in cli
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
         let _ = writeln!(out, "- [`cxtrain {0}`](#cxtrain-{0})", sub.get_name());
     }
     out.push('\n');
@@ -69,7 +72,15 @@ fn section(out: &mut String, cmd: &mut clap::Command, title: &str, top: bool) {
         }
     }
     for (heading, args) in groups {
-        let _ = writeln!(out, "**{heading}**\n\n| {} | Description |\n|---|---|", if heading == "Arguments" { "Argument" } else { "Option" });
+        let _ = writeln!(
+            out,
+            "**{heading}**\n\n| {} | Description |\n|---|---|",
+            if heading == "Arguments" {
+                "Argument"
+            } else {
+                "Option"
+            }
+        );
         for arg in args {
             let _ = writeln!(out, "| {} | {} |", spelling(arg), cell(&describe(arg)));
         }
@@ -135,7 +146,11 @@ fn describe(arg: &clap::Arg) -> String {
         .iter()
         .filter(|v| !v.is_hide_set())
         .map(|v| match v.get_help() {
-            Some(h) => format!("`{}` ({})", v.get_name(), h.to_string().trim_end_matches('.')),
+            Some(h) => format!(
+                "`{}` ({})",
+                v.get_name(),
+                h.to_string().trim_end_matches('.')
+            ),
             None => format!("`{}`", v.get_name()),
         })
         .collect();
@@ -190,7 +205,9 @@ fn the_reference_names_every_command_and_flag() {
     for sub in cli.get_subcommands().filter(|s| s.get_name() != "help") {
         assert!(page.contains(&format!("## `cxtrain {}`", sub.get_name())));
         let shown = sub.get_arguments().filter(|a| {
-            !a.is_hide_set() && !a.is_global_set() && !matches!(a.get_id().as_str(), "help" | "version")
+            !a.is_hide_set()
+                && !a.is_global_set()
+                && !matches!(a.get_id().as_str(), "help" | "version")
         });
         for arg in shown {
             if let Some(long) = arg.get_long() {

@@ -15,19 +15,34 @@ use crate::common::{Remote, copy_example, hand_made};
 /// Every setup: its name and what it is, for the docs' contributors.
 pub const SETUPS: &[(&str, &str)] = &[
     ("empty", "an empty folder"),
-    ("example", "a copy of examples/support-bot, nothing applied yet"),
-    ("broken", "a copy of examples/broken (one file per validation problem)"),
+    (
+        "example",
+        "a copy of examples/support-bot, nothing applied yet",
+    ),
+    (
+        "broken",
+        "a copy of examples/broken (one file per validation problem)",
+    ),
     (
         "bad-config",
         "examples/support-bot with a misspelt key and a zero timeout in cxtrain.toml",
     ),
-    ("applied", "examples/support-bot, applied to the local remote"),
-    ("edited", "`applied`, then the refund training's 250 USD made 500 USD"),
+    (
+        "applied",
+        "examples/support-bot, applied to the local remote",
+    ),
+    (
+        "edited",
+        "`applied`, then the refund training's 250 USD made 500 USD",
+    ),
     (
         "changes",
         "`applied`, then an edit, a rename, a move, a publish and a delete",
     ),
-    ("drift", "`applied`, then lost-package retitled in the dashboard"),
+    (
+        "drift",
+        "`applied`, then lost-package retitled in the dashboard",
+    ),
     ("conflict", "`drift`, and the lost-package file edited too"),
     (
         "dashboard-draft",
@@ -62,7 +77,12 @@ pub fn prepare(name: &str, dir: &Path) {
         "bad-config" => {
             copy_example("support-bot", dir);
             edit(dir, "cxtrain.toml", "max_deletes = 10", "max_delete = 10");
-            edit(dir, "cxtrain.toml", "ignore = []", "ignore = []\n\n[api]\ntimeout_secs = 0");
+            edit(
+                dir,
+                "cxtrain.toml",
+                "ignore = []",
+                "ignore = []\n\n[api]\ntimeout_secs = 0",
+            );
         }
         "applied" => applied(dir),
         "edited" => edited(dir),
@@ -108,7 +128,10 @@ pub fn prepare(name: &str, dir: &Path) {
             );
         }
         "environments" => environments(dir),
-        other => panic!("unknown docs setup `{other}`; the known ones are in {}", file!()),
+        other => panic!(
+            "unknown docs setup `{other}`; the known ones are in {}",
+            file!()
+        ),
     }
 }
 
@@ -226,7 +249,8 @@ fn dashboard(dir: &Path) {
 fn environments(dir: &Path) {
     copy_example("support-bot", dir);
     let config = std::fs::read_to_string(dir.join("cxtrain.toml")).expect("config");
-    let mut envs = String::from("\n[environments.staging]\napi_key_env = \"OPENCX_API_KEY_STAGING\"\n");
+    let mut envs =
+        String::from("\n[environments.staging]\napi_key_env = \"OPENCX_API_KEY_STAGING\"\n");
     envs.push_str("\n[environments.production]\napi_key_env = \"OPENCX_API_KEY_PRODUCTION\"\n");
     envs.push_str("\n[environments.production.safety]\nmax_deletes = 3\n");
     std::fs::write(dir.join("cxtrain.toml"), config + &envs).expect("config");

@@ -13,7 +13,10 @@ use super::setups::SETUPS;
 /// The pages `SUMMARY.md` links to, relative to `docs/src`.
 fn summary_pages() -> Vec<String> {
     let summary = Page::read("docs/src/SUMMARY.md");
-    links(&summary).into_iter().map(|(_, target)| target).collect()
+    links(&summary)
+        .into_iter()
+        .map(|(_, target)| target)
+        .collect()
 }
 
 #[test]
@@ -45,7 +48,10 @@ fn book_output_stays_out_of_git() {
     let ignore = std::fs::read_to_string(pages::root().join(".gitignore")).expect(".gitignore");
     assert!(ignore.lines().any(|l| l.trim() == "/docs/book/"));
     let book = std::fs::read_to_string(pages::root().join("docs/book.toml")).expect("book.toml");
-    assert!(book.contains("src = \"src\""), "docs/book.toml names its source folder");
+    assert!(
+        book.contains("src = \"src\""),
+        "docs/book.toml names its source folder"
+    );
 }
 
 /// The `[text](target)` links of a page outside code, with their 0-based
@@ -118,7 +124,11 @@ fn anchors(page: &Page) -> BTreeSet<String> {
         let text = line.trim_start_matches('#').trim();
         let id = anchor(text);
         let n = seen.entry(id.clone()).or_insert(0);
-        out.insert(if *n == 0 { id.clone() } else { format!("{id}-{n}") });
+        out.insert(if *n == 0 {
+            id.clone()
+        } else {
+            format!("{id}-{n}")
+        });
         *n += 1;
     }
     out
@@ -167,7 +177,10 @@ fn every_relative_link_and_anchor_resolves() {
     let root = pages::root();
     let mut problems = Vec::new();
     for page in pages::all() {
-        let folder = Path::new(&page.rel).parent().unwrap_or(Path::new("")).to_owned();
+        let folder = Path::new(&page.rel)
+            .parent()
+            .unwrap_or(Path::new(""))
+            .to_owned();
         for (line, target) in links(&page) {
             if target.contains("://") || target.starts_with("mailto:") {
                 continue;
@@ -192,18 +205,33 @@ fn every_relative_link_and_anchor_resolves() {
             if !fragment.is_empty() {
                 let ids = anchors(&Page::read(&rel.to_string_lossy().replace('\\', "/")));
                 if !ids.contains(fragment) {
-                    problems.push(format!("{at}: no heading `#{fragment}` in {}", rel.display()));
+                    problems.push(format!(
+                        "{at}: no heading `#{fragment}` in {}",
+                        rel.display()
+                    ));
                 }
             }
         }
     }
-    assert!(problems.is_empty(), "broken links:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "broken links:\n{}",
+        problems.join("\n")
+    );
 }
 
 /// Top-level folders of the repository whose files the docs cite by path.
 const CITED: &[&str] = &[
-    "src/", "tests/", "examples/", "action/", "benches/", "schema/", "docs/", "fuzz/",
-    ".github/", ".ci/",
+    "src/",
+    "tests/",
+    "examples/",
+    "action/",
+    "benches/",
+    "schema/",
+    "docs/",
+    "fuzz/",
+    ".github/",
+    ".ci/",
 ];
 
 /// Paths the docs name in the user's trainings repository, not in this one.
@@ -225,7 +253,11 @@ fn every_cited_repository_file_exists() {
             }
         }
     }
-    assert!(problems.is_empty(), "cited files missing:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "cited files missing:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -269,7 +301,11 @@ fn shell_examples_run_or_say_why_not() {
             }
         }
     }
-    assert!(problems.is_empty(), "shell examples:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "shell examples:\n{}",
+        problems.join("\n")
+    );
     eprintln!("{ignored} console blocks are marked `not run`");
 }
 
@@ -312,17 +348,26 @@ fn troubleshooting_explains_every_error_code() {
         .iter()
         .filter(|s| s.starts_with("cxtrain::") && !s.ends_with("...") && !codes.contains(*s))
         .collect();
-    assert!(stale.is_empty(), "troubleshooting names codes cxtrain no longer has: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "troubleshooting names codes cxtrain no longer has: {stale:?}"
+    );
 }
 
 #[test]
 fn anchors_are_made_like_mdbook_makes_them() {
     assert_eq!(anchor("Exit codes"), "exit-codes");
     assert_eq!(anchor("`cxtrain plan`: the plan"), "cxtrain-plan-the-plan");
-    assert_eq!(anchor("[Unverified](x.md) endpoints"), "unverified-endpoints");
+    assert_eq!(
+        anchor("[Unverified](x.md) endpoints"),
+        "unverified-endpoints"
+    );
     let page = Page {
         rel: "x.md".into(),
         text: "# A\n```\n# not a heading\n```\n## A\n".into(),
     };
-    assert_eq!(anchors(&page), BTreeSet::from(["a".to_owned(), "a-1".to_owned()]));
+    assert_eq!(
+        anchors(&page),
+        BTreeSet::from(["a".to_owned(), "a-1".to_owned()])
+    );
 }
