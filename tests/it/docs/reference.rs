@@ -1,7 +1,8 @@
-//! The commands-and-flags reference, `docs/src/reference/commands.md`, is
-//! generated from the clap definitions (`cxtrain::cli::Cli`), so it cannot
-//! drift from the binary: this test fails when the checked-in page differs
-//! from what the definitions give, and `CXTRAIN_UPDATE_DOCS=1` rewrites it.
+//! The commands-and-flags reference, `docs/src/reference/commands.md`, and
+//! the man pages in `docs/man/` are generated from the clap definitions
+//! (`cxtrain::cli::Cli`), so they cannot drift from the binary: these tests
+//! fail when the checked-in files differ from what the definitions give, and
+//! `CXTRAIN_UPDATE_DOCS=1` rewrites them.
 
 use std::fmt::Write as _;
 
@@ -24,7 +25,9 @@ fn generate() -> String {
          Every command and flag, generated from the definitions the binary parses \
          (`cxtrain --help` and `cxtrain help COMMAND` print the same). What the \
          exit codes mean is in [Exit codes](exit-codes.md); the variables in \
-         [Environment variables](environment.md).\n\n",
+         [Environment variables](environment.md). The same text as man pages, \
+         generated from the same definitions, is in `docs/man/` (`man -l \
+         docs/man/cxtrain-plan.1`).\n\n",
     );
     for sub in cli
         .get_subcommands()
@@ -193,6 +196,48 @@ fn the_commands_reference_is_generated_from_the_cli() {
     }
     panic!(
         "{PAGE} is stale: the clap definitions changed. Regenerate it with\n  \
+         CXTRAIN_UPDATE_DOCS=1 cargo test --test it docs::\nand commit the result."
+    );
+}
+
+/// Where the man pages live, relative to the repository root.
+const MAN: &str = "docs/man";
+
+#[test]
+fn the_man_pages_are_generated_from_the_cli() {
+    let fresh = tempfile::tempdir().expect("tempdir");
+    clap_mangen::generate_to(Cli::command(), fresh.path()).expect("man pages");
+    let checked_in = pages::root().join(MAN);
+    let names = |dir: &std::path::Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    let expected = names(fresh.path());
+    assert!(expected.contains(&"cxtrain.1".to_owned()) && expected.len() > 10);
+    let same = names(&checked_in) == expected
+        && expected.iter().all(|n| {
+            std::fs::read(fresh.path().join(n)).ok() == std::fs::read(checked_in.join(n)).ok()
+        });
+    if same {
+        return;
+    }
+    if pages::update_requested() {
+        let _ = std::fs::remove_dir_all(&checked_in);
+        std::fs::create_dir_all(&checked_in).expect("mkdir docs/man");
+        for n in &expected {
+            std::fs::copy(fresh.path().join(n), checked_in.join(n)).expect("copy man page");
+        }
+        return;
+    }
+    panic!(
+        "{MAN}/ is stale: the clap definitions changed. Regenerate it with\n  \
          CXTRAIN_UPDATE_DOCS=1 cargo test --test it docs::\nand commit the result."
     );
 }
