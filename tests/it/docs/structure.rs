@@ -57,12 +57,8 @@ fn book_output_stays_out_of_git() {
 /// The `[text](target)` links of a page outside code, with their 0-based
 /// line.
 fn links(page: &Page) -> Vec<(usize, String)> {
-    let blocks = page.blocks();
     let mut out = Vec::new();
-    for (i, line) in page.lines().iter().enumerate() {
-        if pages::in_block(&blocks, i) {
-            continue;
-        }
+    for (i, line) in prose_lines(page) {
         let prose = without_code_spans(line);
         let mut rest = prose.as_str();
         while let Some(at) = rest.find("](") {
@@ -74,6 +70,16 @@ fn links(page: &Page) -> Vec<(usize, String)> {
         }
     }
     out
+}
+
+/// The lines of a page outside fenced blocks, with their 0-based index.
+fn prose_lines(page: &Page) -> Vec<(usize, &str)> {
+    let blocks = page.blocks();
+    page.lines()
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !pages::in_block(&blocks, *i))
+        .collect()
 }
 
 /// `line` with every inline code span blanked out.
@@ -93,12 +99,8 @@ fn without_code_spans(line: &str) -> String {
 
 /// The inline code spans of a page outside fenced blocks, with their line.
 fn code_spans(page: &Page) -> Vec<(usize, String)> {
-    let blocks = page.blocks();
     let mut out = Vec::new();
-    for (i, line) in page.lines().iter().enumerate() {
-        if pages::in_block(&blocks, i) {
-            continue;
-        }
+    for (i, line) in prose_lines(page) {
         let parts: Vec<&str> = line.split('`').collect();
         out.extend(
             parts
