@@ -20,6 +20,7 @@ mod client;
 mod client_emulator;
 mod commands_local;
 mod config_e2e;
+mod docs;
 mod doctor;
 mod emulator;
 mod emulator_cli;

@@ -49,21 +49,7 @@ impl Repo {
     /// run of the README's quick start leaves there.
     pub fn example(name: &str) -> Repo {
         let repo = Repo::empty();
-        let from = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("examples")
-            .join(name);
-        let entries = walkdir::WalkDir::new(&from)
-            .into_iter()
-            .filter_entry(|e| e.file_name() != ".cxtrain");
-        for entry in entries {
-            let entry = entry.expect("walk example");
-            let to = repo.path().join(entry.path().strip_prefix(&from).unwrap());
-            if entry.file_type().is_dir() {
-                std::fs::create_dir_all(&to).expect("mkdir");
-            } else {
-                std::fs::copy(entry.path(), &to).expect("copy");
-            }
-        }
+        copy_example(name, repo.path());
         repo
     }
 
@@ -198,6 +184,26 @@ fn state_file(trainings: Vec<serde_json::Value>) -> String {
         "trainings": trainings,
     })
     .to_string()
+}
+
+/// Copies `examples/<name>` into `to`, without the `.cxtrain/` state a
+/// local run of the README's quick start leaves there.
+pub fn copy_example(name: &str, to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name);
+    let entries = walkdir::WalkDir::new(&from)
+        .into_iter()
+        .filter_entry(|e| e.file_name() != ".cxtrain");
+    for entry in entries {
+        let entry = entry.expect("walk example");
+        let target = to.join(entry.path().strip_prefix(&from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
 }
 
 /// A scenario file with a title and a body.
@@ -378,7 +384,13 @@ impl Remote {
     /// Creates every training of the repository as a successful apply
     /// leaves it: same fields, tagged with workspace, key and state hash.
     pub fn seed_from(&self, repo: &Repo) {
-        let checked = repo.checked();
+        self.seed_dir(repo.path());
+    }
+
+    /// [`Remote::seed_from`] for the repository in `dir`.
+    pub fn seed_dir(&self, dir: &Path) {
+        let checked = validate::load_checked(dir, None)
+            .unwrap_or_else(|e| panic!("repository does not validate: {:?}", e.report));
         for local in &checked.trainings {
             self.create(&applied_input(
                 checked.config.workspace().unwrap(),
