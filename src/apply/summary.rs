@@ -118,7 +118,9 @@ mod tests {
                         training("b"),
                         &unpublished,
                     )),
-                    Outcome::Failed(StepError::Remote(RemoteError::MissingKey)),
+                    Outcome::Failed(StepError::Remote(RemoteError::Unauthorized {
+                        endpoint: "PUT /training/trn_3".into(),
+                    })),
                 ),
                 (
                     Step::of(Change::delete("trn_4", training("d"))),
@@ -130,6 +132,7 @@ mod tests {
                 ),
             ],
             interrupted: true,
+            outage: None,
         };
         let calls = ClientStats {
             requests: 7,

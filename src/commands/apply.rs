@@ -59,7 +59,8 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> CommandResult {
         apply::confirmed(&mut std::io::stdin().lock())?;
     }
     // `-q`: no bar, only the per-change lines (results).
-    let progress = Progress::new(err.is_terminal() && !ctx.quiet, ctx.stdout());
+    let terminal = err.is_terminal() && !ctx.quiet;
+    let progress = Progress::new(terminal, ctx.stdout(), ctx.retries.clone());
     let applied = reviewed.execute(steps, &progress, started);
     progress.finish();
     out.text(&summary(

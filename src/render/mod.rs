@@ -4,8 +4,9 @@
 //! ([`plan_human`], [`plan_markdown`], [`plan_json`], chosen by [`plan`]),
 //! validation diagnostics ([`diagnostics`]), apply's progress, prompt and
 //! summary ([`apply`]), search hits ([`search`]), what the file-writing
-//! commands did ([`files`]), one-line notes ([`notes`]) and the final error
-//! report ([`error`]). Commands hand every printer to one sink, [`Out`]
+//! commands did ([`files`]), one-line notes ([`notes`]), retries while a
+//! command waits on the server ([`retries`]) and the final error report
+//! ([`error`]). Commands hand every printer to one sink, [`Out`]
 //! (stdout or stderr, with its colour decision), where a closed pipe is a
 //! quiet end rather than an error; colour comes from one helper, [`Paint`].
 
@@ -21,6 +22,7 @@ pub mod plan;
 pub mod plan_human;
 pub mod plan_json;
 pub mod plan_markdown;
+pub mod retries;
 pub mod search;
 
 use std::path::{Component, Path, PathBuf};

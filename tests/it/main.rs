@@ -26,3 +26,4 @@ mod untrusted_output;
 mod validate_examples;
 mod validate_inputs;
 mod validate_schema;
+mod waiting;

@@ -307,6 +307,21 @@ impl Remote {
         }
     }
 
+    /// Every record on the remote, duplicates included, through the real
+    /// client.
+    pub fn records(&self) -> Vec<api::Training> {
+        let mut config = cxtrain::remote::ClientConfig::new(
+            self.url(),
+            cxtrain::remote::ApiKey::new(self.key.clone()),
+        );
+        config.requests_per_minute = 0;
+        let client = cxtrain::remote::Client::new(config).expect("client");
+        self.rt
+            .block_on(client.list_all(&api::ListQuery::default()))
+            .expect("listing")
+            .items
+    }
+
     /// The training with this `cxtrain_key`.
     pub fn get(&self, key: &str) -> api::Training {
         self.trainings()
@@ -480,6 +495,19 @@ pub fn cxtrain(repo: &Repo, remote: &Remote) -> assert_cmd::Command {
         .arg(remote.url())
         .arg("--color")
         .arg("never");
+    cmd
+}
+
+/// The binary as a plain process (to spawn, signal or bound in time),
+/// against `repo` and the API at `url` with `key`, colours off.
+pub fn command(repo: &Repo, url: &str, key: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cxtrain"));
+    cmd.env("OPENCX_API_KEY", key)
+        .env(cxtrain::remote::CACHE_DIR_ENV, repo.cache_dir())
+        .env_remove("OPENCX_API_URL")
+        .arg("--dir")
+        .arg(repo.path())
+        .args(["--api-url", url, "--color", "never"]);
     cmd
 }
 
