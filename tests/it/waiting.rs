@@ -203,3 +203,67 @@ fn an_apply_rate_limited_on_every_write_is_bounded_by_one_change_not_by_all() {
     eprintln!("{sent} creates sent, stopped after {:.1?}", run.elapsed);
 }
 
+/// A pseudo-terminal: the controller (which the test writes the answer
+/// to) and the terminal the binary reads as its stdin.
+#[cfg(target_os = "linux")]
+fn pty() -> (std::fs::File, std::os::fd::OwnedFd) {
+    use std::os::fd::FromRawFd;
+    let (mut controller, mut terminal) = (0, 0);
+    // SAFETY: out-parameters only; no name, termios or window size.
+    let status = unsafe {
+        libc::openpty(
+            &mut controller,
+            &mut terminal,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(status, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors are fresh and owned by nobody else.
+    unsafe {
+        (
+            std::fs::File::from_raw_fd(controller),
+            std::os::fd::OwnedFd::from_raw_fd(terminal),
+        )
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_reported_time_leaves_out_the_time_the_prompt_waited() {
+    use std::io::{Read, Write};
+    const ANSWERED_AFTER: Duration = Duration::from_millis(1500);
+    let repo = Repo::unpaced_example("support-bot");
+    let remote = Remote::start();
+    let (mut controller, terminal) = pty();
+    let mut child = common::command(&repo, &remote.url(), remote.key())
+        .arg("apply")
+        .stdin(std::process::Stdio::from(terminal))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let mut asked = Vec::new();
+    let mut byte = [0u8; 1];
+    while !asked.ends_with(b"[y/N] ") {
+        let n = stderr.read(&mut byte).expect("read stderr");
+        assert_eq!(n, 1, "no prompt: {}", String::from_utf8_lossy(&asked));
+        asked.push(byte[0]);
+    }
+    std::thread::sleep(ANSWERED_AFTER);
+    controller.write_all(b"y\n").expect("answer");
+    let out = child.wait_with_output().expect("apply ends");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let took: f64 = stdout
+        .lines()
+        .find_map(|l| l.strip_suffix("s.")?.rsplit_once(" in ")?.1.parse().ok())
+        .unwrap_or_else(|| panic!("no time in:\n{stdout}"));
+    assert!(
+        took < ANSWERED_AFTER.as_secs_f64(),
+        "{took} s includes the prompt:\n{stdout}"
+    );
+}
