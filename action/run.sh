@@ -219,7 +219,7 @@ run_plan() {
 
     inert_begin
     run_streamed "$plan_dir/plan.md" "$workdir/plan.err" \
-        cxtrain --dir "$dir" plan --format markdown --detailed-exitcode --out "$(plan_out)" \
+        cxtrain --dir "$dir" plan --format markdown --comment-limit 0 --detailed-exitcode --out "$(plan_out)" \
         ${env_args[@]+"${env_args[@]}"} ${extra[@]+"${extra[@]}"}
     inert_end "$workdir/plan.err"
     [[ ! -s "$plan_dir/plan.md" ]] || print_inert "$plan_dir/plan.md"
@@ -338,7 +338,7 @@ run_apply() {
             mkdir -p "$workdir/now"
             inert_begin
             run_streamed "$workdir/now/plan.md" "$workdir/now/plan.err" \
-                cxtrain --dir "$dir" plan --format markdown --out "$workdir/now/plan.json" \
+                cxtrain --dir "$dir" plan --format markdown --comment-limit 0 --out "$workdir/now/plan.json" \
                 ${env_args[@]+"${env_args[@]}"} ${extra[@]+"${extra[@]}"}
             inert_end "$workdir/now/plan.err"
             if [[ "$rc" != 0 ]]; then

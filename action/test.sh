@@ -179,7 +179,7 @@ check "exit 2 does not fail the step" '[[ $rc == 0 ]]'
 check "outputs" '[[ $(output_of exitcode) == 2 && $(output_of has-changes) == true && $(output_of fingerprint) == "$fp_a" ]]'
 plan_file="$(output_of plan-file)"
 check "plan file saved" '[[ $plan_file == /* && -s $plan_file && $(output_of plan-dir) == "${plan_file%/*}" ]]'
-check "plan argv" '[[ $(paste -sd" " "$argv") == "--dir . plan --format markdown --detailed-exitcode --out $plan_file" ]]'
+check "plan argv" '[[ $(paste -sd" " "$argv") == "--dir . plan --format markdown --comment-limit 0 --detailed-exitcode --out $plan_file" ]]'
 check "summary has plan and commit" 'grep -q "## Plan: 1 to create" "$sum" && grep -q "at abcdef1" "$sum"'
 check "summary has cxtrain's messages" 'grep -q "retrying GET /training" "$sum"'
 check "no line of the plan or of stderr acts as a workflow command" 'only_own_commands'
@@ -322,7 +322,7 @@ run_action envs plan 2 $'<!-- cxtrain-plan -->\n## staging\n## production' PR_NU
     CXTRAIN_ENVIRONMENT=$'staging  production\nstaging' FAKE_FP_staging="$fp_a" FAKE_FP_production="$fp_b"
 plan_dir="$(output_of plan-dir)"
 check "envs: --env per name, {env} in --out" \
-    '[[ $(paste -sd" " "$argv") == "--dir . plan --format markdown --detailed-exitcode --out $plan_dir/plan-{env}.json --env staging --env production" ]]'
+    '[[ $(paste -sd" " "$argv") == "--dir . plan --format markdown --comment-limit 0 --detailed-exitcode --out $plan_dir/plan-{env}.json --env staging --env production" ]]'
 check "envs: a plan file each, no single plan-file output" '[[ -s $plan_dir/plan-staging.json && -s $plan_dir/plan-production.json && -z $(output_of plan-file) ]]'
 check "envs: one comment, marker names both, a fingerprint each" \
     'comments_on 20 | jq -e --arg a "$fp_a" --arg b "$fp_b" "length == 1 and (.[0].body | startswith(\"<!-- cxtrain-plan env=production,staging -->\n<!-- cxtrain:fingerprint env=staging \(\$a) -->\n<!-- cxtrain:fingerprint env=production \(\$b) -->\n## staging\"))" >/dev/null'
@@ -367,7 +367,7 @@ check "changed: hostile lines in the output are inert" 'only_own_commands && gre
 # on-plan-change: apply: plan now, warn, apply exactly that plan.
 run_action apply-anyway apply 0 "" GITHUB_SHA=c0ffee01 FAKE_FP="$fp_b" CXTRAIN_ON_PLAN_CHANGE=apply
 check "anyway: planned, then applied the new fingerprint" \
-    '[[ $rc == 0 && $(head -1 "$calls") == "--dir . plan --format markdown --out $work/apply-anyway/tmp/"*"/now/plan.json" && $(tail -1 "$calls") == "--dir . apply --yes --expect-fingerprint $fp_b" ]]'
+    '[[ $rc == 0 && $(head -1 "$calls") == "--dir . plan --format markdown --comment-limit 0 --out $work/apply-anyway/tmp/"*"/now/plan.json" && $(tail -1 "$calls") == "--dir . apply --yes --expect-fingerprint $fp_b" ]]'
 check "anyway: warned in the log and the summary" \
     'grep -q "^::warning title=cxtrain::the plan changed since it was reviewed in #12" "$log" && grep -q "The plan changed since it was reviewed (fingerprint \`aaaaaaaaaaaa\`, now \`bbbbbbbbbbbb\`)" "$sum"'
 run_action apply-anyway-same apply 0 "" GITHUB_SHA=c0ffee01 FAKE_FP="$fp_a" CXTRAIN_ON_PLAN_CHANGE=apply

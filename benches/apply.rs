@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use common::{Remote, Repo, cxtrain, scenario};
 use cxtrain::apply::calls::{self, Step};
-use cxtrain::apply::executor::{self, Observer, Options, Outcome};
+use cxtrain::apply::executor::{self, Observer, Options, Outcome, UpdateMetadata};
 use cxtrain::emulator::{self, EmulatorConfig, RateLimitHeaders};
 use cxtrain::model::{Training, TrainingType};
 use cxtrain::plan::{Change, Create, Plan};
@@ -114,7 +114,10 @@ async fn run(
     let report = executor::execute(
         &client,
         steps,
-        Options { parallelism },
+        Options {
+            parallelism,
+            update_metadata: UpdateMetadata::Send,
+        },
         &Quiet,
         std::future::pending(),
     )

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use common::{Remote, Repo, applied_input};
 use cxtrain::emulator::EmulatorConfig;
-use cxtrain::plan::{self, DeletePolicy, PlanOptions, Targets};
+use cxtrain::plan::{self, DeletePolicy, PlanOptions, StoredHash, Targets};
 
 const TRAININGS: usize = 5_000;
 const CHANGED: usize = TRAININGS / 10;
@@ -188,6 +188,7 @@ fn main() {
         root: "trainings".parse().unwrap(),
         targets: Targets::All,
         deletes: DeletePolicy::Delete,
+        stored_hash: StoredHash::LastApplied,
     };
     let mut build_times: Vec<Duration> = (0..RUNS)
         .map(|_| {

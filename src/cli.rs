@@ -90,7 +90,7 @@ pub struct GlobalArgs {
 }
 
 /// Which remote a command talks to: the flags of the commands that talk to
-/// one (`plan`, `apply`, `pull`, `search`, `generate`).
+/// one (`plan`, `apply`, `pull`, `search`, `generate`, `doctor`).
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Remote options")]
 pub struct RemoteArgs {
@@ -156,6 +156,10 @@ pub enum Command {
     Search(SearchArgs),
     /// Write a new draft scenario file from a chat session.
     Generate(GenerateArgs),
+    /// Check the config, the API key and the API; `--probe` also measures
+    /// what the API does not document, with a scratch training it deletes.
+    #[command(after_help = DOCTOR_HELP)]
+    Doctor(DoctorArgs),
     /// Print the JSON Schema of the scenario front matter.
     Schema,
     /// Serve the local API emulator.
@@ -201,6 +205,25 @@ Exit codes:
   3   invalid input: trainings or config
   4   refused for safety: stale or edited plan file, delete budget, conflict
       without --force, no --yes when stdin is not a terminal
+",
+    usage_exit!()
+);
+
+/// What `doctor --help` shows after the flags.
+const DOCTOR_HELP: &str = concat!(
+    "Examples:
+  cxtrain doctor                       check the setup (reads only; removes a leftover probe)
+  cxtrain doctor --probe               also measure the API with a scratch training (asks first)
+  cxtrain doctor --probe --yes --format json
+                                       CI: the facts as JSON (put_on_published, ...)
+
+",
+    remote_env!(),
+    "\
+Exit codes:
+  0   every check passed (and the probe ran and cleaned up)
+  1   a check failed, the probe failed or was interrupted, or the answer was no
+  4   --probe without --yes when stdin is not a terminal
 ",
     usage_exit!()
 );
@@ -259,9 +282,8 @@ pub struct PlanArgs {
     /// `{env}`, which becomes each environment's name (one file each).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
-    pub format: PlanFormat,
+    #[command(flatten)]
+    pub format: PlanFormatArgs,
     /// Exit 0 with no changes, 2 with changes, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -273,6 +295,19 @@ pub struct PlanArgs {
     pub safety: SafetyArgs,
     #[command(flatten)]
     pub remote: RemoteArgs,
+}
+
+/// How `plan` and `show` print a plan.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct PlanFormatArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+    /// With `--format markdown`: cut the plan, with a visible note, to fit
+    /// BYTES (GitHub's comment limit by default); 0 keeps the whole plan
+    /// (e.g. for a job summary).
+    #[arg(long, default_value_t = 65_536, value_name = "BYTES")]
+    pub comment_limit: usize,
 }
 
 /// `plan --format` values.
@@ -330,9 +365,8 @@ pub struct ApplyArgs {
 pub struct ShowArgs {
     /// A plan saved with `plan --out`.
     pub plan_file: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
-    pub format: PlanFormat,
+    #[command(flatten)]
+    pub format: PlanFormatArgs,
 }
 
 /// `pull` flags.
@@ -421,6 +455,34 @@ pub struct GenerateArgs {
     pub remote: RemoteArgs,
 }
 
+/// `doctor` flags.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Also measure what the API does not document (what an update does to
+    /// a published training, whether it takes metadata, the toggle, move
+    /// and delete calls) with one scratch draft training, always deleted.
+    /// Writes: asks first.
+    #[arg(long)]
+    pub probe: bool,
+    /// Do not ask before probing (required when stdin is not a TTY).
+    #[arg(long, short = 'y', requires = "probe")]
+    pub yes: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DoctorFormat::Human)]
+    pub format: DoctorFormat,
+    #[command(flatten)]
+    pub env: EnvArg,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+/// `doctor --format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DoctorFormat {
+    Human,
+    Json,
+}
+
 /// `emulator` flags.
 #[derive(Debug, Args)]
 pub struct EmulatorArgs {
@@ -461,9 +523,15 @@ pub struct EmulatorArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// What a PUT on a published training does: publish the new text, or
-    /// stage it as a draft (`draft_title`/`draft_content`).
+    /// stage it as a draft (`draft_title`/`draft_content`); `stage-stale`
+    /// stages too, but a text equal to the live one leaves an older pending
+    /// draft in place.
     #[arg(long, value_enum, default_value_t = EmulatorUpdateMode::Publish)]
     pub update_mode: EmulatorUpdateMode,
+    /// Refuse a PUT carrying `metadata` with 400 "property metadata should
+    /// not exist", as a strict server whose update schema lists no metadata.
+    #[arg(long)]
+    pub refuse_update_metadata: bool,
 }
 
 /// `emulator --update-mode` values.
@@ -471,6 +539,7 @@ pub struct EmulatorArgs {
 pub enum EmulatorUpdateMode {
     Publish,
     Stage,
+    StageStale,
 }
 
 /// `emulator --rate-limit-headers` values.

@@ -94,6 +94,10 @@ pub struct ApiSettings {
     pub max_trainings: u64,
     /// Largest response body accepted, in bytes.
     pub max_body_bytes: u64,
+    /// Whether `PUT /training/{id}` accepts `metadata` (`cxtrain doctor
+    /// --probe` measures it). When it does not, updates leave it out and
+    /// plans compare trainings changed since their stored hash two-way.
+    pub put_accepts_metadata: bool,
 }
 
 /// `[limits]`, in characters.
@@ -128,6 +132,7 @@ impl Default for ApiSettings {
             backoff_ms: 500,
             max_trainings: 100_000,
             max_body_bytes: 32 * 1024 * 1024,
+            put_accepts_metadata: true,
         }
     }
 }

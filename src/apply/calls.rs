@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{META_HASH, META_KEY, META_WORKSPACE, StateHash, Training};
 use crate::plan::{Change, Identity, Plan};
-use crate::remote::api::{self, TrainingInput};
+use crate::remote::api::TrainingInput;
 
 /// When a change runs. Phases run in this order, each after the previous one
 /// has finished, so that an interrupted apply never loses a training: new
@@ -38,8 +38,9 @@ impl Phase {
 }
 
 /// The one write that carries a change. A draft toggle
-/// (`PUT /training/{id}/draft`) is never planned: it follows a write only
-/// when the write's answer shows the draft flag did not take ([`draft_fix`]).
+/// (`PUT /training/{id}/draft`) or a move is never planned: it follows a
+/// write only when the write's answer shows it did not take
+/// ([`super::answer`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
     /// `POST /training` with the full state.
@@ -179,31 +180,6 @@ pub fn metadata(desired: &Training, workspace: &str) -> BTreeMap<String, String>
     metadata
 }
 
-/// The draft toggle a write's response calls for, if any.
-///
-/// The server may not honour `is_draft` in a write: it may stage an edit of a
-/// published training as a draft (`draft_title`/`draft_content` set, live text
-/// unchanged), and changing a training's type may reset its published state.
-/// A file that says published needs the toggle when the answer is a draft or
-/// when the live text is not the file's while a staged edit exists; a file
-/// that says draft needs it when the answer is published. A stale dashboard
-/// draft beside live text that already matches is left alone, so the toggle
-/// never publishes someone else's edit over the file.
-pub fn draft_fix(desired: &Training, response: &api::Training) -> Option<bool> {
-    if desired.draft {
-        return (!response.is_draft).then_some(true);
-    }
-    let staged = response.draft_title.is_some() || response.draft_content.is_some();
-    let live_differs = response.title != desired.title || response.content != desired.content;
-    (response.is_draft || (staged && live_differs)).then_some(false)
-}
-
-/// Whether a training the server returned is live with the file's text (or
-/// a draft, when the file says draft) — checked after a draft toggle.
-pub fn draft_settled(desired: &Training, response: &api::Training) -> bool {
-    draft_fix(desired, response).is_none()
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -243,10 +219,6 @@ mod tests {
             changes,
             ..Plan::default()
         }
-    }
-
-    fn response(t: &Training) -> api::Training {
-        api::Training::holding("trn_1", t)
     }
 
     #[test]
@@ -410,45 +382,5 @@ mod tests {
             [META_HASH, META_KEY, META_WORKSPACE].into_iter().collect()
         );
         assert_eq!(m[META_WORKSPACE], "ws");
-    }
-
-    #[test]
-    fn draft_fix_publishes_a_staged_edit() {
-        let desired = training("k");
-        let mut staged = response(&desired);
-        staged.title = "Old live title".into();
-        staged.draft_title = Some(desired.title.clone());
-        staged.draft_content = Some(desired.content.clone());
-        assert_eq!(draft_fix(&desired, &staged), Some(false));
-    }
-
-    #[test]
-    fn draft_fix_publishes_when_the_server_left_a_draft() {
-        let desired = training("k");
-        let mut reset = response(&desired);
-        reset.is_draft = true;
-        assert_eq!(draft_fix(&desired, &reset), Some(false));
-    }
-
-    #[test]
-    fn draft_fix_leaves_an_applied_write_alone() {
-        let desired = training("k");
-        assert_eq!(draft_fix(&desired, &response(&desired)), None);
-        let mut with_dashboard_draft = response(&desired);
-        with_dashboard_draft.draft_content = Some("someone's pending edit".into());
-        assert_eq!(draft_fix(&desired, &with_dashboard_draft), None);
-        assert!(draft_settled(&desired, &with_dashboard_draft));
-    }
-
-    #[test]
-    fn draft_fix_unpublishes_when_the_write_did_not() {
-        let mut desired = training("k");
-        desired.draft = true;
-        let mut published = response(&desired);
-        published.is_draft = false;
-        assert_eq!(draft_fix(&desired, &published), Some(true));
-        published.is_draft = true;
-        published.draft_title = Some("staged".into());
-        assert_eq!(draft_fix(&desired, &published), None);
     }
 }

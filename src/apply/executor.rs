@@ -7,13 +7,24 @@
 //! starting while the ones in flight finish, and so does an outage: once
 //! the client declares the server unavailable (see [`Client::outage`]), no
 //! change starts, and the ones in flight end at their next retry.
+//!
+//! A change counts as done only when the server's answer shows it
+//! ([`super::answer`]): a write whose answer does not is followed by the
+//! corrective step the answer calls for (a draft toggle, the move endpoint,
+//! a fresh read), and fails if it still does not take. An update refused
+//! because of `metadata` is sent once more without it, and later updates of
+//! the run leave it out.
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::task::JoinSet;
 
-use super::calls::{Call, Guard, Phase, Step, draft_fix, draft_settled};
+use super::answer::{self, Part, draft_fix};
+use super::calls::{Call, Guard, Phase, Step};
 use crate::model::{META_KEY, META_WORKSPACE, Training};
+use crate::plan::{Change, Field, Identity};
 use crate::remote::managed::observed_hash;
 use crate::remote::{Client, Outage, RemoteError, api};
 
@@ -22,16 +33,37 @@ use crate::remote::{Client, Outage, RemoteError, api};
 pub struct Options {
     /// Changes in flight at once (at least 1).
     pub parallelism: usize,
+    /// Whether updates carry cxtrain's metadata.
+    pub update_metadata: UpdateMetadata,
+}
+
+/// Whether `PUT /training/{id}` carries cxtrain's metadata (ownership,
+/// identity and the state hash).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateMetadata {
+    /// Send it. If the server refuses it, the update is sent again without
+    /// it, and the rest of the run leaves it out.
+    Send,
+    /// Leave it out: the server is known to refuse it (`[api]
+    /// put_accepts_metadata = false`).
+    Omit,
 }
 
 /// What happened to one change.
 #[derive(Debug)]
 pub enum Outcome {
-    /// Done. `toggled` is the draft flag set by a follow-up toggle, when the
-    /// write alone could not carry it.
+    /// Done, and the server's answer shows it.
     Applied {
-        /// `Some(false)`: published after the write; `Some(true)`: unpublished.
+        /// The draft flag a follow-up toggle set, when the write alone could
+        /// not carry it: `Some(false)` published, `Some(true)` unpublished.
         toggled: Option<bool>,
+        /// Moved with the move endpoint, the update's `directory_id` not
+        /// having taken.
+        moved: bool,
+        /// Updated without cxtrain's metadata (the server refuses it), so
+        /// the training keeps the `cxtrain_hash` of its last write that
+        /// carried metadata.
+        without_metadata: bool,
     },
     /// The delete found the training already gone: deleted, or no longer
     /// listed as this workspace's training with that key (then it is left
@@ -79,17 +111,57 @@ pub enum StepError {
         /// The remote training.
         id: String,
     },
-    /// The draft toggle was answered, but the training is still not in the
-    /// state the file asks for.
+    /// The server answered, but its training does not hold the change, even
+    /// after the corrective steps the answer called for.
     #[error(
-        "training {id}: after the write and a draft toggle the server still does not show it {wanted}"
+        "training {id}: the server's answer does not show the change (its {} differ from the \
+         file); {advice}",
+        list(parts)
     )]
-    DraftNotSettled {
+    Unconfirmed {
         /// The remote training.
         id: String,
-        /// `published with the file's text` or `as a draft`.
-        wanted: &'static str,
+        /// What did not take.
+        parts: Vec<Part>,
+        /// What to do about it.
+        advice: &'static str,
     },
+    /// The update took, but part of the change needs metadata, which the
+    /// server refuses on update.
+    #[error(
+        "training {id}: updated, but the server refuses `metadata` on update, so it cannot \
+         {what}; {advice}"
+    )]
+    NeedsMetadata {
+        /// The remote training.
+        id: String,
+        /// What could not be done.
+        what: String,
+        /// What to do about it.
+        advice: String,
+    },
+    /// An update sent without metadata came back without this workspace's
+    /// ownership tag: the server dropped the stored metadata.
+    #[error(
+        "training {id}: updated without `metadata` (the server refuses it), and the server's \
+         answer no longer carries this workspace's tag: it is no longer managed; add \
+         `\"{key}\" = \"{id}\"` to [adopt] in cxtrain.toml so the next plan does not create a \
+         duplicate"
+    )]
+    OwnershipLost {
+        /// The remote training.
+        id: String,
+        /// Its key.
+        key: String,
+    },
+}
+
+fn list(parts: &[Part]) -> String {
+    parts
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Told about progress as it happens (the progress display implements it).
@@ -113,6 +185,9 @@ pub struct Report {
     pub interrupted: bool,
     /// The outage that stopped changes from starting, if one did.
     pub outage: Option<Outage>,
+    /// The server refused `metadata` on an update during this run (with
+    /// [`UpdateMetadata::Send`]), so later updates left it out.
+    pub metadata_refused: bool,
 }
 
 impl Report {
@@ -136,6 +211,10 @@ pub async fn execute(
 ) -> Report {
     observer.starting(steps.len());
     let mut outcomes: Vec<Option<Outcome>> = steps.iter().map(|_| None).collect();
+    let metadata = Arc::new(Metadata {
+        omit: AtomicBool::new(options.update_metadata == UpdateMetadata::Omit),
+        refused: AtomicBool::new(false),
+    });
     let mut interrupt = std::pin::pin!(interrupt);
     let mut interrupted = false;
     let mut outage = None;
@@ -170,7 +249,8 @@ pub async fn execute(
                 let Some(i) = pending.next() else { break };
                 let client = client.clone();
                 let step = steps[i].clone();
-                running.spawn(async move { (i, run(&client, &step).await) });
+                let metadata = Arc::clone(&metadata);
+                running.spawn(async move { (i, run(&client, &step, &metadata).await) });
             }
             if running.is_empty() {
                 break;
@@ -216,12 +296,21 @@ pub async fn execute(
         results,
         interrupted,
         outage,
+        metadata_refused: metadata.refused.load(Ordering::Relaxed),
     }
 }
 
-/// One change: its write, then the draft toggle its answer calls for.
-async fn run(client: &Client, step: &Step) -> Outcome {
-    match write(client, step).await {
+/// What the run has learnt about metadata on updates, shared by its tasks.
+struct Metadata {
+    /// Leave it out of updates.
+    omit: AtomicBool,
+    /// The server refused it during this run.
+    refused: AtomicBool,
+}
+
+/// One change: its write, then the corrective steps its answer calls for.
+async fn run(client: &Client, step: &Step, metadata: &Metadata) -> Outcome {
+    match write(client, step, metadata).await {
         Ok(outcome) => outcome,
         Err(StepError::Remote(e))
             if matches!(step.call, Call::Delete { .. }) && e.status() == Some(404) =>
@@ -232,22 +321,38 @@ async fn run(client: &Client, step: &Step) -> Outcome {
     }
 }
 
-async fn write(client: &Client, step: &Step) -> Result<Outcome, StepError> {
-    let desired = step.change.desired();
-    let toggled = match &step.call {
-        Call::Create(body) => settle(client, desired, client.create(body).await?).await?,
-        Call::Update { id, body } => {
-            settle(client, desired, client.update(id, body).await?).await?
-        }
+async fn write(client: &Client, step: &Step, metadata: &Metadata) -> Result<Outcome, StepError> {
+    let (answer, without_metadata) = match &step.call {
+        Call::Create(body) => (client.create(body).await?, false),
+        Call::Update { id, body } => update(client, id, body, metadata).await?,
         Call::Delete { id, guard } => {
             if !still_planned(client, id, guard).await? {
                 return Ok(Outcome::AlreadyGone);
             }
             client.delete(id).await?;
-            None
+            return Ok(Outcome::Applied {
+                toggled: None,
+                moved: false,
+                without_metadata: false,
+            });
         }
     };
-    Ok(Outcome::Applied { toggled })
+    let settled = match step.change.desired() {
+        Some(desired) => settle(client, desired, answer).await?,
+        None => Settled {
+            answer,
+            toggled: None,
+            moved: false,
+        },
+    };
+    if without_metadata {
+        needs_metadata(step, &settled.answer)?;
+    }
+    Ok(Outcome::Applied {
+        toggled: settled.toggled,
+        moved: settled.moved,
+        without_metadata,
+    })
 }
 
 /// Whether training `id` is still listed as `guard` says, read right before
@@ -273,27 +378,137 @@ async fn still_planned(client: &Client, id: &str, guard: &Guard) -> Result<bool,
     }
 }
 
-/// Toggles the draft flag when the write's answer shows it did not take.
+/// `PUT` with the full body; when the server refuses its `metadata`, once
+/// more without it (and without it from then on). The answer, and whether
+/// it went without metadata.
+async fn update(
+    client: &Client,
+    id: &str,
+    body: &api::TrainingInput,
+    metadata: &Metadata,
+) -> Result<(api::Training, bool), StepError> {
+    let bare = || api::TrainingInput {
+        metadata: Default::default(),
+        ..body.clone()
+    };
+    if metadata.omit.load(Ordering::Relaxed) {
+        return Ok((client.update(id, &bare()).await?, true));
+    }
+    match client.update(id, body).await {
+        Ok(answer) => Ok((answer, false)),
+        Err(e) if refuses_metadata(&e) => {
+            metadata.refused.store(true, Ordering::Relaxed);
+            metadata.omit.store(true, Ordering::Relaxed);
+            Ok((client.update(id, &bare()).await?, true))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether the server refused a write because of its `metadata` field (a
+/// strict NestJS server: "property metadata should not exist").
+fn refuses_metadata(e: &RemoteError) -> bool {
+    matches!(e, RemoteError::Rejected { message, .. } if message.to_ascii_lowercase().contains("metadata"))
+}
+
+/// A write's answer after the corrective steps it called for.
+struct Settled {
+    answer: api::Training,
+    toggled: Option<bool>,
+    moved: bool,
+}
+
+/// Brings the answer in line with `desired`: each corrective step the
+/// answer calls for, at most once each (the draft toggle, the move
+/// endpoint), then one fresh read; the change fails if the training still
+/// does not hold it.
 async fn settle(
     client: &Client,
-    desired: Option<&Training>,
-    written: api::Training,
-) -> Result<Option<bool>, StepError> {
-    let Some(desired) = desired else {
-        return Ok(None);
-    };
-    let Some(is_draft) = draft_fix(desired, &written) else {
-        return Ok(None);
-    };
-    match client.set_draft(&written.id, is_draft).await? {
-        Some(after) if !draft_settled(desired, &after) => Err(StepError::DraftNotSettled {
-            id: written.id,
-            wanted: if desired.draft {
-                "as a draft"
-            } else {
-                "published with the file's text"
-            },
-        }),
-        _ => Ok(Some(is_draft)),
+    desired: &Training,
+    mut answer: api::Training,
+) -> Result<Settled, StepError> {
+    let id = answer.id.clone();
+    let (mut toggled, mut moved, mut reread) = (None, false, false);
+    loop {
+        let parts = answer::unconfirmed(desired, &answer);
+        if parts.is_empty() {
+            return Ok(Settled {
+                answer,
+                toggled,
+                moved,
+            });
+        }
+        if toggled.is_none()
+            && let Some(is_draft) = draft_fix(desired, &answer)
+        {
+            toggled = Some(is_draft);
+            answer = match client.set_draft(&id, is_draft).await? {
+                Some(after) => after,
+                None => client.get(&id).await?,
+            };
+        } else if !moved && parts.contains(&Part::Directory) {
+            moved = true;
+            client
+                .move_to_directory(&id, desired.directory_id.as_deref())
+                .await?;
+            answer = client.get(&id).await?;
+        } else if !reread {
+            // The answer may be partial (an older shape): the record decides.
+            reread = true;
+            answer = client.get(&id).await?;
+        } else {
+            return Err(StepError::Unconfirmed {
+                advice: answer::advice(desired, &answer, &parts),
+                id,
+                parts,
+            });
+        }
     }
+}
+
+/// After an update without metadata: the parts of the change that needed it
+/// (a new key, adoption, changed user metadata) did not take, and an answer
+/// that lost this workspace's tag means the training is no longer managed.
+fn needs_metadata(step: &Step, answer: &api::Training) -> Result<(), StepError> {
+    let Change::Modify(m) = &step.change else {
+        return Ok(());
+    };
+    let id = m.remote().id.clone();
+    let workspace = match &step.call {
+        Call::Update { body, .. } => body.metadata.get(META_WORKSPACE),
+        Call::Create(_) | Call::Delete { .. } => None,
+    };
+    if let Some(workspace) = workspace
+        && answer::ownership_lost(answer, workspace)
+    {
+        return Err(StepError::OwnershipLost {
+            id,
+            key: m.desired().key.clone(),
+        });
+    }
+    let (what, advice) = match m.identity() {
+        Identity::Rename { from, .. } => (
+            format!("take its new key `{}` (it keeps `{from}`)", m.desired().key),
+            format!(
+                "keep the identity by adding `key: {from}` to the front matter of {}",
+                m.path()
+            ),
+        ),
+        Identity::Adopt => (
+            "be tagged as this workspace's".to_owned(),
+            "an existing training cannot be adopted on this server: delete it in the OpenCX \
+             dashboard and remove its [adopt] entry, so the next apply creates it tagged"
+                .to_owned(),
+        ),
+        Identity::Keep if m.updated_fields().contains(&Field::Metadata) => (
+            "change its metadata".to_owned(),
+            format!(
+                "the server keeps the metadata a training was created with: undo the \
+                 `metadata` change in {}",
+                m.path()
+            ),
+        ),
+        Identity::Keep => return Ok(()),
+    };
+    Err(StepError::NeedsMetadata { id, what, advice })
 }

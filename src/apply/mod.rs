@@ -1,7 +1,9 @@
 //! Apply: turn a reviewed plan into the fewest API calls ([`calls`]), refuse
 //! it when stale ([`verify`]), ask before acting ([`confirm`]), run it
-//! ([`executor`]) and count what happened ([`summary`]).
+//! ([`executor`]) judging every write's answer ([`answer`]), and count what
+//! happened ([`summary`]).
 
+pub mod answer;
 pub mod calls;
 pub mod confirm;
 pub mod executor;

@@ -103,12 +103,18 @@ mod tests {
             results: vec![
                 (
                     Step::of(Change::create(training("a"))),
-                    Outcome::Applied { toggled: None },
+                    Outcome::Applied {
+                        toggled: None,
+                        moved: false,
+                        without_metadata: false,
+                    },
                 ),
                 (
                     Step::of(Change::modify("trn_2", Identity::Keep, draft, &moved)),
                     Outcome::Applied {
                         toggled: Some(false),
+                        moved: false,
+                        without_metadata: false,
                     },
                 ),
                 (
@@ -133,11 +139,13 @@ mod tests {
             ],
             interrupted: true,
             outage: None,
+            metadata_refused: false,
         };
         let calls = ClientStats {
             requests: 7,
             retries: 1,
             rate_limited: 1,
+            ..ClientStats::default()
         };
         let s = Summary::of(&report, calls, Duration::from_millis(1500));
         assert_eq!(

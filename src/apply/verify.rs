@@ -355,6 +355,9 @@ fn notes(change: &Change) -> String {
             Flag::Drift => "overwrites an edit made in the dashboard",
             Flag::Conflict => "the file and the dashboard both changed",
             Flag::PendingDashboardDraft => "an unpublished dashboard draft is pending",
+            Flag::DashboardEditUnknown => {
+                "changed since its stored hash; a dashboard edit cannot be told apart"
+            }
         })
         .collect();
     if notes.is_empty() {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::cli::{EmulatorArgs, EmulatorRateLimitHeaders, EmulatorUpdateMode};
-use crate::emulator::{EmulatorConfig, RateLimitHeaders, UpdateMode};
+use crate::emulator::{EmulatorConfig, RateLimitHeaders, UpdateMetadata, UpdateMode};
 use crate::exit::{CommandResult, Exit};
 use crate::ops::emulator::serve;
 use crate::render::notes;
@@ -29,6 +29,12 @@ pub fn run(ctx: &Context, args: &EmulatorArgs) -> CommandResult {
         update_mode: match args.update_mode {
             EmulatorUpdateMode::Publish => UpdateMode::Publish,
             EmulatorUpdateMode::Stage => UpdateMode::StageDraft,
+            EmulatorUpdateMode::StageStale => UpdateMode::StageDraftKeepingStale,
+        },
+        update_metadata: if args.refuse_update_metadata {
+            UpdateMetadata::Refuse
+        } else {
+            UpdateMetadata::Accept
         },
         ..EmulatorConfig::default()
     };

@@ -4,6 +4,7 @@
 
 mod apply;
 mod completions;
+mod doctor;
 mod emulator;
 mod fmt;
 mod generate;
@@ -33,6 +34,7 @@ pub fn run(cli: Cli) -> CommandResult {
         Command::Init(a) => init::run(ctx, a),
         Command::Search(a) => search::run(ctx, a),
         Command::Generate(a) => generate::run(ctx, a),
+        Command::Doctor(a) => doctor::run(ctx, a),
         Command::Schema => schema::run(ctx),
         Command::Emulator(a) => emulator::run(ctx, a),
         Command::Completions(a) => completions::run(ctx, a),
@@ -47,6 +49,7 @@ fn remote_args(command: &Command) -> Option<&RemoteArgs> {
         Command::Pull(a) => Some(&a.remote),
         Command::Search(a) => Some(&a.remote),
         Command::Generate(a) => Some(&a.remote),
+        Command::Doctor(a) => Some(&a.remote),
         Command::Validate(_)
         | Command::Show(_)
         | Command::Fmt(_)

@@ -140,11 +140,13 @@ impl From<cli::ColorChoice> for ColorChoice {
     }
 }
 
-impl From<cli::PlanFormat> for PlanFormat {
-    fn from(f: cli::PlanFormat) -> PlanFormat {
-        match f {
+impl From<cli::PlanFormatArgs> for PlanFormat {
+    fn from(f: cli::PlanFormatArgs) -> PlanFormat {
+        match f.format {
             cli::PlanFormat::Human => PlanFormat::Human,
-            cli::PlanFormat::Markdown => PlanFormat::Markdown,
+            cli::PlanFormat::Markdown => PlanFormat::Markdown {
+                limit: (f.comment_limit > 0).then_some(f.comment_limit),
+            },
             cli::PlanFormat::Json => PlanFormat::Json,
         }
     }

@@ -54,6 +54,7 @@ const API: &[&str] = &[
     "backoff_ms",
     "max_trainings",
     "max_body_bytes",
+    "put_accepts_metadata",
 ];
 const LIMITS: &[&str] = &["title_max", "content_max"];
 
@@ -559,6 +560,13 @@ impl Reader {
         for (key, item) in table.iter() {
             let name = key.get_ref().as_ref();
             let (bounds, slot) = match name {
+                "put_accepts_metadata" => {
+                    match item.get_ref() {
+                        DeValue::Boolean(b) => api.put_accepts_metadata = *b,
+                        _ => self.wrong_type(name, item, "true or false"),
+                    }
+                    continue;
+                }
                 "requests_per_minute" => {
                     let bounds = Bounds {
                         range: 0..=u64::from(u32::MAX),

@@ -69,6 +69,7 @@ timeout_secs = 2
 backoff_ms = 5
 max_trainings = 20
 max_body_bytes = 4096
+put_accepts_metadata = false
 [limits]
 title_max = 60
 content_max = 500
@@ -94,6 +95,7 @@ content_max = 500
             backoff_ms: 5,
             max_trainings: 20,
             max_body_bytes: 4096,
+            put_accepts_metadata: false,
         }
     );
     assert_eq!(c.limits.content_max, 500);

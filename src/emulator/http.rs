@@ -21,13 +21,13 @@ use crate::remote::api::{
     ToggleDraft, paths,
 };
 
-use super::EmulatorConfig;
 use super::body::{DashboardEdit, WriteBody};
 use super::conn::ConnHandle;
 use super::query::ListParams;
 use super::search::{self, DEFAULT_HITS};
 use super::store::{Store, StoreError};
 use super::traffic::{Gate, Stats, Traffic};
+use super::{EmulatorConfig, UpdateMetadata};
 
 /// Prefix of the admin endpoints (authenticated, not counted, no faults).
 pub const ADMIN_PREFIX: &str = "/_emulator/";
@@ -280,6 +280,11 @@ async fn update(
     bytes: Bytes,
 ) -> ApiResult<Response> {
     let body: WriteBody = json(&bytes)?;
+    if app.config.update_metadata == UpdateMetadata::Refuse && body.metadata.is_some() {
+        return Err(ApiError::invalid(vec![
+            "property metadata should not exist".into(),
+        ]));
+    }
     Ok(axum::Json(app.store().update(&id, body)?).into_response())
 }
 

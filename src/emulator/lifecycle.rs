@@ -39,14 +39,16 @@ pub fn create(id: String, body: WriteBody, text: Text, now: &str) -> Training {
 /// - A training that has never been published (or whose `type` changed,
 ///   which resets its published state and version history) takes the text
 ///   as its own; it is published as version 1 if the body says `is_draft:
-///   false` — except that in [`UpdateMode::StageDraft`] a type change always
+///   false` — except that in the staging modes a type change always
 ///   leaves it an unpublished draft, to be published with the draft toggle.
 /// - A training with a live version, in [`UpdateMode::Publish`]: the text
 ///   goes live; if it ends up published, the version is bumped and
 ///   `published_at` restamped.
 /// - A training with a live version, in [`UpdateMode::StageDraft`]: the text
 ///   is staged in `draft_title`/`draft_content` (cleared when equal to the
-///   live text) and the live text, version and `published_at` stay.
+///   live text) and the live text, version and `published_at` stay. In
+///   [`UpdateMode::StageDraftKeepingStale`] a text equal to the live text
+///   leaves the pending draft as it was.
 pub fn update(
     old: &Training,
     body: WriteBody,
@@ -85,13 +87,15 @@ pub fn update(
         t.published_at = None;
     }
     match (mode, t.current_version.is_some(), type_changed) {
-        (UpdateMode::StageDraft, true, _) => {
+        (mode, true, _) if mode.stages() => {
             let same = text.title == t.title && text.content == t.content;
-            t.draft_title = (!same).then_some(text.title);
-            t.draft_content = (!same).then_some(text.content);
+            if !same || mode == UpdateMode::StageDraft {
+                t.draft_title = (!same).then_some(text.title);
+                t.draft_content = (!same).then_some(text.content);
+            }
             t.is_draft = want_draft;
         }
-        (UpdateMode::StageDraft, false, true) => {
+        (mode, false, true) if mode.stages() => {
             t.title = text.title;
             t.content = text.content;
             t.draft_title = None;
@@ -241,6 +245,32 @@ mod tests {
         assert_eq!(published.draft_title, None);
         assert_eq!(published.current_version, Some(2));
         assert_eq!(toggle_draft(&published, false, "t4"), None);
+    }
+
+    #[test]
+    fn stale_mode_keeps_a_pending_draft_when_the_text_repeats_the_live_one() {
+        let old = created(PUBLISHED);
+        let edit: DashboardEdit =
+            serde_json::from_str(r#"{"draft_content":"Dashboard pending edit"}"#).unwrap();
+        let pending = dashboard(&old, edit, "t1");
+        let repeat = r#"{"title":"Live title","content":"Live content here","is_draft":true}"#;
+        let (b, text) = body(repeat);
+        let kept = update(&pending, b, text, UpdateMode::StageDraftKeepingStale, "t2");
+        assert_eq!(
+            kept.draft_content.as_deref(),
+            Some("Dashboard pending edit")
+        );
+        assert!(kept.is_draft);
+        let (b, text) = body(repeat);
+        let cleared = update(&pending, b, text, UpdateMode::StageDraft, "t2");
+        assert_eq!((cleared.draft_title, cleared.draft_content), (None, None));
+        let (b, text) = body(r#"{"title":"Live title","content":"A new text to stage"}"#);
+        let replaced = update(&pending, b, text, UpdateMode::StageDraftKeepingStale, "t3");
+        assert_eq!(
+            replaced.draft_content.as_deref(),
+            Some("A new text to stage")
+        );
+        assert_eq!(replaced.content, "Live content here");
     }
 
     #[test]

@@ -31,15 +31,40 @@ pub use traffic::Stats;
 pub const DEFAULT_API_KEY: &str = "ocx_test_local";
 
 /// What a `PUT /training/{id}` on a published training does (the real API's
-/// behaviour is undocumented, so the client must cope with both).
+/// behaviour is undocumented, so the client must cope with every one).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum UpdateMode {
     /// The new text goes live: `current_version` and `published_at` move on.
     #[default]
     Publish,
     /// The new text is staged in `draft_title`/`draft_content`; the live text
-    /// changes only when published with the draft toggle.
+    /// changes only when published with the draft toggle. A staged text
+    /// equal to the live text clears the pending draft.
     StageDraft,
+    /// Like [`UpdateMode::StageDraft`], except that a text equal to the live
+    /// text leaves an older pending draft (a dashboard edit, say) in place:
+    /// a server that writes the draft only when the text differs.
+    StageDraftKeepingStale,
+}
+
+impl UpdateMode {
+    /// Whether a `PUT` on a published training stages its text.
+    pub fn stages(self) -> bool {
+        matches!(self, Self::StageDraft | Self::StageDraftKeepingStale)
+    }
+}
+
+/// Whether `PUT /training/{id}` takes `metadata` (the newest documented
+/// create does; an older documented update schema lists no `metadata`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UpdateMetadata {
+    /// `metadata` present replaces the map; absent keeps it.
+    #[default]
+    Accept,
+    /// A body carrying `metadata` is refused with 400 "property metadata
+    /// should not exist", as a strict NestJS server (`forbidNonWhitelisted`)
+    /// answers; absent keeps the map.
+    Refuse,
 }
 
 /// Which rate-limit headers answers carry (the real API documents none, so
@@ -83,6 +108,8 @@ pub struct EmulatorConfig {
     pub state_file: Option<PathBuf>,
     /// PUT semantics on published trainings.
     pub update_mode: UpdateMode,
+    /// Whether PUT takes `metadata`.
+    pub update_metadata: UpdateMetadata,
 }
 
 impl Default for EmulatorConfig {
@@ -99,6 +126,7 @@ impl Default for EmulatorConfig {
             seed: 1,
             state_file: None,
             update_mode: UpdateMode::Publish,
+            update_metadata: UpdateMetadata::Accept,
         }
     }
 }
@@ -117,6 +145,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("seed", &self.seed)
             .field("state_file", &self.state_file)
             .field("update_mode", &self.update_mode)
+            .field("update_metadata", &self.update_metadata)
             .finish()
     }
 }

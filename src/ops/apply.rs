@@ -18,10 +18,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::apply::calls::{self, Step};
-use crate::apply::executor::{self, Observer, Report};
+use crate::apply::executor::{self, Observer, Report, UpdateMetadata};
 use crate::apply::summary::Summary;
 use crate::apply::verify::{self, Mismatch, Problem, StalePlan, Unreviewed};
 use crate::apply::{ApplyError, confirm};
+use crate::config::Config;
 use crate::connect::ConnectOptions;
 use crate::exit::{ErrorExit, Exit, Failure};
 use crate::plan::file::{PlanFile, PlanFileError};
@@ -29,7 +30,7 @@ use crate::plan::{self, Fingerprint, Plan, Refusal, change_set};
 use crate::validate::Checked;
 
 use super::plan::{Safety, local_files, make_plan, scope};
-use super::{IoError, Session};
+use super::{IoError, Session, interrupt};
 
 /// What `apply` is asked for.
 #[derive(Debug, Clone)]
@@ -75,7 +76,17 @@ pub struct Reviewed {
     /// The remote the plan is applied to, for the prompt.
     pub target: String,
     parallelism: usize,
+    update_metadata: UpdateMetadata,
     session: Session,
+}
+
+/// Whether updates carry metadata, as the config says the server takes it.
+fn update_metadata(config: &Config) -> UpdateMetadata {
+    if config.api.put_accepts_metadata {
+        UpdateMetadata::Send
+    } else {
+        UpdateMetadata::Omit
+    }
 }
 
 /// Connects and settles the plan to apply (`checked`: as one environment
@@ -102,6 +113,7 @@ pub fn review(checked: &Checked, options: &Options) -> Result<Reviewed, Failure>
         verdict,
         target: session.target().to_owned(),
         parallelism,
+        update_metadata: update_metadata(&checked.config),
         session,
     })
 }
@@ -251,6 +263,7 @@ impl Reviewed {
     pub fn execute(self, steps: Vec<Step>, observer: &dyn Observer, clock: &Stopwatch) -> Applied {
         let options = executor::Options {
             parallelism: self.parallelism,
+            update_metadata: self.update_metadata,
         };
         let client = self.session.client();
         let report = self.session.run(executor::execute(
@@ -263,17 +276,4 @@ impl Reviewed {
         let summary = Summary::of(&report, client.stats(), clock.elapsed());
         Applied { report, summary }
     }
-}
-
-/// Resolves on the first Ctrl-C; a second one exits at once. If the signal
-/// cannot be watched, never resolves (apply then simply runs to the end).
-async fn interrupt() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
-    }
-    tokio::spawn(async {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            std::process::exit(i32::from(Exit::Error.code()));
-        }
-    });
 }

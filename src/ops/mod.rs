@@ -8,6 +8,7 @@
 //! ([`Session`]).
 
 pub mod apply;
+pub mod doctor;
 pub mod emulator;
 pub mod fmt;
 pub mod generate;
@@ -21,7 +22,7 @@ pub mod validate;
 
 use std::path::Path;
 
-pub use session::{Session, Traffic, runtime};
+pub use session::{Session, Traffic, interrupt, runtime};
 
 use crate::config::Located;
 use crate::exit::exits;

@@ -12,7 +12,8 @@ use crate::exit::{Failure, exits};
 use crate::model::{META_WORKSPACE, StateHash};
 use crate::plan::file::{PlanFile, PlanFileError, Scope};
 use crate::plan::{
-    self, Change, ConflictPolicy, DeleteBudget, Plan, PlanOptions, Refusal, SafetyOptions, Unowned,
+    self, Change, ConflictPolicy, DeleteBudget, Plan, PlanOptions, Refusal, SafetyOptions,
+    StoredHash, Unowned,
 };
 use crate::remote::Client;
 use crate::remote::api::ListQuery;
@@ -244,6 +245,11 @@ pub fn make_plan(checked: &Checked, session: &Session, scope: &Scope) -> Result<
         root: config.root.clone(),
         targets,
         deletes: scope.deletes(),
+        stored_hash: if config.api.put_accepts_metadata {
+            StoredHash::LastApplied
+        } else {
+            StoredHash::LastWithMetadata
+        },
     };
     let mut plan = Plan {
         api_url: session.target().to_owned(),

@@ -11,7 +11,7 @@ use tokio::runtime::Runtime;
 
 use crate::config::Config;
 use crate::connect::{ConnectOptions, Connection, DEFAULT_IN_FLIGHT, connect_with};
-use crate::exit::Failure;
+use crate::exit::{Exit, Failure};
 
 use super::IoError;
 use crate::remote::{Client, ClientStats};
@@ -109,4 +109,18 @@ impl Drop for Session {
             self.runtime.block_on(connection.close());
         }
     }
+}
+
+/// Resolves on the first Ctrl-C; a second one exits at once. If the signal
+/// cannot be watched, never resolves (the operation then simply runs to the
+/// end).
+pub async fn interrupt() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+    tokio::spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            std::process::exit(i32::from(Exit::Error.code()));
+        }
+    });
 }

@@ -24,6 +24,25 @@ pub struct PlanOptions {
     pub targets: Targets,
     /// Whether trainings whose file was removed are deleted.
     pub deletes: DeletePolicy,
+    /// What a stored `cxtrain_hash` is the hash of.
+    pub stored_hash: StoredHash,
+}
+
+/// What the `cxtrain_hash` a managed training carries is the hash of, which
+/// decides whether it can be the base of a three-way comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredHash {
+    /// The state last applied: every write stores it. A remote that no
+    /// longer hashes to it was edited in the dashboard.
+    LastApplied,
+    /// The state of the last write that carried metadata, usually the
+    /// create: the server refuses `metadata` on update (`[api]
+    /// put_accepts_metadata = false`), so updates leave the hash behind. A
+    /// remote that still hashes to it is unchanged since, and the
+    /// comparison stays three-way; one that does not was changed by a
+    /// dashboard edit or by an update, and no data tells which: such a
+    /// training is compared two-way ([`Flag::DashboardEditUnknown`]).
+    LastWithMetadata,
 }
 
 /// The part of the repository a plan covers (`--target`).
@@ -160,7 +179,7 @@ pub fn build(
         if !options.targets.contain(&d.path) {
             continue;
         }
-        match update(d, m, identity) {
+        match update(d, m, identity, options.stored_hash) {
             Some(change) => plan.changes.push(change),
             None => {
                 plan.unchanged += 1;
@@ -183,7 +202,7 @@ pub fn build(
             continue;
         }
         match options.deletes {
-            DeletePolicy::Delete => plan.changes.push(delete(m)),
+            DeletePolicy::Delete => plan.changes.push(delete(m, options.stored_hash)),
             DeletePolicy::Withhold => plan.deletes_withheld.push(m.key.clone()),
         }
     }
@@ -239,27 +258,32 @@ impl Targets {
 }
 
 /// The change a matched pair needs, or `None` when it is in sync.
-fn update(d: &LocalTraining, m: &ManagedTraining, identity: Identity) -> Option<Change> {
+fn update(
+    d: &LocalTraining,
+    m: &ManagedTraining,
+    identity: Identity,
+    stored: StoredHash,
+) -> Option<Change> {
     let desired = &d.training;
     let current = aligned(desired, m);
     let mut change = Modify::new(d.path.clone(), remote_ref(m), identity, current, desired)?;
-    change.flags.extend(three_way(desired, m));
+    change.flags.extend(three_way(desired, m, stored));
     if m.pending_draft.is_some() && !desired.draft {
         change.flags.push(Flag::PendingDashboardDraft);
     }
     Some(Change::Modify(change))
 }
 
-fn delete(m: &ManagedTraining) -> Change {
-    let remote_edited = remote_edited(m, m.live.draft) == Some(true);
+fn delete(m: &ManagedTraining, stored: StoredHash) -> Change {
+    let flags = match (remote_edited(m, m.live.draft), stored) {
+        (Some(true), StoredHash::LastApplied) => vec![Flag::Drift],
+        (Some(true), StoredHash::LastWithMetadata) => vec![Flag::DashboardEditUnknown],
+        _ => Vec::new(),
+    };
     Change::Delete(Delete {
         remote: remote_ref(m),
         current: m.view(m.live.draft).clone(),
-        flags: if remote_edited {
-            vec![Flag::Drift]
-        } else {
-            Vec::new()
-        },
+        flags,
     })
 }
 
@@ -330,6 +354,7 @@ mod tests {
             root: "trainings".parse().unwrap(),
             targets: Targets::All,
             deletes: DeletePolicy::Delete,
+            stored_hash: StoredHash::LastApplied,
         }
     }
 
@@ -650,6 +675,82 @@ mod tests {
         let p = plan([base.clone()], &[remote("1", &base, staged)]);
         assert!(!p.has_changes());
         assert_eq!(p.pending_drafts, vec!["a".to_owned()]);
+    }
+
+    /// Options for a server that refuses `metadata` on update.
+    fn refusing() -> PlanOptions {
+        PlanOptions {
+            stored_hash: StoredHash::LastWithMetadata,
+            ..options()
+        }
+    }
+
+    #[test]
+    fn a_training_updated_without_metadata_is_compared_two_way() {
+        let created = training("a", "Content at create");
+        let mut applied = created.clone();
+        applied.content = "Content applied without metadata".into();
+        let mut edited = applied.clone();
+        edited.content = "Content edited again in the file".into();
+        // The server holds what the update sent, beside the create's hash.
+        let r = remote("1", &created, |r| r.content.clone_from(&applied.content));
+
+        let in_sync = build(&[local(&applied)], std::slice::from_ref(&r), 0, &refusing());
+        assert!(!in_sync.has_changes(), "{:?}", summary(&in_sync));
+
+        let p = build(&[local(&edited)], std::slice::from_ref(&r), 0, &refusing());
+        assert_eq!(
+            summary(&p),
+            vec![(
+                "a".into(),
+                vec![Action::Update {
+                    fields: vec![Field::Content]
+                }],
+                vec![Flag::DashboardEditUnknown]
+            )]
+        );
+        let guard = SafetyOptions {
+            delete_budget: DeleteBudget::Config(10),
+            conflicts: ConflictPolicy::Refuse,
+        };
+        assert_eq!(check_safety(&p, &guard), Ok(()));
+
+        // The very same records from a server that stores the hash on every
+        // write mean file and dashboard both changed: nothing in the data
+        // tells the two apart, so the planner is told which server it is.
+        let p = plan([edited], &[r]);
+        assert_eq!(p.changes[0].flags(), vec![Flag::Conflict]);
+    }
+
+    #[test]
+    fn a_stored_hash_the_remote_still_holds_stays_a_three_way_base() {
+        let created = training("a", "Content at create");
+        let mut edited = created.clone();
+        edited.content = "Edited in the file only".into();
+        let untouched = remote("1", &created, |_| {});
+        let p = build(&[local(&edited)], &[untouched], 0, &refusing());
+        assert_eq!(p.changes[0].flags(), vec![]);
+
+        // A dashboard edit of a training never updated since its create
+        // looks like an update that could not store its hash: two-way too.
+        let dashboard = remote("1", &created, |r| r.title = "Dashboard title".into());
+        let p = build(
+            &[local(&created)],
+            std::slice::from_ref(&dashboard),
+            0,
+            &refusing(),
+        );
+        assert_eq!(p.changes[0].flags(), vec![Flag::DashboardEditUnknown]);
+        let p = build(&[], &[dashboard], 0, &refusing());
+        assert_eq!(
+            summary(&p),
+            vec![(
+                "a".into(),
+                vec![Action::Delete],
+                vec![Flag::DashboardEditUnknown]
+            )],
+            "deletes are judged the same way"
+        );
     }
 
     #[test]

@@ -389,6 +389,12 @@ pub enum Flag {
     Conflict,
     /// The remote has an unpublished dashboard draft.
     PendingDashboardDraft,
+    /// The remote changed since its stored `cxtrain_hash`, which updates on
+    /// this server cannot refresh (`[api] put_accepts_metadata = false`): a
+    /// dashboard edit cannot be told apart from an earlier apply, so the
+    /// file is compared with the remote two-way and the change is applied
+    /// without a drift or conflict judgement.
+    DashboardEditUnknown,
 }
 
 /// A recorded change no [`Change`] can be (only a hand-edited plan file

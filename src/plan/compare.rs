@@ -5,7 +5,7 @@
 use crate::model::{Training, TrainingType};
 use crate::remote::managed::{KindReport, ManagedTraining};
 
-use super::{Field, Flag, Toggle};
+use super::{Field, Flag, StoredHash, Toggle};
 
 /// The remote state in the file's terms: the view SPEC §7 says to compare
 /// with, where a difference that is not one (line endings, trailing
@@ -27,7 +27,7 @@ pub(super) fn aligned(desired: &Training, remote: &ManagedTraining) -> Training 
 
 /// Text equal up to line endings and trailing whitespace, which neither the
 /// AI nor a reviewer can see and servers may not preserve.
-pub(super) fn same_text(a: &str, b: &str) -> bool {
+pub(crate) fn same_text(a: &str, b: &str) -> bool {
     a == b || norm(a) == norm(b)
 }
 
@@ -65,14 +65,22 @@ pub(super) fn draft_toggle(desired: &Training, aligned: &Training) -> Option<Tog
 /// Who changed what since the last apply, for a pair that differs.
 ///
 /// Without a stored hash there is no base to compare with, so nothing is
-/// flagged.
-pub(super) fn three_way(desired: &Training, remote: &ManagedTraining) -> Option<Flag> {
+/// flagged. A hash updates cannot refresh ([`StoredHash::LastWithMetadata`])
+/// is a base only while the remote still holds its state: once the remote
+/// moved, a dashboard edit and an earlier update look the same, so the pair
+/// is compared two-way and flagged [`Flag::DashboardEditUnknown`].
+pub(super) fn three_way(
+    desired: &Training,
+    remote: &ManagedTraining,
+    stored: StoredHash,
+) -> Option<Flag> {
     let base = remote.stored_hash.as_ref()?;
     let local_changed = desired.state_hash() != *base;
-    match (local_changed, remote_edited(remote, desired.draft)?) {
-        (true, true) => Some(Flag::Conflict),
-        (false, true) => Some(Flag::Drift),
-        _ => None,
+    match (local_changed, remote_edited(remote, desired.draft)?, stored) {
+        (_, true, StoredHash::LastWithMetadata) => Some(Flag::DashboardEditUnknown),
+        (true, true, StoredHash::LastApplied) => Some(Flag::Conflict),
+        (false, true, StoredHash::LastApplied) => Some(Flag::Drift),
+        (_, false, _) => None,
     }
 }
 
@@ -155,15 +163,16 @@ mod tests {
         local.title = "New title".into();
         let untouched = tagged(&base.content, "");
         let edited = tagged("Edited in the dashboard", "");
-        assert_eq!(three_way(&local, &untouched), None);
-        assert_eq!(three_way(&base, &edited), Some(Flag::Drift));
-        assert_eq!(three_way(&local, &edited), Some(Flag::Conflict));
+        let applied = StoredHash::LastApplied;
+        assert_eq!(three_way(&local, &untouched, applied), None);
+        assert_eq!(three_way(&base, &edited, applied), Some(Flag::Drift));
+        assert_eq!(three_way(&local, &edited, applied), Some(Flag::Conflict));
         // A server that trims or converts line endings did not edit anything.
         let reshaped = tagged("Line one\r\nLine two\n", "");
-        assert_eq!(three_way(&local, &reshaped), None);
+        assert_eq!(three_way(&local, &reshaped, applied), None);
         let mut untagged = edited.clone();
         untagged.stored_hash = None;
-        assert_eq!(three_way(&local, &untagged), None);
+        assert_eq!(three_way(&local, &untagged, applied), None);
     }
 
     #[test]
@@ -178,7 +187,7 @@ mod tests {
         let mut local = base.clone();
         local.kind = crate::model::TrainingType::ScenarioSpecific;
         local.title = "Changed".into();
-        assert_eq!(three_way(&local, &r), None);
+        assert_eq!(three_way(&local, &r, StoredHash::LastApplied), None);
         assert_eq!(remote_edited(&r, false), Some(false));
     }
 }

@@ -12,12 +12,13 @@ mod rename;
 mod safety;
 mod wire;
 
-pub use build::{DeletePolicy, PlanOptions, Targeting, Targets, build};
+pub use build::{DeletePolicy, PlanOptions, StoredHash, Targeting, Targets, build};
 pub use change::{
     Action, Change, ChangeError, ChangeProblem, Create, Delete, Field, Flag, Identity, Modify,
     RemoteRef, Toggle,
 };
 pub use change_set::Fingerprint;
+pub(crate) use compare::same_text;
 pub use lookalike::{HandMade, Likeness, Unowned, lookalikes};
 pub use rename::{SIMILARITY_THRESHOLD, similar_content};
 pub use safety::{ConflictPolicy, DeleteBudget, Refusal, SafetyOptions, check_safety};

@@ -81,6 +81,7 @@ struct Inner {
     requests: AtomicU64,
     retries: AtomicU64,
     rate_limited: AtomicU64,
+    rate_limit_headers: AtomicU64,
 }
 
 /// What a client has done so far, across all its clones.
@@ -93,6 +94,9 @@ pub struct ClientStats {
     pub retries: u64,
     /// 429 answers received.
     pub rate_limited: u64,
+    /// Answers whose rate-limit headers (`X-RateLimit-*`, `RateLimit-*`,
+    /// `RateLimit`) told how many requests are left; the API documents none.
+    pub rate_limit_headers: u64,
 }
 
 impl fmt::Debug for Client {
@@ -307,6 +311,7 @@ impl Client {
                 requests: AtomicU64::new(0),
                 retries: AtomicU64::new(0),
                 rate_limited: AtomicU64::new(0),
+                rate_limit_headers: AtomicU64::new(0),
             }),
         })
     }
@@ -357,6 +362,7 @@ impl Client {
             requests: self.inner.requests.load(Ordering::Relaxed),
             retries: self.inner.retries.load(Ordering::Relaxed),
             rate_limited: self.inner.rate_limited.load(Ordering::Relaxed),
+            rate_limit_headers: self.inner.rate_limit_headers.load(Ordering::Relaxed),
         }
     }
 
@@ -415,11 +421,13 @@ impl Client {
         self.fetch(&call, Retry::Idempotent).await
     }
 
-    /// `DELETE /training/{id}`. A retry answered with 404 means an earlier
-    /// attempt landed and its response was lost: that counts as done.
-    pub async fn delete(&self, id: &str) -> Result<(), RemoteError> {
+    /// `DELETE /training/{id}`: the answer's body, which is undocumented
+    /// (empty, or the deleted training). A retry answered with 404 means an
+    /// earlier attempt landed and its response was lost: that counts as
+    /// done, with an empty body.
+    pub async fn delete(&self, id: &str) -> Result<Vec<u8>, RemoteError> {
         let call = Call::new(Method::DELETE, paths::training(&segment(id)?), Scope::Write);
-        self.send(&call, Retry::Idempotent).await.map(drop)
+        self.send(&call, Retry::Idempotent).await
     }
 
     /// `PUT /training/{id}/draft` (`is_draft: false` publishes). The
@@ -429,12 +437,24 @@ impl Client {
         id: &str,
         is_draft: bool,
     ) -> Result<Option<api::Training>, RemoteError> {
+        self.toggle_draft(id, &serde_json::json!(api::ToggleDraft { is_draft }))
+            .await
+    }
+
+    /// `PUT /training/{id}/draft` with `body`, for trying the candidate
+    /// bodies of [`api::toggle_draft_bodies`]; the training if the answer
+    /// decodes as one.
+    pub async fn toggle_draft(
+        &self,
+        id: &str,
+        body: &serde_json::Value,
+    ) -> Result<Option<api::Training>, RemoteError> {
         let call = Call::new(
             Method::PUT,
             paths::toggle_draft(&segment(id)?),
             Scope::Write,
         )
-        .json(&api::ToggleDraft { is_draft })?;
+        .json(body)?;
         let bytes = self.send(&call, Retry::Idempotent).await?;
         Ok(serde_json::from_slice(&bytes).ok())
     }
@@ -609,8 +629,14 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| retry::parse_retry_after(v, now))
             .filter(|_| !status.is_success());
+        let advice = ratelimit::parse(response.headers(), now);
+        if advice.is_some() {
+            self.inner
+                .rate_limit_headers
+                .fetch_add(1, Ordering::Relaxed);
+        }
         let outcome = Outcome::Answered {
-            advice: ratelimit::parse(response.headers(), now),
+            advice,
             retry_after,
         };
         let body = if status.is_success() {

@@ -261,6 +261,18 @@ impl Client {
             ListResponse::Bare(items) => items.len() as u64,
         })
     }
+
+    /// One page of `query`: `limit` trainings from `offset`, as the server
+    /// answers it (for checking how a server pages).
+    pub async fn list_page(
+        &self,
+        query: &api::ListQuery,
+        offset: u64,
+        limit: u64,
+    ) -> Result<ListResponse, RemoteError> {
+        self.fetch(&page_call(query, offset, limit), Retry::Idempotent)
+            .await
+    }
 }
 
 fn page_call(query: &api::ListQuery, offset: u64, limit: u64) -> Call {

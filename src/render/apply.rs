@@ -140,11 +140,27 @@ pub fn change_line(step: &Step, outcome: &Outcome, paint: Paint) -> String {
     let what = describe(&step.change.actions());
     let key = escape_line(step.change.key());
     match outcome {
-        Outcome::Applied { toggled } => {
-            let note = match toggled {
-                Some(false) => " (published with a draft toggle)",
-                Some(true) => " (unpublished with a draft toggle)",
-                None => "",
+        Outcome::Applied {
+            toggled,
+            moved,
+            without_metadata,
+        } => {
+            let mut notes = Vec::new();
+            match toggled {
+                Some(false) => notes.push("published with a draft toggle"),
+                Some(true) => notes.push("unpublished with a draft toggle"),
+                None => {}
+            }
+            if *moved {
+                notes.push("moved with the move endpoint");
+            }
+            if *without_metadata {
+                notes.push("without metadata: the server refuses it on update");
+            }
+            let note = if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", notes.join("; "))
             };
             let symbol = Group::of(&step.change).symbol();
             let colour = if matches!(step.change, Change::Delete(_)) {
@@ -278,6 +294,17 @@ pub fn summary(report: &Report, s: &Summary, environment: Option<&str>, paint: P
             let _ = writeln!(out, "  {} {key}{path}: {e}", paint.paint(RED, "✗"));
         }
     }
+    if report.metadata_refused {
+        let _ = writeln!(
+            out,
+            "\n{} the server refused `metadata` on update, so this run updated trainings \
+             without it: they keep the cxtrain_hash of their last write that carried metadata. \
+             Add `put_accepts_metadata = false` under [api] in cxtrain.toml: plans then compare \
+             those trainings file against remote (two-way) instead of reporting conflicts, and \
+             dashboard edits to them can no longer be told apart from file edits.",
+            paint.paint(YELLOW, "warning:")
+        );
+    }
     if !report.all_succeeded() {
         let _ = writeln!(
             out,
@@ -331,13 +358,16 @@ mod tests {
             &s,
             &Outcome::Applied {
                 toggled: Some(false),
+                moved: true,
+                without_metadata: true,
             },
             Paint(false),
         );
         assert_eq!(
             line,
             "→ billing/refund  moved to dir_2; updated title, content; published \
-             (published with a draft toggle)"
+             (published with a draft toggle; moved with the move endpoint; without metadata: \
+             the server refuses it on update)"
         );
         let failed = change_line(
             &s,
@@ -360,7 +390,11 @@ mod tests {
             results: vec![
                 (
                     Step::of(Change::create(training("a"))),
-                    Outcome::Applied { toggled: None },
+                    Outcome::Applied {
+                        toggled: None,
+                        moved: false,
+                        without_metadata: false,
+                    },
                 ),
                 (
                     Step::of(Change::create(training("b"))),
@@ -369,6 +403,7 @@ mod tests {
             ],
             interrupted: false,
             outage: None,
+            metadata_refused: false,
         };
         let s = Summary {
             created: 1,

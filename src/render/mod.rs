@@ -3,15 +3,17 @@
 //! Printers turn values into text on a `&mut dyn Write`: plans
 //! ([`plan_human`], [`plan_markdown`], [`plan_json`], chosen by [`plan`]),
 //! validation diagnostics ([`diagnostics`]), apply's progress, prompt and
-//! summary ([`apply`]), search hits ([`search`]), what the file-writing
-//! commands did ([`files`]), one-line notes ([`notes`]), retries while a
-//! command waits on the server ([`retries`]) and the final error report
-//! ([`error`]). Commands hand every printer to one sink, [`Out`]
+//! summary ([`apply`]), `doctor`'s checks and probe ([`doctor`]), search
+//! hits ([`search`]), what the file-writing commands did ([`files`]),
+//! one-line notes ([`notes`]), retries while a command waits on the server
+//! ([`retries`]) and the final error report ([`error`]). Commands hand
+//! every printer to one sink, [`Out`]
 //! (stdout or stderr, with its colour decision), where a closed pipe is a
 //! quiet end rather than an error; colour comes from one helper, [`Paint`].
 
 pub mod apply;
 pub mod diagnostics;
+pub mod doctor;
 pub mod error;
 pub mod files;
 mod inert;

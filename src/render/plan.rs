@@ -12,8 +12,12 @@ pub enum PlanFormat {
     /// For a terminal ([`plan_human`]).
     #[default]
     Human,
-    /// For a pull-request comment ([`plan_markdown`]).
-    Markdown,
+    /// For a pull-request comment ([`plan_markdown`]), cut to fit `limit`
+    /// bytes (`None`: the whole plan).
+    Markdown {
+        /// The most bytes written.
+        limit: Option<usize>,
+    },
     /// For machines ([`plan_json`]).
     Json,
 }
@@ -27,7 +31,7 @@ pub fn render(
 ) -> io::Result<()> {
     match format {
         PlanFormat::Human => plan_human::render(plan, paint, out),
-        PlanFormat::Markdown => plan_markdown::render(plan, out),
+        PlanFormat::Markdown { limit } => plan_markdown::render(plan, limit, out),
         PlanFormat::Json => plan_json::render(plan, out),
     }
 }
@@ -54,7 +58,7 @@ pub fn render_all(
             }
             Ok(())
         }
-        PlanFormat::Markdown => plan_markdown::render_all(plans, out),
+        PlanFormat::Markdown { limit } => plan_markdown::render_all(plans, limit, out),
         PlanFormat::Json => plan_json::render_all(plans, out),
     }
 }

@@ -217,6 +217,20 @@ pub(crate) fn warning_lines(plan: &Plan) -> Vec<(Severity, String)> {
             ),
         ));
     }
+    let unknown = keys_with(&|c| c.flags().contains(&Flag::DashboardEditUnknown));
+    if !unknown.is_empty() {
+        lines.push((
+            Severity::Caution,
+            format!(
+                "{} since their stored cxtrain_hash, which updates on this server cannot \
+                 refresh (put_accepts_metadata = false): compared file against remote, so a \
+                 dashboard edit to them can no longer be told apart from a file edit and is \
+                 overwritten: {}",
+                count_verb(unknown.len(), "training changed", "trainings changed"),
+                key_list(&unknown)
+            ),
+        ));
+    }
     let mut drafts = keys_with(&|c| c.flags().contains(&Flag::PendingDashboardDraft));
     drafts.extend(plan.pending_drafts.iter().map(String::as_str));
     drafts.sort_unstable();
@@ -355,6 +369,10 @@ fn entry(
             }
             Flag::Drift => (YELLOW, "drift: overwrites a dashboard edit"),
             Flag::PendingDashboardDraft => (YELLOW, "has an unpublished dashboard draft"),
+            Flag::DashboardEditUnknown => (
+                YELLOW,
+                "changed since its stored hash: a dashboard edit cannot be told apart",
+            ),
         };
         writeln!(out, "      {}", p.paint(color, &format!("! {text}")))?;
     }

@@ -28,29 +28,30 @@ const NOTE_ROOM: usize = 1_024;
 /// its comment in place.
 pub const MARKER: &str = "<!-- cxtrain-plan -->";
 
-/// Writes the markdown plan.
-pub fn render(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
-    out.write_all(to_string(plan).as_bytes())
+/// Writes the markdown plan, at most `limit` bytes (`None`: all of it).
+pub fn render(plan: &Plan, limit: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(document(&[plan], limit).as_bytes())
 }
 
 /// Writes the markdown plans of several environments as one comment.
-pub fn render_all(plans: &[&Plan], out: &mut dyn Write) -> io::Result<()> {
-    out.write_all(document(plans).as_bytes())
+pub fn render_all(plans: &[&Plan], limit: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(document(plans, limit).as_bytes())
 }
 
 /// The markdown plan as a string, at most [`COMMENT_LIMIT`] bytes (so at
 /// most that many characters).
 pub fn to_string(plan: &Plan) -> String {
-    document(&[plan])
+    document(&[plan], Some(COMMENT_LIMIT))
 }
 
-/// One comment holding every plan (one per environment), at most
-/// [`COMMENT_LIMIT`] bytes: each plan's section gets an equal share.
-pub fn document(plans: &[&Plan]) -> String {
+/// One comment holding every plan (one per environment), at most `limit`
+/// bytes when one is given: each plan's section gets an equal share.
+pub fn document(plans: &[&Plan], limit: Option<usize>) -> String {
     let mut doc = format!("{MARKER}\n");
     // Room for a line break between sections.
     let separators = plans.len().saturating_sub(1);
-    let share = (COMMENT_LIMIT - doc.len() - separators) / plans.len().max(1);
+    let share =
+        limit.map(|limit| limit.saturating_sub(doc.len() + separators) / plans.len().max(1));
     for plan in plans {
         if doc.len() > MARKER.len() + 1 && !doc.ends_with("\n\n") {
             doc.push('\n');
@@ -60,8 +61,8 @@ pub fn document(plans: &[&Plan]) -> String {
     doc
 }
 
-/// One plan's section, at most `limit` bytes.
-fn plan_section(plan: &Plan, limit: usize) -> String {
+/// One plan's section, at most `limit` bytes when one is given.
+fn plan_section(plan: &Plan, limit: Option<usize>) -> String {
     let mut doc = header(plan);
     let mut sections = Vec::new();
     for group in Group::ALL {
@@ -72,7 +73,7 @@ fn plan_section(plan: &Plan, limit: usize) -> String {
     }
     let total = sections.len();
     for (shown, section) in sections.into_iter().enumerate() {
-        if doc.len() + section.len() + NOTE_ROOM > limit {
+        if limit.is_some_and(|limit| doc.len() + section.len() + NOTE_ROOM > limit) {
             doc.push_str(&format!(
                 "> [!NOTE]\n> **Truncated:** {} of {total} changed trainings are not shown, to \
                  stay under GitHub's comment size limit. The full plan is in the job artifact \
@@ -179,6 +180,7 @@ fn section(change: &Change, group: Group, hand_made: Option<&HandMade>) -> Strin
             Flag::Conflict => " ⛔ conflict",
             Flag::Drift => " ⚠️ drift",
             Flag::PendingDashboardDraft => " 📝 dashboard draft",
+            Flag::DashboardEditUnknown => " ❔ two-way",
         });
     }
     let mut s = format!(
@@ -202,6 +204,7 @@ fn section(change: &Change, group: Group, hand_made: Option<&HandMade>) -> Strin
                 Flag::Drift if matches!(change, Change::Delete(_)) => "⚠️ **Drift:** edited in the dashboard since the last apply; deleting discards that edit.",
                 Flag::Drift => "⚠️ **Drift:** edited in the dashboard since the last apply; applying overwrites that edit.",
                 Flag::PendingDashboardDraft => "📝 **Pending dashboard draft:** an unpublished edit is staged on this training.",
+                Flag::DashboardEditUnknown => "❔ **Compared two-way:** changed since its stored hash, which updates on this server cannot refresh; a dashboard edit cannot be told apart from a file edit.",
             }
             .to_owned(),
         );

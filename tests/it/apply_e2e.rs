@@ -4,7 +4,7 @@
 //! `backoff_ms = 5`) so the suite stays fast, faults included.
 
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use crate::common::{
@@ -396,16 +396,9 @@ fn delete_guards_hold() {
 fn without_a_terminal_yes_is_required_before_any_request() {
     let repo = example();
     let remote = Remote::start();
-    let out = cxtrain(&repo, &remote)
-        .arg("apply")
-        .write_stdin("y\n")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(4));
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stderr = common::refused_without_terminal(&repo, &remote, &["apply"]);
     assert!(stderr.contains("stdin is not a terminal"), "{stderr}");
     assert!(stderr.contains("--yes"), "{stderr}");
-    assert_eq!(remote.stats().total_requests, 0);
 }
 
 #[test]
@@ -469,15 +462,9 @@ fn converges_under_faults_without_duplicates_and_never_shows_the_key() {
     assert_eq!(keys.len(), EXAMPLE_TRAININGS, "none missing");
 }
 
-/// The binary as a child process, for signals.
+/// `apply --yes --parallelism 1` as a child process, for signals.
 fn spawn_apply(repo: &Repo, remote: &Remote) -> Child {
-    common::command(repo, &remote.url(), remote.key())
-        .args(["apply", "--yes", "--parallelism", "1"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary starts")
+    common::spawn(repo, remote, &["apply", "--yes", "--parallelism", "1"])
 }
 
 /// Waits until the remote has seen `n` creates.
@@ -524,12 +511,7 @@ fn ctrl_c_finishes_the_change_in_flight_and_reports() {
     let remote = slow_remote();
     let child = spawn_apply(&repo, &remote);
     wait_for_creates(&remote, 3);
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
+    let out = common::ctrl_c(child);
     let stdout = String::from_utf8(out.stdout).unwrap();
 
     assert_eq!(out.status.code(), Some(1), "{stdout}");

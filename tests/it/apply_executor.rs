@@ -8,8 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use cxtrain::apply::answer::Part;
 use cxtrain::apply::calls::{self, Step};
-use cxtrain::apply::executor::{self, Observer, Options, Outcome, Report, SkipReason, StepError};
+use cxtrain::apply::executor::{
+    self, Observer, Options, Outcome, Report, SkipReason, StepError, UpdateMetadata,
+};
 use cxtrain::model::{StateHash, Training, TrainingType};
 use cxtrain::plan::{Change, Create, Delete, Identity, Modify, Plan, RemoteRef};
 use cxtrain::remote::managed::observed_hash;
@@ -156,7 +159,10 @@ async fn run_to_end(
     executor::execute(
         &client(server),
         steps(changes),
-        Options { parallelism },
+        Options {
+            parallelism,
+            update_metadata: UpdateMetadata::Send,
+        },
         observer,
         std::future::pending(),
     )
@@ -171,7 +177,7 @@ impl Observer for Log {
     fn starting(&self, _total: usize) {}
     fn finished(&self, step: &Step, outcome: &Outcome) {
         let what = match outcome {
-            Outcome::Applied { toggled } => format!("applied {toggled:?}"),
+            Outcome::Applied { toggled, .. } => format!("applied {toggled:?}"),
             Outcome::AlreadyGone => "gone".to_owned(),
             Outcome::Failed(_) => "failed".to_owned(),
             Outcome::Skipped(r) => format!("skipped {r:?}"),
@@ -393,6 +399,12 @@ async fn a_publish_that_does_not_take_is_a_failure() {
         .await;
     Mock::given(method("PUT"))
         .and(path("/training/trn_1/draft"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(draft.clone()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/training/trn_1"))
         .respond_with(ResponseTemplate::new(200).set_body_json(draft))
         .expect(1)
         .mount(&server)
@@ -402,7 +414,8 @@ async fn a_publish_that_does_not_take_is_a_failure() {
 
     let (_, outcome) = &report.results[0];
     assert!(
-        matches!(outcome, Outcome::Failed(StepError::DraftNotSettled { id, .. }) if id == "trn_1"),
+        matches!(outcome, Outcome::Failed(StepError::Unconfirmed { id, parts, .. })
+            if id == "trn_1" && parts == &[Part::Draft]),
         "{outcome:?}"
     );
 }
@@ -430,7 +443,10 @@ async fn an_interrupt_lets_the_change_in_flight_finish_and_starts_no_more() {
             create("c"),
             delete("d", "trn_9"),
         ]),
-        Options { parallelism: 1 },
+        Options {
+            parallelism: 1,
+            update_metadata: UpdateMetadata::Send,
+        },
         &log,
         tokio::time::sleep(Duration::from_millis(50)),
     )

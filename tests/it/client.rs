@@ -3,9 +3,9 @@
 //! lost create responses, pagination shapes, that the key never leaks, and
 //! hostile servers (lying totals, endless pages, huge bodies, hostile text).
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::common::hand_made;
 use crate::common::hostile::{Hostile, Reply};
 use cxtrain::model::{META_KEY, META_WORKSPACE, TrainingType};
 use cxtrain::remote::api::{ListQuery, SearchRequest, TrainingInput};
@@ -43,19 +43,11 @@ fn training(id: &str) -> Value {
 }
 
 fn input(metadata: &[(&str, &str)]) -> TrainingInput {
-    TrainingInput {
-        title: "How do I cancel?".into(),
-        content: "Cancel from Account, Billing.".into(),
-        kind: TrainingType::ScenarioSpecific,
-        is_draft: false,
-        directory_id: None,
-        restricted_to_channels: vec![],
-        restricted_to_segments: vec![],
-        metadata: metadata
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect::<BTreeMap<_, _>>(),
-    }
+    hand_made(
+        "How do I cancel?",
+        "Cancel from Account, Billing.",
+        metadata,
+    )
 }
 
 fn page(ids: &[String], total: u64, offset: u64, has_more: bool) -> Value {

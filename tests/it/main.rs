@@ -5,6 +5,7 @@
 
 mod common;
 
+mod apply_answers;
 mod apply_e2e;
 mod apply_executor;
 mod cli_contract;
@@ -12,6 +13,7 @@ mod client;
 mod client_emulator;
 mod commands_local;
 mod config_e2e;
+mod doctor;
 mod emulator;
 mod emulator_cli;
 mod environments;

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use cxtrain::model::{Channel, StateHash, Training, TrainingType};
-use cxtrain::plan::{self, Action, DeletePolicy, Field, Plan, PlanOptions, Targets};
+use cxtrain::plan::{self, Action, DeletePolicy, Field, Plan, PlanOptions, StoredHash, Targets};
 use cxtrain::remote::api;
 use cxtrain::remote::managed::ManagedTraining;
 use cxtrain::workspace::LocalTraining;
@@ -140,6 +140,7 @@ fn build(locals: &[Training], remotes: &[ManagedTraining]) -> Plan {
             root: "trainings".parse().unwrap(),
             targets: Targets::All,
             deletes: DeletePolicy::Delete,
+            stored_hash: StoredHash::LastApplied,
         },
     )
 }

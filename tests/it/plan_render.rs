@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use cxtrain::model::{Channel, StateHash, Training, TrainingType};
-use cxtrain::plan::{self, DeletePolicy, Plan, PlanOptions, Targets};
+use cxtrain::plan::{self, DeletePolicy, Plan, PlanOptions, StoredHash, Targets};
 use cxtrain::remote::api;
 use cxtrain::remote::managed::ManagedTraining;
 use cxtrain::render::{plan_human, plan_json, plan_markdown};
@@ -180,6 +180,7 @@ fn realistic() -> Plan {
             root: "trainings".parse().unwrap(),
             targets: Targets::All,
             deletes: DeletePolicy::Delete,
+            stored_hash: StoredHash::LastApplied,
         },
     )
 }
@@ -233,6 +234,7 @@ fn no_changes_renders_briefly() {
             root: "trainings".parse().unwrap(),
             targets: Targets::All,
             deletes: DeletePolicy::Delete,
+            stored_hash: StoredHash::LastApplied,
         },
     );
     assert_eq!(
@@ -359,6 +361,7 @@ fn bulk_plan() -> Plan {
             root: "trainings".parse().unwrap(),
             targets: Targets::All,
             deletes: DeletePolicy::Delete,
+            stored_hash: StoredHash::LastApplied,
         },
     )
 }
@@ -379,13 +382,25 @@ fn markdown_truncates_under_the_comment_limit() {
 }
 
 #[test]
+fn markdown_without_a_limit_keeps_every_change() {
+    let plan = bulk_plan();
+    let md = plan_markdown::document(&[&plan], None);
+    assert!(md.len() > plan_markdown::COMMENT_LIMIT, "{}", md.len());
+    assert!(!md.contains("**Truncated:**"));
+    assert_eq!(md.matches("<details>").count(), plan.changes.len());
+    let smaller = plan_markdown::document(&[&plan], Some(20_000));
+    assert!(smaller.len() <= 20_000, "{}", smaller.len());
+    assert!(smaller.contains("**Truncated:**"));
+}
+
+#[test]
 fn several_environments_share_one_comment_and_its_limit() {
     let plan_for = |env: &str| Plan {
         environment: Some(env.to_owned()),
         ..bulk_plan()
     };
     let (staging, production) = (plan_for("staging"), plan_for("production"));
-    let md = plan_markdown::document(&[&staging, &production]);
+    let md = plan_markdown::document(&[&staging, &production], Some(plan_markdown::COMMENT_LIMIT));
     assert!(md.len() <= plan_markdown::COMMENT_LIMIT, "{}", md.len());
     assert!(md.len() > 60_000, "fills the comment: {}", md.len());
     assert_eq!(md.matches(plan_markdown::MARKER).count(), 1);

@@ -7,10 +7,10 @@
 
 use std::path::Path;
 
-use crate::common::{Remote, Repo, apply, apply_ok, cxtrain, plan_path, saved_plan};
-use cxtrain::model::{Training, TrainingType};
+use crate::common::{Remote, Repo, apply, apply_ok, cxtrain, hand_made, plan_path, saved_plan};
+use cxtrain::model::Training;
 use cxtrain::plan::Plan;
-use cxtrain::remote::api::{self, TrainingInput};
+use cxtrain::remote::api;
 use cxtrain::remote::managed::{ManagedTraining, observed_hash};
 use serde_json::{Value, json};
 
@@ -37,18 +37,12 @@ impl Scene {
         let repo = Repo::unpaced_example("support-bot");
         let remote = Remote::start();
         remote.seed_from(&repo);
-        let input = |title: &str, metadata: &[(&str, &str)]| TrainingInput {
-            title: title.into(),
-            content: format!("{title}: written by hand in the dashboard."),
-            kind: TrainingType::ScenarioSpecific,
-            is_draft: false,
-            directory_id: None,
-            restricted_to_channels: vec![],
-            restricted_to_segments: vec![],
-            metadata: metadata
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
+        let input = |title: &str, metadata: &[(&str, &str)]| {
+            hand_made(
+                title,
+                &format!("{title}: written by hand in the dashboard."),
+                metadata,
+            )
         };
         let hand_made = remote.create(&input("Hand-made refund rule", &[]));
         let foreign = remote.create(&input(

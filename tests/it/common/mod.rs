@@ -412,6 +412,49 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
+/// The unpaced `support-bot` example, and an emulator with `config` holding
+/// each of its trainings as a successful apply leaves them.
+pub fn seeded_example(config: EmulatorConfig) -> (Repo, Remote) {
+    let repo = Repo::unpaced_example("support-bot");
+    let remote = Remote::with(config);
+    remote.seed_from(&repo);
+    (repo, remote)
+}
+
+/// The create body of a training made by hand in the dashboard: a published
+/// scenario at the root for everyone, with `metadata` (none of cxtrain's
+/// keys unless given).
+pub fn hand_made(title: &str, content: &str, metadata: &[(&str, &str)]) -> api::TrainingInput {
+    api::TrainingInput {
+        title: title.into(),
+        content: content.into(),
+        kind: cxtrain::model::TrainingType::ScenarioSpecific,
+        is_draft: false,
+        directory_id: None,
+        restricted_to_channels: vec![],
+        restricted_to_segments: vec![],
+        metadata: metadata
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    }
+}
+
+/// Runs `args` against `repo` and `remote` with stdin not a terminal and
+/// no `--yes`: asserts the refusal (exit 4, before any request) and returns
+/// its stderr.
+pub fn refused_without_terminal(repo: &Repo, remote: &Remote, args: &[&str]) -> String {
+    remote.reset_stats();
+    let out = cxtrain(repo, remote)
+        .args(args)
+        .write_stdin("y\n")
+        .output()
+        .expect("binary runs");
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(remote.stats().total_requests, 0);
+    String::from_utf8(out.stderr).expect("UTF-8 stderr")
+}
+
 /// A training as the API returns it: a published scenario at the root
 /// with no metadata, changed by the fields of `extra`.
 pub fn record(id: &str, title: &str, content: &str, extra: serde_json::Value) -> serde_json::Value {
@@ -505,10 +548,34 @@ pub fn command(repo: &Repo, url: &str, key: &str) -> std::process::Command {
     cmd.env("OPENCX_API_KEY", key)
         .env(cxtrain::remote::CACHE_DIR_ENV, repo.cache_dir())
         .env_remove("OPENCX_API_URL")
+        .env_remove("NO_COLOR")
         .arg("--dir")
         .arg(repo.path())
         .args(["--api-url", url, "--color", "never"]);
     cmd
+}
+
+/// The binary as [`cxtrain`] runs it, with `args`, as a child process (for
+/// signals): stdin empty, stdout and stderr piped.
+pub fn spawn(repo: &Repo, remote: &Remote, args: &[&str]) -> std::process::Child {
+    use std::process::Stdio;
+    command(repo, &remote.url(), remote.key())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts")
+}
+
+/// Presses Ctrl-C on `child` (SIGINT) and waits for it to end.
+pub fn ctrl_c(child: std::process::Child) -> std::process::Output {
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "SIGINT delivered");
+    child.wait_with_output().expect("the binary ends")
 }
 
 /// The binary against `repo` with the embedded local remote (`--local`).
