@@ -24,6 +24,7 @@ mod plan_render;
 mod pull_e2e;
 mod pull_hostile;
 mod reviewed_plan;
+mod status;
 mod untrusted_output;
 mod validate_examples;
 mod validate_inputs;
