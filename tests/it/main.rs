@@ -18,6 +18,7 @@ mod emulator;
 mod emulator_cli;
 mod environments;
 mod first_run;
+mod local_lock;
 mod plan_e2e;
 mod plan_props;
 mod plan_render;

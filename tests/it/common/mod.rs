@@ -578,6 +578,18 @@ pub fn ctrl_c(child: std::process::Child) -> std::process::Output {
     child.wait_with_output().expect("the binary ends")
 }
 
+/// [`cxtrain_local`] as a plain process (to spawn several at once).
+pub fn command_local(repo: &Repo) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cxtrain"));
+    cmd.env_remove("OPENCX_API_KEY")
+        .env(cxtrain::remote::CACHE_DIR_ENV, repo.cache_dir())
+        .env_remove("OPENCX_API_URL")
+        .arg("--dir")
+        .arg(repo.path())
+        .args(["--local", "--color", "never"]);
+    cmd
+}
+
 /// The binary against `repo` with the embedded local remote (`--local`).
 pub fn cxtrain_local(repo: &Repo) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("cxtrain").expect("binary");
