@@ -5,23 +5,13 @@
 
 use std::time::Duration;
 
-use crate::common::{self, Remote, Repo, cxtrain_local, scenario};
+use crate::common::{self, Remote, Repo, cxtrain_local};
 use cxtrain::connect::LOCAL_STATE;
 use cxtrain::emulator::EmulatorConfig;
 
 /// A repository of `n` trainings.
 fn many(n: usize) -> Repo {
-    let repo = Repo::new("workspace = \"ws\"\n");
-    for i in 0..n {
-        repo.write(
-            &format!("trainings/t{i:03}.md"),
-            &scenario(
-                &format!("Training {i}"),
-                &format!("What to say in case {i}."),
-            ),
-        );
-    }
-    repo
+    Repo::numbered("workspace = \"ws\"\n", n)
 }
 
 #[test]

@@ -3,8 +3,7 @@
 //! manage (counted; listed with `--all`), and the directory ids seen with
 //! the folders `[directories]` maps to them — human and JSON.
 
-use crate::common::{self, Remote, Repo, cxtrain, scenario};
-use cxtrain::model::TrainingType;
+use crate::common::{self, Remote, Repo, cxtrain, hand_made, scenario};
 use cxtrain::remote::api;
 use serde_json::json;
 
@@ -46,17 +45,8 @@ fn inventory() -> (Repo, Remote) {
         &scenario("Welcome", "Greet the customer by name."),
     );
     let untagged = |title: &str, directory: &str, metadata: &[(&str, &str)]| api::TrainingInput {
-        title: title.into(),
-        content: "Made somewhere else entirely.".into(),
-        kind: TrainingType::ScenarioSpecific,
-        is_draft: false,
         directory_id: Some(directory.into()),
-        restricted_to_channels: vec![],
-        restricted_to_segments: vec![],
-        metadata: metadata
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
+        ..hand_made(title, "Made somewhere else entirely.", metadata)
     };
     remote.create(&untagged("Refund policy\n(dashboard)", "dir_support", &[]));
     remote.create(&untagged(

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::common::hostile::{self, Hostile, Reply};
-use crate::common::{self, Remote, Repo, cxtrain, scenario};
+use crate::common::{self, Remote, Repo, cxtrain};
 use cxtrain::model::META_KEY;
 
 /// A loopback URL where nothing listens.
@@ -66,17 +66,7 @@ fn quiet_prints_no_retry_lines() {
 
 /// A repository of `n` trainings, unpaced, with the default back-off.
 fn many(n: usize) -> Repo {
-    let repo = Repo::new("workspace = \"ws\"\n\n[api]\nrequests_per_minute = 0\n");
-    for i in 0..n {
-        repo.write(
-            &format!("trainings/t{i:03}.md"),
-            &scenario(
-                &format!("Training {i}"),
-                &format!("What to say in case {i}."),
-            ),
-        );
-    }
-    repo
+    Repo::numbered("workspace = \"ws\"\n\n[api]\nrequests_per_minute = 0\n", n)
 }
 
 #[test]

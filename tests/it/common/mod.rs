@@ -43,6 +43,22 @@ impl Repo {
         repo
     }
 
+    /// A repository with this `cxtrain.toml` and `n` trainings at the root,
+    /// `trainings/t000.md`, `trainings/t001.md`...
+    pub fn numbered(config_toml: &str, n: usize) -> Repo {
+        let repo = Repo::new(config_toml);
+        for i in 0..n {
+            repo.write(
+                &format!("trainings/t{i:03}.md"),
+                &scenario(
+                    &format!("Training {i}"),
+                    &format!("What to say in case {i}."),
+                ),
+            );
+        }
+        repo
+    }
+
     /// A copy of `examples/<name>`, without the `.cxtrain/` state a local
     /// run of the README's quick start leaves there.
     pub fn example(name: &str) -> Repo {
