@@ -48,7 +48,9 @@ const MAX_MESSAGE_CHARS: usize = 300;
 /// Most of an error response's body read for its message.
 const MAX_ERROR_BODY_BYTES: u64 = 64 * 1024;
 
-/// Cap on the connect phase, so a black-holed host fails before `timeout`.
+/// Cap on the connect phase. It gets half the request timeout, at most
+/// this, so a black-holed host fails as a connection failure (nothing was
+/// sent) before the request's own timeout.
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// An OpenCX API client. Cheap to clone: clones share the connection pool,
@@ -211,10 +213,12 @@ struct Answer {
 
 impl Failure {
     fn from_reqwest(e: reqwest::Error) -> Failure {
-        if e.is_timeout() {
-            Failure::Timeout
-        } else if e.is_connect() {
+        // A connect timeout is both: no connection was made, so nothing
+        // reached the server.
+        if e.is_connect() {
             Failure::Connect(connect_reason(&e))
+        } else if e.is_timeout() {
+            Failure::Timeout
         } else {
             let mut chain = Vec::new();
             let mut source = std::error::Error::source(&e);
@@ -274,7 +278,7 @@ impl Client {
         auth.set_sensitive(true);
         let mut builder = reqwest::Client::builder()
             .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(MAX_CONNECT_TIMEOUT))
+            .connect_timeout((config.timeout / 2).min(MAX_CONNECT_TIMEOUT))
             // A redirect could carry the key to another scheme or host.
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("cxtrain/", env!("CARGO_PKG_VERSION")));
@@ -885,6 +889,7 @@ fn connect_reason(e: &reqwest::Error) -> String {
             match io.kind() {
                 std::io::ErrorKind::ConnectionRefused => return "connection refused".to_owned(),
                 std::io::ErrorKind::ConnectionReset => return "connection reset".to_owned(),
+                std::io::ErrorKind::TimedOut => return "connection timed out".to_owned(),
                 _ => {}
             }
         }
