@@ -90,7 +90,8 @@ pub struct GlobalArgs {
 }
 
 /// Which remote a command talks to: the flags of the commands that talk to
-/// one (`plan`, `apply`, `pull`, `search`, `generate`, `doctor`).
+/// one (`plan`, `apply`, `pull`, `status`, `search`, `generate`,
+/// `doctor`).
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Remote options")]
 pub struct RemoteArgs {
@@ -205,7 +206,8 @@ const APPLY_HELP: &str = concat!(
     "\
 Exit codes:
   0   every change applied, or nothing to do
-  1   a change failed, apply was interrupted, or the answer was no
+  1   a change failed; apply was interrupted, or stopped because the server
+      stopped answering; or the answer was no
   3   invalid input: trainings or config
   4   refused for safety: stale or edited plan file, delete budget, conflict
       without --force, no --yes when stdin is not a terminal
