@@ -92,7 +92,8 @@ pub struct GlobalArgs {
 }
 
 /// Which remote a command talks to: the flags of the commands that talk to
-/// one (`plan`, `apply`, `pull`, `search`, `generate`, `doctor`).
+/// one (`plan`, `apply`, `pull`, `status`, `search`, `generate`,
+/// `doctor`).
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Remote options")]
 pub struct RemoteArgs {
@@ -166,6 +167,10 @@ pub enum Command {
     Init(InitArgs),
     /// Semantic search through the API, mapped back to local files.
     Search(SearchArgs),
+    /// Show the remote inventory: this workspace's trainings and how each
+    /// compares with its file, the others (`--all`), and the directory ids.
+    #[command(after_help = STATUS_HELP)]
+    Status(StatusArgs),
     /// Write a new draft scenario file from a chat session.
     Generate(GenerateArgs),
     /// Check the config, the API key and the API; `--probe` also measures
@@ -213,7 +218,8 @@ const APPLY_HELP: &str = concat!(
     "\
 Exit codes:
   0   every change applied, or nothing to do
-  1   a change failed, apply was interrupted, or the answer was no
+  1   a change failed; apply was interrupted, or stopped because the server
+      stopped answering; or the answer was no
   3   invalid input: trainings or config
   4   refused for safety: stale or edited plan file, delete budget, conflict
       without --force, no --yes when stdin is not a terminal
@@ -236,6 +242,24 @@ Exit codes:
   0   every check passed (and the probe ran and cleaned up)
   1   a check failed, the probe failed or was interrupted, or the answer was no
   4   --probe without --yes when stdin is not a terminal
+",
+    usage_exit!()
+);
+
+/// What `status --help` shows after the flags.
+const STATUS_HELP: &str = concat!(
+    "Examples:
+  cxtrain status                       this workspace's trainings, their files and drift
+  cxtrain status --all                 also every other training, and every directory id
+  cxtrain status --all --format json   the same, for tools
+
+",
+    remote_env!(),
+    "\
+Exit codes:
+  0   the inventory was read
+  1   runtime or API error
+  3   invalid input: trainings or config (`workspace` is required)
 ",
     usage_exit!()
 );
@@ -457,6 +481,35 @@ pub struct InitArgs {
     /// written).
     #[arg(long, value_name = "OWNER/REPO@REF", value_parser = crate::ops::init::valid_action)]
     pub action: Option<String>,
+}
+
+/// `status` flags.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Also list the trainings this workspace does not manage (hand-made,
+    /// or another workspace's), and count directory ids over every training.
+    #[arg(long)]
+    pub all: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StatusFormat::Human)]
+    pub format: StatusFormat,
+    /// The environment to list.
+    #[command(flatten)]
+    pub env: EnvArg,
+    /// Which remote to list.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+/// `status --format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    /// Tables, for a terminal.
+    #[value(help = None::<&str>)]
+    Human,
+    /// The inventory as JSON, for scripts.
+    #[value(help = None::<&str>)]
+    Json,
 }
 
 /// `search` flags.

@@ -117,7 +117,9 @@ mod tests {
                         training("b"),
                         &unpublished,
                     )),
-                    Outcome::Failed(StepError::Remote(RemoteError::MissingKey)),
+                    Outcome::Failed(StepError::Remote(RemoteError::Unauthorized {
+                        endpoint: "PUT /training/trn_3".into(),
+                    })),
                 ),
                 (
                     Step::of(Change::delete("trn_4", training("d"))),
@@ -129,6 +131,7 @@ mod tests {
                 ),
             ],
             interrupted: true,
+            outage: None,
             metadata_refused: false,
         };
         let calls = ClientStats {

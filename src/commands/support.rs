@@ -3,13 +3,16 @@
 //! its diagnostics shown.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::cli::{self, GlobalArgs, LeadingRemoteArgs, RemoteArgs, SafetyArgs};
 use crate::config::Located;
 use crate::connect::ConnectOptions;
 use crate::exit::Failure;
 use crate::ops::{self, plan::Safety};
+use crate::remote::OnRetry;
 use crate::render::plan::PlanFormat;
+use crate::render::retries::RetryLines;
 use crate::render::{ColorChoice, Out, diagnostics};
 use crate::validate::{Checked, MissingRoot};
 
@@ -19,8 +22,12 @@ pub struct Context {
     pub dir: PathBuf,
     /// `--config`.
     pub config: Option<PathBuf>,
-    /// `--api-url`, `--local` (of a command that talks to a remote).
+    /// `--api-url`, `--local` (of a command that talks to a remote), and
+    /// [`Context::retries`] to hear about retries.
     pub connect: ConnectOptions,
+    /// Where retries are printed (stderr) for a command that talks to a
+    /// remote; `None` with `-q`.
+    pub retries: Option<Arc<RetryLines>>,
     /// `-q`: only errors and results.
     pub quiet: bool,
     /// `-v` (repeatable): also requests, retries and timings.
@@ -34,15 +41,20 @@ impl Context {
     /// flags written before the command name count as if written after it
     /// (and win over `OPENCX_API_URL`); a command without a remote ignores
     /// them there, so `alias cx='cxtrain --local'` works for every command.
+    /// Retries are printed on stderr unless `-q`.
     pub fn new(
         global: &GlobalArgs,
         leading: &LeadingRemoteArgs,
         remote: Option<&RemoteArgs>,
     ) -> Context {
+        let color = global.color.into();
+        let retries =
+            (remote.is_some() && !global.quiet).then(|| Arc::new(RetryLines::stderr(color)));
         let connect = match remote {
             Some(remote) => ConnectOptions {
                 api_url: leading.api_url.clone().or_else(|| remote.api_url.clone()),
                 local: leading.local || remote.local,
+                on_retry: retries.clone().map(|lines| OnRetry(lines)),
             },
             None => ConnectOptions::default(),
         };
@@ -50,9 +62,10 @@ impl Context {
             dir: global.dir.clone(),
             config: global.config.clone(),
             connect,
+            retries,
             quiet: global.quiet,
             verbose: global.verbose,
-            color: global.color.into(),
+            color,
         }
     }
 

@@ -179,7 +179,35 @@ pub enum EmulatorError {
     /// The state file could not be loaded.
     #[error(transparent)]
     #[diagnostic(help("fix or remove the state file; it is rewritten on every change"))]
-    State(#[from] PersistError),
+    State(PersistError),
+    /// Another emulator serves the state file (a second `--local` run).
+    #[error(
+        "{} is in use by another cxtrain{}",
+        path.display(),
+        holder.map(|pid| format!(" (process {pid})")).unwrap_or_default()
+    )]
+    #[diagnostic(
+        code(cxtrain::emulator::state_in_use),
+        help(
+            "wait until that run (a command with --local, or `cxtrain emulator --state`) \
+             ends, then run again: two runs on one state file would lose each other's writes"
+        )
+    )]
+    StateInUse {
+        /// The state file.
+        path: PathBuf,
+        /// The process holding it, as it recorded itself.
+        holder: Option<u32>,
+    },
+}
+
+impl From<PersistError> for EmulatorError {
+    fn from(e: PersistError) -> EmulatorError {
+        match e {
+            PersistError::InUse { path, holder } => EmulatorError::StateInUse { path, holder },
+            other => EmulatorError::State(other),
+        }
+    }
 }
 
 /// A running emulator. Dropping it stops the server too.

@@ -1,9 +1,10 @@
-//! Pulling: list the remote, place every training in a file (`layout`),
-//! keep the ones asked for (`pull PATH|KEY...`, `--adopt`), check each file
-//! against the rules `validate` enforces, write the files that differ, then
-//! record the new `[directories]` and `[adopt]` entries in `cxtrain.toml` —
-//! prepared and checked first, written last, so a failure on any file leaves
-//! no entry pointing at a file that was never written.
+//! Pulling: list the remote, place every training in a file
+//! (`pull/layout.rs`), keep the ones asked for (`pull PATH|KEY...`,
+//! `--adopt`), check each file against the rules `validate` enforces, write
+//! the files that differ, then record the new `[directories]` and `[adopt]`
+//! entries in `cxtrain.toml` — prepared and checked first, written last, so
+//! a failure on any file leaves no entry pointing at a file that was never
+//! written.
 
 mod adopt;
 mod layout;

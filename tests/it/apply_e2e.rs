@@ -35,25 +35,11 @@ fn plan_code(repo: &Repo, remote: &Remote) -> i32 {
         .unwrap()
 }
 
-/// Every record on the remote, duplicates included, through the real client.
-fn records(remote: &Remote) -> Vec<api::Training> {
-    let mut config = ClientConfig::new(remote.url(), ApiKey::new(remote.key().into()));
-    config.requests_per_minute = 0;
-    let client = Client::new(config).unwrap();
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(client.list_all(&api::ListQuery::default()))
-        .unwrap()
-        .items
-}
-
 /// Asserts the remote holds exactly the repository's trainings, once each,
 /// with every field as a successful apply leaves it.
 fn assert_remote_matches(repo: &Repo, remote: &Remote) {
     let checked = repo.checked();
-    let records = records(remote);
+    let records = remote.records();
     let mut by_key: BTreeMap<&str, Vec<&api::Training>> = BTreeMap::new();
     for r in &records {
         by_key
@@ -117,7 +103,7 @@ fn first_apply_creates_everything_with_the_fewest_requests() {
     assert_eq!(stats.by_route["POST /training"], EXAMPLE_TRAININGS as u64);
     assert_eq!(stats.total_requests, 2 + EXAMPLE_TRAININGS as u64);
     assert_remote_matches(&repo, &remote);
-    let records = records(&remote);
+    let records = remote.records();
     let drafts: Vec<_> = records.iter().filter(|r| r.is_draft).collect();
     assert_eq!(drafts.len(), DRAFTS);
     assert!(drafts.iter().all(|r| r.current_version.is_none()));
@@ -386,7 +372,7 @@ fn delete_guards_hold() {
     );
     let (code, _, _) = apply(&repo, &remote, &["--no-delete"]);
     assert_eq!(code, 0);
-    assert_eq!(records(&remote).len(), EXAMPLE_TRAININGS);
+    assert_eq!(remote.records().len(), EXAMPLE_TRAININGS);
     assert_eq!(remote.stats().by_route.get("DELETE /training/{id}"), None);
 
     for f in &files[11..] {
@@ -398,7 +384,7 @@ fn delete_guards_hold() {
         stderr.contains("refusing to delete all 23 managed trainings"),
         "{stderr}"
     );
-    assert_eq!(records(&remote).len(), EXAMPLE_TRAININGS);
+    assert_eq!(remote.records().len(), EXAMPLE_TRAININGS);
 }
 
 #[test]
@@ -500,7 +486,7 @@ fn a_killed_apply_converges_when_run_again() {
     wait_for_creates(&remote, 5);
     child.kill().expect("SIGKILL");
     child.wait().unwrap();
-    let partial = records(&remote).len();
+    let partial = remote.records().len();
     assert!((1..EXAMPLE_TRAININGS).contains(&partial), "{partial}");
 
     let stdout = apply_ok(&repo, &remote, &[]);
@@ -533,7 +519,7 @@ fn ctrl_c_finishes_the_change_in_flight_and_reports() {
         stdout.contains("not started (created): interrupted"),
         "{stdout}"
     );
-    let done = records(&remote).len();
+    let done = remote.records().len();
     let reported = stdout.matches("  created\n").count();
     assert_eq!(done, reported, "every create that landed was reported");
     assert!(done < EXAMPLE_TRAININGS);

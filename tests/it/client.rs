@@ -3,13 +3,17 @@
 //! lost create responses, pagination shapes, that the key never leaks, and
 //! hostile servers (lying totals, endless pages, huge bodies, hostile text).
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::common::hand_made;
 use crate::common::hostile::{Hostile, Reply};
 use cxtrain::model::{META_KEY, META_WORKSPACE, TrainingType};
 use cxtrain::remote::api::{ListQuery, SearchRequest, TrainingInput};
-use cxtrain::remote::{ApiKey, Client, ClientConfig, REDACT_RUN, RemoteError, Scope};
+use cxtrain::remote::{
+    ApiKey, AttemptFailure, Client, ClientConfig, OnRetry, REDACT_RUN, RemoteError, RetryObserver,
+    Retrying, Scope,
+};
 use serde_json::{Value, json};
 use wiremock::matchers::{bearer_token, body_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -342,6 +346,58 @@ async fn connection_refused_is_reported() {
     let e = c.get("a").await.unwrap_err();
     assert_is!(e, RemoteError::Connect { attempts: 3, .. });
     assert!(e.to_string().contains(&uri), "{e}");
+}
+
+/// Every retry the client reports.
+#[derive(Default)]
+struct Retries(Mutex<Vec<Retrying>>);
+
+impl RetryObserver for Retries {
+    fn retrying(&self, retry: &Retrying) {
+        self.0.lock().unwrap().push(retry.clone());
+    }
+}
+
+/// A loopback listener that never accepts, its queue already full, so a
+/// new connection is never made (the SYN goes unanswered): a black hole.
+async fn black_hole() -> (tokio::net::TcpListener, Vec<tokio::net::TcpStream>, String) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut queued = Vec::new();
+    while let Ok(Ok(stream)) = tokio::time::timeout(
+        Duration::from_millis(200),
+        tokio::net::TcpStream::connect(addr),
+    )
+    .await
+    {
+        queued.push(stream);
+        assert!(queued.len() < 64, "the listen queue never fills");
+    }
+    (listener, queued, format!("http://{addr}"))
+}
+
+#[tokio::test]
+async fn a_connect_timeout_is_a_connection_failure_not_a_lost_answer() {
+    let (_listener, _queued, uri) = black_hole().await;
+    let mut cfg = config(&uri);
+    cfg.timeout = Duration::from_millis(300);
+    cfg.max_retries = 1;
+    let retries = Arc::new(Retries::default());
+    cfg.on_retry = Some(OnRetry(retries.clone()));
+    let e = Client::new(cfg).unwrap().get("a").await.unwrap_err();
+    // Nothing reached the server: a create would be retried at once, not
+    // looked up first, and the retry notice says so.
+    assert!(
+        matches!(e, RemoteError::Connect { attempts: 2, .. }),
+        "{e:?}"
+    );
+    let seen = retries.0.lock().unwrap();
+    assert!(
+        matches!(&seen[..], [Retrying { failure: AttemptFailure::NoConnection(why), retry: 1, of: 1, .. }] if why.contains("timed out")),
+        "{seen:?}"
+    );
 }
 
 #[tokio::test]

@@ -417,13 +417,8 @@ fn plan_against(server: &Hostile) -> Finished {
         "trainings/a.md",
         &scenario("A training", "Some content here."),
     );
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cxtrain"));
-    cmd.env("OPENCX_API_KEY", HOSTILE_KEY)
-        .env(cxtrain::remote::CACHE_DIR_ENV, repo.cache_dir())
-        .env_remove("OPENCX_API_URL")
-        .arg("--dir")
-        .arg(repo.path())
-        .args(["--api-url", &server.url(), "--color", "never", "plan"]);
+    let mut cmd = common::command(&repo, &server.url(), HOSTILE_KEY);
+    cmd.arg("plan");
     hostile::run_bounded(cmd, Duration::from_secs(30))
 }
 

@@ -45,6 +45,22 @@ impl Repo {
         repo
     }
 
+    /// A repository with this `cxtrain.toml` and `n` trainings at the root,
+    /// `trainings/t000.md`, `trainings/t001.md`...
+    pub fn numbered(config_toml: &str, n: usize) -> Repo {
+        let repo = Repo::new(config_toml);
+        for i in 0..n {
+            repo.write(
+                &format!("trainings/t{i:03}.md"),
+                &scenario(
+                    &format!("Training {i}"),
+                    &format!("What to say in case {i}."),
+                ),
+            );
+        }
+        repo
+    }
+
     /// A copy of `examples/<name>`, without the `.cxtrain/` state a local
     /// run of the README's quick start leaves there.
     pub fn example(name: &str) -> Repo {
@@ -363,6 +379,21 @@ impl Remote {
         }
     }
 
+    /// Every record on the remote, duplicates included, through the real
+    /// client.
+    pub fn records(&self) -> Vec<api::Training> {
+        let mut config = cxtrain::remote::ClientConfig::new(
+            self.url(),
+            cxtrain::remote::ApiKey::new(self.key.clone()),
+        );
+        config.requests_per_minute = 0;
+        let client = cxtrain::remote::Client::new(config).expect("client");
+        self.rt
+            .block_on(client.list_all(&api::ListQuery::default()))
+            .expect("listing")
+            .items
+    }
+
     /// The training with this `cxtrain_key`.
     pub fn get(&self, key: &str) -> api::Training {
         self.trainings()
@@ -588,18 +619,25 @@ pub fn cxtrain(repo: &Repo, remote: &Remote) -> assert_cmd::Command {
     cmd
 }
 
-/// The binary as [`cxtrain`] runs it, with `args`, as a child process (for
-/// signals): stdin empty, stdout and stderr piped.
-pub fn spawn(repo: &Repo, remote: &Remote, args: &[&str]) -> std::process::Child {
-    use std::process::Stdio;
-    std::process::Command::new(assert_cmd::cargo::cargo_bin("cxtrain"))
-        .env("OPENCX_API_KEY", remote.key())
+/// The binary as a plain process (to spawn, signal or bound in time),
+/// against `repo` and the API at `url` with `key`, colours off.
+pub fn command(repo: &Repo, url: &str, key: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cxtrain"));
+    cmd.env("OPENCX_API_KEY", key)
         .env(cxtrain::remote::CACHE_DIR_ENV, repo.cache_dir())
         .env_remove("OPENCX_API_URL")
         .env_remove("NO_COLOR")
         .arg("--dir")
         .arg(repo.path())
-        .args(["--api-url", &remote.url(), "--color", "never"])
+        .args(["--api-url", url, "--color", "never"]);
+    cmd
+}
+
+/// The binary as [`cxtrain`] runs it, with `args`, as a child process (for
+/// signals): stdin empty, stdout and stderr piped.
+pub fn spawn(repo: &Repo, remote: &Remote, args: &[&str]) -> std::process::Child {
+    use std::process::Stdio;
+    command(repo, &remote.url(), remote.key())
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -616,6 +654,18 @@ pub fn ctrl_c(child: std::process::Child) -> std::process::Output {
         .expect("kill runs");
     assert!(status.success(), "SIGINT delivered");
     child.wait_with_output().expect("the binary ends")
+}
+
+/// [`cxtrain_local`] as a plain process (to spawn several at once).
+pub fn command_local(repo: &Repo) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cxtrain"));
+    cmd.env_remove("OPENCX_API_KEY")
+        .env(cxtrain::remote::CACHE_DIR_ENV, repo.cache_dir())
+        .env_remove("OPENCX_API_URL")
+        .arg("--dir")
+        .arg(repo.path())
+        .args(["--local", "--color", "never"]);
+    cmd
 }
 
 /// The binary against `repo` with the embedded local remote (`--local`).
