@@ -24,6 +24,10 @@ pub const SETUPS: &[(&str, &str)] = &[
         "a copy of examples/broken (one file per validation problem)",
     ),
     (
+        "unformatted",
+        "examples/support-bot with two files' front matter written by hand, out of canonical form",
+    ),
+    (
         "bad-config",
         "examples/support-bot with a misspelt key and a zero timeout in cxtrain.toml",
     ),
@@ -74,6 +78,21 @@ pub fn prepare(name: &str, dir: &Path) {
         "empty" => {}
         "example" => copy_example("support-bot", dir),
         "broken" => copy_example("broken", dir),
+        "unformatted" => {
+            copy_example("support-bot", dir);
+            edit(
+                dir,
+                "trainings/billing/refund-after-30-days.md",
+                "channels: [web, email]\nkey: billing/refund-late\n",
+                "key: billing/refund-late\nchannels: [web, email]\n",
+            );
+            edit(
+                dir,
+                "trainings/shipping/label-not-printing.md",
+                "title: \"Labels come out blank, cut off or the wrong size\"",
+                "title: Labels come out blank, cut off or the wrong size",
+            );
+        }
         "bad-config" => {
             copy_example("support-bot", dir);
             edit(dir, "cxtrain.toml", "max_deletes = 10", "max_delete = 10");
