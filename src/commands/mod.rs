@@ -4,6 +4,7 @@
 
 mod apply;
 mod completions;
+mod convert;
 mod doctor;
 mod emulator;
 mod fmt;

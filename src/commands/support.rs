@@ -5,13 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::cli::{self, GlobalArgs, LeadingRemoteArgs, RemoteArgs, SafetyArgs};
+use crate::cli::{GlobalArgs, LeadingRemoteArgs, RemoteArgs};
 use crate::config::Located;
 use crate::connect::ConnectOptions;
 use crate::exit::Failure;
-use crate::ops::{self, plan::Safety};
+use crate::ops;
 use crate::remote::OnRetry;
-use crate::render::plan::PlanFormat;
 use crate::render::retries::RetryLines;
 use crate::render::{ColorChoice, Out, diagnostics};
 use crate::validate::{Checked, MissingRoot};
@@ -126,38 +125,6 @@ impl Context {
                 err.emit(|w, p| diagnostics::human(&not_valid.report, p, w))?;
                 Err(not_valid.into())
             }
-        }
-    }
-}
-
-impl From<cli::ColorChoice> for ColorChoice {
-    fn from(c: cli::ColorChoice) -> ColorChoice {
-        match c {
-            cli::ColorChoice::Auto => ColorChoice::Auto,
-            cli::ColorChoice::Always => ColorChoice::Always,
-            cli::ColorChoice::Never => ColorChoice::Never,
-        }
-    }
-}
-
-impl From<cli::PlanFormatArgs> for PlanFormat {
-    fn from(f: cli::PlanFormatArgs) -> PlanFormat {
-        match f.format {
-            cli::PlanFormat::Human => PlanFormat::Human,
-            cli::PlanFormat::Markdown => PlanFormat::Markdown {
-                limit: (f.comment_limit > 0).then_some(f.comment_limit),
-            },
-            cli::PlanFormat::Json => PlanFormat::Json,
-        }
-    }
-}
-
-impl From<&SafetyArgs> for Safety {
-    fn from(a: &SafetyArgs) -> Safety {
-        Safety {
-            no_delete: a.no_delete,
-            allow_deletes: a.allow_deletes,
-            force: a.force,
         }
     }
 }
