@@ -18,6 +18,7 @@ use crate::plan::Fingerprint;
     after_help = EXIT_CODES
 )]
 pub struct Cli {
+    /// Flags every command accepts.
     #[command(flatten)]
     pub global: GlobalArgs,
     /// `--api-url`/`--local` written before the command name (`cxtrain
@@ -25,6 +26,7 @@ pub struct Cli {
     /// by the others, and not shown in any help.
     #[command(flatten)]
     pub leading_remote: LeadingRemoteArgs,
+    /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
@@ -90,7 +92,8 @@ pub struct GlobalArgs {
 }
 
 /// Which remote a command talks to: the flags of the commands that talk to
-/// one (`plan`, `apply`, `pull`, `search`, `generate`, `doctor`).
+/// one (`plan`, `apply`, `pull`, `status`, `search`, `generate`,
+/// `doctor`).
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Remote options")]
 pub struct RemoteArgs {
@@ -126,10 +129,20 @@ pub struct LeadingRemoteArgs {
 }
 
 /// `--color` values.
+///
+/// The variants' docs, here and in the other format enums, are for readers
+/// of the code only (`help = None`): help on a possible value would switch
+/// every `--help` to the long, one-line-per-word layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
+    /// Colour on a terminal, unless `NO_COLOR` is set.
+    #[value(help = None::<&str>)]
     Auto,
+    /// Colour even into a pipe or file.
+    #[value(help = None::<&str>)]
     Always,
+    /// No colour.
+    #[value(help = None::<&str>)]
     Never,
 }
 
@@ -154,6 +167,10 @@ pub enum Command {
     Init(InitArgs),
     /// Semantic search through the API, mapped back to local files.
     Search(SearchArgs),
+    /// Show the remote inventory: this workspace's trainings and how each
+    /// compares with its file, the others (`--all`), and the directory ids.
+    #[command(after_help = STATUS_HELP)]
+    Status(StatusArgs),
     /// Write a new draft scenario file from a chat session.
     Generate(GenerateArgs),
     /// Check the config, the API key and the API; `--probe` also measures
@@ -201,7 +218,8 @@ const APPLY_HELP: &str = concat!(
     "\
 Exit codes:
   0   every change applied, or nothing to do
-  1   a change failed, apply was interrupted, or the answer was no
+  1   a change failed; apply was interrupted, or stopped because the server
+      stopped answering; or the answer was no
   3   invalid input: trainings or config
   4   refused for safety: stale or edited plan file, delete budget, conflict
       without --force, no --yes when stdin is not a terminal
@@ -228,6 +246,24 @@ Exit codes:
     usage_exit!()
 );
 
+/// What `status --help` shows after the flags.
+const STATUS_HELP: &str = concat!(
+    "Examples:
+  cxtrain status                       this workspace's trainings, their files and drift
+  cxtrain status --all                 also every other training, and every directory id
+  cxtrain status --all --format json   the same, for tools
+
+",
+    remote_env!(),
+    "\
+Exit codes:
+  0   the inventory was read
+  1   runtime or API error
+  3   invalid input: trainings or config (`workspace` is required)
+",
+    usage_exit!()
+);
+
 /// `validate` flags.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -244,8 +280,14 @@ pub struct ValidateArgs {
 /// `validate --format` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ValidateFormat {
+    /// Annotated source excerpts, for a terminal.
+    #[value(help = None::<&str>)]
     Human,
+    /// One JSON document, for scripts.
+    #[value(help = None::<&str>)]
     Json,
+    /// GitHub Actions annotations on the offending lines.
+    #[value(help = None::<&str>)]
     Github,
 }
 
@@ -282,6 +324,7 @@ pub struct PlanArgs {
     /// `{env}`, which becomes each environment's name (one file each).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// How to print the plan.
     #[command(flatten)]
     pub format: PlanFormatArgs,
     /// Exit 0 with no changes, 2 with changes, 1 on error.
@@ -291,8 +334,10 @@ pub struct PlanArgs {
     /// repository); each must hold a training.
     #[arg(long, num_args = 1.., value_name = "PATH")]
     pub target: Vec<PathBuf>,
+    /// Delete and conflict guards.
     #[command(flatten)]
     pub safety: SafetyArgs,
+    /// Which remote to plan against.
     #[command(flatten)]
     pub remote: RemoteArgs,
 }
@@ -313,8 +358,14 @@ pub struct PlanFormatArgs {
 /// `plan --format` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormat {
+    /// Coloured diffs, for a terminal.
+    #[value(help = None::<&str>)]
     Human,
+    /// A pull-request comment.
+    #[value(help = None::<&str>)]
     Markdown,
+    /// The documented plan JSON, for scripts.
+    #[value(help = None::<&str>)]
     Json,
 }
 
@@ -352,10 +403,13 @@ pub struct ApplyArgs {
     /// fingerprint: the one `plan` printed for the reviewed plan.
     #[arg(long, value_name = "FP")]
     pub expect_fingerprint: Option<Fingerprint>,
+    /// Delete and conflict guards.
     #[command(flatten)]
     pub safety: SafetyArgs,
+    /// The environment to apply to.
     #[command(flatten)]
     pub env: EnvArg,
+    /// Which remote to apply to.
     #[command(flatten)]
     pub remote: RemoteArgs,
 }
@@ -365,6 +419,7 @@ pub struct ApplyArgs {
 pub struct ShowArgs {
     /// A plan saved with `plan --out`.
     pub plan_file: PathBuf,
+    /// How to print the plan.
     #[command(flatten)]
     pub format: PlanFormatArgs,
 }
@@ -394,8 +449,10 @@ pub struct PullArgs {
         conflicts_with_all = ["all", "targets"]
     )]
     pub adopt: Vec<crate::ops::pull::Adopt>,
+    /// The environment to pull from.
     #[command(flatten)]
     pub env: EnvArg,
+    /// Which remote to pull from.
     #[command(flatten)]
     pub remote: RemoteArgs,
 }
@@ -426,6 +483,35 @@ pub struct InitArgs {
     pub action: Option<String>,
 }
 
+/// `status` flags.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Also list the trainings this workspace does not manage (hand-made,
+    /// or another workspace's), and count directory ids over every training.
+    #[arg(long)]
+    pub all: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StatusFormat::Human)]
+    pub format: StatusFormat,
+    /// The environment to list.
+    #[command(flatten)]
+    pub env: EnvArg,
+    /// Which remote to list.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+/// `status --format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    /// Tables, for a terminal.
+    #[value(help = None::<&str>)]
+    Human,
+    /// The inventory as JSON, for scripts.
+    #[value(help = None::<&str>)]
+    Json,
+}
+
 /// `search` flags.
 #[derive(Debug, Args)]
 pub struct SearchArgs {
@@ -434,8 +520,10 @@ pub struct SearchArgs {
     /// Maximum hits.
     #[arg(long, default_value_t = 10)]
     pub limit: u32,
+    /// The environment to search.
     #[command(flatten)]
     pub env: EnvArg,
+    /// Which remote to search.
     #[command(flatten)]
     pub remote: RemoteArgs,
 }
@@ -449,8 +537,10 @@ pub struct GenerateArgs {
     /// Where to write the file (default: `<root>/<slug>.md`).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// The environment whose remote generates.
     #[command(flatten)]
     pub env: EnvArg,
+    /// Which remote generates.
     #[command(flatten)]
     pub remote: RemoteArgs,
 }
@@ -470,8 +560,10 @@ pub struct DoctorArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DoctorFormat::Human)]
     pub format: DoctorFormat,
+    /// The environment to check.
     #[command(flatten)]
     pub env: EnvArg,
+    /// Which remote to check.
     #[command(flatten)]
     pub remote: RemoteArgs,
 }
@@ -479,7 +571,11 @@ pub struct DoctorArgs {
 /// `doctor --format` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DoctorFormat {
+    /// A table, for a terminal.
+    #[value(help = None::<&str>)]
     Human,
+    /// Every check and probed fact as JSON, for scripts.
+    #[value(help = None::<&str>)]
     Json,
 }
 
@@ -522,10 +618,7 @@ pub struct EmulatorArgs {
     /// Seed for fault injection (the same seed gives the same faults).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// What a PUT on a published training does: publish the new text, or
-    /// stage it as a draft (`draft_title`/`draft_content`); `stage-stale`
-    /// stages too, but a text equal to the live one leaves an older pending
-    /// draft in place.
+    /// What a PUT on a published training does.
     #[arg(long, value_enum, default_value_t = EmulatorUpdateMode::Publish)]
     pub update_mode: EmulatorUpdateMode,
     /// Refuse a PUT carrying `metadata` with 400 "property metadata should
@@ -537,8 +630,12 @@ pub struct EmulatorArgs {
 /// `emulator --update-mode` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EmulatorUpdateMode {
+    /// The new text goes live at once.
     Publish,
+    /// The new text waits as a draft (`draft_title`/`draft_content`).
     Stage,
+    /// Like `stage`, but a text equal to the live one leaves an older
+    /// pending draft in place.
     StageStale,
 }
 

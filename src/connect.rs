@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::emulator::{self, EmulatorConfig, EmulatorError, Running};
 use crate::exit::{ErrorExit, Exit};
-use crate::remote::{self, ApiKey, Client, ClientConfig, RemoteError};
+use crate::remote::{self, ApiKey, Client, ClientConfig, OnRetry, RemoteError};
 
 /// Where the embedded local remote keeps its state, relative to the repo
 /// (with environments: `.cxtrain/local-state-NAME.json`, see [`local_state`]).
@@ -29,13 +29,15 @@ pub fn local_state(environment: Option<&str>) -> String {
 /// The key the embedded emulator expects; it never leaves this process.
 const LOCAL_KEY: &str = "ocx_local_embedded";
 
-/// Which remote the user asked for.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Which remote the user asked for, and who hears about retries.
+#[derive(Debug, Clone, Default)]
 pub struct ConnectOptions {
     /// `--api-url` / `OPENCX_API_URL`, overriding the config's `api_url`.
     pub api_url: Option<String>,
     /// `--local`: the embedded emulator instead of any API.
     pub local: bool,
+    /// Told about every retry (unless `-q`, the command prints them).
+    pub on_retry: Option<OnRetry>,
 }
 
 /// A client plus whatever must stay alive for it to work.
@@ -135,7 +137,7 @@ pub async fn connect_with(
     max_in_flight: usize,
 ) -> Result<Connection, ConnectError> {
     if options.local {
-        connect_local(config, repo_dir, max_in_flight).await
+        connect_local(options, config, repo_dir, max_in_flight).await
     } else {
         connect_remote(options, config, max_in_flight)
     }
@@ -159,6 +161,7 @@ fn connect_remote(
     client_config.max_body_bytes = config.api.max_body_bytes;
     // Consecutive runs share the API's window (the local remote is unpaced).
     client_config.shared_budget = remote::cache_dir();
+    client_config.on_retry = options.on_retry.clone();
     Ok(Connection {
         client: Client::new(client_config)?,
         target: url,
@@ -179,6 +182,7 @@ fn key(config: &Config) -> Result<ApiKey, ConnectError> {
 }
 
 async fn connect_local(
+    options: &ConnectOptions,
     config: &Config,
     repo_dir: &Path,
     max_in_flight: usize,
@@ -205,6 +209,7 @@ async fn connect_local(
     client_config.requests_per_minute = 0;
     client_config.max_in_flight = max_in_flight;
     client_config.timeout = Duration::from_secs(config.api.timeout_secs);
+    client_config.on_retry = options.on_retry.clone();
     Ok(Connection {
         client: Client::new(client_config)?,
         target: format!("local remote ({shown})"),

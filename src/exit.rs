@@ -141,7 +141,10 @@ mod tests {
         );
         assert_eq!(Failure::from(ApplyError::NeedsYes).exit, Exit::Refused);
         assert_eq!(Failure::from(ApplyError::Cancelled).exit, Exit::Error);
-        assert_eq!(Failure::from(RemoteError::MissingKey).exit.code(), 1);
+        let unauthorized = RemoteError::Unauthorized {
+            endpoint: "GET /training".into(),
+        };
+        assert_eq!(Failure::from(unauthorized).exit.code(), 1);
         let path = std::path::PathBuf::from("x");
         let unreadable = ConfigError::Read {
             path: path.clone(),

@@ -9,6 +9,8 @@
 //! wires each subcommand to one operation in [`ops`] (which returns values)
 //! and to a printer in [`render`]; [`exit`] maps errors to exit codes.
 
+#![warn(missing_docs)]
+
 pub mod apply;
 pub mod atomic;
 pub mod cli;

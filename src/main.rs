@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use cxtrain::cli::Cli;
 use cxtrain::exit::Exit;
-use cxtrain::render::{Out, error};
+use cxtrain::render::{ColorChoice, Out, error};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -23,16 +23,19 @@ fn main() -> ExitCode {
     }
 }
 
-/// Prints what clap has to say. `--help` and `--version` succeed; anything
-/// else is a usage error (64), never clap's own 2, which CI reads as
-/// "changes present". A closed pipe (`--help | head`) is not an error.
+/// Prints what clap has to say (`--color` is not parsed yet: colour when
+/// the stream is a terminal). `--help` and `--version` succeed on stdout;
+/// anything else is a usage error (64) on stderr, never clap's own 2, which
+/// CI reads as "changes present". A closed pipe (`--help | head`) is not an
+/// error.
 fn parse_failed(e: &clap::Error) -> Exit {
-    let _ = e.print();
-    if e.use_stderr() {
-        Exit::Usage
+    let (mut out, exit) = if e.use_stderr() {
+        (Out::stderr(ColorChoice::Auto), Exit::Usage)
     } else {
-        Exit::Success
-    }
+        (Out::stdout(ColorChoice::Auto), Exit::Success)
+    };
+    let _ = out.emit(|w, paint| error::usage(e, paint, w));
+    exit
 }
 
 #[cfg(test)]

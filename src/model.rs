@@ -74,15 +74,25 @@ impl fmt::Display for TrainingType {
 /// are kept as [`Channel::Other`] so that a newer server never breaks us.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Channel {
+    /// The website chat widget.
     Web,
+    /// Email conversations.
     Email,
+    /// Phone calls.
     PhoneVoice,
+    /// Slack.
     Slack,
+    /// Text messages.
     Sms,
+    /// WhatsApp.
     Whatsapp,
+    /// Instagram direct messages.
     Instagram,
+    /// Facebook Messenger.
     Messenger,
+    /// Conversations started through the public API.
     Api,
+    /// Voice calls in the browser.
     WebVoice,
     /// A value this version of cxtrain does not know (only ever from the API).
     Other(String),
@@ -158,8 +168,11 @@ pub struct Training {
     /// Stable identity: the file path below the root without `.md`, or the
     /// front matter `key`.
     pub key: String,
+    /// What the training is about, as the dashboard lists it.
     pub title: String,
+    /// The Markdown body the assistant is trained with.
     pub content: String,
+    /// Scenario or behavioral.
     #[serde(rename = "type")]
     pub kind: TrainingType,
     /// Empty means every channel.
@@ -225,13 +238,10 @@ impl Training {
         }
         StateHash(hex(&h.finalize()))
     }
-}
 
-#[cfg(test)]
-impl Training {
     /// A published scenario for every channel and segment, at the root, with
-    /// no user metadata: the value unit tests across the crate start from.
-    pub(crate) fn scenario(key: &str, title: &str, content: &str) -> Training {
+    /// no user metadata: the value tests and fixtures start from.
+    pub fn scenario(key: &str, title: &str, content: &str) -> Training {
         Training {
             key: key.into(),
             title: title.into(),

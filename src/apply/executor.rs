@@ -4,7 +4,9 @@
 //! after a listing taken right before shows its training still as planned
 //! ([`super::calls::Guard`]). A failed change
 //! does not stop independent ones; an interrupt stops new changes from
-//! starting while the ones in flight finish.
+//! starting while the ones in flight finish, and so does an outage: once
+//! the client declares the server unavailable (see [`Client::outage`]), no
+//! change starts, and the ones in flight end at their next retry.
 //!
 //! A change counts as done only when the server's answer shows it
 //! ([`super::answer`]): a write whose answer does not is followed by the
@@ -24,7 +26,7 @@ use super::calls::{Call, Guard, Phase, Step};
 use crate::model::{META_KEY, META_WORKSPACE, Training};
 use crate::plan::{Change, Field, Identity};
 use crate::remote::managed::observed_hash;
-use crate::remote::{Client, RemoteError, api};
+use crate::remote::{Client, Outage, RemoteError, api};
 
 /// How to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +76,15 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Done by the write alone: no follow-up toggle or move, metadata sent.
+    pub const APPLIED: Outcome = Outcome::Applied {
+        toggled: None,
+        moved: false,
+        without_metadata: false,
+    };
+}
+
+impl Outcome {
     /// Whether the change reached the state the plan asked for.
     pub fn succeeded(&self) -> bool {
         matches!(self, Outcome::Applied { .. } | Outcome::AlreadyGone)
@@ -85,6 +96,8 @@ impl Outcome {
 pub enum SkipReason {
     /// Apply was interrupted (Ctrl-C) before it started.
     Interrupted,
+    /// The server was unavailable (see [`Report::outage`]).
+    Outage,
     /// A delete held back because a create or update failed: the content
     /// being deleted may be what a failed change was to carry elsewhere.
     EarlierFailure,
@@ -168,6 +181,8 @@ pub trait Observer: Send + Sync {
     fn finished(&self, step: &Step, outcome: &Outcome);
     /// The interrupt fired: no new change starts.
     fn interrupted(&self);
+    /// The server became unavailable: no new change starts.
+    fn outage(&self, _outage: &Outage) {}
 }
 
 /// Everything apply did, one entry per step, in step order.
@@ -177,6 +192,8 @@ pub struct Report {
     pub results: Vec<(Step, Outcome)>,
     /// Whether the interrupt fired.
     pub interrupted: bool,
+    /// The outage that stopped changes from starting, if one did.
+    pub outage: Option<Outage>,
     /// The server refused `metadata` on an update during this run (with
     /// [`UpdateMetadata::Send`]), so later updates left it out.
     pub metadata_refused: bool,
@@ -185,13 +202,15 @@ pub struct Report {
 impl Report {
     /// Whether every change reached its planned state.
     pub fn all_succeeded(&self) -> bool {
-        !self.interrupted && self.results.iter().all(|(_, o)| o.succeeded())
+        !self.interrupted
+            && self.outage.is_none()
+            && self.results.iter().all(|(_, o)| o.succeeded())
     }
 }
 
 /// Runs `steps` (sorted by phase, as [`super::calls::steps`] returns them).
-/// Resolves when every started change has finished; `interrupt` resolving
-/// stops new changes from starting.
+/// Resolves when every started change has finished; `interrupt` resolving,
+/// or an outage of `client`, stops new changes from starting.
 pub async fn execute(
     client: &Client,
     steps: Vec<Step>,
@@ -207,6 +226,7 @@ pub async fn execute(
     });
     let mut interrupt = std::pin::pin!(interrupt);
     let mut interrupted = false;
+    let mut outage = None;
     let mut failed = false;
     for phase in Phase::ORDER {
         let mut pending = (0..steps.len())
@@ -217,6 +237,8 @@ pub async fn execute(
         }
         let hold = if interrupted {
             Some(SkipReason::Interrupted)
+        } else if outage.is_some() {
+            Some(SkipReason::Outage)
         } else if phase == Phase::Delete && failed {
             Some(SkipReason::EarlierFailure)
         } else {
@@ -232,7 +254,7 @@ pub async fn execute(
         }
         let mut running = JoinSet::new();
         loop {
-            while !interrupted && running.len() < options.parallelism.max(1) {
+            while !interrupted && outage.is_none() && running.len() < options.parallelism.max(1) {
                 let Some(i) = pending.next() else { break };
                 let client = client.clone();
                 let step = steps[i].clone();
@@ -253,11 +275,20 @@ pub async fn execute(
                     failed |= !outcome.succeeded();
                     observer.finished(&steps[i], &outcome);
                     outcomes[i] = Some(outcome);
+                    if outage.is_none() && let Some(now) = client.outage() {
+                        observer.outage(&now);
+                        outage = Some(now);
+                    }
                 }
             }
         }
+        let reason = if interrupted {
+            SkipReason::Interrupted
+        } else {
+            SkipReason::Outage
+        };
         for i in pending {
-            let outcome = Outcome::Skipped(SkipReason::Interrupted);
+            let outcome = Outcome::Skipped(reason);
             observer.finished(&steps[i], &outcome);
             outcomes[i] = Some(outcome);
         }
@@ -273,6 +304,7 @@ pub async fn execute(
     Report {
         results,
         interrupted,
+        outage,
         metadata_refused: metadata.refused.load(Ordering::Relaxed),
     }
 }
@@ -307,11 +339,7 @@ async fn write(client: &Client, step: &Step, metadata: &Metadata) -> Result<Outc
                 return Ok(Outcome::AlreadyGone);
             }
             client.delete(id).await?;
-            return Ok(Outcome::Applied {
-                toggled: None,
-                moved: false,
-                without_metadata: false,
-            });
+            return Ok(Outcome::APPLIED);
         }
     };
     let settled = match step.change.desired() {

@@ -101,14 +101,7 @@ mod tests {
         let unpublished = draft.clone();
         let report = Report {
             results: vec![
-                (
-                    Step::of(Change::create(training("a"))),
-                    Outcome::Applied {
-                        toggled: None,
-                        moved: false,
-                        without_metadata: false,
-                    },
-                ),
+                (Step::of(Change::create(training("a"))), Outcome::APPLIED),
                 (
                     Step::of(Change::modify("trn_2", Identity::Keep, draft, &moved)),
                     Outcome::Applied {
@@ -124,7 +117,9 @@ mod tests {
                         training("b"),
                         &unpublished,
                     )),
-                    Outcome::Failed(StepError::Remote(RemoteError::MissingKey)),
+                    Outcome::Failed(StepError::Remote(RemoteError::Unauthorized {
+                        endpoint: "PUT /training/trn_3".into(),
+                    })),
                 ),
                 (
                     Step::of(Change::delete("trn_4", training("d"))),
@@ -136,6 +131,7 @@ mod tests {
                 ),
             ],
             interrupted: true,
+            outage: None,
             metadata_refused: false,
         };
         let calls = ClientStats {

@@ -2,12 +2,11 @@
 //! print it, refuse it when a guard says so, ask, execute, summarise.
 
 use std::io::IsTerminal;
-use std::time::Instant;
 
 use crate::apply::ApplyError;
 use crate::cli::ApplyArgs;
 use crate::exit::{CommandResult, Exit};
-use crate::ops::apply::{self, Options};
+use crate::ops::apply::{self, Options, Stopwatch};
 use crate::render::apply::{Progress, prompt, summary};
 use crate::render::notes;
 use crate::render::plan::{PlanFormat, render};
@@ -20,17 +19,10 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> CommandResult {
     if !args.yes && !std::io::stdin().is_terminal() {
         return Err(ApplyError::NeedsYes.into());
     }
-    let started = Instant::now();
+    let mut clock = Stopwatch::start();
     let checked = ctx.checked()?;
-    // A saved plan names its environment; `--env` (or CXTRAIN_ENV) must
-    // agree with it, `default_env` does not override it. One the config
-    // does not define is refused with the plan file.
-    let environment = match (&args.env.env, &args.plan_file) {
-        (Some(env), _) => Some(env.clone()),
-        (None, Some(path)) => apply::planned_environment(path)?
-            .filter(|e| checked.config.environments.contains_key(e)),
-        (None, None) => None,
-    };
+    let environment =
+        apply::environment(&checked, args.env.env.as_deref(), args.plan_file.as_deref())?;
     let checked = checked.select_one(environment.as_deref())?;
     let options = Options {
         connect: ctx.connect.clone(),
@@ -56,11 +48,12 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> CommandResult {
             &reviewed.target,
             reviewed.plan.environment.as_deref(),
         ))?;
-        apply::confirmed(&mut std::io::stdin().lock())?;
+        clock.pause(|| apply::confirmed(&mut std::io::stdin().lock()))?;
     }
     // `-q`: no bar, only the per-change lines (results).
-    let progress = Progress::new(err.is_terminal() && !ctx.quiet, ctx.stdout());
-    let applied = reviewed.execute(steps, &progress, started);
+    let terminal = err.is_terminal() && !ctx.quiet;
+    let progress = Progress::new(terminal, ctx.stdout(), ctx.retries.clone());
+    let applied = reviewed.execute(steps, &progress, &clock);
     progress.finish();
     out.text(&summary(
         &applied.report,

@@ -48,7 +48,7 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> CommandResult {
     if human {
         match &probe {
             Some(report) => out.emit(|w, p| show::probe(report, p, w))?,
-            None if args.probe => out.line("\nProbe not run: the API did not accept the key.")?,
+            None if args.probe => out.emit(|w, _| show::probe_not_run(w))?,
             None => {}
         }
     } else {

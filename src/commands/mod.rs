@@ -4,6 +4,7 @@
 
 mod apply;
 mod completions;
+mod convert;
 mod doctor;
 mod emulator;
 mod fmt;
@@ -14,6 +15,7 @@ mod pull;
 mod schema;
 mod search;
 mod show;
+mod status;
 mod support;
 mod validate;
 
@@ -33,6 +35,7 @@ pub fn run(cli: Cli) -> CommandResult {
         Command::Fmt(a) => fmt::run(ctx, a),
         Command::Init(a) => init::run(ctx, a),
         Command::Search(a) => search::run(ctx, a),
+        Command::Status(a) => status::run(ctx, a),
         Command::Generate(a) => generate::run(ctx, a),
         Command::Doctor(a) => doctor::run(ctx, a),
         Command::Schema => schema::run(ctx),
@@ -48,6 +51,7 @@ fn remote_args(command: &Command) -> Option<&RemoteArgs> {
         Command::Apply(a) => Some(&a.remote),
         Command::Pull(a) => Some(&a.remote),
         Command::Search(a) => Some(&a.remote),
+        Command::Status(a) => Some(&a.remote),
         Command::Generate(a) => Some(&a.remote),
         Command::Doctor(a) => Some(&a.remote),
         Command::Validate(_)

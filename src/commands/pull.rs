@@ -14,9 +14,7 @@ use super::support::Context;
 /// nothing, 4 when an adoption would take another workspace's training.
 pub fn run(ctx: &Context, args: &PullArgs) -> CommandResult {
     // A fresh repository has no trainings root yet: pull creates it.
-    let checked = ctx
-        .checked_with(MissingRoot::Empty)?
-        .select_one(args.env.env.as_deref())?;
+    let checked = ctx.checked_with(MissingRoot::Empty)?;
     let options = Options {
         connect: ctx.connect.clone(),
         config: ctx.config.clone(),
@@ -24,8 +22,9 @@ pub fn run(ctx: &Context, args: &PullArgs) -> CommandResult {
         force: args.force,
         targets: args.targets.clone(),
         adopt: args.adopt.clone(),
+        environment: args.env.env.clone(),
     };
-    let pulled = pull::pull(&checked, &options)?;
+    let pulled = pull::pull(checked, &options)?;
     ctx.verbose_note(&notes::traffic(&pulled.traffic));
     if !ctx.quiet {
         ctx.stderr()

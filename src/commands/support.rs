@@ -3,13 +3,15 @@
 //! its diagnostics shown.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::cli::{self, GlobalArgs, LeadingRemoteArgs, RemoteArgs, SafetyArgs};
+use crate::cli::{GlobalArgs, LeadingRemoteArgs, RemoteArgs};
 use crate::config::Located;
 use crate::connect::ConnectOptions;
 use crate::exit::Failure;
-use crate::ops::{self, plan::Safety};
-use crate::render::plan::PlanFormat;
+use crate::ops;
+use crate::remote::OnRetry;
+use crate::render::retries::RetryLines;
 use crate::render::{ColorChoice, Out, diagnostics};
 use crate::validate::{Checked, MissingRoot};
 
@@ -19,8 +21,12 @@ pub struct Context {
     pub dir: PathBuf,
     /// `--config`.
     pub config: Option<PathBuf>,
-    /// `--api-url`, `--local` (of a command that talks to a remote).
+    /// `--api-url`, `--local` (of a command that talks to a remote), and
+    /// [`Context::retries`] to hear about retries.
     pub connect: ConnectOptions,
+    /// Where retries are printed (stderr) for a command that talks to a
+    /// remote; `None` with `-q`.
+    pub retries: Option<Arc<RetryLines>>,
     /// `-q`: only errors and results.
     pub quiet: bool,
     /// `-v` (repeatable): also requests, retries and timings.
@@ -34,15 +40,20 @@ impl Context {
     /// flags written before the command name count as if written after it
     /// (and win over `OPENCX_API_URL`); a command without a remote ignores
     /// them there, so `alias cx='cxtrain --local'` works for every command.
+    /// Retries are printed on stderr unless `-q`.
     pub fn new(
         global: &GlobalArgs,
         leading: &LeadingRemoteArgs,
         remote: Option<&RemoteArgs>,
     ) -> Context {
+        let color = global.color.into();
+        let retries =
+            (remote.is_some() && !global.quiet).then(|| Arc::new(RetryLines::stderr(color)));
         let connect = match remote {
             Some(remote) => ConnectOptions {
                 api_url: leading.api_url.clone().or_else(|| remote.api_url.clone()),
                 local: leading.local || remote.local,
+                on_retry: retries.clone().map(|lines| OnRetry(lines)),
             },
             None => ConnectOptions::default(),
         };
@@ -50,9 +61,10 @@ impl Context {
             dir: global.dir.clone(),
             config: global.config.clone(),
             connect,
+            retries,
             quiet: global.quiet,
             verbose: global.verbose,
-            color: global.color.into(),
+            color,
         }
     }
 
@@ -113,38 +125,6 @@ impl Context {
                 err.emit(|w, p| diagnostics::human(&not_valid.report, p, w))?;
                 Err(not_valid.into())
             }
-        }
-    }
-}
-
-impl From<cli::ColorChoice> for ColorChoice {
-    fn from(c: cli::ColorChoice) -> ColorChoice {
-        match c {
-            cli::ColorChoice::Auto => ColorChoice::Auto,
-            cli::ColorChoice::Always => ColorChoice::Always,
-            cli::ColorChoice::Never => ColorChoice::Never,
-        }
-    }
-}
-
-impl From<cli::PlanFormatArgs> for PlanFormat {
-    fn from(f: cli::PlanFormatArgs) -> PlanFormat {
-        match f.format {
-            cli::PlanFormat::Human => PlanFormat::Human,
-            cli::PlanFormat::Markdown => PlanFormat::Markdown {
-                limit: (f.comment_limit > 0).then_some(f.comment_limit),
-            },
-            cli::PlanFormat::Json => PlanFormat::Json,
-        }
-    }
-}
-
-impl From<&SafetyArgs> for Safety {
-    fn from(a: &SafetyArgs) -> Safety {
-        Safety {
-            no_delete: a.no_delete,
-            allow_deletes: a.allow_deletes,
-            force: a.force,
         }
     }
 }

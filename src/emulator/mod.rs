@@ -160,19 +160,54 @@ pub enum EmulatorError {
     /// A fault rate outside 0.0..=1.0.
     #[error("{name} must be between 0.0 and 1.0, got {value}")]
     #[diagnostic(help("a rate is a fraction of requests, e.g. 0.1 for one in ten"))]
-    BadRate { name: &'static str, value: f64 },
+    BadRate {
+        /// The option that was given the rate.
+        name: &'static str,
+        /// The rate given.
+        value: f64,
+    },
     /// The port could not be bound.
     #[error("cannot listen on {addr}")]
     #[diagnostic(help("pick another port, or --port 0 for a free one"))]
     Bind {
+        /// The address asked for.
         addr: SocketAddr,
+        /// Why binding failed.
         #[source]
         source: std::io::Error,
     },
     /// The state file could not be loaded.
     #[error(transparent)]
     #[diagnostic(help("fix or remove the state file; it is rewritten on every change"))]
-    State(#[from] PersistError),
+    State(PersistError),
+    /// Another emulator serves the state file (a second `--local` run).
+    #[error(
+        "{} is in use by another cxtrain{}",
+        path.display(),
+        holder.map(|pid| format!(" (process {pid})")).unwrap_or_default()
+    )]
+    #[diagnostic(
+        code(cxtrain::emulator::state_in_use),
+        help(
+            "wait until that run (a command with --local, or `cxtrain emulator --state`) \
+             ends, then run again: two runs on one state file would lose each other's writes"
+        )
+    )]
+    StateInUse {
+        /// The state file.
+        path: PathBuf,
+        /// The process holding it, as it recorded itself.
+        holder: Option<u32>,
+    },
+}
+
+impl From<PersistError> for EmulatorError {
+    fn from(e: PersistError) -> EmulatorError {
+        match e {
+            PersistError::InUse { path, holder } => EmulatorError::StateInUse { path, holder },
+            other => EmulatorError::State(other),
+        }
+    }
 }
 
 /// A running emulator. Dropping it stops the server too.

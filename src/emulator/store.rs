@@ -11,7 +11,7 @@ use super::UpdateMode;
 use super::body::{DashboardEdit, WriteBody};
 use super::clock::{Clock, parse_rfc3339_ms};
 use super::lifecycle;
-use super::persist::{self, FORMAT, PersistError, StateFile};
+use super::persist::{self, FORMAT, PersistError, StateFile, StateLock};
 use super::query::ListParams;
 use super::search;
 
@@ -35,14 +35,17 @@ pub struct Store {
     clock: Clock,
     mode: UpdateMode,
     state_file: Option<PathBuf>,
+    /// Held while the store lives: no other emulator serves the file.
+    _lock: Option<StateLock>,
 }
 
 impl Store {
-    /// An empty store, or the one saved in `state_file` if it exists.
+    /// An empty store, or the one saved in `state_file` if it exists; the
+    /// state file is locked until the store is dropped.
     pub fn open(mode: UpdateMode, state_file: Option<PathBuf>) -> Result<Store, PersistError> {
-        let saved = match &state_file {
-            Some(path) => persist::load(path)?,
-            None => None,
+        let (lock, saved) = match &state_file {
+            Some(path) => (persist::lock(path)?, persist::load(path)?),
+            None => (None, None),
         };
         let (trainings, next_id, clock_ms) = match saved {
             Some(s) => {
@@ -64,6 +67,7 @@ impl Store {
             clock: Clock::after(clock_ms),
             mode,
             state_file,
+            _lock: lock,
         })
     }
 

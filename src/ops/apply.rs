@@ -15,7 +15,7 @@
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::apply::calls::{self, Step};
 use crate::apply::executor::{self, Observer, Report, UpdateMetadata};
@@ -191,9 +191,22 @@ fn same_target(
     })
 }
 
-/// The environment a saved plan was made for.
-pub fn planned_environment(path: &Path) -> Result<Option<String>, PlanFileError> {
-    Ok(PlanFile::read(path)?.environment)
+/// The environment to apply to: `--env` (or `CXTRAIN_ENV`) when given,
+/// else the one the saved plan `plan_file` names — `default_env` does not
+/// override it. A plan's environment the config does not define is left
+/// for the plan file check to refuse.
+pub fn environment(
+    checked: &Checked,
+    env: Option<&str>,
+    plan_file: Option<&Path>,
+) -> Result<Option<String>, PlanFileError> {
+    Ok(match (env, plan_file) {
+        (Some(env), _) => Some(env.to_owned()),
+        (None, Some(path)) => PlanFile::read(path)?
+            .environment
+            .filter(|e| checked.config.environments.contains_key(e)),
+        (None, None) => None,
+    })
 }
 
 /// Reads the answer to the confirmation prompt: only an explicit yes goes
@@ -206,12 +219,43 @@ pub fn confirmed(input: &mut impl BufRead) -> Result<(), Failure> {
     }
 }
 
+/// The wall time an apply reports: from the start of the command, less
+/// the time the confirmation prompt waited for an answer.
+#[derive(Debug, Clone, Copy)]
+pub struct Stopwatch {
+    started: Instant,
+    paused: Duration,
+}
+
+impl Stopwatch {
+    /// Starts timing now.
+    pub fn start() -> Stopwatch {
+        Stopwatch {
+            started: Instant::now(),
+            paused: Duration::ZERO,
+        }
+    }
+
+    /// Runs `wait` (reading an answer) without counting its time.
+    pub fn pause<T>(&mut self, wait: impl FnOnce() -> T) -> T {
+        let from = Instant::now();
+        let result = wait();
+        self.paused += from.elapsed();
+        result
+    }
+
+    /// The time counted so far.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed().saturating_sub(self.paused)
+    }
+}
+
 /// What an apply did.
 #[derive(Debug)]
 pub struct Applied {
     /// Every change and its outcome.
     pub report: Report,
-    /// The counts and the cost, timed from `started`.
+    /// The counts and the cost, timed by the command's [`Stopwatch`].
     pub summary: Summary,
 }
 
@@ -228,8 +272,8 @@ impl Reviewed {
 
     /// Executes `steps`, telling `observer` as changes finish; the first
     /// Ctrl-C lets the changes in flight finish and starts no new ones, a
-    /// second exits at once. The summary is timed from `started`.
-    pub fn execute(self, steps: Vec<Step>, observer: &dyn Observer, started: Instant) -> Applied {
+    /// second exits at once. The summary is timed by `clock`.
+    pub fn execute(self, steps: Vec<Step>, observer: &dyn Observer, clock: &Stopwatch) -> Applied {
         let options = executor::Options {
             parallelism: self.parallelism,
             update_metadata: self.update_metadata,
@@ -242,7 +286,7 @@ impl Reviewed {
             observer,
             interrupt(),
         ));
-        let summary = Summary::of(&report, client.stats(), started.elapsed());
+        let summary = Summary::of(&report, client.stats(), clock.elapsed());
         Applied { report, summary }
     }
 }

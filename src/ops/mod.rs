@@ -18,6 +18,7 @@ pub mod pull;
 pub mod search;
 mod session;
 pub mod show;
+pub mod status;
 pub mod validate;
 
 use std::path::Path;

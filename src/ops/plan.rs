@@ -232,9 +232,37 @@ pub struct Derived {
 /// through here.
 pub fn make_plan(checked: &Checked, session: &Session, scope: &Scope) -> Result<Derived, Failure> {
     let config = &checked.config;
+    let remote = read_managed(checked, session)?;
+    let mut plan = build_plan(checked, session, scope, &remote)?;
+    let creates = plan.changes.iter().any(|c| matches!(c, Change::Create(_)));
+    if creates && remote.unmanaged > 0 {
+        let unowned = session.run(unowned(session.client(), &config.adopt))?;
+        plan.hand_made = plan::lookalikes(&plan, &unowned);
+    }
+    Ok(Derived { plan, remote })
+}
+
+/// This workspace's trainings on the remote `session` talks to (with the
+/// `[adopt]` ones), and how many others the organisation holds:
+/// ceil(N/100) list calls and one count, plus one `GET` per `[adopt]` entry
+/// not managed yet.
+pub fn read_managed(checked: &Checked, session: &Session) -> Result<RemoteState, Failure> {
+    let config = &checked.config;
+    let fetch = managed::fetch(session.client(), config.workspace()?, &config.adopt);
+    Ok(session.run(fetch)?)
+}
+
+/// The plan of `scope` from the files and the remote as `remote` read it
+/// (without the hand-made lookalikes, which need another listing). A
+/// target no training lies in is an error.
+pub fn build_plan(
+    checked: &Checked,
+    session: &Session,
+    scope: &Scope,
+    remote: &RemoteState,
+) -> Result<Plan, Failure> {
+    let config = &checked.config;
     let workspace = config.workspace()?;
-    let fetch = managed::fetch(session.client(), workspace, &config.adopt);
-    let remote = session.run(fetch)?;
     let targets = scope.targets();
     let unmatched = targets.unmatched(&checked.trainings, &remote.managed, &config.root);
     if !unmatched.is_empty() {
@@ -251,7 +279,7 @@ pub fn make_plan(checked: &Checked, session: &Session, scope: &Scope) -> Result<
             StoredHash::LastWithMetadata
         },
     };
-    let mut plan = Plan {
+    Ok(Plan {
         api_url: session.target().to_owned(),
         environment: config.environment.clone(),
         ..plan::build(
@@ -260,13 +288,7 @@ pub fn make_plan(checked: &Checked, session: &Session, scope: &Scope) -> Result<
             remote.unmanaged,
             &options,
         )
-    };
-    let creates = plan.changes.iter().any(|c| matches!(c, Change::Create(_)));
-    if creates && remote.unmanaged > 0 {
-        let unowned = session.run(unowned(session.client(), &config.adopt))?;
-        plan.hand_made = plan::lookalikes(&plan, &unowned);
-    }
-    Ok(Derived { plan, remote })
+    })
 }
 
 /// The organisation's trainings no workspace owns (and no `[adopt]` entry

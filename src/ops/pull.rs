@@ -1,9 +1,10 @@
-//! Pulling: list the remote, place every training in a file ([`layout`]),
-//! keep the ones asked for (`pull PATH|KEY...`, `--adopt`), check each file
-//! against the rules `validate` enforces, write the files that differ, then
-//! record the new `[directories]` and `[adopt]` entries in `cxtrain.toml` —
-//! prepared and checked first, written last, so a failure on any file leaves
-//! no entry pointing at a file that was never written.
+//! Pulling: list the remote, place every training in a file
+//! (`pull/layout.rs`), keep the ones asked for (`pull PATH|KEY...`,
+//! `--adopt`), check each file against the rules `validate` enforces, write
+//! the files that differ, then record the new `[directories]` and `[adopt]`
+//! entries in `cxtrain.toml` — prepared and checked first, written last, so
+//! a failure on any file leaves no entry pointing at a file that was never
+//! written.
 
 mod adopt;
 mod layout;
@@ -23,6 +24,7 @@ use crate::suggest::did_you_mean;
 use crate::validate::Checked;
 use crate::validate::corpus::folded_title;
 use crate::validate::file_rules;
+use crate::workspace::LocalTraining;
 use crate::workspace::parse::parse_file;
 use crate::workspace::problem::Severity;
 use crate::workspace::scan::ignore_set;
@@ -50,6 +52,8 @@ pub struct Options {
     /// `--adopt KEY[=ID]...`: adopt these hand-made trainings, and pull
     /// only them.
     pub adopt: Vec<Adopt>,
+    /// `--env`: the environment to pull from (default: `default_env`).
+    pub environment: Option<String>,
 }
 
 /// What happened to one file.
@@ -136,9 +140,13 @@ impl ErrorExit for PullError {
     }
 }
 
-/// Pulls the remote into the validated repository (whose root may not
-/// exist yet: it is created).
-pub fn pull(checked: &Checked, options: &Options) -> Result<Pulled, Failure> {
+/// Pulls the remote of `options.environment` into the validated repository
+/// (whose root may not exist yet: it is created). Files of every
+/// environment count: a key goes to its file whichever environments that
+/// lists, and never to another key's file.
+pub fn pull(repo: Checked, options: &Options) -> Result<Pulled, Failure> {
+    let everywhere = repo.trainings.clone();
+    let checked = &repo.select_one(options.environment.as_deref())?;
     let config = &checked.config;
     let workspace = config.workspace()?;
     let Fetched {
@@ -146,8 +154,7 @@ pub fn pull(checked: &Checked, options: &Options) -> Result<Pulled, Failure> {
         adopting,
         traffic,
     } = fetch(checked, workspace, options)?;
-    let local: BTreeMap<String, RepoPath> = checked
-        .trainings
+    let local: BTreeMap<String, RepoPath> = everywhere
         .iter()
         .map(|t| {
             let rel = t.path.strip_prefix(&config.root).unwrap_or(t.path.clone());
@@ -169,7 +176,7 @@ pub fn pull(checked: &Checked, options: &Options) -> Result<Pulled, Failure> {
         select(checked, &options.targets, &mut placement)?;
     }
     let mut refused = placement.refused;
-    let files = prepare(checked, placement.files, &mut refused)?;
+    let files = prepare(checked, &everywhere, placement.files, &mut refused)?;
     let mapped: BTreeMap<String, String> = files
         .iter()
         .filter_map(|f| f.placed.directory.clone())
@@ -306,10 +313,12 @@ struct Prepared {
 }
 
 /// Renders every placed training's file and keeps those whose file passes
-/// `validate`'s rules — alone, and with the other files (no key or title
-/// twice); the others move to `refused`.
+/// `validate`'s rules — alone, and with the other files of every
+/// environment, `everywhere` (no key or title twice); the others move to
+/// `refused`.
 fn prepare(
     checked: &Checked,
+    everywhere: &[LocalTraining],
     files: Vec<Placed>,
     refused: &mut Vec<Refused>,
 ) -> Result<Vec<Prepared>, Failure> {
@@ -324,7 +333,7 @@ fn prepare(
     let pulled: BTreeSet<&str> = files.iter().map(|p| p.training.key.as_str()).collect();
     let mut keys: BTreeMap<String, RepoPath> = BTreeMap::new();
     let mut titles: BTreeMap<String, RepoPath> = BTreeMap::new();
-    for t in &checked.trainings {
+    for t in everywhere {
         if !pulled.contains(t.training.key.as_str()) {
             keys.insert(t.training.key.clone(), t.path.clone());
             titles.insert(folded_title(&t.training.title), t.path.clone());

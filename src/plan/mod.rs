@@ -1,6 +1,7 @@
 //! Planning: match local trainings to managed remote ones, diff them three
 //! ways, detect moves, apply the safety guards. Pure functions over values:
-//! nothing in here does I/O except [`file`], which saves and loads plans.
+//! nothing in here does I/O except [`file`](mod@file), which saves and
+//! loads plans.
 
 mod build;
 mod change;

@@ -51,6 +51,8 @@ pub mod paths {
 /// A training as the API returns it (newest shape, decoding older ones).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Training {
+    /// The server's id: the stable identity cxtrain records in `[adopt]`
+    /// and plan files.
     pub id: String,
     /// Live (last published) title. `question` in G1/G2.
     #[serde(alias = "question")]
@@ -67,12 +69,16 @@ pub struct Training {
     /// Missing from the newest create example: optional in responses.
     #[serde(rename = "type", default)]
     pub kind: Option<TrainingType>,
+    /// Unpublished: the assistant does not use it.
     #[serde(default)]
     pub is_draft: bool,
+    /// The dashboard folder holding it; `None` at the top level.
     #[serde(default)]
     pub directory_id: Option<String>,
+    /// Channels it applies to; empty means every channel.
     #[serde(default, deserialize_with = "null_as_default")]
     pub restricted_to_channels: Vec<Channel>,
+    /// Customer segments it applies to; empty means every segment.
     #[serde(default, deserialize_with = "null_as_default")]
     pub restricted_to_segments: Vec<String>,
     /// Active published version; `null` for a never-published draft.
@@ -81,23 +87,27 @@ pub struct Training {
     /// Arbitrary JSON values; cxtrain only ever reads and writes strings.
     #[serde(default)]
     pub metadata: Option<BTreeMap<String, serde_json::Value>>,
+    /// When the live version was published; kept opaque.
     #[serde(default)]
     pub published_at: Option<String>,
+    /// Start of a scheduled validity window; kept opaque.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
+    /// End of a scheduled validity window; kept opaque.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
+    /// Creation timestamp; kept opaque.
     #[serde(default)]
     pub created_at: Option<String>,
+    /// Last-change timestamp; kept opaque.
     #[serde(default)]
     pub updated_at: Option<String>,
 }
 
-#[cfg(test)]
 impl Training {
-    /// A published record (version 1, no metadata) holding `t`: the shape
-    /// unit tests across the crate start from.
-    pub(crate) fn holding(id: &str, t: &crate::model::Training) -> Training {
+    /// A published record (version 1, no metadata, no timestamps) holding
+    /// `t`: the record tests and fixtures start from.
+    pub fn holding(id: &str, t: &crate::model::Training) -> Training {
         Training {
             id: id.into(),
             title: t.title.clone(),
@@ -118,9 +128,7 @@ impl Training {
             updated_at: None,
         }
     }
-}
 
-impl Training {
     /// A string metadata value, if present and a string.
     pub fn metadata_str(&self, key: &str) -> Option<&str> {
         self.metadata.as_ref()?.get(key)?.as_str()
@@ -131,18 +139,24 @@ impl Training {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ListResponse {
+    /// The paged envelope of current servers.
     Page(ListPage),
+    /// The whole list as one array, from older servers.
     Bare(Vec<Training>),
 }
 
 /// One page of `GET /training`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListPage {
+    /// The trainings on this page.
     pub items: Vec<Training>,
-    /// Matches before pagination.
+    /// Matches before pagination: a hint, never trusted to size anything.
     pub total: u64,
+    /// Page size the server applied.
     pub limit: u64,
+    /// Index of this page's first item among all matches.
     pub offset: u64,
+    /// Whether another page follows.
     pub has_more: bool,
 }
 
@@ -152,15 +166,19 @@ pub struct ListQuery {
     /// Case-insensitive substring on title or content. \[inferred\] name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
+    /// Only trainings of this type.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<TrainingType>,
     /// `"true"` / `"false"`: the API takes a string enum.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_draft: Option<String>,
+    /// Page size asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
+    /// How many matches to skip: the start of the page asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
+    /// Field to order by, so that pages are stable while paging.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sort_by: Option<String>,
     /// JSON-encoded object matched by containment (`jsonb @>`).
@@ -171,13 +189,20 @@ pub struct ListQuery {
 /// Body of `POST /training` and `PUT /training/{id}`: always the full state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainingInput {
+    /// Title to store.
     pub title: String,
+    /// Markdown body to store.
     pub content: String,
+    /// Training type to store.
     #[serde(rename = "type")]
     pub kind: TrainingType,
+    /// Whether the training stays unpublished.
     pub is_draft: bool,
+    /// Dashboard folder; `null` is sent explicitly for the top level.
     pub directory_id: Option<String>,
+    /// Channels it applies to; empty means every channel.
     pub restricted_to_channels: Vec<Channel>,
+    /// Customer segments it applies to; empty means every segment.
     pub restricted_to_segments: Vec<String>,
     /// Left out when empty: cxtrain's writes always carry its own keys,
     /// except an update to a server that refuses `metadata` on `PUT`, which
@@ -189,6 +214,7 @@ pub struct TrainingInput {
 /// Body of `PUT /training/{id}/draft`. \[inferred\]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ToggleDraft {
+    /// `false` publishes, `true` unpublishes.
     pub is_draft: bool,
 }
 
@@ -206,13 +232,16 @@ pub fn toggle_draft_bodies(is_draft: bool) -> [serde_json::Value; 3] {
 /// Body of the move operation. \[inferred\]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MoveToDirectory {
+    /// Target folder; `None` moves to the top level.
     pub directory_id: Option<String>,
 }
 
 /// Body of semantic search. \[inferred\]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchRequest {
+    /// Free text to match by meaning.
     pub query: String,
+    /// Most hits wanted; the server's default when absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
 }
@@ -220,17 +249,22 @@ pub struct SearchRequest {
 /// One semantic search hit. \[inferred\]; decoded leniently.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchHit {
+    /// Id of the matched training, when the hit is one.
     #[serde(default)]
     pub id: Option<String>,
+    /// Title of the match.
     #[serde(default, alias = "question")]
     pub title: Option<String>,
+    /// Text of the match.
     #[serde(default, alias = "answer")]
     pub content: Option<String>,
+    /// Similarity; higher is closer.
     #[serde(default)]
     pub score: Option<f64>,
     /// `training` or `knowledge_base`.
     #[serde(default)]
     pub source: Option<String>,
+    /// The match's metadata, which names its cxtrain key when it has one.
     #[serde(default)]
     pub metadata: Option<BTreeMap<String, serde_json::Value>>,
 }
@@ -239,13 +273,19 @@ pub struct SearchHit {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum SearchResponse {
-    Results { results: Vec<SearchHit> },
+    /// The hits inside an envelope.
+    Results {
+        /// The hits, best first.
+        results: Vec<SearchHit>,
+    },
+    /// The hits as a bare array, best first.
     Bare(Vec<SearchHit>),
 }
 
 /// Body of generate-from-session. \[inferred\]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GenerateRequest {
+    /// The chat session to learn the scenario from.
     pub session_id: String,
 }
 
@@ -253,8 +293,10 @@ pub struct GenerateRequest {
 /// ("generate a scenario title"), content may follow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GeneratedScenario {
+    /// Suggested scenario title.
     #[serde(alias = "question")]
     pub title: String,
+    /// Suggested scenario body, when the server drafts one.
     #[serde(default, alias = "answer")]
     pub content: Option<String>,
 }
@@ -262,10 +304,13 @@ pub struct GeneratedScenario {
 /// The NestJS-style error envelope. `message` may be a string or an array.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
+    /// The HTTP status, repeated in the body.
     #[serde(rename = "statusCode", default)]
     pub status_code: Option<u16>,
+    /// What went wrong, in the server's words (untrusted text).
     #[serde(default)]
     pub message: Option<ErrorMessage>,
+    /// The status's reason phrase, e.g. `Bad Request`.
     #[serde(default)]
     pub error: Option<String>,
 }
@@ -274,7 +319,9 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ErrorMessage {
+    /// A single message.
     One(String),
+    /// One message per problem, e.g. per invalid field.
     Many(Vec<String>),
 }
 

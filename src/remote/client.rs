@@ -8,8 +8,14 @@
 //! up and go out as a burst). A call may carry a deadline; waiting, sending
 //! and backing off all stop at it.
 //!
+//! Every retry is reported to the caller's observer, and every answer or
+//! failed call to the shared [`Health`], which may declare an outage: then
+//! no call retries any more (see `health.rs`).
+//!
 //! Server text that reaches an error is redacted (the key, and any long run
 //! of it), then shortened, then escaped (see [`crate::text`]), in that order.
+//! Server text in a retry notice is redacted and shortened; its printer
+//! escapes it.
 
 use std::fmt;
 use std::future::Future;
@@ -29,6 +35,7 @@ use super::api::{self, paths};
 use super::budget::SharedBudget;
 use super::config::ClientConfig;
 use super::error::{RemoteError, Scope};
+use super::health::{AttemptFailure, Health, Mark, Outage, Retrying};
 use super::key::ApiKey;
 use super::pacer::{Outcome, Pacer};
 use super::{ratelimit, retry};
@@ -41,7 +48,9 @@ const MAX_MESSAGE_CHARS: usize = 300;
 /// Most of an error response's body read for its message.
 const MAX_ERROR_BODY_BYTES: u64 = 64 * 1024;
 
-/// Cap on the connect phase, so a black-holed host fails before `timeout`.
+/// Cap on the connect phase. It gets half the request timeout, at most
+/// this, so a black-holed host fails as a connection failure (nothing was
+/// sent) before the request's own timeout.
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// An OpenCX API client. Cheap to clone: clones share the connection pool,
@@ -70,6 +79,7 @@ struct Inner {
     max_body_bytes: u64,
     max_trainings: u64,
     rng: Mutex<fastrand::Rng>,
+    health: Health,
     requests: AtomicU64,
     retries: AtomicU64,
     rate_limited: AtomicU64,
@@ -185,7 +195,8 @@ enum Failure {
         body: Vec<u8>,
     },
     Timeout,
-    Connect,
+    /// No connection: why, in a few words (`connection refused`).
+    Connect(String),
     Transport(String),
     /// A success whose body is over the cap.
     TooLarge,
@@ -202,10 +213,12 @@ struct Answer {
 
 impl Failure {
     fn from_reqwest(e: reqwest::Error) -> Failure {
-        if e.is_timeout() {
+        // A connect timeout is both: no connection was made, so nothing
+        // reached the server.
+        if e.is_connect() {
+            Failure::Connect(connect_reason(&e))
+        } else if e.is_timeout() {
             Failure::Timeout
-        } else if e.is_connect() {
-            Failure::Connect
         } else {
             let mut chain = Vec::new();
             let mut source = std::error::Error::source(&e);
@@ -227,7 +240,7 @@ impl Failure {
             Self::Status { status, .. } => {
                 *status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
             }
-            Self::Timeout | Self::Connect | Self::Transport(_) => true,
+            Self::Timeout | Self::Connect(_) | Self::Transport(_) => true,
             Self::TooLarge | Self::Deadline => false,
         }
     }
@@ -237,7 +250,7 @@ impl Failure {
     fn certainly_not_landed(&self) -> bool {
         match self {
             Self::Status { status, .. } => *status == StatusCode::TOO_MANY_REQUESTS,
-            Self::Connect => true,
+            Self::Connect(_) => true,
             Self::Timeout | Self::Transport(_) | Self::TooLarge | Self::Deadline => false,
         }
     }
@@ -265,7 +278,7 @@ impl Client {
         auth.set_sensitive(true);
         let mut builder = reqwest::Client::builder()
             .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(MAX_CONNECT_TIMEOUT))
+            .connect_timeout((config.timeout / 2).min(MAX_CONNECT_TIMEOUT))
             // A redirect could carry the key to another scheme or host.
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("cxtrain/", env!("CARGO_PKG_VERSION")));
@@ -298,6 +311,7 @@ impl Client {
                 max_body_bytes: config.max_body_bytes,
                 max_trainings: config.max_trainings,
                 rng: Mutex::new(fastrand::Rng::new()),
+                health: Health::new(config.on_retry),
                 requests: AtomicU64::new(0),
                 retries: AtomicU64::new(0),
                 rate_limited: AtomicU64::new(0),
@@ -340,6 +354,12 @@ impl Client {
             .saturating_add(self.inner.rate_window.saturating_mul(windows))
     }
 
+    /// The outage declared (see `health.rs`), while it lasts: the server
+    /// stopped answering, and no call retries until a request is answered.
+    pub fn outage(&self) -> Option<Outage> {
+        self.inner.health.outage()
+    }
+
     /// Requests sent (retries included), retries and 429s seen so far.
     pub fn stats(&self) -> ClientStats {
         ClientStats {
@@ -364,27 +384,31 @@ impl Client {
         let call = Call::new(Method::POST, paths::TRAININGS.to_owned(), Scope::Write).json(body)?;
         let identity = Identity::of(body);
         let mut retries = 0;
+        let mut since = None;
         loop {
             let failure = match self.attempt(&call).await {
                 Ok(bytes) => return self.decode(&call, &bytes),
                 Err(failure) => failure,
             };
-            if !failure.retryable() || retries >= self.inner.max_retries {
+            let since = *since.get_or_insert_with(|| self.inner.health.mark());
+            if !failure.retryable() {
                 return Err(self.error(&call, failure, retries + 1));
             }
-            if failure.certainly_not_landed() {
-                self.back_off(retries, &failure, &call).await;
-            } else {
-                let Some(identity) = &identity else {
-                    return Err(RemoteError::CreateUnverifiable {
-                        endpoint: call.endpoint(),
-                        cause: Box::new(self.error(&call, failure, retries + 1)),
-                    });
-                };
-                self.back_off(retries, &failure, &call).await;
-                if let Some(existing) = self.find(identity).await? {
-                    return Ok(existing);
-                }
+            if !failure.certainly_not_landed() && identity.is_none() {
+                return Err(RemoteError::CreateUnverifiable {
+                    endpoint: call.endpoint(),
+                    cause: Box::new(self.error(&call, failure, retries + 1)),
+                });
+            }
+            if !self.retry(retries, &failure, &call, since).await {
+                return Err(self.error(&call, failure, retries + 1));
+            }
+            if let Some(identity) = identity
+                .as_ref()
+                .filter(|_| !failure.certainly_not_landed())
+                && let Some(existing) = self.find(identity).await?
+            {
+                return Ok(existing);
             }
             retries += 1;
         }
@@ -509,6 +533,7 @@ impl Client {
     /// Sends `call`, retrying as `policy` allows; the body of the 2xx.
     async fn send(&self, call: &Call, policy: Retry) -> Result<Vec<u8>, RemoteError> {
         let mut retries = 0;
+        let mut since = None;
         loop {
             let failure = match self.attempt(call).await {
                 Ok(bytes) => return Ok(bytes),
@@ -517,18 +542,33 @@ impl Client {
             if call.method == Method::DELETE && retries > 0 && failure.is_not_found() {
                 return Ok(Vec::new());
             }
+            let since = *since.get_or_insert_with(|| self.inner.health.mark());
             let may_retry = match policy {
                 Retry::Idempotent => failure.retryable(),
                 Retry::IfNotLanded => failure.certainly_not_landed(),
             };
-            if !may_retry
-                || retries >= self.inner.max_retries
-                || !self.back_off(retries, &failure, call).await
-            {
+            if !may_retry || !self.retry(retries, &failure, call, since).await {
                 return Err(self.error(call, failure, retries + 1));
             }
             retries += 1;
         }
+    }
+
+    /// Whether to send `call` again after its attempt number `retries`
+    /// (from 0) failed with retryable `failure`, its first failure at
+    /// `since`: after the back-off, unless the retries are used up, the
+    /// deadline would pass or an outage is declared. A call that gives up
+    /// with its retries used up is reported to the health.
+    async fn retry(&self, retries: u32, failure: &Failure, call: &Call, since: Mark) -> bool {
+        let Some(reported) = self.attempt_failure(failure) else {
+            return false;
+        };
+        if retries >= self.inner.max_retries {
+            let health = &self.inner.health;
+            health.gave_up(since, call.endpoint(), reported, retries + 1);
+            return false;
+        }
+        self.back_off(retries, failure, reported, call).await
     }
 
     /// One HTTP request: permit, pacer slot, send, read the body; the body
@@ -546,10 +586,14 @@ impl Client {
         };
         self.inner.pacer.finish(slot, outcome).await;
         let answer = answer?;
+        let refused = answer.status == StatusCode::TOO_MANY_REQUESTS;
+        if !refused && !answer.status.is_server_error() {
+            self.inner.health.answered();
+        }
         if answer.status.is_success() {
             return Ok(answer.body);
         }
-        if answer.status == StatusCode::TOO_MANY_REQUESTS {
+        if refused {
             self.inner.rate_limited.fetch_add(1, Ordering::Relaxed);
         }
         Err(Failure::Status {
@@ -612,9 +656,16 @@ impl Client {
         (outcome, answer)
     }
 
-    /// Waits before retry number `retry`, unless that would end past the
-    /// call's deadline: then returns `false` at once.
-    async fn back_off(&self, retry: u32, failure: &Failure, call: &Call) -> bool {
+    /// Waits before retry number `retry` (from 0) and tells the observer,
+    /// unless the wait would end past the call's deadline or an outage is
+    /// declared (before or during the wait): then returns `false`.
+    async fn back_off(
+        &self,
+        retry: u32,
+        failure: &Failure,
+        reported: AttemptFailure,
+        call: &Call,
+    ) -> bool {
         let wait = {
             let mut rng = self.inner.rng.lock().unwrap_or_else(|e| e.into_inner());
             retry::delay(
@@ -624,12 +675,39 @@ impl Client {
                 &mut rng,
             )
         };
-        if call.deadline.is_some_and(|d| Instant::now() + wait >= d.at) {
+        let health = &self.inner.health;
+        if call.deadline.is_some_and(|d| Instant::now() + wait >= d.at) || health.outage().is_some()
+        {
             return false;
         }
         self.inner.retries.fetch_add(1, Ordering::Relaxed);
-        tokio::time::sleep(wait).await;
-        true
+        health.retrying(&Retrying {
+            endpoint: call.endpoint(),
+            failure: reported,
+            retry: retry + 1,
+            of: self.inner.max_retries,
+            wait,
+        });
+        tokio::select! {
+            () = tokio::time::sleep(wait) => true,
+            () = health.outage_declared() => false,
+        }
+    }
+
+    /// A retryable failure as a retry notice shows it (server text redacted
+    /// and shortened, not escaped); `None` for the others.
+    fn attempt_failure(&self, failure: &Failure) -> Option<AttemptFailure> {
+        let message = |text: String| shorten(&self.inner.key.redact(&text), MAX_MESSAGE_CHARS);
+        Some(match failure {
+            Failure::Status { status, body, .. } => AttemptFailure::Status {
+                status: status.as_u16(),
+                message: server_message(*status, body).ok().map(message),
+            },
+            Failure::Timeout => AttemptFailure::Timeout(self.inner.timeout),
+            Failure::Connect(reason) => AttemptFailure::NoConnection(message(reason.clone())),
+            Failure::Transport(reason) => AttemptFailure::Transport(message(reason.clone())),
+            Failure::TooLarge | Failure::Deadline => return None,
+        })
     }
 
     fn decode<T: DeserializeOwned>(&self, call: &Call, bytes: &[u8]) -> Result<T, RemoteError> {
@@ -643,7 +721,8 @@ impl Client {
         let endpoint = call.endpoint();
         match failure {
             Failure::Status { status, body, .. } => {
-                let message = self.server_text(&server_message(status, &body));
+                let message = server_message(status, &body).unwrap_or_else(|reason| reason);
+                let message = self.server_text(&message);
                 match status.as_u16() {
                     401 => RemoteError::Unauthorized { endpoint },
                     403 => RemoteError::Forbidden {
@@ -675,7 +754,7 @@ impl Client {
                 timeout: self.inner.timeout,
                 attempts,
             },
-            Failure::Connect => RemoteError::Connect {
+            Failure::Connect(_) => RemoteError::Connect {
                 endpoint,
                 base_url: self.inner.base_url.clone(),
                 attempts,
@@ -785,18 +864,42 @@ impl Identity {
     }
 }
 
-/// The server's `message` (string or array), else its body text, else the
-/// reason phrase; raw, for [`Client::server_text`] to make safe.
-fn server_message(status: StatusCode, body: &[u8]) -> String {
+/// The server's `message` (string or array), else its body text, raw, for
+/// [`Client::server_text`] to make safe; `Err` with the reason phrase when
+/// the server said nothing.
+fn server_message(status: StatusCode, body: &[u8]) -> Result<String, String> {
     let parsed = serde_json::from_slice::<api::ErrorBody>(body)
         .ok()
         .and_then(|b| b.message.map(|m| m.joined()).or(b.error));
     let text = parsed.unwrap_or_else(|| String::from_utf8_lossy(body).trim().to_owned());
     if text.is_empty() {
-        status.canonical_reason().unwrap_or("no message").to_owned()
+        Err(status.canonical_reason().unwrap_or("no message").to_owned())
     } else {
-        text
+        Ok(text)
     }
+}
+
+/// Why no connection was made, in a few words: `connection refused`, or the
+/// innermost cause (a DNS failure...).
+fn connect_reason(e: &reqwest::Error) -> String {
+    let mut source = std::error::Error::source(e);
+    let mut innermost = None;
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return "connection refused".to_owned(),
+                std::io::ErrorKind::ConnectionReset => return "connection reset".to_owned(),
+                std::io::ErrorKind::TimedOut => return "connection timed out".to_owned(),
+                _ => {}
+            }
+        }
+        innermost = Some(s);
+        source = s.source();
+    }
+    innermost.map_or_else(
+        || "could not connect".to_owned(),
+        |s| format!("could not connect: {s}"),
+    )
 }
 
 fn check_base_url(raw: &str) -> Result<Url, RemoteError> {
@@ -947,20 +1050,18 @@ mod tests {
     #[test]
     fn server_message_shapes() {
         let s = StatusCode::BAD_REQUEST;
+        let said = |body: &[u8]| server_message(s, body);
+        assert_eq!(said(br#"{"message":"bad title"}"#), Ok("bad title".into()));
         assert_eq!(
-            server_message(s, br#"{"message":"bad title"}"#),
-            "bad title"
+            said(br#"{"statusCode":422,"message":["a","b"],"error":"x"}"#),
+            Ok("a; b".into())
         );
         assert_eq!(
-            server_message(s, br#"{"statusCode":422,"message":["a","b"],"error":"x"}"#),
-            "a; b"
+            said(br#"{"error":"Bad Request"}"#),
+            Ok("Bad Request".into())
         );
-        assert_eq!(
-            server_message(s, br#"{"error":"Bad Request"}"#),
-            "Bad Request"
-        );
-        assert_eq!(server_message(s, b"  plain text "), "plain text");
-        assert_eq!(server_message(s, b""), "Bad Request");
+        assert_eq!(said(b"  plain text "), Ok("plain text".into()));
+        assert_eq!(said(b""), Err("Bad Request".into()));
     }
 
     #[test]

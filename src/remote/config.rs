@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::health::OnRetry;
 use super::key::ApiKey;
 use super::pacer::WINDOW as RATE_WINDOW;
 
@@ -12,6 +13,11 @@ pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = 100;
 
 /// The default first retry back-off.
 pub const DEFAULT_BACKOFF: Duration = Duration::from_millis(500);
+
+/// The default number of retries after a first failed attempt. With the
+/// default back-off, a server that refuses connections is given up on
+/// after at most 0.5 + 1 + 2 + 4 = 7.5 s of waiting.
+pub const DEFAULT_MAX_RETRIES: u32 = 4;
 
 /// The default cap on one response body: 32 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 32 * 1024 * 1024;
@@ -52,12 +58,14 @@ pub struct ClientConfig {
     /// Cache directory of the rate budget shared between runs (see
     /// `budget.rs`); `None` keeps the budget in this process.
     pub shared_budget: Option<PathBuf>,
+    /// Told about every retry (the client never prints).
+    pub on_retry: Option<OnRetry>,
 }
 
 impl ClientConfig {
     /// A config with the defaults: 100 requests/minute, 4 in flight, 30 s
-    /// timeout, 5 retries, 500 ms backoff base, 32 MiB bodies, listings of
-    /// up to 100,000 trainings, no shared budget.
+    /// timeout, 4 retries, 500 ms backoff base, 32 MiB bodies, listings of
+    /// up to 100,000 trainings, no shared budget, no retry observer.
     pub fn new(base_url: impl Into<String>, api_key: ApiKey) -> Self {
         ClientConfig {
             base_url: base_url.into(),
@@ -66,11 +74,12 @@ impl ClientConfig {
             rate_window: RATE_WINDOW,
             max_in_flight: 4,
             timeout: Duration::from_secs(30),
-            max_retries: 5,
+            max_retries: DEFAULT_MAX_RETRIES,
             backoff_base: DEFAULT_BACKOFF,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_trainings: DEFAULT_MAX_TRAININGS,
             shared_budget: None,
+            on_retry: None,
         }
     }
 }

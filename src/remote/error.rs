@@ -31,17 +31,6 @@ impl fmt::Display for Scope {
 /// An error of the remote layer.
 #[derive(Debug, Error, Diagnostic)]
 pub enum RemoteError {
-    /// No key in the environment.
-    #[error("OPENCX_API_KEY is not set")]
-    #[diagnostic(
-        code(cxtrain::remote::missing_key),
-        help(
-            "create an API key in the OpenCX dashboard (Settings → Access → Create API Key) and \
-             export it as OPENCX_API_KEY, or use --local to work against the embedded emulator"
-        )
-    )]
-    MissingKey,
-
     /// The key cannot be put in an HTTP header (control characters, ...).
     #[error("the API key is not a valid HTTP header value")]
     #[diagnostic(

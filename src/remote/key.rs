@@ -5,14 +5,9 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 
-use super::error::RemoteError;
-
 /// Runs of at least this many characters of the key are redacted wherever
 /// they appear, so no truncation or splitting can reveal most of it.
 pub const REDACT_RUN: usize = 8;
-
-/// Environment variable holding the OpenCX API key.
-pub const API_KEY_ENV: &str = "OPENCX_API_KEY";
 
 /// An OpenCX API key. `Debug` and `Display` print `ApiKey(***)`, never the
 /// value, so it can sit inside configs and errors without leaking.
@@ -20,14 +15,6 @@ pub const API_KEY_ENV: &str = "OPENCX_API_KEY";
 pub struct ApiKey(String);
 
 impl ApiKey {
-    /// Reads the key from `OPENCX_API_KEY`; unset or blank is an error.
-    pub fn from_env() -> Result<ApiKey, RemoteError> {
-        match std::env::var(API_KEY_ENV) {
-            Ok(value) if !value.trim().is_empty() => Ok(ApiKey(value.trim().to_owned())),
-            _ => Err(RemoteError::MissingKey),
-        }
-    }
-
     /// Wraps a key obtained some other way (tests, the embedded emulator).
     pub fn new(value: String) -> ApiKey {
         ApiKey(value)

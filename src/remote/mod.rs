@@ -7,6 +7,7 @@ mod budget;
 mod client;
 mod config;
 mod error;
+mod health;
 mod key;
 mod list;
 pub mod managed;
@@ -17,9 +18,10 @@ mod retry;
 pub use budget::{CACHE_DIR_ENV, cache_dir};
 pub use client::{Client, ClientStats};
 pub use config::{
-    ClientConfig, DEFAULT_BACKOFF, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_TRAININGS,
-    DEFAULT_REQUESTS_PER_MINUTE,
+    ClientConfig, DEFAULT_BACKOFF, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_TRAININGS, DEFAULT_REQUESTS_PER_MINUTE,
 };
 pub use error::{RemoteError, Scope};
-pub use key::{API_KEY_ENV, ApiKey, REDACT_RUN};
+pub use health::{AttemptFailure, OnRetry, Outage, RetryObserver, Retrying};
+pub use key::{ApiKey, REDACT_RUN};
 pub use list::{Listing, PAGE_SIZE};

@@ -3,7 +3,7 @@
 //! and the final summary.
 
 use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -12,7 +12,10 @@ use crate::apply::calls::Step;
 use crate::apply::executor::{Observer, Outcome, Report, SkipReason};
 use crate::apply::summary::Summary;
 use crate::plan::{Action, Change};
+use crate::remote::{AttemptFailure, Outage};
 use crate::text::escape_line;
+
+use super::retries::{self, RetryLines};
 
 use super::plan_human::Group;
 
@@ -21,6 +24,7 @@ use super::plan_human::Group;
 pub struct Progress {
     sink: Sink,
     paint: Paint,
+    retries: Option<Arc<RetryLines>>,
 }
 
 enum Sink {
@@ -30,8 +34,9 @@ enum Sink {
 
 impl Progress {
     /// A progress display; `terminal`: stderr is a terminal. Lines are
-    /// coloured as `lines` is.
-    pub fn new(terminal: bool, lines: Out) -> Progress {
+    /// coloured as `lines` is. While the bar is drawn, `retries` print
+    /// through it.
+    pub fn new(terminal: bool, lines: Out, retries: Option<Arc<RetryLines>>) -> Progress {
         let paint = lines.paint();
         let sink = if terminal {
             let bar = ProgressBar::hidden();
@@ -44,13 +49,20 @@ impl Progress {
         } else {
             Sink::Lines(Mutex::new(lines))
         };
-        Progress { sink, paint }
+        Progress {
+            sink,
+            paint,
+            retries,
+        }
     }
 
     /// Removes the bar, leaving the lines it printed.
     pub fn finish(&self) {
         if let Sink::Bar(bar) = &self.sink {
             bar.finish_and_clear();
+            if let Some(retries) = &self.retries {
+                retries.through(None);
+            }
         }
     }
 
@@ -72,6 +84,9 @@ impl Observer for Progress {
             bar.set_length(total as u64);
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            if let Some(retries) = &self.retries {
+                retries.through(Some(bar.clone()));
+            }
         }
     }
 
@@ -88,6 +103,34 @@ impl Observer for Progress {
         match &self.sink {
             Sink::Bar(bar) => bar.set_message(text),
             Sink::Lines(_) => self.line(text),
+        }
+    }
+
+    fn outage(&self, outage: &Outage) {
+        self.line(&format!(
+            "{}: starting no new changes; the ones in flight end at their next retry",
+            stopped(outage)
+        ));
+    }
+}
+
+/// What made the client give up on the server, e.g. `the server stopped
+/// answering (POST /training: connection refused, 5 attempts)`.
+fn stopped(outage: &Outage) -> String {
+    let endpoint = escape_line(&outage.endpoint);
+    let failure = retries::failure(&outage.failure);
+    let attempts = outage.attempts;
+    match &outage.failure {
+        AttemptFailure::Status { status: 429, .. } => {
+            format!("the server kept answering {failure} ({endpoint}, {attempts} attempts)")
+        }
+        AttemptFailure::Status { .. } => {
+            format!("the server kept failing ({endpoint}: {failure}, {attempts} attempts)")
+        }
+        AttemptFailure::NoConnection(_)
+        | AttemptFailure::Timeout(_)
+        | AttemptFailure::Transport(_) => {
+            format!("the server stopped answering ({endpoint}: {failure}, {attempts} attempts)")
         }
     }
 }
@@ -147,6 +190,7 @@ pub fn change_line(step: &Step, outcome: &Outcome, paint: Paint) -> String {
 fn skip_reason(reason: SkipReason) -> &'static str {
     match reason {
         SkipReason::Interrupted => "interrupted",
+        SkipReason::Outage => "the server was unavailable",
         SkipReason::EarlierFailure => "deletes wait until every create and update succeeded",
     }
 }
@@ -186,6 +230,8 @@ pub fn summary(report: &Report, s: &Summary, environment: Option<&str>, paint: P
     let mut out = String::new();
     let (colour, what) = if report.interrupted {
         (YELLOW, "Apply interrupted")
+    } else if report.outage.is_some() {
+        (RED, "Apply stopped")
     } else if s.failed > 0 || s.skipped > 0 {
         (RED, "Apply finished with failures")
     } else {
@@ -222,6 +268,13 @@ pub fn summary(report: &Report, s: &Summary, environment: Option<&str>, paint: P
         s.rate_limited,
         s.elapsed.as_secs_f64()
     );
+    if let Some(outage) = &report.outage {
+        let _ = writeln!(
+            out,
+            "\nStopped because {}: no change was started after that.",
+            stopped(outage)
+        );
+    }
     let failures: Vec<_> = report
         .results
         .iter()
@@ -286,6 +339,12 @@ mod tests {
         Training::scenario(key, "Title", "Content.")
     }
 
+    fn unauthorized() -> RemoteError {
+        RemoteError::Unauthorized {
+            endpoint: "POST /training".into(),
+        }
+    }
+
     #[test]
     fn lines_name_the_key_and_every_action() {
         let mut current = training("billing/refund");
@@ -312,34 +371,31 @@ mod tests {
         );
         let failed = change_line(
             &s,
-            &Outcome::Failed(StepError::Remote(RemoteError::MissingKey)),
+            &Outcome::Failed(StepError::Remote(unauthorized())),
             Paint(false),
         );
         assert!(
             failed.starts_with("✗ billing/refund  failed to apply"),
             "{failed}"
         );
-        assert!(failed.ends_with("OPENCX_API_KEY is not set"), "{failed}");
+        assert!(
+            failed.ends_with("POST /training: 401 Unauthorized, the API key is missing or invalid"),
+            "{failed}"
+        );
     }
 
     #[test]
     fn summary_lists_failures_and_the_next_step() {
         let report = Report {
             results: vec![
-                (
-                    Step::of(Change::create(training("a"))),
-                    Outcome::Applied {
-                        toggled: None,
-                        moved: false,
-                        without_metadata: false,
-                    },
-                ),
+                (Step::of(Change::create(training("a"))), Outcome::APPLIED),
                 (
                     Step::of(Change::create(training("b"))),
-                    Outcome::Failed(StepError::Remote(RemoteError::MissingKey)),
+                    Outcome::Failed(StepError::Remote(unauthorized())),
                 ),
             ],
             interrupted: false,
+            outage: None,
             metadata_refused: false,
         };
         let s = Summary {
@@ -356,7 +412,8 @@ mod tests {
              0 published, 0 unpublished, 0 deleted, 1 failed, 0 not started.\n\
              3 API requests (0 retries, 0 rate limited) in 0.2s.\n\
              \n\
-             Failed changes:\n  ✗ b (trainings/b.md): OPENCX_API_KEY is not set\n\
+             Failed changes:\n  ✗ b (trainings/b.md): POST /training: 401 Unauthorized, the API key \
+             is missing or invalid\n\
              \n\
              Re-run `cxtrain apply` to finish: it plans from the remote's current state, \
              so nothing is created twice and nothing applied is lost.\n"

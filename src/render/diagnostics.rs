@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::io::{self, Write};
+use std::ops::Range;
 use std::sync::Arc;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
@@ -142,24 +143,34 @@ struct JsonDiagnostic<'a> {
     severity: &'static str,
     code: &'static str,
     message: &'a str,
-    file: &'a str,
-    line: usize,
-    column: usize,
-    offset: usize,
-    length: usize,
-    label: &'a str,
+    #[serde(flatten)]
+    at: JsonSpan<'a>,
     help: Option<&'a str>,
-    related: Vec<JsonRelated<'a>>,
+    related: Vec<JsonSpan<'a>>,
 }
 
+/// A labelled place in a file: where a diagnostic or a related note points.
 #[derive(Serialize)]
-struct JsonRelated<'a> {
+struct JsonSpan<'a> {
     file: &'a str,
     line: usize,
     column: usize,
     offset: usize,
     length: usize,
     label: &'a str,
+}
+
+impl<'a> JsonSpan<'a> {
+    fn new(file: &'a str, line: usize, column: usize, span: &Range<usize>, label: &'a str) -> Self {
+        JsonSpan {
+            file,
+            line,
+            column,
+            offset: span.start,
+            length: span.len(),
+            label,
+        }
+    }
 }
 
 impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
@@ -168,24 +179,12 @@ impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
             severity: d.severity.as_str(),
             code: d.code.as_str(),
             message: &d.message,
-            file: &d.file,
-            line: d.line,
-            column: d.column,
-            offset: d.span.start,
-            length: d.span.len(),
-            label: &d.label,
+            at: JsonSpan::new(&d.file, d.line, d.column, &d.span, &d.label),
             help: d.help.as_deref(),
             related: d
                 .related
                 .iter()
-                .map(|r| JsonRelated {
-                    file: &r.file,
-                    line: r.line,
-                    column: r.column,
-                    offset: r.span.start,
-                    length: r.span.len(),
-                    label: &r.label,
-                })
+                .map(|r| JsonSpan::new(&r.file, r.line, r.column, &r.span, &r.label))
                 .collect(),
         }
     }

@@ -82,6 +82,11 @@ pub fn probe_prompt(target: &str, directory: Option<&str>) -> String {
     )
 }
 
+/// Writes why `--probe` did not run: the API did not accept the key.
+pub fn probe_not_run(out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "\nProbe not run: the API did not accept the key.")
+}
+
 /// What the probe learnt, how it ended, and what to do about it.
 pub fn probe(report: &ProbeReport, p: Paint, out: &mut dyn Write) -> io::Result<()> {
     let training = report.training.as_deref().map_or_else(

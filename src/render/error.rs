@@ -1,6 +1,7 @@
 //! The report of a failed command, as miette renders it (message, help,
 //! source snippet, causes) — made inert first, since an error may carry a
-//! server's message or a file's bytes.
+//! server's message or a file's bytes — and what clap says about the
+//! command line.
 
 use std::fmt;
 use std::io::{self, Write};
@@ -15,6 +16,17 @@ pub fn report(report: &miette::Report, paint: Paint, out: &mut dyn Write) -> io:
     let inert = Inert::new(report.as_ref());
     let handler = MietteHandlerOpts::new().color(paint.enabled()).build();
     writeln!(out, "{:?}", Rendered(&handler, &inert))
+}
+
+/// Writes what clap has to say about the command line (help, version, or a
+/// usage error), coloured as `paint` says.
+pub fn usage(error: &clap::Error, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
+    let styled = error.render();
+    if paint.enabled() {
+        write!(out, "{}", styled.ansi())
+    } else {
+        write!(out, "{styled}")
+    }
 }
 
 /// `diagnostic` as `handler` renders it.

@@ -4,10 +4,13 @@
 //! ([`plan_human`], [`plan_markdown`], [`plan_json`], chosen by [`plan`]),
 //! validation diagnostics ([`diagnostics`]), apply's progress, prompt and
 //! summary ([`apply`]), `doctor`'s checks and probe ([`doctor`]), search
-//! hits ([`search`]), what the file-writing commands did ([`files`]),
-//! one-line notes ([`notes`]) and the final error report ([`error`]). Commands hand every printer to one sink, [`Out`]
-//! (stdout or stderr, with its colour decision), where a closed pipe is a
-//! quiet end rather than an error; colour comes from one helper, [`Paint`].
+//! hits ([`search`]), the remote inventory ([`status`]), what the
+//! file-writing commands did ([`files`]), one-line notes ([`notes`]),
+//! retries while a command waits on the server ([`retries`]) and the final
+//! error report ([`error`]). Commands hand every printer to one sink,
+//! [`Out`] (stdout or stderr, with its colour decision), where a closed
+//! pipe is a quiet end rather than an error; colour comes from one helper,
+//! [`Paint`].
 
 pub mod apply;
 pub mod diagnostics;
@@ -22,7 +25,9 @@ pub mod plan;
 pub mod plan_human;
 pub mod plan_json;
 pub mod plan_markdown;
+pub mod retries;
 pub mod search;
+pub mod status;
 
 use std::path::{Component, Path, PathBuf};
 

@@ -47,7 +47,7 @@ pub fn table(hits: &[Found], out: &mut dyn Write) -> io::Result<()> {
 
 /// Titles longer than a table cell are cut with `…`; line breaks flattened,
 /// control characters escaped.
-fn one_line(title: &str) -> String {
+pub(super) fn one_line(title: &str) -> String {
     const MAX: usize = 60;
     let words = title.split_whitespace().collect::<Vec<_>>().join(" ");
     let flat = escape_line(&words);

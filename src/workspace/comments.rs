@@ -89,7 +89,9 @@ pub(crate) fn attach(yaml: &str, outline: &Outline) -> Result<Comments, Lossy> {
         }
     }
     let text = |l: &Line| {
-        let c = l.comment.expect("a comment line");
+        let c = l
+            .comment
+            .expect("called only for lines that hold a comment");
         yaml[c..l.range.end].trim_end().to_owned()
     };
     let mut out = Comments::default();

@@ -287,21 +287,34 @@ fn invalid_run(bytes: &[u8]) -> &[u8] {
     &bytes[..end.min(bytes.len())]
 }
 
+/// What the workspace's unit tests parse with.
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixtures {
     use super::*;
-    use crate::model::{Channel, TrainingType};
 
-    fn config() -> Config {
+    /// A config without a workspace whose `billing` folder maps to `dir_b`.
+    pub(crate) fn config() -> Config {
         let dir = tempfile::tempdir().unwrap();
         let mut c = Config::load(dir.path(), None).unwrap();
         c.directories.insert("billing".into(), "dir_b".into());
         c
     }
 
-    fn parse(rel: &str, text: &str) -> FileOutcome {
+    /// Parses `text` as the file `rel` below the `trainings` root.
+    pub(crate) fn parse(rel: &str, text: &str, config: &Config) -> FileOutcome {
         let path = format!("trainings/{rel}").parse().unwrap();
-        parse_file(path, &rel.parse().unwrap(), text.as_bytes(), &config())
+        parse_file(path, &rel.parse().unwrap(), text.as_bytes(), config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::config;
+    use super::*;
+    use crate::model::{Channel, TrainingType};
+
+    fn parse(rel: &str, text: &str) -> FileOutcome {
+        fixtures::parse(rel, text, &config())
     }
 
     fn training(rel: &str, text: &str) -> ParsedFile {

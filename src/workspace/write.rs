@@ -409,19 +409,11 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::model::TrainingType;
-    use crate::workspace::parse::parse_file;
-
-    fn config() -> Config {
-        let dir = tempfile::tempdir().unwrap();
-        let mut c = Config::load(dir.path(), None).unwrap();
-        c.directories.insert("billing".into(), "dir_b".into());
-        c
-    }
+    use crate::workspace::parse::fixtures::{config, parse};
 
     /// Parses `text` as the file `rel` below the root.
     fn reparse(rel: &str, text: &str, config: &Config) -> Training {
-        let path = format!("trainings/{rel}").parse().unwrap();
-        let out = parse_file(path, &rel.parse().unwrap(), text.as_bytes(), config);
+        let out = parse(rel, text, config);
         assert!(out.problems.is_empty(), "{:?}\n{text}", out.problems);
         out.parsed.unwrap().local.training
     }

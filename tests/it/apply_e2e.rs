@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::{
     self, Remote, Repo, applied_input, apply, apply_ok, cxtrain, cxtrain_local, saved_plan,
+    seeded_example,
 };
 use cxtrain::emulator::{EmulatorConfig, UpdateMode};
 use cxtrain::model::META_KEY;
@@ -34,25 +35,11 @@ fn plan_code(repo: &Repo, remote: &Remote) -> i32 {
         .unwrap()
 }
 
-/// Every record on the remote, duplicates included, through the real client.
-fn records(remote: &Remote) -> Vec<api::Training> {
-    let mut config = ClientConfig::new(remote.url(), ApiKey::new(remote.key().into()));
-    config.requests_per_minute = 0;
-    let client = Client::new(config).unwrap();
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(client.list_all(&api::ListQuery::default()))
-        .unwrap()
-        .items
-}
-
 /// Asserts the remote holds exactly the repository's trainings, once each,
 /// with every field as a successful apply leaves it.
 fn assert_remote_matches(repo: &Repo, remote: &Remote) {
     let checked = repo.checked();
-    let records = records(remote);
+    let records = remote.records();
     let mut by_key: BTreeMap<&str, Vec<&api::Training>> = BTreeMap::new();
     for r in &records {
         by_key
@@ -116,7 +103,7 @@ fn first_apply_creates_everything_with_the_fewest_requests() {
     assert_eq!(stats.by_route["POST /training"], EXAMPLE_TRAININGS as u64);
     assert_eq!(stats.total_requests, 2 + EXAMPLE_TRAININGS as u64);
     assert_remote_matches(&repo, &remote);
-    let records = records(&remote);
+    let records = remote.records();
     let drafts: Vec<_> = records.iter().filter(|r| r.is_draft).collect();
     assert_eq!(drafts.len(), DRAFTS);
     assert!(drafts.iter().all(|r| r.current_version.is_none()));
@@ -207,9 +194,7 @@ fn staged_edits_are_published_with_one_toggle() {
 
 #[test]
 fn a_saved_plan_applies_when_nothing_changed() {
-    let repo = example();
-    let remote = Remote::start();
-    remote.seed_from(&repo);
+    let (repo, remote) = seeded_example(Default::default());
     edit_everything(&repo);
     let plan = saved_plan(&repo, &remote);
     remote.reset_stats();
@@ -256,9 +241,7 @@ fn a_saved_plan_touching_one_training_costs_a_plan_and_its_write() {
 
 #[test]
 fn a_stale_plan_is_refused_after_a_dashboard_edit() {
-    let repo = example();
-    let remote = Remote::start();
-    remote.seed_from(&repo);
+    let (repo, remote) = seeded_example(Default::default());
     repo.edit(
         "trainings/billing/change-plan.md",
         "Upgrades take effect immediately.",
@@ -374,9 +357,7 @@ fn a_hand_edited_impossible_change_is_refused_before_any_request() {
 
 #[test]
 fn delete_guards_hold() {
-    let repo = example();
-    let remote = Remote::start();
-    remote.seed_from(&repo);
+    let (repo, remote) = seeded_example(Default::default());
     let files = repo.training_files();
     for f in &files[..11] {
         repo.remove(f);
@@ -391,7 +372,7 @@ fn delete_guards_hold() {
     );
     let (code, _, _) = apply(&repo, &remote, &["--no-delete"]);
     assert_eq!(code, 0);
-    assert_eq!(records(&remote).len(), EXAMPLE_TRAININGS);
+    assert_eq!(remote.records().len(), EXAMPLE_TRAININGS);
     assert_eq!(remote.stats().by_route.get("DELETE /training/{id}"), None);
 
     for f in &files[11..] {
@@ -403,7 +384,7 @@ fn delete_guards_hold() {
         stderr.contains("refusing to delete all 23 managed trainings"),
         "{stderr}"
     );
-    assert_eq!(records(&remote).len(), EXAMPLE_TRAININGS);
+    assert_eq!(remote.records().len(), EXAMPLE_TRAININGS);
 }
 
 #[test]
@@ -505,7 +486,7 @@ fn a_killed_apply_converges_when_run_again() {
     wait_for_creates(&remote, 5);
     child.kill().expect("SIGKILL");
     child.wait().unwrap();
-    let partial = records(&remote).len();
+    let partial = remote.records().len();
     assert!((1..EXAMPLE_TRAININGS).contains(&partial), "{partial}");
 
     let stdout = apply_ok(&repo, &remote, &[]);
@@ -538,7 +519,7 @@ fn ctrl_c_finishes_the_change_in_flight_and_reports() {
         stdout.contains("not started (created): interrupted"),
         "{stdout}"
     );
-    let done = records(&remote).len();
+    let done = remote.records().len();
     let reported = stdout.matches("  created\n").count();
     assert_eq!(done, reported, "every create that landed was reported");
     assert!(done < EXAMPLE_TRAININGS);

@@ -4,7 +4,6 @@
 //! after a failure, deletes sent only while a fresh listing shows their
 //! training as planned, deletes of trainings already gone, and interruption.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -13,7 +12,7 @@ use cxtrain::apply::calls::{self, Step};
 use cxtrain::apply::executor::{
     self, Observer, Options, Outcome, Report, SkipReason, StepError, UpdateMetadata,
 };
-use cxtrain::model::{StateHash, Training, TrainingType};
+use cxtrain::model::{StateHash, Training};
 use cxtrain::plan::{Change, Create, Delete, Identity, Modify, Plan, RemoteRef};
 use cxtrain::remote::managed::observed_hash;
 use cxtrain::remote::{ApiKey, Client, ClientConfig, api};
@@ -23,17 +22,11 @@ use wiremock::matchers::{body_partial_json, method, path, query_param_contains};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn training(key: &str) -> Training {
-    Training {
-        key: key.into(),
-        title: format!("Title of {key}"),
-        content: format!("Content of {key}, long enough to be valid."),
-        kind: TrainingType::ScenarioSpecific,
-        channels: BTreeSet::new(),
-        segments: BTreeSet::new(),
-        draft: false,
-        directory_id: None,
-        metadata: BTreeMap::new(),
-    }
+    Training::scenario(
+        key,
+        &format!("Title of {key}"),
+        &format!("Content of {key}, long enough to be valid."),
+    )
 }
 
 fn remote(id: &str) -> RemoteRef {
@@ -89,6 +82,21 @@ fn delete(key: &str, id: &str) -> Change {
     })
 }
 
+/// An answer with `status` and the JSON `body`.
+fn reply(status: u16, body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(body)
+}
+
+/// Expects exactly one `verb route` request and answers it with `reply`.
+async fn once(server: &MockServer, verb: &str, route: &str, reply: ResponseTemplate) {
+    Mock::given(method(verb))
+        .and(path(route))
+        .respond_with(reply)
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
 /// Fails the test if any delete not mocked before is sent.
 async fn no_other_deletes(server: &MockServer) {
     Mock::given(method("DELETE"))
@@ -112,9 +120,12 @@ async fn listing(server: &MockServer, key: &str, items: Vec<Value>) {
             "metadata",
             "\"cxtrain_workspace\":\"ws\"",
         ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "items": items, "total": n, "limit": 100, "offset": 0, "has_more": false
-        })))
+        .respond_with(reply(
+            200,
+            json!({
+                "items": items, "total": n, "limit": 100, "offset": 0, "has_more": false
+            }),
+        ))
         .expect(1)
         .mount(server)
         .await;
@@ -207,32 +218,34 @@ async fn staged_edit_is_published_and_failures_hold_back_deletes() {
             "metadata": {"cxtrain_key": "new", "cxtrain_workspace": "ws",
                          "cxtrain_hash": training("new").state_hash().0}
         })))
-        .respond_with(ResponseTemplate::new(201).set_body_json(answer("trn_new", &training("new"))))
+        .respond_with(reply(201, answer("trn_new", &training("new"))))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("PUT"))
-        .and(path("/training/trn_staged"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(staged_answer))
-        .expect(1)
-        .mount(&server)
-        .await;
+    once(
+        &server,
+        "PUT",
+        "/training/trn_staged",
+        reply(200, staged_answer),
+    )
+    .await;
     Mock::given(method("PUT"))
         .and(path("/training/trn_staged/draft"))
         .and(body_partial_json(json!({"is_draft": false})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(answer("trn_staged", &staged)))
+        .respond_with(reply(200, answer("trn_staged", &staged)))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("PUT"))
-        .and(path("/training/trn_bad"))
-        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+    once(
+        &server,
+        "PUT",
+        "/training/trn_bad",
+        reply(400, json!({
             "statusCode": 400, "message": ["content must be longer than or equal to 10 characters"],
             "error": "Bad Request"
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+        })),
+    )
+    .await;
     no_other_deletes(&server).await;
 
     let log = Log::default();
@@ -277,28 +290,34 @@ async fn staged_edit_is_published_and_failures_hold_back_deletes() {
 #[tokio::test]
 async fn deletes_run_last_and_a_missing_training_counts_as_gone() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path("/training/trn_1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(answer("trn_1", &training("a"))))
-        .expect(1)
-        .mount(&server)
-        .await;
+    once(
+        &server,
+        "PUT",
+        "/training/trn_1",
+        reply(200, answer("trn_1", &training("a"))),
+    )
+    .await;
     listing(&server, "b", vec![listed("trn_2", "b")]).await;
     listing(&server, "c", vec![listed("trn_3", "c")]).await;
-    Mock::given(method("DELETE"))
-        .and(path("/training/trn_2"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("DELETE"))
-        .and(path("/training/trn_3"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
-            "statusCode": 404, "message": "Training not found", "error": "Not Found"
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+    once(
+        &server,
+        "DELETE",
+        "/training/trn_2",
+        ResponseTemplate::new(200),
+    )
+    .await;
+    once(
+        &server,
+        "DELETE",
+        "/training/trn_3",
+        reply(
+            404,
+            json!({
+                "statusCode": 404, "message": "Training not found", "error": "Not Found"
+            }),
+        ),
+    )
+    .await;
 
     let log = Log::default();
     let report = run_to_end(
@@ -335,12 +354,13 @@ async fn a_delete_is_sent_only_while_a_fresh_listing_shows_it_as_planned() {
     foreign["metadata"]["cxtrain_workspace"] = json!("other");
     listing(&server, "foreign", vec![foreign]).await;
     listing(&server, "kept", vec![listed("trn_kept", "kept")]).await;
-    Mock::given(method("DELETE"))
-        .and(path("/training/trn_kept"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(1)
-        .mount(&server)
-        .await;
+    once(
+        &server,
+        "DELETE",
+        "/training/trn_kept",
+        ResponseTemplate::new(200),
+    )
+    .await;
     no_other_deletes(&server).await;
 
     let log = Log::default();
@@ -391,24 +411,15 @@ async fn a_publish_that_does_not_take_is_a_failure() {
     let t = training("stuck");
     let mut draft = answer("trn_1", &t);
     draft["is_draft"] = json!(true);
-    Mock::given(method("PUT"))
-        .and(path("/training/trn_1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(draft.clone()))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path("/training/trn_1/draft"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(draft.clone()))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/training/trn_1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(draft))
-        .expect(1)
-        .mount(&server)
-        .await;
+    once(&server, "PUT", "/training/trn_1", reply(200, draft.clone())).await;
+    once(
+        &server,
+        "PUT",
+        "/training/trn_1/draft",
+        reply(200, draft.clone()),
+    )
+    .await;
+    once(&server, "GET", "/training/trn_1", reply(200, draft)).await;
 
     let report = run_to_end(&server, vec![update("stuck", "trn_1")], 1, &Log::default()).await;
 
@@ -423,16 +434,13 @@ async fn a_publish_that_does_not_take_is_a_failure() {
 #[tokio::test]
 async fn an_interrupt_lets_the_change_in_flight_finish_and_starts_no_more() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/training"))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .set_body_json(answer("trn_1", &training("a")))
-                .set_delay(Duration::from_millis(300)),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    once(
+        &server,
+        "POST",
+        "/training",
+        reply(201, answer("trn_1", &training("a"))).set_delay(Duration::from_millis(300)),
+    )
+    .await;
 
     let log = Log::default();
     let report = executor::execute(

@@ -47,7 +47,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use cxtrain::emulator::{EmulatorConfig, UpdateMetadata, UpdateMode};
+use cxtrain::emulator::{EmulatorConfig, EmulatorError, UpdateMetadata, UpdateMode};
 use cxtrain::model::{META_HASH, META_KEY, META_WORKSPACE, TrainingType};
 use cxtrain::remote::api;
 use serde_json::{Value, json};
@@ -338,7 +338,7 @@ impl<'a> Campaign<'a> {
         );
         let ids: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
         self.untouchable = remote
-            .records()
+            .raw_records()
             .into_iter()
             .filter(|r| ids.contains(r["id"].as_str().unwrap_or_default()))
             .collect();
@@ -609,7 +609,7 @@ impl<'a> Campaign<'a> {
         let remote = self.remote();
         let stdout_path = self.scratch.path().join("apply.stdout");
         let stderr_path = self.scratch.path().join("apply.stderr");
-        let mut command = common::command(&self.repo, remote);
+        let mut command = common::command(&self.repo, &remote.url(), remote.key());
         command
             .args(["apply", "--yes", "--parallelism", &parallelism.to_string()])
             .args(force.then_some("--force"))
@@ -706,7 +706,7 @@ impl<'a> Campaign<'a> {
     /// Every invariant, against a fault-free emulator; then remembers ids.
     fn check(&mut self, round: u64, renames: &BTreeMap<String, String>) {
         self.restart(Faults::default(), 0);
-        let records = self.remote().records();
+        let records = self.remote().raw_records();
         let (code, stdout, _) = self.cli(&["plan", "--detailed-exitcode", "--format", "json"]);
         let problems = check::problems(
             &records,
@@ -747,9 +747,14 @@ impl<'a> Campaign<'a> {
 
     /// Stops the emulator and starts it again from its state file with
     /// these faults.
+    ///
+    /// The state file's lock is an `flock`, shared with any child process
+    /// that another test thread forks before that child's `exec` closes the
+    /// descriptor; so the lock the stopped emulator held may outlive it by
+    /// a moment, and starting again waits for it (at most 5 s).
     fn restart(&mut self, faults: Faults, seed: u64) {
         self.remote = None;
-        self.remote = Some(Remote::with(EmulatorConfig {
+        let config = EmulatorConfig {
             update_mode: self.mode.update_mode,
             update_metadata: self.mode.update_metadata,
             state_file: Some(self.scratch.path().join("state.json")),
@@ -759,7 +764,19 @@ impl<'a> Campaign<'a> {
             latency: Duration::from_millis(faults.latency_ms),
             seed,
             ..EmulatorConfig::default()
-        }));
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            match Remote::try_with(config.clone()) {
+                Ok(remote) => break self.remote = Some(remote),
+                Err(EmulatorError::StateInUse { holder, .. })
+                    if holder == Some(std::process::id()) && Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => panic!("emulator starts: {e:?}"),
+            }
+        }
     }
 
     /// Every record as the emulator last saved it (its state file is

@@ -5,7 +5,7 @@
 
 use assert_cmd::Command;
 
-use crate::common::{Remote, Repo, cxtrain, cxtrain_local};
+use crate::common::{Remote, Repo, cxtrain, cxtrain_local, seeded_example};
 
 /// The binary with no repository, remote or terminal around it.
 fn bare() -> Command {
@@ -64,9 +64,7 @@ fn help_and_version_exit_0_on_stdout() {
 
 #[test]
 fn remote_flags_work_after_and_before_the_command_name() {
-    let repo = Repo::unpaced_example("support-bot");
-    let remote = Remote::start();
-    remote.seed_from(&repo);
+    let (repo, remote) = seeded_example(Default::default());
     let after = Command::cargo_bin("cxtrain")
         .unwrap()
         .env("OPENCX_API_KEY", remote.key())
@@ -213,9 +211,7 @@ fn verbose_reports_requests_and_time_in_every_remote_command() {
 
 #[test]
 fn target_that_matches_nothing_fails_with_did_you_mean() {
-    let repo = Repo::unpaced_example("support-bot");
-    let remote = Remote::start();
-    remote.seed_from(&repo);
+    let (repo, remote) = seeded_example(Default::default());
     let out = cxtrain(&repo, &remote)
         .args(["plan", "--target", "trainings/biling"])
         .output()
@@ -265,9 +261,7 @@ fn target_that_matches_nothing_fails_with_did_you_mean() {
 
 #[test]
 fn a_targeted_plan_says_so_in_its_header() {
-    let repo = Repo::unpaced_example("support-bot");
-    let remote = Remote::start();
-    remote.seed_from(&repo);
+    let (repo, remote) = seeded_example(Default::default());
     let total = repo.training_files().len();
     let in_billing = repo
         .training_files()

@@ -3,13 +3,17 @@
 //! lost create responses, pagination shapes, that the key never leaks, and
 //! hostile servers (lying totals, endless pages, huge bodies, hostile text).
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::common::hand_made;
 use crate::common::hostile::{Hostile, Reply};
 use cxtrain::model::{META_KEY, META_WORKSPACE, TrainingType};
 use cxtrain::remote::api::{ListQuery, SearchRequest, TrainingInput};
-use cxtrain::remote::{ApiKey, Client, ClientConfig, REDACT_RUN, RemoteError, Scope};
+use cxtrain::remote::{
+    ApiKey, AttemptFailure, Client, ClientConfig, OnRetry, REDACT_RUN, RemoteError, RetryObserver,
+    Retrying, Scope,
+};
 use serde_json::{Value, json};
 use wiremock::matchers::{bearer_token, body_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -88,6 +92,38 @@ async fn answering(status: u16, body: Value) -> MockServer {
     server
 }
 
+/// Answers every `verb` request to `server` that no earlier mock takes
+/// with `reply`.
+async fn always(server: &MockServer, verb: &str, reply: impl wiremock::Respond + 'static) {
+    Mock::given(method(verb))
+        .respond_with(reply)
+        .mount(server)
+        .await;
+}
+
+/// Answers the first `times` `verb` requests to `server` with `reply`;
+/// mocks mounted after it answer the rest.
+async fn first(
+    server: &MockServer,
+    times: u64,
+    verb: &str,
+    reply: impl wiremock::Respond + 'static,
+) {
+    Mock::given(method(verb))
+        .respond_with(reply)
+        .up_to_n_times(times)
+        .mount(server)
+        .await;
+}
+
+/// A server answering every GET with a training, each after `delay`.
+async fn slow(delay: Duration) -> MockServer {
+    let server = MockServer::start().await;
+    let reply = ResponseTemplate::new(200).set_body_json(training("a"));
+    always(&server, "GET", reply.set_delay(delay)).await;
+    server
+}
+
 #[tokio::test]
 async fn get_sends_the_bearer_key_and_decodes() {
     let server = MockServer::start().await;
@@ -107,51 +143,42 @@ async fn get_sends_the_bearer_key_and_decodes() {
 async fn status_errors_name_the_request_and_the_next_step() {
     let s = answering(401, json!({"statusCode":401,"message":"Unauthorized"})).await;
     let e = client(&s).get("a").await.unwrap_err();
-    assert!(matches!(e, RemoteError::Unauthorized { .. }), "{e:?}");
+    assert_is!(e, RemoteError::Unauthorized { .. });
     assert!(e.to_string().contains("GET /training/a"), "{e}");
     assert!(e.to_string().contains("missing or invalid"), "{e}");
 
     let s = answering(403, json!({"statusCode":403,"message":"Forbidden"})).await;
     let e = client(&s).get("a").await.unwrap_err();
-    assert!(
-        matches!(
-            e,
-            RemoteError::Forbidden {
-                scope: Scope::Read,
-                ..
-            }
-        ),
-        "{e:?}"
+    assert_is!(
+        e,
+        RemoteError::Forbidden {
+            scope: Scope::Read,
+            ..
+        }
     );
     assert!(e.to_string().contains("`training:read`"), "{e}");
     let e = client(&s).update("a", &input(&[])).await.unwrap_err();
-    assert!(
-        matches!(
-            e,
-            RemoteError::Forbidden {
-                scope: Scope::Write,
-                ..
-            }
-        ),
-        "{e:?}"
+    assert_is!(
+        e,
+        RemoteError::Forbidden {
+            scope: Scope::Write,
+            ..
+        }
     );
     assert!(e.to_string().contains("PUT /training/a"), "{e}");
     assert!(e.to_string().contains("`training:write`"), "{e}");
     let e = client(&s).search(&search()).await.unwrap_err();
-    assert!(
-        matches!(
-            e,
-            RemoteError::Forbidden {
-                scope: Scope::Read,
-                ..
-            }
-        ),
-        "{e:?}"
+    assert_is!(
+        e,
+        RemoteError::Forbidden {
+            scope: Scope::Read,
+            ..
+        }
     );
 
     let s = answering(404, json!({"statusCode":404,"message":"Not Found"})).await;
     let e = client(&s).delete("gone").await.unwrap_err();
-    assert!(matches!(e, RemoteError::NotFound { .. }), "{e:?}");
+    assert_is!(e, RemoteError::NotFound { .. });
     assert_eq!(e.to_string(), "DELETE /training/gone: 404 Not Found");
     assert_eq!(requests_to(&s, "DELETE").await, 1, "a first 404 is final");
 
@@ -161,10 +188,7 @@ async fn status_errors_name_the_request_and_the_next_step() {
     )
     .await;
     let e = client(&s).create(&input(&[])).await.unwrap_err();
-    assert!(
-        matches!(e, RemoteError::Rejected { status: 400, .. }),
-        "{e:?}"
-    );
+    assert_is!(e, RemoteError::Rejected { status: 400, .. });
     assert!(e.to_string().contains("POST /training"), "{e}");
     assert!(e.to_string().ends_with("title too short"), "{e}");
 
@@ -174,10 +198,7 @@ async fn status_errors_name_the_request_and_the_next_step() {
     )
     .await;
     let e = client(&s).update("x", &input(&[])).await.unwrap_err();
-    assert!(
-        matches!(e, RemoteError::Rejected { status: 422, .. }),
-        "{e:?}"
-    );
+    assert_is!(e, RemoteError::Rejected { status: 422, .. });
     assert!(
         e.to_string()
             .ends_with("title must be longer; content must be a string"),
@@ -186,10 +207,7 @@ async fn status_errors_name_the_request_and_the_next_step() {
 
     let s = answering(409, json!({"message":"conflict"})).await;
     let e = client(&s).get("a").await.unwrap_err();
-    assert!(
-        matches!(e, RemoteError::UnexpectedStatus { status: 409, .. }),
-        "{e:?}"
-    );
+    assert_is!(e, RemoteError::UnexpectedStatus { status: 409, .. });
     assert_eq!(requests_to(&s, "GET").await, 1, "4xx is not retried");
 }
 
@@ -205,16 +223,13 @@ async fn server_errors_are_retried_then_reported() {
     let s = answering(502, json!({"message":"upstream down"})).await;
     let c = client(&s);
     let e = c.get("a").await.unwrap_err();
-    assert!(
-        matches!(
-            e,
-            RemoteError::Server {
-                status: 502,
-                attempts: 3,
-                ..
-            }
-        ),
-        "{e:?}"
+    assert_is!(
+        e,
+        RemoteError::Server {
+            status: 502,
+            attempts: 3,
+            ..
+        }
     );
     assert!(e.to_string().contains("upstream down"), "{e}");
     assert_eq!(requests_to(&s, "GET").await, 3);
@@ -225,16 +240,15 @@ async fn server_errors_are_retried_then_reported() {
 #[tokio::test]
 async fn rate_limited_every_time_is_reported_with_attempts() {
     let s = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "0"))
-        .mount(&s)
-        .await;
+    always(
+        &s,
+        "GET",
+        ResponseTemplate::new(429).insert_header("Retry-After", "0"),
+    )
+    .await;
     let c = client(&s);
     let e = c.count(&ListQuery::default()).await.unwrap_err();
-    assert!(
-        matches!(e, RemoteError::RateLimited { attempts: 3, .. }),
-        "{e:?}"
-    );
+    assert_is!(e, RemoteError::RateLimited { attempts: 3, .. });
     assert_eq!(c.stats().rate_limited, 3);
 }
 
@@ -242,15 +256,19 @@ async fn rate_limited_every_time_is_reported_with_attempts() {
 /// retry_after`, and every other request with a training.
 async fn once_retry_after(status: u16, retry_after: &str) -> MockServer {
     let s = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(status).insert_header("Retry-After", retry_after))
-        .up_to_n_times(1)
-        .mount(&s)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(training("a")))
-        .mount(&s)
-        .await;
+    first(
+        &s,
+        1,
+        "GET",
+        ResponseTemplate::new(status).insert_header("Retry-After", retry_after),
+    )
+    .await;
+    always(
+        &s,
+        "GET",
+        ResponseTemplate::new(200).set_body_json(training("a")),
+    )
+    .await;
     s
 }
 
@@ -294,11 +312,7 @@ async fn retry_after_http_date_is_honoured() {
 #[tokio::test]
 async fn server_errors_then_success() {
     let s = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .respond_with(ResponseTemplate::new(500))
-        .up_to_n_times(2)
-        .mount(&s)
-        .await;
+    first(&s, 2, "PUT", ResponseTemplate::new(500)).await;
     Mock::given(method("PUT"))
         .and(path("/training/a"))
         .and(body_json(input(&[])))
@@ -312,23 +326,12 @@ async fn server_errors_then_success() {
 
 #[tokio::test]
 async fn timeouts_are_retried_then_reported() {
-    let s = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(training("a"))
-                .set_delay(Duration::from_millis(500)),
-        )
-        .mount(&s)
-        .await;
+    let s = slow(Duration::from_millis(500)).await;
     let mut cfg = config(&s.uri());
     cfg.timeout = Duration::from_millis(50);
     cfg.max_retries = 1;
     let e = Client::new(cfg).unwrap().get("a").await.unwrap_err();
-    assert!(
-        matches!(e, RemoteError::Timeout { attempts: 2, .. }),
-        "{e:?}"
-    );
+    assert_is!(e, RemoteError::Timeout { attempts: 2, .. });
     assert!(
         e.to_string()
             .starts_with("GET /training/a: no response within"),
@@ -341,22 +344,73 @@ async fn connection_refused_is_reported() {
     let (_reserved, uri) = refusing();
     let c = Client::new(config(&uri)).unwrap();
     let e = c.get("a").await.unwrap_err();
+    assert_is!(e, RemoteError::Connect { attempts: 3, .. });
+    assert!(e.to_string().contains(&uri), "{e}");
+}
+
+/// Every retry the client reports.
+#[derive(Default)]
+struct Retries(Mutex<Vec<Retrying>>);
+
+impl RetryObserver for Retries {
+    fn retrying(&self, retry: &Retrying) {
+        self.0.lock().unwrap().push(retry.clone());
+    }
+}
+
+/// A loopback listener that never accepts, its queue already full, so a
+/// new connection is never made (the SYN goes unanswered): a black hole.
+async fn black_hole() -> (tokio::net::TcpListener, Vec<tokio::net::TcpStream>, String) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut queued = Vec::new();
+    while let Ok(Ok(stream)) = tokio::time::timeout(
+        Duration::from_millis(200),
+        tokio::net::TcpStream::connect(addr),
+    )
+    .await
+    {
+        queued.push(stream);
+        assert!(queued.len() < 64, "the listen queue never fills");
+    }
+    (listener, queued, format!("http://{addr}"))
+}
+
+#[tokio::test]
+async fn a_connect_timeout_is_a_connection_failure_not_a_lost_answer() {
+    let (_listener, _queued, uri) = black_hole().await;
+    let mut cfg = config(&uri);
+    cfg.timeout = Duration::from_millis(300);
+    cfg.max_retries = 1;
+    let retries = Arc::new(Retries::default());
+    cfg.on_retry = Some(OnRetry(retries.clone()));
+    let e = Client::new(cfg).unwrap().get("a").await.unwrap_err();
+    // Nothing reached the server: a create would be retried at once, not
+    // looked up first, and the retry notice says so.
     assert!(
-        matches!(e, RemoteError::Connect { attempts: 3, .. }),
+        matches!(e, RemoteError::Connect { attempts: 2, .. }),
         "{e:?}"
     );
-    assert!(e.to_string().contains(&uri), "{e}");
+    let seen = retries.0.lock().unwrap();
+    assert!(
+        matches!(&seen[..], [Retrying { failure: AttemptFailure::NoConnection(why), retry: 1, of: 1, .. }] if why.contains("timed out")),
+        "{seen:?}"
+    );
 }
 
 #[tokio::test]
 async fn invalid_json_names_the_request() {
     let s = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("<html>login</html>"))
-        .mount(&s)
-        .await;
+    always(
+        &s,
+        "GET",
+        ResponseTemplate::new(200).set_body_string("<html>login</html>"),
+    )
+    .await;
     let e = client(&s).get("a").await.unwrap_err();
-    assert!(matches!(e, RemoteError::InvalidJson { .. }), "{e:?}");
+    assert_is!(e, RemoteError::InvalidJson { .. });
     assert!(e.to_string().starts_with("GET /training/a: "), "{e}");
     assert_eq!(requests_to(&s, "GET").await, 1, "a bad body is not retried");
 }
@@ -408,19 +462,19 @@ async fn lost_create_response_is_found_by_metadata_not_duplicated() {
 #[tokio::test]
 async fn failed_create_not_found_by_lookup_is_sent_again() {
     let s = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(500))
-        .up_to_n_times(1)
-        .mount(&s)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(training("new")))
-        .mount(&s)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(page(&[], 0, 0, false)))
-        .mount(&s)
-        .await;
+    first(&s, 1, "POST", ResponseTemplate::new(500)).await;
+    always(
+        &s,
+        "POST",
+        ResponseTemplate::new(201).set_body_json(training("new")),
+    )
+    .await;
+    always(
+        &s,
+        "GET",
+        ResponseTemplate::new(200).set_body_json(page(&[], 0, 0, false)),
+    )
+    .await;
     let got = client(&s)
         .create(&input(&[(META_KEY, "k"), (META_WORKSPACE, "ws")]))
         .await
@@ -433,15 +487,19 @@ async fn failed_create_not_found_by_lookup_is_sent_again() {
 #[tokio::test]
 async fn rate_limited_create_is_retried_without_lookup() {
     let s = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "0"))
-        .up_to_n_times(1)
-        .mount(&s)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(training("new")))
-        .mount(&s)
-        .await;
+    first(
+        &s,
+        1,
+        "POST",
+        ResponseTemplate::new(429).insert_header("Retry-After", "0"),
+    )
+    .await;
+    always(
+        &s,
+        "POST",
+        ResponseTemplate::new(201).set_body_json(training("new")),
+    )
+    .await;
     let got = client(&s).create(&input(&[])).await.unwrap();
     assert_eq!(got.id, "new");
     assert_eq!(requests_to(&s, "GET").await, 0);
@@ -454,22 +512,15 @@ async fn unverifiable_create_is_not_retried() {
         .create(&input(&[(META_KEY, "k")]))
         .await
         .unwrap_err();
-    assert!(matches!(e, RemoteError::CreateUnverifiable { .. }), "{e:?}");
+    assert_is!(e, RemoteError::CreateUnverifiable { .. });
     assert_eq!(requests_to(&s, "POST").await, 1);
 }
 
 #[tokio::test]
 async fn delete_retry_answered_404_counts_as_done() {
     let s = MockServer::start().await;
-    Mock::given(method("DELETE"))
-        .respond_with(ResponseTemplate::new(504))
-        .up_to_n_times(1)
-        .mount(&s)
-        .await;
-    Mock::given(method("DELETE"))
-        .respond_with(ResponseTemplate::new(404))
-        .mount(&s)
-        .await;
+    first(&s, 1, "DELETE", ResponseTemplate::new(504)).await;
+    always(&s, "DELETE", ResponseTemplate::new(404)).await;
     client(&s).delete("a").await.unwrap();
     assert_eq!(requests_to(&s, "DELETE").await, 2);
 }
@@ -547,12 +598,17 @@ async fn list_all_accepts_a_bare_array() {
 #[tokio::test]
 async fn list_all_refuses_a_server_that_ignores_offset() {
     let s = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!(
-            ids(0..100).iter().map(|id| training(id)).collect::<Vec<_>>()
-        )))
-        .mount(&s)
-        .await;
+    always(
+        &s,
+        "GET",
+        ResponseTemplate::new(200).set_body_json(json!(
+            ids(0..100)
+                .iter()
+                .map(|id| training(id))
+                .collect::<Vec<_>>()
+        )),
+    )
+    .await;
     let e = client(&s)
         .list_all(&ListQuery::default())
         .await
@@ -576,20 +632,18 @@ async fn paging_slowly(
     page: impl Fn(u64) -> Value + Send + Sync + 'static,
 ) -> MockServer {
     let s = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(move |r: &wiremock::Request| {
-            let offset = r
-                .url
-                .query_pairs()
-                .find(|(k, _)| k == "offset")
-                .and_then(|(_, v)| v.parse().ok())
-                .unwrap_or(0);
-            ResponseTemplate::new(200)
-                .set_body_json(page(offset))
-                .set_delay(delay)
-        })
-        .mount(&s)
-        .await;
+    always(&s, "GET", move |r: &wiremock::Request| {
+        let offset = r
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "offset")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        ResponseTemplate::new(200)
+            .set_body_json(page(offset))
+            .set_delay(delay)
+    })
+    .await;
     s
 }
 
@@ -648,16 +702,13 @@ async fn endless_bare_arrays_stop_at_max_trainings() {
     let mut config = config(&s.uri());
     config.max_trainings = 450;
     let e = bounded_list(config).await.unwrap_err();
-    assert!(
-        matches!(
-            e,
-            RemoteError::TooManyTrainings {
-                claimed: 500,
-                limit: 450,
-                ..
-            }
-        ),
-        "{e:?}"
+    assert_is!(
+        e,
+        RemoteError::TooManyTrainings {
+            claimed: 500,
+            limit: 450,
+            ..
+        }
     );
     assert_eq!(requests_to(&s, "GET").await, 5, "one page at a time");
 }
@@ -744,10 +795,7 @@ async fn a_huge_body_is_refused_without_reading_it_whole() {
     let mut small = config(&server.url());
     small.max_body_bytes = 1000;
     let e = Client::new(small).unwrap().get("a").await.unwrap_err();
-    assert!(
-        matches!(e, RemoteError::BodyTooLarge { limit: 1000, .. }),
-        "{e:?}"
-    );
+    assert_is!(e, RemoteError::BodyTooLarge { limit: 1000, .. });
 }
 
 #[tokio::test]
@@ -786,14 +834,16 @@ async fn escape_sequences_in_server_text_are_escaped() {
     );
     // The same for JSON the client cannot decode: the decoder quotes it.
     let s = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(
+    always(
+        &s,
+        "GET",
+        ResponseTemplate::new(200).set_body_string(
             r#"{"id": "a", "title": "T", "content": "C", "type": "\u001b]0;pwned\u0007"}"#,
-        ))
-        .mount(&s)
-        .await;
+        ),
+    )
+    .await;
     let e = client(&s).get("a").await.unwrap_err();
-    assert!(matches!(e, RemoteError::InvalidJson { .. }), "{e:?}");
+    assert_is!(e, RemoteError::InvalidJson { .. });
     for out in renderings(&e) {
         assert!(!out.contains(['\u{1b}', '\u{7}']), "{out:?}");
     }
@@ -903,15 +953,7 @@ async fn concurrent_gets(c: &Client, n: usize) -> Duration {
 
 #[tokio::test]
 async fn in_flight_limit_bounds_concurrency() {
-    let s = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(training("a"))
-                .set_delay(Duration::from_millis(100)),
-        )
-        .mount(&s)
-        .await;
+    let s = slow(Duration::from_millis(100)).await;
     let mut cfg = config(&s.uri());
     cfg.max_in_flight = 2;
     let c = Client::new(cfg).unwrap();
@@ -927,7 +969,7 @@ async fn plain_http_to_a_remote_host_is_refused_before_any_request() {
         ApiKey::new(KEY.into()),
     ))
     .unwrap_err();
-    assert!(matches!(e, RemoteError::InsecureUrl { .. }), "{e:?}");
+    assert_is!(e, RemoteError::InsecureUrl { .. });
     assert_eq!(
         e.to_string(),
         "refusing to send the API key over plain http to `http://api.open.cx`"
@@ -968,10 +1010,12 @@ async fn the_key_never_appears_in_any_output() {
         );
     }
     let s = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(format!("{{\"id\": {KEY}}}")))
-        .mount(&s)
-        .await;
+    always(
+        &s,
+        "GET",
+        ResponseTemplate::new(200).set_body_string(format!("{{\"id\": {KEY}}}")),
+    )
+    .await;
     errors.push(client(&s).get("a").await.unwrap_err());
     let (_reserved, uri) = refusing();
     errors.push(

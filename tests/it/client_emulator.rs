@@ -122,9 +122,9 @@ async fn every_operation_round_trips() {
 
     c.delete(&created.id).await.unwrap();
     let e = c.get(&created.id).await.unwrap_err();
-    assert!(matches!(e, RemoteError::NotFound { .. }), "{e:?}");
+    assert_is!(e, RemoteError::NotFound { .. });
     let e = c.delete(&created.id).await.unwrap_err();
-    assert!(matches!(e, RemoteError::NotFound { .. }), "{e:?}");
+    assert_is!(e, RemoteError::NotFound { .. });
 }
 
 #[tokio::test]
@@ -229,16 +229,16 @@ async fn error_classes_against_the_emulator() {
         .count(&ListQuery::default())
         .await
         .unwrap_err();
-    assert!(matches!(e, RemoteError::Unauthorized { .. }), "{e:?}");
+    assert_is!(e, RemoteError::Unauthorized { .. });
 
     let c = client(&emu);
     let e = c.get("trn_missing").await.unwrap_err();
-    assert!(matches!(e, RemoteError::NotFound { .. }), "{e:?}");
+    assert_is!(e, RemoteError::NotFound { .. });
 
     let mut short = input("x", "ws");
     short.title = "x".into();
     let e = c.create(&short).await.unwrap_err();
-    assert!(matches!(e, RemoteError::Rejected { .. }), "{e:?}");
+    assert_is!(e, RemoteError::Rejected { .. });
     assert!(e.to_string().contains("title"), "{e}");
 
     let e = c
@@ -248,7 +248,7 @@ async fn error_classes_against_the_emulator() {
         })
         .await
         .unwrap_err();
-    assert!(matches!(e, RemoteError::Rejected { .. }), "{e:?}");
+    assert_is!(e, RemoteError::Rejected { .. });
 }
 
 #[tokio::test]

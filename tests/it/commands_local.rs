@@ -5,113 +5,20 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
-use crate::common::record;
-
-/// A temporary repository.
-struct Repo {
-    dir: tempfile::TempDir,
-}
-
-impl Repo {
-    fn new() -> Repo {
-        Repo {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn write(&self, rel: &str, text: &str) -> &Repo {
-        let path = self.path().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-        self
-    }
-
-    fn read(&self, rel: &str) -> String {
-        std::fs::read_to_string(self.path().join(rel)).unwrap()
-    }
-
-    /// Seeds the `--local` remote with these trainings.
-    fn remote(&self, trainings: Vec<Value>) -> &Repo {
-        let state = json!({
-            "format": 1,
-            "next_id": 100,
-            "clock_ms": 1_700_000_000_000_i64,
-            "trainings": trainings,
-        });
-        self.write(".cxtrain/local-state.json", &state.to_string())
-    }
-
-    /// `cxtrain --dir <repo> --color never ARGS`, without any real API key.
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("cxtrain").unwrap();
-        cmd.arg("--dir")
-            .arg(self.path())
-            .args(["--color", "never"])
-            .args(args)
-            .env_remove("OPENCX_API_KEY")
-            .env_remove("OPENCX_API_URL");
-        cmd
-    }
-
-    /// Every file below the repo except the local remote's state, sorted.
-    fn files(&self) -> Vec<String> {
-        let mut out: Vec<String> = walk(self.path())
-            .into_iter()
-            .map(|p| {
-                p.strip_prefix(self.path())
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/")
-            })
-            .filter(|p| !p.starts_with(".cxtrain/"))
-            .collect();
-        out.sort();
-        out
-    }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
-fn stdout_of(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use crate::common::{Remote, Repo, record, run};
 
 #[test]
 fn search_maps_hits_to_local_files() {
-    let repo = Repo::new();
+    let repo = Repo::empty();
     repo.write("cxtrain.toml", "workspace = \"bot\"\n")
         .write(
             "trainings/refund.md",
             "---\ntitle: Refund after thirty days\n---\nOffer store credit for late refunds.\n",
         )
-        .remote(vec![
+        .seed_local(vec![
             record(
                 "trn_1",
                 "Refund after thirty days",
@@ -126,22 +33,26 @@ fn search_maps_hits_to_local_files() {
             ),
             record("trn_3", "Shipping", "Nothing about money.", json!({})),
         ]);
-    let out = stdout_of(&mut repo.cmd(&["--local", "search", "late refund"]));
+    let out = run(repo.cmd(&["--local", "search", "late refund"]), 0).stdout;
     assert_eq!(
         out,
         "SCORE  TITLE                     FILE\n\
          1.00   Refund after thirty days  trainings/refund.md\n\
          0.50   Refund by hand            not in this repo\n"
     );
-    let out = stdout_of(&mut repo.cmd(&["--local", "search", "refund", "--limit", "1"]));
+    let out = run(
+        &mut repo.cmd(&["--local", "search", "refund", "--limit", "1"]),
+        0,
+    )
+    .stdout;
     assert_eq!(out.lines().count(), 2, "{out}");
-    let out = stdout_of(&mut repo.cmd(&["--local", "search", "zebra"]));
+    let out = run(repo.cmd(&["--local", "search", "zebra"]), 0).stdout;
     assert_eq!(out, "no matches\n");
 }
 
 #[test]
 fn search_api_errors_exit_1_without_the_key() {
-    let repo = Repo::new();
+    let repo = Repo::empty();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let running = rt
         .block_on(cxtrain::emulator::start(
@@ -172,7 +83,7 @@ fn search_api_errors_exit_1_without_the_key() {
 
 #[test]
 fn search_refuses_an_invalid_repository() {
-    let repo = Repo::new();
+    let repo = Repo::empty();
     repo.write("cxtrain.toml", "workspace = \"bot\"\n")
         .write("trainings/a.md", "---\ntitel: x\n---\nSome content here.\n");
     repo.cmd(&["--local", "search", "x"])
@@ -183,10 +94,14 @@ fn search_refuses_an_invalid_repository() {
 
 #[test]
 fn generate_writes_a_draft_and_never_overwrites() {
-    let repo = Repo::new();
+    let repo = Repo::empty();
     repo.write("cxtrain.toml", "workspace = \"bot\"\n")
         .write("trainings/.keep", "");
-    let out = stdout_of(&mut repo.cmd(&["--local", "generate", "--session", "ses_42"]));
+    let out = run(
+        &mut repo.cmd(&["--local", "generate", "--session", "ses_42"]),
+        0,
+    )
+    .stdout;
     let path = PathBuf::from(out.trim());
     let rel = path
         .strip_prefix(repo.path())
@@ -207,21 +122,25 @@ fn generate_writes_a_draft_and_never_overwrites() {
         .stderr(predicate::str::contains("not overwriting it"));
     assert_eq!(std::fs::read(&path).unwrap(), before);
 
-    let out = stdout_of(&mut repo.cmd(&[
-        "--local",
-        "generate",
-        "--session",
-        "ses_42",
-        "--out",
-        repo.path().join("trainings/picked.md").to_str().unwrap(),
-    ]));
+    let out = run(
+        &mut repo.cmd(&[
+            "--local",
+            "generate",
+            "--session",
+            "ses_42",
+            "--out",
+            repo.path().join("trainings/picked.md").to_str().unwrap(),
+        ]),
+        0,
+    )
+    .stdout;
     assert!(out.trim().ends_with("picked.md"), "{out}");
     assert_eq!(repo.read("trainings/picked.md").as_bytes(), before);
 }
 
 #[test]
 fn generate_reports_api_validation_errors() {
-    let repo = Repo::new();
+    let repo = Repo::empty();
     repo.write("cxtrain.toml", "workspace = \"bot\"\n");
     repo.cmd(&["--local", "generate", "--session", " "])
         .assert()
@@ -232,13 +151,13 @@ fn generate_reports_api_validation_errors() {
 
 /// A remote with managed, hand-made, foreign, staged and unmapped trainings.
 fn seeded_for_pull() -> Repo {
-    let repo = Repo::new();
+    let repo = Repo::empty();
     repo.write(
         "cxtrain.toml",
         "workspace = \"bot\"\n\n# folders\n[directories]\n\"billing\" = \"dir_b\"\n\n[safety]\nmax_deletes = 5\n",
     )
     .write("trainings/.keep", "")
-    .remote(vec![
+    .seed_local(vec![
         record(
             "trn_1",
             "Refund after thirty days",
@@ -307,7 +226,7 @@ fn pull_writes_managed_trainings_that_parse_back_identical() {
     assert_eq!(refund.directory_id.as_deref(), Some("dir_b"));
     assert_eq!(refund.content, "# Policy\n\nOffer store credit: always.");
 
-    let again = stdout_of(&mut repo.cmd(&["--local", "pull"]));
+    let again = run(repo.cmd(&["--local", "pull"]), 0).stdout;
     assert_eq!(again.matches("same     ").count(), 2, "{again}");
     repo.cmd(&["fmt", "--check"]).assert().success();
 }
@@ -315,7 +234,7 @@ fn pull_writes_managed_trainings_that_parse_back_identical() {
 #[test]
 fn pull_all_adopts_hand_made_trainings() {
     let repo = seeded_for_pull();
-    let out = stdout_of(&mut repo.cmd(&["--local", "pull", "--all"]));
+    let out = run(repo.cmd(&["--local", "pull", "--all"]), 0).stdout;
     assert!(
         out.contains("ignored  1 owned by other workspaces"),
         "{out}"
@@ -343,13 +262,13 @@ fn remote_trainings(repo: &Repo) -> Vec<Value> {
 
 #[test]
 fn pull_all_then_apply_adopts_without_duplicates() {
-    let repo = Repo::new();
+    let repo = Repo::empty();
     repo.write(
         "cxtrain.toml",
         "workspace = \"bot\"\n[directories]\nbilling = \"dir_b\"\n",
     )
     .write("trainings/.keep", "")
-    .remote(vec![
+    .seed_local(vec![
         record(
             "trn_1",
             "Lost parcels",
@@ -369,7 +288,7 @@ fn pull_all_then_apply_adopts_without_duplicates() {
             json!({"metadata": {"cxtrain_workspace": "bot", "cxtrain_key": "managed"}}),
         ),
     ]);
-    let out = stdout_of(&mut repo.cmd(&["--local", "pull", "--all"]));
+    let out = run(repo.cmd(&["--local", "pull", "--all"]), 0).stdout;
     assert!(out.contains("adopting lost-parcels = trn_1"), "{out}");
     assert!(
         out.contains("adopting billing/late-refunds = trn_2"),
@@ -399,7 +318,7 @@ fn pull_all_then_apply_adopts_without_duplicates() {
     );
     assert!(plan.contains("1 unchanged"), "{plan}");
 
-    let applied = stdout_of(&mut repo.cmd(&["--local", "apply", "--yes"]));
+    let applied = run(repo.cmd(&["--local", "apply", "--yes"]), 0).stdout;
     assert!(applied.contains("0 created, 2 adopted"), "{applied}");
     let remote = remote_trainings(&repo);
     assert_eq!(remote.len(), 3, "{remote:#?}");
@@ -424,7 +343,7 @@ fn pull_all_then_apply_adopts_without_duplicates() {
 
 #[test]
 fn adopting_a_missing_or_foreign_training_is_an_error() {
-    let repo = Repo::new();
+    let repo = Repo::empty();
     repo.write(
         "cxtrain.toml",
         "workspace = \"bot\"\n[adopt]\n\"faq\" = \"trn_9\"\n",
@@ -433,7 +352,7 @@ fn adopting_a_missing_or_foreign_training_is_an_error() {
         "trainings/faq.md",
         "---\ntitle: FAQ\n---\nAnswer questions.\n",
     )
-    .remote(vec![record(
+    .seed_local(vec![record(
         "trn_1",
         "Theirs",
         "Owned elsewhere.",
@@ -461,10 +380,10 @@ fn adopting_a_missing_or_foreign_training_is_an_error() {
 #[test]
 fn pull_skips_changed_files_unless_forced() {
     let repo = seeded_for_pull();
-    stdout_of(&mut repo.cmd(&["--local", "pull"]));
+    run(repo.cmd(&["--local", "pull"]), 0);
     let same_meaning = "---\n# yaml-language-server: $schema=../s.json\ntype: scenario\ntitle: 'yes'\ndraft: false\n---\n\nLive text the customers get.   \r\n";
     repo.write("trainings/greeting.md", same_meaning);
-    let out = stdout_of(&mut repo.cmd(&["--local", "pull", "--force"]));
+    let out = run(repo.cmd(&["--local", "pull", "--force"]), 0).stdout;
     assert!(
         out.contains("same     ") && out.contains("greeting.md"),
         "{out}"
@@ -473,13 +392,13 @@ fn pull_skips_changed_files_unless_forced() {
     let edited =
         "---\n# yaml-language-server: $schema=../s.json\ntitle: \"yes\"\n---\nMy local edit.\n";
     repo.write("trainings/greeting.md", edited);
-    let out = stdout_of(&mut repo.cmd(&["--local", "pull"]));
+    let out = run(repo.cmd(&["--local", "pull"]), 0).stdout;
     assert!(
         out.contains("greeting.md (exists and differs; --force overwrites it)"),
         "{out}"
     );
     assert_eq!(repo.read("trainings/greeting.md"), edited);
-    let out = stdout_of(&mut repo.cmd(&["--local", "pull", "--force"]));
+    let out = run(repo.cmd(&["--local", "pull", "--force"]), 0).stdout;
     assert!(
         out.contains("replaced ") && out.contains("greeting.md"),
         "{out}"
@@ -496,7 +415,7 @@ fn pull_skips_changed_files_unless_forced() {
 
 #[test]
 fn fmt_rewrites_front_matter_and_keeps_bodies() {
-    let repo = Repo::new();
+    let repo = Repo::empty();
     let messy_body = "\nBody with trailing spaces   \r\n\n```yaml\n---\nkey: v\n```\n\n\n";
     let messy = format!(
         "---\n# yaml-language-server: $schema=../schema.json\nkey: billing/late\ndraft: false\nchannels: [ email , web ]\ntitle: 'Refund: late'\ntype: SCENARIO_SPECIFIC\n---\n{messy_body}"
@@ -515,7 +434,7 @@ fn fmt_rewrites_front_matter_and_keeps_bodies() {
     assert_eq!(repo.read("trainings/billing/refund.md"), messy);
 
     let before = cxtrain::validate::load_checked(repo.path(), None).unwrap();
-    let out = stdout_of(&mut repo.cmd(&["fmt"]));
+    let out = run(repo.cmd(&["fmt"]), 0).stdout;
     assert_eq!(
         out,
         "formatted trainings/billing/refund.md\n1 reformatted, 1 already canonical\n"
@@ -537,7 +456,7 @@ fn fmt_rewrites_front_matter_and_keeps_bodies() {
 
 #[test]
 fn fmt_refuses_an_invalid_repository_and_writes_nothing() {
-    let repo = Repo::new();
+    let repo = Repo::empty();
     let bad = "---\ntitle: Fine title\ndraft: maybe\n---\nSome content here.\n";
     let messy = "---\ndraft: true\ntitle: Other title\n---\nSome other content.\n";
     repo.write("cxtrain.toml", "workspace = \"bot\"\n")
@@ -552,19 +471,39 @@ fn fmt_refuses_an_invalid_repository_and_writes_nothing() {
 }
 
 #[test]
+fn the_bundled_example_is_canonical() {
+    let repo = Repo::example("support-bot");
+    let checked = run(repo.cmd(&["fmt", "--check"]), 0);
+    assert_eq!(checked.stdout, "0 to reformat, 23 already canonical\n");
+}
+
+/// Moves the `title` line of `text`'s front matter last, as a hand edit
+/// might: the same training, out of canonical order when it has more keys.
+fn title_last(text: &str) -> String {
+    let (front, body) = text[4..].split_once("\n---\n").expect("front matter");
+    let (titles, rest): (Vec<&str>, Vec<&str>) =
+        front.lines().partition(|l| l.starts_with("title:"));
+    format!(
+        "---\n{}\n{}\n---\n{body}",
+        rest.join("\n"),
+        titles.join("\n")
+    )
+}
+
+#[test]
 fn fmt_on_the_example_repository_keeps_every_training() {
-    let repo = Repo::new();
+    let repo = Repo::example("support-bot");
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/support-bot");
-    for file in walk(&example) {
-        let rel = file
-            .strip_prefix(&example)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        repo.write(&rel, &std::fs::read_to_string(&file).unwrap());
-    }
     let before = cxtrain::validate::load_checked(repo.path(), None).unwrap();
-    stdout_of(&mut repo.cmd(&["fmt"]));
+    for t in &before.trainings {
+        repo.write(t.path.as_str(), &title_last(&repo.read(t.path.as_str())));
+    }
+    let reordered = run(repo.cmd(&["fmt", "--check"]), 3).stdout;
+    assert!(
+        reordered.ends_with("17 to reformat, 6 already canonical\n"),
+        "{reordered}"
+    );
+    run(repo.cmd(&["fmt"]), 0);
     let after = cxtrain::validate::load_checked(repo.path(), None).unwrap();
     assert_eq!(after.trainings.len(), before.trainings.len());
     for (a, b) in after.trainings.iter().zip(&before.trainings) {
@@ -573,60 +512,29 @@ fn fmt_on_the_example_repository_keeps_every_training() {
         let original = std::fs::read_to_string(example.join(a.path.as_str())).unwrap();
         let body = |t: &str| t.splitn(3, "---\n").nth(2).map(str::to_owned);
         assert_eq!(body(&text), body(&original), "{}", a.path);
+        assert_eq!(text, original, "{}", a.path);
     }
     repo.cmd(&["fmt", "--check"]).assert().success();
-}
-
-/// `cxtrain emulator --port 0` as a child process, killed on drop.
-struct Spawned {
-    child: std::process::Child,
-    url: String,
-}
-
-impl Spawned {
-    fn start(state: &Path) -> Spawned {
-        use std::io::BufRead;
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cxtrain"))
-            .args(["emulator", "--port", "0", "--state"])
-            .arg(state)
-            .env("OPENCX_EMULATOR_API_KEY", "ocx_spawned")
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line.trim().rsplit(' ').next().unwrap().to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-        Spawned { child, url }
-    }
-}
-
-impl Drop for Spawned {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]
 fn search_and_pull_against_a_spawned_emulator() {
     let repo = seeded_for_pull();
-    let emulator = Spawned::start(&repo.path().join(".cxtrain/local-state.json"));
+    let state = repo.path().join(".cxtrain/local-state.json");
+    let emulator = Remote::spawn(&["--state", state.to_str().expect("UTF-8 path")]);
     let remote = |args: &[&str]| {
-        let mut cmd = repo.cmd(&[&["--api-url", emulator.url.as_str()], args].concat());
-        cmd.env("OPENCX_API_KEY", "ocx_spawned");
+        let mut cmd = repo.cmd(&[&["--api-url", emulator.url().as_str()], args].concat());
+        cmd.env("OPENCX_API_KEY", emulator.key());
         cmd
     };
-    let out = stdout_of(&mut remote(&["search", "store credit refund"]));
+    let out = run(remote(&["search", "store credit refund"]), 0).stdout;
     assert_eq!(
         out,
         "SCORE  TITLE                     FILE\n1.00   Refund after thirty days  not in this repo\n"
     );
-    let out = stdout_of(&mut remote(&["pull"]));
+    let out = run(remote(&["pull"]), 0).stdout;
     assert!(out.contains("refund-late.md"), "{out}");
-    let out = stdout_of(&mut remote(&["search", "store credit refund"]));
+    let out = run(remote(&["search", "store credit refund"]), 0).stdout;
     assert!(out.ends_with("trainings/billing/refund-late.md\n"), "{out}");
 }
 
@@ -658,7 +566,7 @@ fn created_files_are_0644_and_rewritten_files_keep_their_mode() {
         std::fs::set_permissions(repo.path().join(rel), std::fs::Permissions::from_mode(m))
             .unwrap();
     };
-    let repo = Repo::new();
+    let repo = Repo::empty();
     under_umask_022(&repo, &["init"]);
     let created: Vec<String> = repo.files();
     for rel in &created {
@@ -710,7 +618,7 @@ fn with_closed_stdout(repo: &Repo, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn a_closed_stdout_is_a_quiet_success() {
-    let repo = Repo::new();
+    let repo = Repo::empty();
     repo.write("cxtrain.toml", "workspace = \"bot\"\n").write(
         "trainings/refund.md",
         "---\ntitle: Refund after thirty days\n---\nOffer store credit for late refunds.\n",

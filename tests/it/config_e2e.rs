@@ -4,7 +4,7 @@
 
 use predicates::prelude::*;
 
-use crate::common::{Remote, Repo, cxtrain, says, scenario};
+use crate::common::{Remote, Repo, cxtrain, says, scenario, seeded_example};
 
 #[test]
 fn a_renamed_checkout_without_workspace_is_refused() {
@@ -79,9 +79,7 @@ fn no_config_is_an_error_not_a_guess() {
 
 #[test]
 fn the_config_is_found_in_a_parent_folder_and_paths_follow() {
-    let repo = Repo::unpaced_example("support-bot");
-    let remote = Remote::start();
-    remote.seed_from(&repo);
+    let (repo, remote) = seeded_example(Default::default());
     repo.edit(
         "trainings/billing/refund-after-30-days.md",
         "store credit",

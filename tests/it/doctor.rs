@@ -58,7 +58,7 @@ fn statuses(report: &Value) -> BTreeMap<String, String> {
 
 #[test]
 fn doctor_passes_against_the_emulator_and_never_shows_the_key() {
-    let (repo, remote) = seeded_example(EmulatorConfig::default());
+    let (repo, remote) = seeded_example(Default::default());
     let before = remote.trainings();
 
     let out = cxtrain(&repo, &remote).arg("doctor").output().unwrap();
@@ -118,7 +118,7 @@ fn rate_limit_headers_are_reported_seen_when_the_server_sends_them() {
 
 #[test]
 fn each_failure_names_its_next_step() {
-    let (repo, remote) = seeded_example(EmulatorConfig::default());
+    let (repo, remote) = seeded_example(Default::default());
     let out = cxtrain(&repo, &remote)
         .env("OPENCX_API_KEY", "ocx_live_wrong_key_1234567")
         .arg("doctor")
@@ -253,7 +253,7 @@ fn the_probe_tells_a_direct_put_from_a_staged_one_and_metadata_refusal() {
 
 #[test]
 fn the_probe_asks_first_and_without_a_terminal_needs_yes() {
-    let (repo, remote) = seeded_example(EmulatorConfig::default());
+    let (repo, remote) = seeded_example(Default::default());
     let stderr = refused_without_terminal(&repo, &remote, &["doctor", "--probe"]);
     assert!(stderr.contains("needs confirmation"), "{stderr}");
     assert!(stderr.contains("--probe --yes"), "{stderr}");

@@ -838,11 +838,16 @@ async fn state_file_is_never_half_written() {
     assert!(reader.join().unwrap() > 0);
     let state: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(state["trainings"].as_array().unwrap().len(), 61);
-    let files: Vec<_> = std::fs::read_dir(dir.path())
+    let mut files: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(files, ["state.json"], "no temporary files left behind");
+    files.sort();
+    assert_eq!(
+        files,
+        ["state.json", "state.json.lock"],
+        "no temporary files left behind"
+    );
 }
 
 #[tokio::test]

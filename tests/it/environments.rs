@@ -6,7 +6,9 @@ use assert_cmd::Command;
 use cxtrain::emulator::EmulatorConfig;
 use predicates::prelude::*;
 
-use crate::common::{Remote, Repo, says, scenario};
+use cxtrain::model::Training;
+
+use crate::common::{Remote, Repo, applied_input, says, scenario};
 
 const STAGING_KEY_VAR: &str = "CXTRAIN_TEST_KEY_STAGING";
 const PRODUCTION_KEY_VAR: &str = "CXTRAIN_TEST_KEY_PRODUCTION";
@@ -452,19 +454,12 @@ fn pull_keeps_environment_ids_and_lists_in_their_place() {
     // id goes to production's own table, never the shared one.
     envs.run(&["apply", "--env", "production", "--yes"])
         .success();
-    let returns = cxtrain::model::Training {
-        key: "returns/policy".into(),
-        title: "Returns policy".into(),
-        content: "Returns are free within 30 days.".into(),
-        kind: cxtrain::model::TrainingType::ScenarioSpecific,
-        channels: Default::default(),
-        segments: Default::default(),
-        draft: false,
-        directory_id: Some("dir_p_returns".into()),
-        metadata: Default::default(),
-    };
-    envs.production
-        .create(&crate::common::applied_input("support-bot", &returns));
+    managed(
+        &envs.production,
+        "returns/policy",
+        "Returns policy",
+        "dir_p_returns",
+    );
     let shared_before = envs.repo.read("cxtrain.toml");
     envs.run(&["pull", "--env", "production"]).success();
     let config = envs.repo.read("cxtrain.toml");
@@ -481,4 +476,61 @@ fn pull_keeps_environment_ids_and_lists_in_their_place() {
         .unwrap()
         .1;
     assert!(production.contains("= \"dir_p_returns\""), "{config}");
+}
+
+/// Creates in `remote` the training `key` as an apply of workspace
+/// `support-bot` leaves it, with `title`, in `directory`.
+fn managed(remote: &Remote, key: &str, title: &str, directory: &str) {
+    let training = Training {
+        directory_id: Some(directory.into()),
+        ..Training::scenario(key, title, &format!("What {title} says on this remote."))
+    };
+    remote.create(&applied_input("support-bot", &training));
+}
+
+#[test]
+fn pull_finds_the_file_of_a_key_whatever_environments_it_lists() {
+    let envs = Envs::new();
+    // Production's file for `billing/refund-late`, at a path of its own.
+    envs.repo.write(
+        "trainings/billing/late.md",
+        "---\ntitle: Late refunds\nkey: billing/refund-late\nenvironments: [production]\n---\n\
+         Explain the late refund policy and offer store credit.\n",
+    );
+    // Staging holds that key, and a key whose own path is that file.
+    managed(
+        &envs.staging,
+        "billing/refund-late",
+        "Late refunds",
+        "dir_s_billing",
+    );
+    managed(
+        &envs.staging,
+        "billing/late",
+        "Late deliveries",
+        "dir_s_billing",
+    );
+
+    envs.run(&["pull", "--env", "staging", "--force"])
+        .code(1)
+        .stdout(predicate::str::contains("billing/late.md"))
+        .stderr(says("1 training was not pulled"));
+
+    // The key's file took its text and kept what made it production's; no
+    // second file holds the key, and the other key did not take the file.
+    let late = envs.repo.read("trainings/billing/late.md");
+    assert!(late.contains("key: billing/refund-late\n"), "{late}");
+    assert!(late.contains("environments: [production]\n"), "{late}");
+    assert!(
+        late.contains("What Late refunds says on this remote."),
+        "{late}"
+    );
+    assert!(
+        !envs
+            .repo
+            .path()
+            .join("trainings/billing/refund-late.md")
+            .exists()
+    );
+    envs.run(&["validate"]).success();
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-use crate::common::{Remote, Repo, cxtrain, scenario};
+use crate::common::{Remote, cxtrain, scenario, seeded_example};
 
 /// `cxtrain --dir DIR --color never ARGS` with no remote around.
 fn offline(dir: &Path, args: &[&str]) -> Command {
@@ -188,9 +188,7 @@ fn init_quiet_prints_only_what_it_wrote() {
 
 #[test]
 fn a_markdown_file_without_front_matter_is_an_error_not_a_training() {
-    let repo = Repo::unpaced_example("support-bot");
-    let remote = Remote::start();
-    remote.seed_from(&repo);
+    let (repo, remote) = seeded_example(Default::default());
     repo.write("trainings/billing/NOTES.md", "ask Ana about refunds\n");
     for args in [&["validate"][..], &["plan"], &["apply", "--yes"]] {
         let out = cxtrain(&repo, &remote).args(args).output().unwrap();
@@ -307,9 +305,7 @@ fn hand_made(remote: &Remote, title: &str, content: &str) -> String {
 
 #[test]
 fn a_create_that_looks_like_a_hand_made_training_is_flagged() {
-    let repo = Repo::unpaced_example("support-bot");
-    let remote = Remote::start();
-    remote.seed_from(&repo);
+    let (repo, remote) = seeded_example(Default::default());
     let by_title = hand_made(
         &remote,
         "Gift card balance",

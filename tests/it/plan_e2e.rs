@@ -6,7 +6,9 @@
 use std::time::Duration;
 
 use crate::common::hostile::{self, Finished, Hostile, Reply};
-use crate::common::{self, Remote, Repo, cxtrain, cxtrain_local, plan_path, scenario};
+use crate::common::{
+    self, Remote, Repo, cxtrain, cxtrain_local, plan_path, run, scenario, seeded_example,
+};
 use cxtrain::plan::file::PlanFile;
 use serde_json::{Value, json};
 
@@ -105,9 +107,7 @@ fn example_renderings() {
 
 #[test]
 fn seeded_identically_plans_nothing() {
-    let repo = Repo::unpaced_example("support-bot");
-    let remote = Remote::start();
-    remote.seed_from(&repo);
+    let (repo, remote) = seeded_example(Default::default());
     let plan = plan_json(&repo, &remote, 0);
     assert_eq!(changes(&plan), vec![]);
     assert_eq!(plan["summary"]["unchanged"], EXAMPLE_TRAININGS);
@@ -120,9 +120,7 @@ fn seeded_identically_plans_nothing() {
 
 #[test]
 fn edit_move_rename_delete_plan_exactly_that() {
-    let repo = Repo::unpaced_example("support-bot");
-    let remote = Remote::start();
-    remote.seed_from(&repo);
+    let (repo, remote) = seeded_example(Default::default());
     let renamed_id = remote.get("shipping/label-not-printing").id;
     repo.edit("trainings/billing/change-plan.md", "prorated", "pro-rated")
         .edit(
@@ -192,9 +190,7 @@ fn edit_move_rename_delete_plan_exactly_that() {
 
 #[test]
 fn dashboard_edit_shows_as_drift_and_both_as_conflict() {
-    let repo = Repo::unpaced_example("support-bot");
-    let remote = Remote::start();
-    remote.seed_from(&repo);
+    let (repo, remote) = seeded_example(Default::default());
     remote.dashboard_edit(
         "shipping/lost-package",
         json!({"title": "Edited in the dashboard"}),
@@ -215,22 +211,15 @@ fn dashboard_edit_shows_as_drift_and_both_as_conflict() {
     );
 
     repo.edit("trainings/shipping/lost-package.md", "quickly", "fast");
-    let out = cxtrain(&repo, &remote)
-        .arg("plan")
-        .assert()
-        .code(4)
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let refused = run(cxtrain(&repo, &remote).arg("plan"), 4);
     assert!(
-        stderr.contains("changed both in the files and in the dashboard"),
-        "{stderr}"
+        refused
+            .stderr
+            .contains("changed both in the files and in the dashboard"),
+        "{}",
+        refused.stderr
     );
-    assert!(
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .contains("! conflict")
-    );
+    assert!(refused.stdout.contains("! conflict"), "{}", refused.stdout);
     cxtrain(&repo, &remote)
         .args(["plan", "--force", "--detailed-exitcode"])
         .assert()
@@ -239,9 +228,7 @@ fn dashboard_edit_shows_as_drift_and_both_as_conflict() {
 
 #[test]
 fn pending_dashboard_draft_is_flagged() {
-    let repo = Repo::unpaced_example("support-bot");
-    let remote = Remote::start();
-    remote.seed_from(&repo);
+    let (repo, remote) = seeded_example(Default::default());
     remote.dashboard_edit(
         "billing/change-plan",
         json!({"draft_content": "A staged rewrite nobody published."}),
@@ -257,9 +244,7 @@ fn pending_dashboard_draft_is_flagged() {
 
 #[test]
 fn unmanaged_trainings_are_counted_and_never_touched() {
-    let repo = Repo::unpaced_example("support-bot");
-    let remote = Remote::start();
-    remote.seed_from(&repo);
+    let (repo, remote) = seeded_example(Default::default());
     let mut hand_made = common::applied_input("other-team", &repo.checked().trainings[0].training);
     hand_made.metadata.clear();
     remote.create(&hand_made);
@@ -275,9 +260,7 @@ fn unmanaged_trainings_are_counted_and_never_touched() {
 
 #[test]
 fn delete_guards_refuse_with_exit_4() {
-    let repo = Repo::unpaced_example("support-bot");
-    let remote = Remote::start();
-    remote.seed_from(&repo);
+    let (repo, remote) = seeded_example(Default::default());
     for file in repo.training_files() {
         repo.remove(&file);
     }
@@ -285,13 +268,7 @@ fn delete_guards_refuse_with_exit_4() {
         "trainings/one.md",
         &scenario("Only one left", "A single new training file."),
     );
-    let out = cxtrain(&repo, &remote)
-        .arg("plan")
-        .assert()
-        .code(4)
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stderr = run(cxtrain(&repo, &remote).arg("plan"), 4).stderr;
     assert!(
         stderr.contains("refusing to delete all 23 managed trainings"),
         "{stderr}"
@@ -315,20 +292,12 @@ fn delete_guards_refuse_with_exit_4() {
 
 #[test]
 fn delete_budget_from_config_and_flag() {
-    let repo = Repo::unpaced_example("support-bot");
-    let remote = Remote::start();
-    remote.seed_from(&repo);
+    let (repo, remote) = seeded_example(Default::default());
     let files = repo.training_files();
     for file in files.iter().take(11) {
         repo.remove(file);
     }
-    let out = cxtrain(&repo, &remote)
-        .arg("plan")
-        .assert()
-        .code(4)
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stderr = run(cxtrain(&repo, &remote).arg("plan"), 4).stderr;
     assert!(
         stderr.contains("deletes 11 trainings, more than the 10 allowed"),
         "{stderr}"
@@ -341,9 +310,7 @@ fn delete_budget_from_config_and_flag() {
 
 #[test]
 fn target_limits_the_plan_to_a_folder() {
-    let repo = Repo::unpaced_example("support-bot");
-    let remote = Remote::start();
-    remote.seed_from(&repo);
+    let (repo, remote) = seeded_example(Default::default());
     repo.edit(
         "trainings/account/reset-password.md",
         "two minutes",
@@ -366,9 +333,7 @@ fn target_limits_the_plan_to_a_folder() {
 
 #[test]
 fn out_writes_a_plan_file_without_secrets() {
-    let repo = Repo::unpaced_example("support-bot");
-    let remote = Remote::start();
-    remote.seed_from(&repo);
+    let (repo, remote) = seeded_example(Default::default());
     repo.edit("trainings/shipping/lost-package.md", "quickly", "fast");
     let path = plan_path(&repo);
     cxtrain(&repo, &remote)
@@ -452,13 +417,8 @@ fn plan_against(server: &Hostile) -> Finished {
         "trainings/a.md",
         &scenario("A training", "Some content here."),
     );
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cxtrain"));
-    cmd.env("OPENCX_API_KEY", HOSTILE_KEY)
-        .env(cxtrain::remote::CACHE_DIR_ENV, repo.cache_dir())
-        .env_remove("OPENCX_API_URL")
-        .arg("--dir")
-        .arg(repo.path())
-        .args(["--api-url", &server.url(), "--color", "never", "plan"]);
+    let mut cmd = common::command(&repo, &server.url(), HOSTILE_KEY);
+    cmd.arg("plan");
     hostile::run_bounded(cmd, Duration::from_secs(30))
 }
 

@@ -4,14 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use cxtrain::model::{Channel, StateHash, Training, TrainingType};
-use cxtrain::plan::{self, Action, DeletePolicy, Field, Plan, PlanOptions, StoredHash, Targets};
+use cxtrain::model::{Channel, Training, TrainingType};
+use cxtrain::plan::{Action, Field, Plan};
 use cxtrain::remote::api;
 use cxtrain::remote::managed::ManagedTraining;
-use cxtrain::workspace::LocalTraining;
 use proptest::prelude::*;
 
 use crate::common::proptest_config;
+
+use crate::common::fixtures::{applied, plan};
 
 /// How the server happens to return an applied training.
 #[derive(Debug, Clone)]
@@ -75,75 +76,32 @@ fn corpus() -> impl Strategy<Value = Vec<(Training, Shape)>> {
     (1usize..12).prop_flat_map(|n| (0..n).map(|i| (training(i), shape())).collect::<Vec<_>>())
 }
 
-fn local(t: &Training) -> LocalTraining {
-    LocalTraining {
-        path: format!("trainings/{}.md", t.key).parse().unwrap(),
-        file_hash: StateHash::of_bytes(t.content.as_bytes()),
-        training: t.clone(),
-        scope: Default::default(),
-    }
-}
-
 fn remote(id: usize, t: &Training, shape: &Shape) -> ManagedTraining {
-    let mut content = t.content.clone();
+    let mut record = api::Training {
+        kind: (!shape.type_missing).then_some(t.kind),
+        current_version: (!t.draft).then_some(1),
+        updated_at: Some("2026-01-01T00:00:00Z".into()),
+        ..applied(&format!("trn_{id:04}"), t, "ws")
+    };
     if shape.crlf {
-        content = content.replace('\n', "\r\n");
+        record.content = record.content.replace('\n', "\r\n");
     }
     if shape.trailing_newline {
-        content.push('\n');
+        record.content.push('\n');
     }
-    let mut channels: Vec<Channel> = t.channels.iter().cloned().collect();
-    let mut segments: Vec<String> = t.segments.iter().cloned().collect();
     if shape.reversed_lists {
-        channels.reverse();
-        segments.reverse();
+        record.restricted_to_channels.reverse();
+        record.restricted_to_segments.reverse();
     }
-    let mut metadata: BTreeMap<String, serde_json::Value> = t
-        .metadata
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone().into()))
-        .collect();
-    metadata.insert("cxtrain_workspace".into(), "ws".into());
-    metadata.insert("cxtrain_key".into(), t.key.clone().into());
-    metadata.insert("cxtrain_hash".into(), t.state_hash().0.into());
     if shape.foreign_metadata {
+        let metadata = record.metadata.as_mut().expect("tagged");
         metadata.insert("crm_sync".into(), serde_json::json!({"at": 1}));
     }
-    let record = api::Training {
-        id: format!("trn_{id:04}"),
-        title: t.title.clone(),
-        content,
-        draft_title: None,
-        draft_content: None,
-        kind: (!shape.type_missing).then_some(t.kind),
-        is_draft: t.draft,
-        directory_id: t.directory_id.clone(),
-        restricted_to_channels: channels,
-        restricted_to_segments: segments,
-        current_version: (!t.draft).then_some(1),
-        metadata: Some(metadata),
-        published_at: None,
-        start_time: None,
-        end_time: None,
-        created_at: None,
-        updated_at: Some("2026-01-01T00:00:00Z".into()),
-    };
     ManagedTraining::from_api(&record).expect("tagged")
 }
 
 fn build(locals: &[Training], remotes: &[ManagedTraining]) -> Plan {
-    plan::build(
-        &locals.iter().map(local).collect::<Vec<_>>(),
-        remotes,
-        0,
-        &PlanOptions {
-            workspace: "ws".into(),
-            root: "trainings".parse().unwrap(),
-            targets: Targets::All,
-            deletes: DeletePolicy::Delete,
-            stored_hash: StoredHash::LastApplied,
-        },
-    )
+    plan(locals, remotes, 0, "ws")
 }
 
 #[test]

@@ -2,66 +2,22 @@
 //! realistic plan built by the real planner, plus the markdown escaping and
 //! truncation guarantees.
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use cxtrain::model::{Channel, StateHash, Training, TrainingType};
-use cxtrain::plan::{self, DeletePolicy, Plan, PlanOptions, StoredHash, Targets};
+use cxtrain::model::{Channel, Training, TrainingType};
+use cxtrain::plan::Plan;
 use cxtrain::remote::api;
 use cxtrain::remote::managed::ManagedTraining;
 use cxtrain::render::{plan_human, plan_json, plan_markdown};
-use cxtrain::workspace::LocalTraining;
 
-fn training(key: &str, title: &str, content: &str) -> Training {
-    Training {
-        key: key.into(),
-        title: title.into(),
-        content: content.into(),
-        kind: TrainingType::ScenarioSpecific,
-        channels: BTreeSet::new(),
-        segments: BTreeSet::new(),
-        draft: false,
-        directory_id: None,
-        metadata: BTreeMap::new(),
-    }
-}
+use crate::common::fixtures::{self, applied, plan};
 
-fn local(t: &Training) -> LocalTraining {
-    LocalTraining {
-        path: format!("trainings/{}.md", t.key).parse().unwrap(),
-        file_hash: StateHash::of_bytes(t.content.as_bytes()),
-        training: t.clone(),
-        scope: Default::default(),
-    }
-}
-
-/// The remote as the last apply of `applied` left it, then `edit`ed.
-fn remote(id: &str, applied: &Training, edit: impl FnOnce(&mut api::Training)) -> ManagedTraining {
-    let mut metadata: BTreeMap<String, serde_json::Value> = applied
-        .metadata
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone().into()))
-        .collect();
-    metadata.insert("cxtrain_workspace".into(), "support-bot".into());
-    metadata.insert("cxtrain_key".into(), applied.key.clone().into());
-    metadata.insert("cxtrain_hash".into(), applied.state_hash().0.into());
+/// The remote as the last apply of `t` left it, then `edit`ed.
+fn remote(id: &str, t: &Training, edit: impl FnOnce(&mut api::Training)) -> ManagedTraining {
     let mut r = api::Training {
-        id: id.into(),
-        title: applied.title.clone(),
-        content: applied.content.clone(),
-        draft_title: None,
-        draft_content: None,
-        kind: Some(applied.kind),
-        is_draft: applied.draft,
-        directory_id: applied.directory_id.clone(),
-        restricted_to_channels: applied.channels.iter().cloned().collect(),
-        restricted_to_segments: applied.segments.iter().cloned().collect(),
         current_version: Some(3),
-        metadata: Some(metadata),
         published_at: Some("2025-05-02T10:00:00Z".into()),
-        start_time: None,
-        end_time: None,
         created_at: Some("2025-04-01T09:00:00Z".into()),
         updated_at: Some("2025-05-02T10:00:00Z".into()),
+        ..applied(id, t, "support-bot")
     };
     edit(&mut r);
     ManagedTraining::from_api(&r).expect("tagged")
@@ -73,7 +29,7 @@ Never promise a cash refund.";
 
 /// A plan touching every action and flag, with hostile text in it.
 fn realistic() -> Plan {
-    let mut refund = training(
+    let mut refund = Training::scenario(
         "billing/refund-after-30-days",
         "Customer asks for a refund after 30 days",
         REFUND,
@@ -84,7 +40,7 @@ fn realistic() -> Plan {
     refund_new.content = REFUND.replace("offer store credit", "offer store credit or an exchange");
     refund_new.channels = [Channel::Web, Channel::Email, Channel::Whatsapp].into();
 
-    let tone = training(
+    let tone = Training::scenario(
         "tone-and-style",
         "Tone and style",
         "Be warm, concise and never sarcastic.\nUse the customer's name once.",
@@ -92,7 +48,7 @@ fn realistic() -> Plan {
     let mut tone_new = tone.clone();
     tone_new.kind = TrainingType::Behavioral;
 
-    let customs_old = training(
+    let customs_old = Training::scenario(
         "customs",
         "Customs fees",
         "International orders may incur customs fees, paid by the recipient on delivery; we cannot predict the amount.",
@@ -101,7 +57,7 @@ fn realistic() -> Plan {
     customs.key = "shipping/international/customs-fees".into();
     customs.directory_id = Some("dir_intl".into());
 
-    let mut plans = training(
+    let mut plans = Training::scenario(
         "billing/change-plan",
         "Customer wants to change plan",
         "Explain how to switch plans from Account → Billing. Proration applies.",
@@ -110,7 +66,7 @@ fn realistic() -> Plan {
     let mut plans_draft = plans.clone();
     plans_draft.draft = true;
 
-    let mut promo = training(
+    let mut promo = Training::scenario(
         "promo/black-friday",
         "Black Friday promotion",
         "Mention the 20% Black Friday discount when relevant.",
@@ -119,7 +75,7 @@ fn realistic() -> Plan {
     let mut promo_live = promo.clone();
     promo_live.draft = false;
 
-    let mut hostile = training(
+    let mut hostile = Training::scenario(
         "edge/markup",
         "Title with | pipes, <b>tags</b> & `ticks`",
         "Say hello.\n````\n</details>\n<script>alert(1)</script>\n\u{1b}[31mred\u{1b}[0m",
@@ -127,7 +83,7 @@ fn realistic() -> Plan {
     hostile.segments = ["vip".to_owned()].into();
     hostile.metadata = [("team".to_owned(), "edge".to_owned())].into();
 
-    let escalation = training(
+    let escalation = Training::scenario(
         "support/escalation",
         "Escalation",
         "Hand over to a human when the customer is angry.",
@@ -136,12 +92,12 @@ fn realistic() -> Plan {
     escalation_new.content =
         "Hand over to a human when the customer is angry or asks twice.".into();
 
-    let gone = training(
+    let gone = Training::scenario(
         "legacy/old-faq",
         "Old FAQ",
         "This FAQ is obsolete.\nIt has two lines.",
     );
-    let drafted = training(
+    let drafted = Training::scenario(
         "support/hours",
         "Opening hours",
         "We are open 9 to 5 on weekdays.",
@@ -171,18 +127,7 @@ fn realistic() -> Plan {
             r.draft_content = Some("We are open 9 to 6 on weekdays.".into())
         }),
     ];
-    plan::build(
-        &locals.iter().map(local).collect::<Vec<_>>(),
-        &remotes,
-        42,
-        &PlanOptions {
-            workspace: "support-bot".into(),
-            root: "trainings".parse().unwrap(),
-            targets: Targets::All,
-            deletes: DeletePolicy::Delete,
-            stored_hash: StoredHash::LastApplied,
-        },
-    )
+    plan(&locals, &remotes, 42, "support-bot")
 }
 
 fn human(plan: &Plan, color: bool) -> String {
@@ -224,18 +169,12 @@ fn json() {
 
 #[test]
 fn no_changes_renders_briefly() {
-    let a = training("a", "Title a", "Content of a");
-    let plan = plan::build(
-        &[local(&a)],
+    let a = Training::scenario("a", "Title a", "Content of a");
+    let plan = fixtures::plan(
+        std::slice::from_ref(&a),
         &[remote("1", &a, |_| {})],
         5,
-        &PlanOptions {
-            workspace: "ws".into(),
-            root: "trainings".parse().unwrap(),
-            targets: Targets::All,
-            deletes: DeletePolicy::Delete,
-            stored_hash: StoredHash::LastApplied,
-        },
+        "ws",
     );
     assert_eq!(
         human(&plan, false),
@@ -349,21 +288,10 @@ fn bulk_plan() -> Plan {
     let big: Vec<Training> = (0..200)
         .map(|i| {
             let body = format!("Paragraph {i}: ") + &"lorem ipsum dolor sit amet ".repeat(40);
-            training(&format!("bulk/t{i:03}"), &format!("Training {i}"), &body)
+            Training::scenario(&format!("bulk/t{i:03}"), &format!("Training {i}"), &body)
         })
         .collect();
-    plan::build(
-        &big.iter().map(local).collect::<Vec<_>>(),
-        &[],
-        0,
-        &PlanOptions {
-            workspace: "ws".into(),
-            root: "trainings".parse().unwrap(),
-            targets: Targets::All,
-            deletes: DeletePolicy::Delete,
-            stored_hash: StoredHash::LastApplied,
-        },
-    )
+    plan(&big, &[], 0, "ws")
 }
 
 #[test]

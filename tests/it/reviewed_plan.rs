@@ -7,7 +7,9 @@
 
 use std::path::Path;
 
-use crate::common::{Remote, Repo, apply, apply_ok, cxtrain, hand_made, plan_path, saved_plan};
+use crate::common::{
+    Remote, Repo, apply, apply_ok, cxtrain, hand_made, plan_path, saved_plan, seeded_example,
+};
 use cxtrain::model::Training;
 use cxtrain::plan::Plan;
 use cxtrain::remote::api;
@@ -34,9 +36,7 @@ struct Scene {
 
 impl Scene {
     fn new() -> Scene {
-        let repo = Repo::unpaced_example("support-bot");
-        let remote = Remote::start();
-        remote.seed_from(&repo);
+        let (repo, remote) = seeded_example(Default::default());
         let input = |title: &str, metadata: &[(&str, &str)]| {
             hand_made(
                 title,

@@ -6,23 +6,20 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::Value;
-use tempfile::TempDir;
+
+use crate::common::Repo;
 
 const CONFIG: &str =
     "[directories]\n\"billing\" = \"dir_billing\"\n[limits]\ntitle_max = 40\ncontent_max = 200\n";
 const BODY: &str = "Apologise, explain the policy and offer store credit.\n";
 
 /// A repository with `cxtrain.toml` and files below `trainings/`.
-fn repo(files: &[(&str, &[u8])]) -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("cxtrain.toml"), CONFIG).unwrap();
-    std::fs::create_dir_all(dir.path().join("trainings")).unwrap();
+fn repo(files: &[(&str, &[u8])]) -> Repo {
+    let repo = Repo::new(CONFIG);
     for (path, bytes) in files {
-        let p = dir.path().join("trainings").join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, bytes).unwrap();
+        repo.write_bytes(&format!("trainings/{path}"), bytes);
     }
-    dir
+    repo
 }
 
 /// Runs `validate --format json` in `dir`: exit code and document.

@@ -14,6 +14,8 @@ use tokio::net::{TcpListener, TcpStream};
 /// What the server saw of a request: all a hostile answer needs.
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// `GET`, `POST`...
+    pub method: String,
     /// The query parameters, as sent (still percent-encoded).
     pub query: BTreeMap<String, String>,
     /// The `Authorization` header as sent.
@@ -34,6 +36,8 @@ impl Request {
 pub enum Reply {
     /// A JSON body with this status.
     Json { status: u16, body: String },
+    /// 429 with `Retry-After: SECONDS`.
+    TooMany { retry_after: u32 },
     /// A 200 whose chunked body is `prefix`, then `filler` bytes up to
     /// `total` bytes in all, written 64 KiB at a time as the client reads.
     Stream {
@@ -134,8 +138,29 @@ async fn serve_one(
         head.extend_from_slice(&buf[..n]);
     }
     counter.fetch_add(1, Ordering::Relaxed);
-    let request = parse(&String::from_utf8_lossy(&head));
+    let end = head.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(0) + 4;
+    let (request, length) = parse(&String::from_utf8_lossy(&head[..end]));
+    // Read the body, so closing the socket after the answer cannot reset
+    // the connection before the client has read it.
+    let mut left = length.saturating_sub(head.len() - end);
+    while left > 0 {
+        let n = socket.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        left = left.saturating_sub(n);
+    }
     match answer(&request) {
+        Reply::TooMany { retry_after } => {
+            let body = r#"{"statusCode":429,"message":"Too Many Requests"}"#;
+            let head = format!(
+                "HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\n\
+                 retry-after: {retry_after}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            socket.write_all(head.as_bytes()).await?;
+            socket.write_all(body.as_bytes()).await?;
+        }
         Reply::Json { status, body } => {
             let head = format!(
                 "HTTP/1.1 {status} Hostile\r\ncontent-type: application/json\r\n\
@@ -178,9 +203,12 @@ async fn write_chunk(socket: &mut TcpStream, data: &[u8]) -> std::io::Result<()>
     socket.write_all(b"\r\n").await
 }
 
-fn parse(head: &str) -> Request {
+/// The request and its body's length.
+fn parse(head: &str) -> (Request, usize) {
     let mut lines = head.split("\r\n");
-    let target = lines.next().unwrap_or_default().split(' ').nth(1);
+    let mut request_line = lines.next().unwrap_or_default().split(' ');
+    let method = request_line.next().unwrap_or_default().to_owned();
+    let target = request_line.next();
     let query = target
         .and_then(|t| t.split_once('?'))
         .map_or("", |(_, query)| query);
@@ -189,15 +217,23 @@ fn parse(head: &str) -> Request {
         .filter_map(|pair| pair.split_once('='))
         .map(|(name, value)| (name.to_owned(), value.to_owned()))
         .collect();
-    let authorization = lines
-        .filter_map(|l| l.split_once(':'))
-        .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
-        .map(|(_, value)| value.trim().to_owned())
-        .unwrap_or_default();
-    Request {
+    let headers: Vec<(&str, &str)> = lines.filter_map(|l| l.split_once(':')).collect();
+    let header = |wanted: &str| {
+        headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
+            .map(|(_, value)| value.trim())
+    };
+    let authorization = header("authorization").unwrap_or_default().to_owned();
+    let length = header("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let request = Request {
+        method,
         query,
         authorization,
-    }
+    };
+    (request, length)
 }
 
 /// A list page of `count` fresh trainings starting at `first`, as JSON.

@@ -10,6 +10,7 @@
 //! cxtrain(&repo, &remote).arg("plan").assert().code(0);
 //! ```
 
+pub mod fixtures;
 pub mod hostile;
 
 use std::collections::BTreeMap;
@@ -28,7 +29,8 @@ pub struct Repo {
 }
 
 impl Repo {
-    fn empty() -> Repo {
+    /// An empty repository: no config, no folders.
+    pub fn empty() -> Repo {
         Repo {
             dir: tempfile::tempdir().expect("tempdir"),
             cache: tempfile::tempdir().expect("cache tempdir"),
@@ -43,25 +45,27 @@ impl Repo {
         repo
     }
 
+    /// A repository with this `cxtrain.toml` and `n` trainings at the root,
+    /// `trainings/t000.md`, `trainings/t001.md`...
+    pub fn numbered(config_toml: &str, n: usize) -> Repo {
+        let repo = Repo::new(config_toml);
+        for i in 0..n {
+            repo.write(
+                &format!("trainings/t{i:03}.md"),
+                &scenario(
+                    &format!("Training {i}"),
+                    &format!("What to say in case {i}."),
+                ),
+            );
+        }
+        repo
+    }
+
     /// A copy of `examples/<name>`, without the `.cxtrain/` state a local
     /// run of the README's quick start leaves there.
     pub fn example(name: &str) -> Repo {
         let repo = Repo::empty();
-        let from = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("examples")
-            .join(name);
-        let entries = walkdir::WalkDir::new(&from)
-            .into_iter()
-            .filter_entry(|e| e.file_name() != ".cxtrain");
-        for entry in entries {
-            let entry = entry.expect("walk example");
-            let to = repo.path().join(entry.path().strip_prefix(&from).unwrap());
-            if entry.file_type().is_dir() {
-                std::fs::create_dir_all(&to).expect("mkdir");
-            } else {
-                std::fs::copy(entry.path(), &to).expect("copy");
-            }
-        }
+        copy_example(name, repo.path());
         repo
     }
 
@@ -96,9 +100,15 @@ impl Repo {
 
     /// Writes a file (creating folders), relative to the repository.
     pub fn write(&self, rel: &str, text: &str) -> &Repo {
+        self.write_bytes(rel, text.as_bytes())
+    }
+
+    /// Writes a file that need not be text (creating folders), relative to
+    /// the repository.
+    pub fn write_bytes(&self, rel: &str, bytes: &[u8]) -> &Repo {
         let path = self.path().join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).expect("mkdir");
-        std::fs::write(path, text).expect("write");
+        std::fs::write(path, bytes).expect("write");
         self
     }
 
@@ -134,6 +144,42 @@ impl Repo {
             .unwrap_or_else(|e| panic!("repository does not validate: {:?}", e.report))
     }
 
+    /// Seeds the embedded local remote (`--local`) with exactly `trainings`.
+    pub fn seed_local(&self, trainings: Vec<serde_json::Value>) -> &Repo {
+        self.write(".cxtrain/local-state.json", &state_file(trainings))
+    }
+
+    /// Every file below the repository except the local remote's state,
+    /// `/`-separated and sorted.
+    pub fn files(&self) -> Vec<String> {
+        let mut files: Vec<String> = walkdir::WalkDir::new(self.path())
+            .into_iter()
+            .map(|entry| entry.expect("walk repo"))
+            .filter(|entry| entry.file_type().is_file())
+            .map(|entry| {
+                let rel = entry.path().strip_prefix(self.path()).expect("below");
+                rel.to_string_lossy().replace('\\', "/")
+            })
+            .filter(|rel| !rel.starts_with(".cxtrain/"))
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// The binary against this repository with `args`: colours off, and no
+    /// API key or URL from the environment (each test says which remote).
+    pub fn cmd(&self, args: &[&str]) -> assert_cmd::Command {
+        let mut cmd = assert_cmd::Command::cargo_bin("cxtrain").expect("binary");
+        cmd.env_remove("OPENCX_API_KEY")
+            .env_remove("OPENCX_API_URL")
+            .env(cxtrain::remote::CACHE_DIR_ENV, self.cache_dir())
+            .arg("--dir")
+            .arg(self.path())
+            .args(["--color", "never"])
+            .args(args);
+        cmd
+    }
+
     /// Every scenario file below `trainings/`, repository-relative.
     pub fn training_files(&self) -> Vec<String> {
         self.checked()
@@ -141,6 +187,38 @@ impl Repo {
             .into_iter()
             .map(|t| t.path.as_str().to_owned())
             .collect()
+    }
+}
+
+/// An emulator state file holding exactly `trainings` (API records, ids
+/// and all; see [`record`]).
+fn state_file(trainings: Vec<serde_json::Value>) -> String {
+    serde_json::json!({
+        "format": 1,
+        "next_id": 100,
+        "clock_ms": 1_700_000_000_000_i64,
+        "trainings": trainings,
+    })
+    .to_string()
+}
+
+/// Copies `examples/<name>` into `to`, without the `.cxtrain/` state a
+/// local run of the README's quick start leaves there.
+pub fn copy_example(name: &str, to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name);
+    let entries = walkdir::WalkDir::new(&from)
+        .into_iter()
+        .filter_entry(|e| e.file_name() != ".cxtrain");
+    for entry in entries {
+        let entry = entry.expect("walk example");
+        let target = to.join(entry.path().strip_prefix(&from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
     }
 }
 
@@ -172,31 +250,29 @@ impl Remote {
 
     /// An in-process emulator with this configuration.
     pub fn with(config: EmulatorConfig) -> Remote {
+        Remote::try_with(config).expect("emulator starts")
+    }
+
+    /// An in-process emulator with this configuration, or why it did not
+    /// start.
+    pub fn try_with(config: EmulatorConfig) -> Result<Remote, emulator::EmulatorError> {
         let key = config.api_key.clone();
         let rt = runtime();
-        let running = rt
-            .block_on(emulator::start(config, ([127, 0, 0, 1], 0).into()))
-            .expect("emulator starts");
-        Remote {
+        let running = rt.block_on(emulator::start(config, ([127, 0, 0, 1], 0).into()))?;
+        Ok(Remote {
             url: running.base_url(),
             rt,
             server: Some(Server::InProcess(running)),
             key,
             http: reqwest::Client::new(),
-        }
+        })
     }
 
     /// An in-process emulator holding exactly `trainings` (API records, ids
     /// and all; see [`record`]), kept in the state file `state`.
     pub fn holding(state: &Path, trainings: Vec<serde_json::Value>) -> Remote {
-        let file = serde_json::json!({
-            "format": 1,
-            "next_id": 100,
-            "clock_ms": 1_700_000_000_000_i64,
-            "trainings": trainings,
-        });
         std::fs::create_dir_all(state.parent().expect("state file folder")).expect("mkdir");
-        std::fs::write(state, file.to_string()).expect("state file");
+        std::fs::write(state, state_file(trainings)).expect("state file");
         Remote::with(EmulatorConfig {
             state_file: Some(state.to_owned()),
             ..EmulatorConfig::default()
@@ -287,7 +363,7 @@ impl Remote {
 
     /// Every training on the remote, by key (untagged ones by id).
     pub fn trainings(&self) -> BTreeMap<String, api::Training> {
-        self.records()
+        self.raw_records()
             .into_iter()
             .map(|record| {
                 let t: api::Training = serde_json::from_value(record).expect("a training");
@@ -298,7 +374,7 @@ impl Remote {
 
     /// Every training on the remote as the list returns it (raw JSON, so
     /// comparisons see every byte), in id order, duplicates included.
-    pub fn records(&self) -> Vec<serde_json::Value> {
+    pub fn raw_records(&self) -> Vec<serde_json::Value> {
         let mut out = Vec::new();
         loop {
             let page = self.call(
@@ -312,6 +388,21 @@ impl Remote {
                 return out;
             }
         }
+    }
+
+    /// Every record on the remote, duplicates included, through the real
+    /// client.
+    pub fn records(&self) -> Vec<api::Training> {
+        let mut config = cxtrain::remote::ClientConfig::new(
+            self.url(),
+            cxtrain::remote::ApiKey::new(self.key.clone()),
+        );
+        config.requests_per_minute = 0;
+        let client = cxtrain::remote::Client::new(config).expect("client");
+        self.rt
+            .block_on(client.list_all(&api::ListQuery::default()))
+            .expect("listing")
+            .items
     }
 
     /// The training with this `cxtrain_key`.
@@ -335,7 +426,13 @@ impl Remote {
     /// Creates every training of the repository as a successful apply
     /// leaves it: same fields, tagged with workspace, key and state hash.
     pub fn seed_from(&self, repo: &Repo) {
-        let checked = repo.checked();
+        self.seed_dir(repo.path());
+    }
+
+    /// [`Remote::seed_from`] for the repository in `dir`.
+    pub fn seed_dir(&self, dir: &Path) {
+        let checked = validate::load_checked(dir, None)
+            .unwrap_or_else(|e| panic!("repository does not validate: {:?}", e.report));
         for local in &checked.trainings {
             self.create(&applied_input(
                 checked.config.workspace().unwrap(),
@@ -523,23 +620,20 @@ pub fn assert_lines<S: AsRef<str>>(text: &str, lines: &[S]) {
 
 /// The binary, run against `repo` and `remote`, colours off.
 pub fn cxtrain(repo: &Repo, remote: &Remote) -> assert_cmd::Command {
-    command(repo, remote).into()
+    command(repo, &remote.url(), remote.key()).into()
 }
 
-/// [`cxtrain`] as a plain process command, for tests that spawn the binary
-/// and signal it.
-pub fn command(repo: &Repo, remote: &Remote) -> std::process::Command {
+/// The binary as a plain process (to spawn, signal or bound in time),
+/// against `repo` and the API at `url` with `key`, colours off.
+pub fn command(repo: &Repo, url: &str, key: &str) -> std::process::Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cxtrain"));
-    cmd.env("OPENCX_API_KEY", remote.key())
+    cmd.env("OPENCX_API_KEY", key)
         .env(cxtrain::remote::CACHE_DIR_ENV, repo.cache_dir())
         .env_remove("OPENCX_API_URL")
         .env_remove("NO_COLOR")
         .arg("--dir")
         .arg(repo.path())
-        .arg("--api-url")
-        .arg(remote.url())
-        .arg("--color")
-        .arg("never");
+        .args(["--api-url", url, "--color", "never"]);
     cmd
 }
 
@@ -547,7 +641,7 @@ pub fn command(repo: &Repo, remote: &Remote) -> std::process::Command {
 /// signals): stdin empty, stdout and stderr piped.
 pub fn spawn(repo: &Repo, remote: &Remote, args: &[&str]) -> std::process::Child {
     use std::process::Stdio;
-    command(repo, remote)
+    command(repo, &remote.url(), remote.key())
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -566,17 +660,15 @@ pub fn ctrl_c(child: std::process::Child) -> std::process::Output {
     child.wait_with_output().expect("the binary ends")
 }
 
-/// The binary against `repo` with the embedded local remote (`--local`).
-pub fn cxtrain_local(repo: &Repo) -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::cargo_bin("cxtrain").expect("binary");
+/// [`cxtrain_local`] as a plain process (to spawn several at once).
+pub fn command_local(repo: &Repo) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cxtrain"));
     cmd.env_remove("OPENCX_API_KEY")
         .env(cxtrain::remote::CACHE_DIR_ENV, repo.cache_dir())
         .env_remove("OPENCX_API_URL")
         .arg("--dir")
         .arg(repo.path())
-        .arg("--local")
-        .arg("--color")
-        .arg("never");
+        .args(["--local", "--color", "never"]);
     cmd
 }
 
@@ -592,6 +684,11 @@ pub fn proptest_config() -> proptest::test_runner::Config {
         )),
         ..proptest::test_runner::Config::default()
     }
+}
+
+/// The binary against `repo` with the embedded local remote (`--local`).
+pub fn cxtrain_local(repo: &Repo) -> assert_cmd::Command {
+    repo.cmd(&["--local"])
 }
 
 /// Where a test's plan file goes.

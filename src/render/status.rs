@@ -1,0 +1,231 @@
+//! What `status` prints: the remote inventory as aligned tables (this
+//! workspace's trainings, the others with `--all`, the directory ids), or
+//! the whole [`Status`] as JSON. Keys, ids, titles, workspaces and folders
+//! come from the server or the config: every cell is escaped to one line.
+
+use std::io::{self, Write};
+
+use super::search::one_line;
+use super::{GREEN, Paint, RED, YELLOW};
+use crate::ops::status::{Counted, Directories, Drift, Managed, Publication, Status, Unmanaged};
+use crate::text::escape_line;
+
+/// The inventory for a person.
+pub fn human(status: &Status, p: Paint, out: &mut dyn Write) -> io::Result<()> {
+    let remote = escape_line(&status.remote);
+    match &status.environment {
+        Some(env) => writeln!(out, "Remote: {remote} (environment {})", escape_line(env))?,
+        None => writeln!(out, "Remote: {remote}")?,
+    }
+    managed(status, p, out)?;
+    local_only(status, out)?;
+    unmanaged(&status.unmanaged, out)?;
+    directories(&status.directories, out)
+}
+
+fn managed(status: &Status, p: Paint, out: &mut dyn Write) -> io::Result<()> {
+    let n = status.managed.len();
+    writeln!(
+        out,
+        "\nWorkspace {}: {n} managed training{}",
+        escape_line(&status.workspace),
+        plural(n)
+    )?;
+    if n == 0 {
+        return Ok(());
+    }
+    let rows: Vec<Vec<Cell>> = status
+        .managed
+        .iter()
+        .map(|m| {
+            vec![
+                Cell::plain(escape_line(&m.key)),
+                Cell::plain(escape_line(&m.id)),
+                Cell::plain(
+                    m.file
+                        .as_ref()
+                        .map_or_else(|| "-".to_owned(), |f| escape_line(f.as_str()).into_owned()),
+                ),
+                Cell::plain(
+                    match m.state {
+                        Publication::Published => "published",
+                        Publication::Draft => "draft",
+                    }
+                    .to_owned(),
+                ),
+                drift(m, p),
+            ]
+        })
+        .collect();
+    table(&["KEY", "ID", "FILE", "STATE", "DRIFT"], &rows, out)
+}
+
+/// The DRIFT cell: what `plan` would do, coloured by how much it matters.
+fn drift(m: &Managed, p: Paint) -> Cell {
+    let (colour, text) = match m.drift {
+        Drift::InSync => (GREEN, "in sync"),
+        Drift::Differs => (YELLOW, "file differs: plan updates it"),
+        Drift::DashboardEdit => (YELLOW, "dashboard edit: plan overwrites it"),
+        Drift::Conflict => (RED, "conflict: file and dashboard both changed"),
+        Drift::NoFile => (RED, "no file: plan deletes it"),
+    };
+    let mut text = text.to_owned();
+    if m.pending_draft {
+        text.push_str("; unpublished dashboard draft");
+    }
+    if m.adopting {
+        text.push_str("; adopted, the next apply tags it");
+    }
+    Cell {
+        shown: p.paint(colour, &text),
+        width: text.chars().count(),
+    }
+}
+
+fn local_only(status: &Status, out: &mut dyn Write) -> io::Result<()> {
+    match status.local_only.as_slice() {
+        [] => Ok(()),
+        files => {
+            let n = files.len();
+            writeln!(
+                out,
+                "\n{n} file{} not on the remote yet (`cxtrain plan` creates {}):",
+                plural(n),
+                if n == 1 { "it" } else { "them" }
+            )?;
+            for file in files {
+                writeln!(out, "  {}", escape_line(file.as_str()))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn unmanaged(unmanaged: &Unmanaged, out: &mut dyn Write) -> io::Result<()> {
+    let n = unmanaged.count;
+    let s = if n == 1 { "" } else { "s" };
+    let Some(trainings) = &unmanaged.trainings else {
+        if n > 0 {
+            writeln!(
+                out,
+                "\n{n} training{s} not managed by this workspace (`cxtrain status --all` lists \
+                 {}).",
+                if n == 1 { "it" } else { "them" }
+            )?;
+        }
+        return Ok(());
+    };
+    writeln!(out, "\nNot managed by this workspace: {n} training{s}")?;
+    if trainings.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<Vec<Cell>> = trainings
+        .iter()
+        .map(|t| {
+            vec![
+                Cell::plain(escape_line(&t.id)),
+                Cell::plain(t.workspace.as_deref().map_or_else(
+                    || "- (hand-made)".to_owned(),
+                    |w| escape_line(w).into_owned(),
+                )),
+                Cell::plain(
+                    t.directory_id
+                        .as_deref()
+                        .map_or_else(|| "-".to_owned(), |d| escape_line(d).into_owned()),
+                ),
+                Cell::plain(one_line(&t.title)),
+            ]
+        })
+        .collect();
+    table(&["ID", "WORKSPACE", "DIRECTORY", "TITLE"], &rows, out)
+}
+
+fn directories(d: &Directories, out: &mut dyn Write) -> io::Result<()> {
+    let over = match d.counted {
+        Counted::Workspace => {
+            "this workspace's trainings (`cxtrain status --all` counts every training)"
+        }
+        Counted::All => "every training",
+    };
+    writeln!(out, "\nDirectory ids, counted over {over}:")?;
+    let mut rows: Vec<Vec<Cell>> = d
+        .ids
+        .iter()
+        .map(|dir| {
+            let id = escape_line(&dir.id);
+            let folders = if dir.folders.is_empty() {
+                format!("not mapped: add \"<folder>\" = \"{id}\" under [directories]")
+            } else {
+                dir.folders
+                    .iter()
+                    .map(|f| escape_line(f).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            vec![
+                Cell::plain(id.into_owned()),
+                Cell::plain(dir.trainings.to_string()),
+                Cell::plain(folders),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        Cell::plain("(none)".to_owned()),
+        Cell::plain(d.root.to_string()),
+        Cell::plain("the root folder".to_owned()),
+    ]);
+    table(&["ID", "TRAININGS", "FOLDER"], &rows, out)
+}
+
+/// A table cell: its text as printed (maybe coloured) and its width.
+struct Cell {
+    shown: String,
+    width: usize,
+}
+
+impl Cell {
+    fn plain(text: impl Into<String>) -> Cell {
+        let shown = text.into();
+        Cell {
+            width: shown.chars().count(),
+            shown,
+        }
+    }
+}
+
+/// An aligned table with a header, indented by two spaces.
+fn table(header: &[&str], rows: &[Vec<Cell>], out: &mut dyn Write) -> io::Result<()> {
+    let header: Vec<Cell> = header.iter().map(|h| Cell::plain(*h)).collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            std::iter::once(&header)
+                .chain(rows)
+                .map(|r| r[i].width)
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in std::iter::once(&header).chain(rows) {
+        let mut line = String::from(" ");
+        for (i, cell) in row.iter().enumerate() {
+            line.push(' ');
+            line.push_str(&cell.shown);
+            if i + 1 < row.len() {
+                let pad = widths[i] - cell.width + 1;
+                line.push_str(&" ".repeat(pad));
+            }
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The inventory as JSON (the shape of [`Status`]).
+pub fn json(status: &Status, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, status)?;
+    writeln!(out)
+}
