@@ -7,7 +7,8 @@
 //! - `window150/none`, `/x-ratelimit`, `/ietf`: 150 creates through the
 //!   executor (parallelism 4, client paced at 100/min), the emulator sending
 //!   no, X-RateLimit or IETF rate-limit headers: each must be ≤ 1.05 × the
-//!   floor (60.05 s) with 0 × 429.
+//!   floor (60.05 s) with 0 × 429. `window150/none` is also a row of
+//!   `docs/performance.md` (`cargo bench --bench performance -- apply`).
 //! - `two_processes`: `cxtrain plan --out` then `cxtrain apply --yes
 //!   PLANFILE` of 150 creates, as two processes sharing the cache directory:
 //!   ≤ 1 × 429 in total.
@@ -18,125 +19,28 @@
 //! `cargo bench --bench apply -- ietf latency` only those whose name
 //! contains an argument.
 
-#[allow(dead_code, reason = "the bench uses only part of the test harness")]
-#[path = "../tests/it/common/mod.rs"]
-mod common;
+#[allow(
+    dead_code,
+    reason = "the bench uses only part of the shared measurements"
+)]
+mod support;
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use common::{Remote, Repo, cxtrain, scenario};
-use cxtrain::apply::calls::{self, Step};
-use cxtrain::apply::executor::{self, Observer, Options, Outcome, UpdateMetadata};
-use cxtrain::emulator::{self, EmulatorConfig, RateLimitHeaders};
-use cxtrain::model::{Training, TrainingType};
-use cxtrain::plan::{Change, Create, Plan};
-use cxtrain::remote::{ApiKey, Client, ClientConfig};
+use cxtrain::emulator::{EmulatorConfig, RateLimitHeaders};
+use support::apply::{self, Applied, LATENCY, LIMIT, WINDOW, limited, window_floor};
+use support::common::{Remote, Repo, cxtrain, scenario};
 
-/// The API's documented limit per rolling 60 s.
-const LIMIT: u32 = 100;
-const WINDOW: Duration = Duration::from_secs(60);
-const LATENCY: Duration = Duration::from_millis(50);
 const LATENCY_CREATES: usize = 200;
-
-/// Counts outcomes; prints nothing.
-struct Quiet;
-
-impl Observer for Quiet {
-    fn starting(&self, _total: usize) {}
-    fn finished(&self, _step: &Step, _outcome: &Outcome) {}
-    fn interrupted(&self) {}
-}
-
-fn creates(n: usize) -> Vec<Step> {
-    let changes = (0..n)
-        .map(|i| {
-            let key = format!("bench/training-{i:04}");
-            Change::Create(Create {
-                path: format!("trainings/{key}.md").parse().unwrap(),
-                desired: Training {
-                    key,
-                    title: format!("Customer question number {i}"),
-                    content: format!(
-                        "When a customer asks question {i}, explain the policy for case {i} \
-                         and offer to escalate if they are unhappy."
-                    ),
-                    kind: TrainingType::ScenarioSpecific,
-                    channels: BTreeSet::new(),
-                    segments: BTreeSet::new(),
-                    draft: i % 10 == 0,
-                    directory_id: Some(format!("dir_{}", i % 5)),
-                    metadata: BTreeMap::new(),
-                },
-            })
-        })
-        .collect();
-    calls::steps(&Plan {
-        workspace: "bench".into(),
-        changes,
-        ..Plan::default()
-    })
-}
-
-/// The emulator at the real limit, with `headers`.
-fn limited(headers: RateLimitHeaders) -> EmulatorConfig {
-    EmulatorConfig {
-        rate_limit_per_minute: LIMIT,
-        rate_limit_headers: headers,
-        latency: LATENCY,
-        ..EmulatorConfig::default()
-    }
-}
-
-/// The window floor of `n` requests at [`LIMIT`] per [`WINDOW`].
-fn window_floor(n: usize) -> Duration {
-    let windows = u32::try_from(n.div_ceil(LIMIT as usize) - 1).expect("small");
-    WINDOW * windows + LATENCY
-}
-
-/// Applies `n` creates; returns (wall time, failed changes, emulator stats).
-async fn run(
-    emulator_config: EmulatorConfig,
-    requests_per_minute: u32,
-    parallelism: usize,
-    n: usize,
-) -> (Duration, usize, emulator::Stats) {
-    let key = emulator_config.api_key.clone();
-    let running = emulator::start(emulator_config, ([127, 0, 0, 1], 0).into())
-        .await
-        .expect("emulator starts");
-    let mut config = ClientConfig::new(running.base_url(), ApiKey::new(key));
-    config.requests_per_minute = requests_per_minute;
-    config.max_in_flight = parallelism;
-    let client = Client::new(config).expect("client");
-    let steps = creates(n);
-    let started = Instant::now();
-    let report = executor::execute(
-        &client,
-        steps,
-        Options {
-            parallelism,
-            update_metadata: UpdateMetadata::Send,
-        },
-        &Quiet,
-        std::future::pending(),
-    )
-    .await;
-    let elapsed = started.elapsed();
-    let failed = report
-        .results
-        .iter()
-        .filter(|(_, o)| !o.succeeded())
-        .count();
-    let stats = running.stats();
-    running.shutdown().await;
-    (elapsed, failed, stats)
-}
 
 /// `n` creates at the real limit, checked against `max_ratio` × the window
 /// floor and 0 × 429.
 fn at_the_limit(rt: &tokio::runtime::Runtime, n: usize, headers: RateLimitHeaders, max_ratio: f64) {
-    let (elapsed, failed, stats) = rt.block_on(run(limited(headers), LIMIT, 4, n));
+    let Applied {
+        elapsed,
+        failed,
+        stats,
+    } = apply::at_the_limit(rt, n, headers);
     let floor = window_floor(n);
     let ratio = elapsed.as_secs_f64() / floor.as_secs_f64();
     println!(
@@ -217,7 +121,12 @@ fn two_processes() {
 
 fn latency(rt: &tokio::runtime::Runtime) {
     for parallelism in [1, 4, 16] {
-        let (elapsed, failed, stats) = rt.block_on(run(
+        let Applied {
+            elapsed,
+            failed,
+            stats,
+        } = apply::run(
+            rt,
             EmulatorConfig {
                 latency: LATENCY,
                 ..EmulatorConfig::default()
@@ -225,7 +134,7 @@ fn latency(rt: &tokio::runtime::Runtime) {
             0,
             parallelism,
             LATENCY_CREATES,
-        ));
+        );
         println!(
             "unlimited, {} ms latency, parallelism {parallelism:>2}: {LATENCY_CREATES} creates \
              in {:.2} s = {:.1} changes/s ({failed} failed, {} requests)",
@@ -245,11 +154,7 @@ fn main() {
         .filter(|a| !a.starts_with("--"))
         .collect();
     let run_case = |name: &str| wanted.is_empty() || wanted.iter().any(|w| name.contains(w));
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = apply::runtime();
     for (name, headers) in [
         ("window150/none", RateLimitHeaders::None),
         ("window150/x-ratelimit", RateLimitHeaders::XRateLimit),

@@ -5,6 +5,8 @@
 //!    100 requests per rolling 60 s with 50 ms latency, default pacing,
 //!    a fresh emulator and cache directory per run. Must take ≤ 1.5 × the
 //!    network floor (51 sequential requests × 50 ms = 2.55 s), 0 × 429.
+//!    Also a row of `docs/performance.md` (`cargo bench --bench performance
+//!    -- plan`).
 //! 2. cxtrain's own speed: 10% of the files changed, pacer off, no
 //!    latency. Reports the binary's wall time, the planner's own time, and
 //!    the HTTP requests made (which must be ceil(5000/100) list calls plus
@@ -12,133 +14,53 @@
 //!
 //! Run with `cargo bench --bench plan`.
 
-#[allow(dead_code, reason = "the bench uses only part of the test harness")]
-#[path = "../tests/it/common/mod.rs"]
-mod common;
+#[allow(
+    dead_code,
+    reason = "the bench uses only part of the shared measurements"
+)]
+mod support;
 
 use std::time::{Duration, Instant};
 
-use common::{Remote, Repo, applied_input};
-use cxtrain::emulator::EmulatorConfig;
 use cxtrain::plan::{self, DeletePolicy, PlanOptions, StoredHash, Targets};
+use support::common;
+use support::plan::{Corpus, LATENCY, LIMIT, no_op_at_the_limit};
 
 const TRAININGS: usize = 5_000;
-const CHANGED: usize = TRAININGS / 10;
-const FOLDERS: usize = 10;
 const RUNS: usize = 3;
-const LATENCY: Duration = Duration::from_millis(50);
-
-/// The bench repository's config, paced by default or not at all.
-fn config(paced: bool) -> String {
-    let mut config = String::from("root = \"trainings\"\nworkspace = \"bench\"\n");
-    if !paced {
-        config.push_str("[api]\nrequests_per_minute = 0\n");
-    }
-    config.push_str("[directories]\n");
-    for f in 0..FOLDERS {
-        config.push_str(&format!("\"area{f}\" = \"dir_{f}\"\n"));
-    }
-    config
-}
-
-/// No-op plans at the real limit: each run against a fresh emulator loaded
-/// from `state` (so the window starts empty) and a fresh cache directory.
-fn at_the_limit(repo: &Repo, state: &std::path::Path) {
-    let requests = TRAININGS.div_ceil(100) + 1;
-    let floor = LATENCY * u32::try_from(requests).expect("small");
-    let mut times = Vec::new();
-    for _ in 0..RUNS {
-        let remote = Remote::with(EmulatorConfig {
-            rate_limit_per_minute: 100,
-            latency: LATENCY,
-            state_file: Some(state.to_owned()),
-            ..EmulatorConfig::default()
-        });
-        let cache = tempfile::tempdir().expect("cache dir");
-        let started = Instant::now();
-        let out = common::cxtrain(repo, &remote)
-            .env(cxtrain::remote::CACHE_DIR_ENV, cache.path())
-            .args(["plan", "--format", "json", "--detailed-exitcode"])
-            .output()
-            .expect("cxtrain runs");
-        times.push(started.elapsed());
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let stats = remote.stats();
-        assert_eq!(
-            stats.total_requests, requests as u64,
-            "{:?}",
-            stats.by_route
-        );
-        assert_eq!(stats.too_many_requests, 0, "429s");
-    }
-    times.sort();
-    let median = times[RUNS / 2];
-    println!(
-        "no-op cxtrain plan, {TRAININGS} managed, limit 100/60 s, {} ms latency, default \
-         pacing: median {median:.2?} (min {:.2?}, max {:.2?}) over {RUNS} runs vs network \
-         floor {floor:.2?} ({requests} × {} ms) = {:.2} × (max 1.5); 0 × 429",
-        LATENCY.as_millis(),
-        times[0],
-        times[RUNS - 1],
-        LATENCY.as_millis(),
-        median.as_secs_f64() / floor.as_secs_f64(),
-    );
-    assert!(
-        median.as_secs_f64() <= 1.5 * floor.as_secs_f64(),
-        "above 1.5 × the floor"
-    );
-}
 
 fn main() {
-    let repo = Repo::new(&config(true));
-    for i in 0..TRAININGS {
-        repo.write(
-            &format!("trainings/area{}/training-{i:04}.md", i % FOLDERS),
-            &common::scenario(
-                &format!("Customer question number {i}"),
-                &format!(
-                    "When a customer asks question {i}, explain the policy for case {i}, \
-                     link the help article and offer to escalate if they are unhappy.\n\n\
-                     Keep the answer under five sentences."
-                ),
-            ),
-        );
-    }
-    let remote = Remote::start();
-    let seeding = Instant::now();
-    let checked = repo.checked();
-    for local in &checked.trainings {
-        remote.create(&applied_input("bench", &local.training));
-    }
+    let corpus = Corpus::new(TRAININGS);
+    let requests = corpus.plan_requests();
+    let no_op = no_op_at_the_limit(&corpus, RUNS);
+    let median = no_op.runs.median();
     println!(
-        "seeded {} trainings in {:.1?}",
-        checked.trainings.len(),
-        seeding.elapsed()
+        "no-op cxtrain plan, {TRAININGS} managed, limit {LIMIT}/60 s, {} ms latency, default \
+         pacing: median {median:.2?} (min {:.2?}, max {:.2?}) over {RUNS} runs vs network \
+         floor {:.2?} ({requests} × {} ms) = {:.2} × (max 1.5); {} × 429",
+        LATENCY.as_millis(),
+        no_op.runs.min(),
+        no_op.runs.max(),
+        no_op.floor,
+        LATENCY.as_millis(),
+        median.as_secs_f64() / no_op.floor.as_secs_f64(),
+        no_op.too_many_requests,
     );
-    let state_dir = tempfile::tempdir().expect("state dir");
-    let state = state_dir.path().join("state.json");
-    remote.save_state(&state);
-    at_the_limit(&repo, &state);
+    assert_eq!(no_op.requests, requests as u64, "requests per plan");
+    assert_eq!(no_op.too_many_requests, 0, "429s");
+    assert!(
+        median.as_secs_f64() <= 1.5 * no_op.floor.as_secs_f64(),
+        "above 1.5 × the floor"
+    );
 
-    repo.write("cxtrain.toml", &config(false));
-    for i in (0..TRAININGS).step_by(TRAININGS / CHANGED) {
-        repo.edit(
-            &format!("trainings/area{}/training-{i:04}.md", i % FOLDERS),
-            "under five sentences",
-            "under four sentences",
-        );
-    }
-
+    corpus.unpace();
+    let changed = corpus.edit_every_tenth();
+    let (repo, remote) = (&corpus.repo, &corpus.remote);
     let mut times = Vec::new();
     for _ in 0..RUNS {
         remote.reset_stats();
         let started = Instant::now();
-        let out = common::cxtrain(&repo, &remote)
+        let out = common::cxtrain(repo, remote)
             .args(["plan", "--format", "json"])
             .output()
             .expect("cxtrain runs");
@@ -149,8 +71,8 @@ fn main() {
             String::from_utf8_lossy(&out.stderr)
         );
         let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(plan["summary"]["update"], CHANGED);
-        assert_eq!(plan["summary"]["unchanged"], TRAININGS - CHANGED);
+        assert_eq!(plan["summary"]["update"], changed);
+        assert_eq!(plan["summary"]["unchanged"], TRAININGS - changed);
         let stats = remote.stats();
         let lists = TRAININGS.div_ceil(100) as u64;
         assert_eq!(
@@ -159,16 +81,15 @@ fn main() {
         );
         assert_eq!(stats.total_requests, lists + 1, "{:?}", stats.by_route);
     }
-    times.sort();
+    let times = support::Runs::new(times);
     println!(
-        "cxtrain plan, {TRAININGS} files vs {TRAININGS} managed, {CHANGED} changed: \
-         median {:.0?} (min {:.0?}, max {:.0?}) over {RUNS} runs; {} HTTP requests \
+        "cxtrain plan, {TRAININGS} files vs {TRAININGS} managed, {changed} changed: \
+         median {:.0?} (min {:.0?}, max {:.0?}) over {RUNS} runs; {requests} HTTP requests \
          ({} list pages + 1 count)",
-        times[RUNS / 2],
-        times[0],
-        times[RUNS - 1],
-        TRAININGS.div_ceil(100) + 1,
-        TRAININGS.div_ceil(100),
+        times.median(),
+        times.min(),
+        times.max(),
+        requests - 1,
     );
 
     let checked = repo.checked();
@@ -190,7 +111,7 @@ fn main() {
         deletes: DeletePolicy::Delete,
         stored_hash: StoredHash::LastApplied,
     };
-    let mut build_times: Vec<Duration> = (0..RUNS)
+    let build_times: Vec<Duration> = (0..RUNS)
         .map(|_| {
             let started = Instant::now();
             let p = plan::build(
@@ -200,10 +121,12 @@ fn main() {
                 &options,
             );
             let elapsed = started.elapsed();
-            assert_eq!(p.changes.len(), CHANGED);
+            assert_eq!(p.changes.len(), changed);
             elapsed
         })
         .collect();
-    build_times.sort();
-    println!("plan::build alone: median {:.1?}", build_times[RUNS / 2]);
+    println!(
+        "plan::build alone: median {:.1?}",
+        support::Runs::new(build_times).median()
+    );
 }

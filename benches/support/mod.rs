@@ -1,0 +1,44 @@
+//! What the benchmarks share: each measurement is one function here, which
+//! the bench of its area prints (`cargo bench --bench plan`).
+
+#[path = "../../tests/it/common/mod.rs"]
+pub mod common;
+
+pub mod apply;
+pub mod list;
+pub mod plan;
+pub mod validate;
+
+use std::time::Duration;
+
+/// Wall times of repeated runs of one measurement, fastest first.
+pub struct Runs(Vec<Duration>);
+
+impl Runs {
+    /// The runs, in any order; at least one.
+    pub fn new(mut times: Vec<Duration>) -> Runs {
+        assert!(!times.is_empty(), "at least one run");
+        times.sort();
+        Runs(times)
+    }
+
+    /// How many runs.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The fastest.
+    pub fn min(&self) -> Duration {
+        self.0[0]
+    }
+
+    /// The median (the upper one of an even count).
+    pub fn median(&self) -> Duration {
+        self.0[self.0.len() / 2]
+    }
+
+    /// The slowest.
+    pub fn max(&self) -> Duration {
+        self.0[self.0.len() - 1]
+    }
+}
