@@ -1,12 +1,16 @@
 //! What the benchmarks share: each measurement is one function here, which
-//! the bench of its area prints (`cargo bench --bench plan`).
+//! the bench of its area prints (`cargo bench --bench plan`) and
+//! `benches/performance.rs` writes into the performance table
+//! (`docs/performance.md`).
 
 #[path = "../../tests/it/common/mod.rs"]
 pub mod common;
 
 pub mod apply;
 pub mod list;
+pub mod machine;
 pub mod plan;
+pub mod table;
 pub mod validate;
 
 use std::time::Duration;
