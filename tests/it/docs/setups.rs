@@ -154,11 +154,12 @@ pub fn prepare(name: &str, dir: &Path) {
     }
 }
 
-/// The embedded local remote's emulator, on its state file in `dir`.
+/// The embedded local remote's emulator, on its state file in `dir`
+/// (once the one a previous step stopped has let go of it).
 fn local_remote(dir: &Path) -> Remote {
     let state = dir.join(cxtrain::connect::LOCAL_STATE);
     std::fs::create_dir_all(state.parent().expect("state folder")).expect("mkdir");
-    Remote::with(EmulatorConfig {
+    Remote::reopen(EmulatorConfig {
         state_file: Some(state),
         ..EmulatorConfig::default()
     })
