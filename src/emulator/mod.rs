@@ -155,11 +155,14 @@ impl fmt::Debug for EmulatorConfig {
 pub enum EmulatorError {
     /// Only loopback addresses are served.
     #[error("the emulator only listens on loopback addresses, not {0}")]
-    #[diagnostic(help("use 127.0.0.1 (or ::1)"))]
+    #[diagnostic(code(cxtrain::emulator::not_loopback), help("use 127.0.0.1 (or ::1)"))]
     NotLoopback(SocketAddr),
     /// A fault rate outside 0.0..=1.0.
     #[error("{name} must be between 0.0 and 1.0, got {value}")]
-    #[diagnostic(help("a rate is a fraction of requests, e.g. 0.1 for one in ten"))]
+    #[diagnostic(
+        code(cxtrain::emulator::bad_rate),
+        help("a rate is a fraction of requests, e.g. 0.1 for one in ten")
+    )]
     BadRate {
         /// The option that was given the rate.
         name: &'static str,
@@ -168,7 +171,10 @@ pub enum EmulatorError {
     },
     /// The port could not be bound.
     #[error("cannot listen on {addr}")]
-    #[diagnostic(help("pick another port, or --port 0 for a free one"))]
+    #[diagnostic(
+        code(cxtrain::emulator::bind),
+        help("pick another port, or --port 0 for a free one")
+    )]
     Bind {
         /// The address asked for.
         addr: SocketAddr,
@@ -178,7 +184,10 @@ pub enum EmulatorError {
     },
     /// The state file could not be loaded.
     #[error(transparent)]
-    #[diagnostic(help("fix or remove the state file; it is rewritten on every change"))]
+    #[diagnostic(
+        code(cxtrain::emulator::state),
+        help("fix or remove the state file; it is rewritten on every change")
+    )]
     State(PersistError),
     /// Another emulator serves the state file (a second `--local` run).
     #[error(

@@ -30,7 +30,10 @@ pub struct Formatted {
 /// of written.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("formatting {path} would change its meaning")]
-#[diagnostic(help("please report this; the file was left as it is"))]
+#[diagnostic(
+    code(cxtrain::fmt::meaning_changed),
+    help("please report this; the file was left as it is")
+)]
 pub struct MeaningChanged {
     path: RepoPath,
 }

@@ -31,7 +31,10 @@ pub struct Options {
 /// The file to write exists already.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("{path} already exists; not overwriting it")]
-#[diagnostic(help("pass --out FILE to write it somewhere else"))]
+#[diagnostic(
+    code(cxtrain::write::exists),
+    help("pass --out FILE to write it somewhere else")
+)]
 pub struct Exists {
     path: String,
 }

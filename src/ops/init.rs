@@ -83,22 +83,28 @@ pub struct Initialized {
 pub enum InitError {
     /// The config exists and `--force` was not given.
     #[error("{path} already exists; not overwriting it")]
-    #[diagnostic(help(
-        "this repository is set up already: `cxtrain validate` checks it. To write a fresh \
+    #[diagnostic(
+        code(cxtrain::init::config_exists),
+        help(
+            "this repository is set up already: `cxtrain validate` checks it. To write a fresh \
          config anyway, run `cxtrain init --force` (root and workspace are kept, the old \
          file is saved as {FILE_NAME}.bak)"
-    ))]
+        )
+    )]
     ConfigExists {
         /// The config file.
         path: String,
     },
     /// `--workspace` differs from the existing config's.
     #[error("the workspace is `{current}`; init will not change it to `{asked}`")]
-    #[diagnostic(help(
-        "the workspace tags every training this repository manages: with another one, \
+    #[diagnostic(
+        code(cxtrain::init::workspace_change),
+        help(
+            "the workspace tags every training this repository manages: with another one, \
          cxtrain no longer recognises them and plans to create them all again. Edit \
          cxtrain.toml by hand only if nothing was ever applied"
-    ))]
+        )
+    )]
     WorkspaceChange {
         /// The existing config's workspace.
         current: String,

@@ -33,7 +33,10 @@ use crate::validate::{self as validation, Checked, MissingRoot, Report};
 /// the caller to show before this error.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("the repository does not validate")]
-#[diagnostic(help("run `cxtrain validate` and fix the errors first"))]
+#[diagnostic(
+    code(cxtrain::not_valid),
+    help("run `cxtrain validate` and fix the errors first")
+)]
 pub struct NotValid {
     /// Every diagnostic of the run.
     pub report: Report,
@@ -55,6 +58,7 @@ pub fn checked_with(located: &Located, missing_root: MissingRoot) -> Result<Chec
 /// The system refused something an operation needed: `cannot ACTION: why`.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("cannot {action}: {error}")]
+#[diagnostic(code(cxtrain::io))]
 pub struct IoError {
     /// What could not be done (`read stdin`).
     action: String,

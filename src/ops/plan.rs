@@ -317,9 +317,12 @@ async fn unowned(
 pub enum TargetError {
     /// It lies outside the repository.
     #[error("--target {target} is outside the repository ({repo})")]
-    #[diagnostic(help(
-        "a target is a training's file or a folder of trainings, relative to the repository (--dir)"
-    ))]
+    #[diagnostic(
+        code(cxtrain::target::outside),
+        help(
+            "a target is a training's file or a folder of trainings, relative to the repository (--dir)"
+        )
+    )]
     Outside {
         /// The target as given.
         target: String,
@@ -328,7 +331,7 @@ pub enum TargetError {
     },
     /// No training lies in it: a typo, most likely.
     #[error("{}", no_match_message(.targets))]
-    #[diagnostic(help("{help}"))]
+    #[diagnostic(code(cxtrain::target::no_match), help("{help}"))]
     NoMatch {
         /// Each target that matches nothing.
         targets: Vec<String>,

@@ -47,7 +47,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use cxtrain::emulator::{EmulatorConfig, EmulatorError, UpdateMetadata, UpdateMode};
+use cxtrain::emulator::{EmulatorConfig, UpdateMetadata, UpdateMode};
 use cxtrain::model::{META_HASH, META_KEY, META_WORKSPACE, TrainingType};
 use cxtrain::remote::api;
 use serde_json::{Value, json};
@@ -746,15 +746,11 @@ impl<'a> Campaign<'a> {
     }
 
     /// Stops the emulator and starts it again from its state file with
-    /// these faults.
-    ///
-    /// The state file's lock is an `flock`, shared with any child process
-    /// that another test thread forks before that child's `exec` closes the
-    /// descriptor; so the lock the stopped emulator held may outlive it by
-    /// a moment, and starting again waits for it (at most 5 s).
+    /// these faults (waiting out the stopped one's lock, see
+    /// [`Remote::reopen`]).
     fn restart(&mut self, faults: Faults, seed: u64) {
         self.remote = None;
-        let config = EmulatorConfig {
+        self.remote = Some(Remote::reopen(EmulatorConfig {
             update_mode: self.mode.update_mode,
             update_metadata: self.mode.update_metadata,
             state_file: Some(self.scratch.path().join("state.json")),
@@ -764,19 +760,7 @@ impl<'a> Campaign<'a> {
             latency: Duration::from_millis(faults.latency_ms),
             seed,
             ..EmulatorConfig::default()
-        };
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            match Remote::try_with(config.clone()) {
-                Ok(remote) => break self.remote = Some(remote),
-                Err(EmulatorError::StateInUse { holder, .. })
-                    if holder == Some(std::process::id()) && Instant::now() < deadline =>
-                {
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-                Err(e) => panic!("emulator starts: {e:?}"),
-            }
-        }
+        }));
     }
 
     /// Every record as the emulator last saved it (its state file is

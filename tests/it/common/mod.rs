@@ -15,6 +15,7 @@ pub mod hostile;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use cxtrain::emulator::{self, EmulatorConfig, Running, Stats};
 use cxtrain::model::{META_HASH, META_KEY, META_WORKSPACE};
@@ -266,6 +267,29 @@ impl Remote {
             key,
             http: reqwest::Client::new(),
         })
+    }
+
+    /// An in-process emulator on the state file `config` names, started
+    /// once that file's lock is free.
+    ///
+    /// The lock is an `flock`, shared with any child process that another
+    /// test thread forks before that child's `exec` closes the descriptor;
+    /// so the lock an emulator of this process held may outlive it by a
+    /// moment, and this waits for it (at most 5 s). A lock another process
+    /// holds fails at once.
+    pub fn reopen(config: EmulatorConfig) -> Remote {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            match Remote::try_with(config.clone()) {
+                Ok(remote) => return remote,
+                Err(emulator::EmulatorError::StateInUse { holder, .. })
+                    if holder == Some(std::process::id()) && Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => panic!("emulator starts: {e:?}"),
+            }
+        }
     }
 
     /// An in-process emulator holding exactly `trainings` (API records, ids

@@ -52,6 +52,11 @@ pub const SETUPS: &[(&str, &str)] = &[
         "dashboard-draft",
         "`applied`, then an unpublished dashboard draft on escalation",
     ),
+    (
+        "inventory",
+        "`applied`, then a file edit, a dashboard edit, both on one training, a removed file, \
+         a new file, a dashboard draft, and trainings made by hand or by another workspace",
+    ),
     ("many-deletes", "`applied`, then 12 training files removed"),
     ("all-deleted", "`applied`, then every training file removed"),
     (
@@ -123,6 +128,7 @@ pub fn prepare(name: &str, dir: &Path) {
                 json!({"draft_content": "Hand over to a human at once when the customer asks."}),
             );
         }
+        "inventory" => inventory(dir),
         "many-deletes" => {
             applied(dir);
             for folder in ["account", "billing", "integrations"] {
@@ -154,11 +160,12 @@ pub fn prepare(name: &str, dir: &Path) {
     }
 }
 
-/// The embedded local remote's emulator, on its state file in `dir`.
+/// The embedded local remote's emulator, on its state file in `dir`
+/// (once the one a previous step stopped has let go of it).
 fn local_remote(dir: &Path) -> Remote {
     let state = dir.join(cxtrain::connect::LOCAL_STATE);
     std::fs::create_dir_all(state.parent().expect("state folder")).expect("mkdir");
-    Remote::with(EmulatorConfig {
+    Remote::reopen(EmulatorConfig {
         state_file: Some(state),
         ..EmulatorConfig::default()
     })
@@ -181,13 +188,8 @@ fn edited(dir: &Path) {
 
 fn changes(dir: &Path) {
     applied(dir);
+    slower_reset_link(dir);
     let t = |rel: &str| format!("trainings/{rel}");
-    edit(
-        dir,
-        &t("account/reset-password.md"),
-        "within two minutes",
-        "within five minutes",
-    );
     rename(
         dir,
         &t("shipping/label-not-printing.md"),
@@ -207,12 +209,66 @@ fn changes(dir: &Path) {
     std::fs::remove_file(dir.join(t("integrations/api-rate-limits.md"))).expect("rm");
 }
 
+/// The reset-password training's file edited: the link takes five minutes.
+fn slower_reset_link(dir: &Path) {
+    edit(
+        dir,
+        "trainings/account/reset-password.md",
+        "within two minutes",
+        "within five minutes",
+    );
+}
+
 fn drift(dir: &Path) {
     applied(dir);
     local_remote(dir).dashboard_edit(
         "shipping/lost-package",
         json!({"title": "Parcel marked delivered but not received"}),
     );
+}
+
+/// Every state `status` tells apart, in one repository.
+fn inventory(dir: &Path) {
+    edited(dir);
+    slower_reset_link(dir);
+    let t = |rel: &str| format!("trainings/{rel}");
+    std::fs::remove_file(dir.join(t("integrations/api-rate-limits.md"))).expect("rm");
+    std::fs::write(
+        dir.join(t("billing/gift-cards.md")),
+        "---\ntitle: Customer wants to pay with a gift card\n---\nGift cards cannot pay \
+         for a Parcelly subscription; they work only in the postage shop.\n",
+    )
+    .expect("new file");
+    let remote = local_remote(dir);
+    remote.dashboard_edit(
+        "shipping/lost-package",
+        json!({"title": "Parcel marked delivered but not received"}),
+    );
+    remote.dashboard_edit(
+        "account/reset-password",
+        json!({"content": "Send the customer a reset link; it stays valid for one hour."}),
+    );
+    remote.dashboard_edit(
+        "escalation",
+        json!({"draft_content": "Hand over to a human at once when the customer asks."}),
+    );
+    let mut promo = hand_made(
+        "Customer asks about the spring promotion",
+        "The spring promotion gives 20% off the first three months of any plan.",
+        &[],
+    );
+    promo.directory_id = Some("dir_marketing_07".to_owned());
+    remote.create(&promo);
+    let mut other = hand_made(
+        "Merchant asks about reseller pricing",
+        "Reseller pricing is handled by the partnerships team; collect the company name.",
+        &[
+            ("cxtrain_workspace", "partner-bot"),
+            ("cxtrain_key", "resellers"),
+        ],
+    );
+    other.directory_id = Some("dir_billing_02".to_owned());
+    remote.create(&other);
 }
 
 fn tampered_plan(dir: &Path) {

@@ -356,6 +356,98 @@ fn troubleshooting_explains_every_error_code() {
     );
 }
 
+/// The source of `src/`, each file without its `#[cfg(test)]` module.
+fn library_sources() -> Vec<(PathBuf, String)> {
+    walkdir::WalkDir::new(pages::root().join("src"))
+        .into_iter()
+        .map(|entry| entry.expect("walk src").into_path())
+        .filter(|path| path.extension().is_some_and(|x| x == "rs"))
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("read source");
+            let code = match text.find("#[cfg(test)]\nmod tests") {
+                Some(at) => text[..at].to_owned(),
+                None => text,
+            };
+            (path, code)
+        })
+        .collect()
+}
+
+/// Each error shape (a struct, or an enum's variant) of every type deriving
+/// `miette::Diagnostic` in `code`: its name and the attribute lines above it.
+fn diagnostic_shapes(code: &str) -> Vec<(String, String)> {
+    let mut shapes = Vec::new();
+    for (at, _) in code.match_indices("\n#[derive(") {
+        let rest = &code[at + 1..];
+        if !rest
+            .lines()
+            .next()
+            .is_some_and(|l| l.ends_with("Diagnostic)]"))
+        {
+            continue;
+        }
+        let item = rest
+            .lines()
+            .skip(1)
+            .position(|l| l.starts_with("pub struct") || l.starts_with("pub enum"))
+            .expect("a derive precedes an item");
+        let lines: Vec<&str> = rest.lines().skip(1).collect();
+        let header = lines[..item].join("\n");
+        let name = lines[item].split_whitespace().nth(2).unwrap_or_default();
+        if lines[item].starts_with("pub struct") {
+            shapes.push((name.trim_end_matches(['{', '(', ';']).to_owned(), header));
+            continue;
+        }
+        let mut attributes = String::new();
+        for line in &lines[item + 1..] {
+            if *line == "}" {
+                break;
+            }
+            let variant = line
+                .strip_prefix("    ")
+                .filter(|v| v.starts_with(char::is_uppercase));
+            match variant {
+                Some(variant) => {
+                    let variant: String = variant
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric())
+                        .collect();
+                    shapes.push((
+                        format!("{name}::{variant}"),
+                        std::mem::take(&mut attributes),
+                    ));
+                }
+                None if line.starts_with("    }") || line.starts_with("    ///") => {
+                    attributes.clear();
+                }
+                None => {
+                    attributes.push_str(line);
+                    attributes.push('\n');
+                }
+            }
+        }
+    }
+    shapes
+}
+
+/// Troubleshooting promises a code on every error: each error type the
+/// library can print names one (or forwards another's, `transparent`).
+#[test]
+fn every_error_type_names_its_code() {
+    let mut missing = Vec::new();
+    let mut seen = 0;
+    for (path, code) in library_sources() {
+        for (name, attributes) in diagnostic_shapes(&code) {
+            seen += 1;
+            if !attributes.contains("code(cxtrain::") && !attributes.contains("transparent") {
+                missing.push(format!("{}: {name}", path.display()));
+            }
+        }
+    }
+    assert!(seen > 80, "found only {seen} error shapes");
+    assert!(missing.is_empty(), "errors without a code: {missing:#?}");
+}
+
 #[test]
 fn anchors_are_made_like_mdbook_makes_them() {
     assert_eq!(anchor("Exit codes"), "exit-codes");
