@@ -48,24 +48,11 @@ pub fn load() -> Option<f64> {
 
 /// Today in UTC, `YYYY-MM-DD`.
 pub fn today() -> String {
-    let secs = SystemTime::now()
+    let ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("after 1970")
-        .as_secs();
-    let (y, m, d) = civil(i64::try_from(secs / 86_400).expect("a day count"));
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard
-/// Hinnant's `civil_from_days`).
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+        .as_millis();
+    let mut stamp = cxtrain::emulator::rfc3339_ms(i64::try_from(ms).expect("a time"));
+    stamp.truncate("YYYY-MM-DD".len());
+    stamp
 }

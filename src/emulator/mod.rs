@@ -24,6 +24,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use clock::rfc3339_ms;
 pub use persist::PersistError;
 pub use traffic::Stats;
 
