@@ -9,13 +9,12 @@ use cxtrain::model::{META_KEY, META_WORKSPACE};
 use cxtrain::remote::api::{ListQuery, TrainingInput};
 use cxtrain::remote::{ApiKey, Client, ClientConfig};
 
+pub use super::LATENCY;
 use super::Runs;
 use super::common::hand_made;
 
 /// Trainings listed.
 pub const TRAININGS: usize = 5_000;
-/// Latency the emulator adds to each request.
-pub const LATENCY: Duration = Duration::from_millis(50);
 /// Listings timed.
 pub const RUNS: usize = 5;
 /// List pages of 100 the listing takes.
