@@ -78,7 +78,7 @@ pub enum RateLimitHeaders {
     /// `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`
     /// (seconds until a slot frees).
     XRateLimit,
-    /// The IETF draft fields `RateLimit-Policy: "default";q=N;w=60` and
+    /// The IETF draft fields `RateLimit-Policy: "default";q=N;w=WINDOW` and
     /// `RateLimit: "default";r=REMAINING;t=SECONDS`.
     Ietf,
 }
