@@ -23,7 +23,7 @@ use tokio::task::JoinSet;
 
 use super::answer::{self, Part, draft_fix};
 use super::calls::{Call, Guard, Phase, Step};
-use crate::model::{META_KEY, META_WORKSPACE, Training};
+use crate::model::{META_WORKSPACE, Training};
 use crate::plan::{Change, Field, Identity};
 use crate::remote::managed::observed_hash;
 use crate::remote::{Client, Outage, RemoteError, api};
@@ -364,19 +364,8 @@ async fn write(client: &Client, step: &Step, metadata: &Metadata) -> Result<Outc
 /// its delete: `false` when this workspace lists no training `id` with the
 /// key, an error when it lists it changed.
 async fn still_planned(client: &Client, id: &str, guard: &Guard) -> Result<bool, StepError> {
-    let filter = serde_json::json!({ META_WORKSPACE: guard.workspace, META_KEY: guard.key });
-    let query = api::ListQuery {
-        metadata: Some(filter.to_string()),
-        ..api::ListQuery::default()
-    };
-    let listing = client.list_all(&query).await?;
-    // Checked here too: a server may ignore the filter.
-    let listed = listing.items.iter().find(|t| {
-        t.id == id
-            && t.metadata_str(META_WORKSPACE) == Some(guard.workspace.as_str())
-            && t.metadata_str(META_KEY) == Some(guard.key.as_str())
-    });
-    match listed {
+    let tagged = client.tagged(&guard.workspace, &guard.key).await?;
+    match tagged.iter().find(|t| t.id == id) {
         None => Ok(false),
         Some(t) if observed_hash(t) == guard.observed => Ok(true),
         Some(_) => Err(StepError::ChangedSincePlanned { id: id.to_owned() }),

@@ -496,18 +496,31 @@ impl Client {
         self.fetch(&call, Retry::IfNotLanded).await
     }
 
-    /// The managed training a create may have produced, by metadata.
-    async fn find(&self, identity: &Identity) -> Result<Option<api::Training>, RemoteError> {
+    /// The trainings `workspace` lists under `key` (the metadata filter,
+    /// checked again here in case a server ignores it): every page.
+    pub async fn tagged(
+        &self,
+        workspace: &str,
+        key: &str,
+    ) -> Result<Vec<api::Training>, RemoteError> {
         let query = api::ListQuery {
-            metadata: Some(identity.filter.clone()),
+            metadata: Some(
+                serde_json::json!({ META_KEY: key, META_WORKSPACE: workspace }).to_string(),
+            ),
             ..api::ListQuery::default()
         };
-        let listing = self.list_all(&query).await?;
-        // Checked again here in case a server ignores the filter.
-        Ok(listing.items.into_iter().find(|t| {
-            t.metadata_str(META_KEY) == Some(identity.key.as_str())
-                && t.metadata_str(META_WORKSPACE) == Some(identity.workspace.as_str())
-        }))
+        let mut listing = self.list_all(&query).await?;
+        listing.items.retain(|t| {
+            t.metadata_str(META_KEY) == Some(key)
+                && t.metadata_str(META_WORKSPACE) == Some(workspace)
+        });
+        Ok(listing.items)
+    }
+
+    /// The managed training a create may have produced, by metadata.
+    async fn find(&self, identity: &Identity) -> Result<Option<api::Training>, RemoteError> {
+        let tagged = self.tagged(&identity.workspace, &identity.key).await?;
+        Ok(tagged.into_iter().next())
     }
 
     /// Sends `call` with retries and decodes the JSON answer.
@@ -837,19 +850,13 @@ fn shorten(text: &str, max: usize) -> String {
 struct Identity {
     key: String,
     workspace: String,
-    /// JSON object for the list `metadata` containment filter.
-    filter: String,
 }
 
 impl Identity {
     fn of(body: &api::TrainingInput) -> Option<Identity> {
-        let key = body.metadata.get(META_KEY)?.clone();
-        let workspace = body.metadata.get(META_WORKSPACE)?.clone();
-        let filter = serde_json::json!({ META_KEY: key, META_WORKSPACE: workspace }).to_string();
         Some(Identity {
-            key,
-            workspace,
-            filter,
+            key: body.metadata.get(META_KEY)?.clone(),
+            workspace: body.metadata.get(META_WORKSPACE)?.clone(),
         })
     }
 }
