@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{BLUE, GREEN, Paint, RED, YELLOW};
+use super::{BLUE, GREEN, Paint, RED, YELLOW, count};
 use crate::ops::doctor::probe::{
     DeleteAnswer, Effect, Ending, Findings, MetadataOnUpdate, MoveCall, ProbeReport, TITLE,
 };
@@ -52,8 +52,7 @@ pub fn checks(
     let verdict = match (failed, warned) {
         (0, 0) => p.paint(GREEN, "All checks passed."),
         (0, n) => p.paint(YELLOW, &format!("All checks passed; {n} to look at.")),
-        (1, _) => p.paint(RED, "1 check failed."),
-        (n, _) => p.paint(RED, &format!("{n} checks failed.")),
+        (n, _) => p.paint(RED, &format!("{} failed.", count(n, "check"))),
     };
     writeln!(out, "\n{verdict}")
 }

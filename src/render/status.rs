@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use super::search::one_line;
-use super::{GREEN, Paint, RED, YELLOW};
+use super::{GREEN, Paint, RED, YELLOW, count, plural};
 use crate::ops::status::{Counted, Directories, Drift, Managed, Publication, Status, Unmanaged};
 use crate::text::escape_line;
 
@@ -27,9 +27,9 @@ fn managed(status: &Status, p: Paint, out: &mut dyn Write) -> io::Result<()> {
     let n = status.managed.len();
     writeln!(
         out,
-        "\nWorkspace {}: {n} managed training{}",
+        "\nWorkspace {}: {}",
         escape_line(&status.workspace),
-        plural(n)
+        count(n, "managed training")
     )?;
     if n == 0 {
         return Ok(());
@@ -89,9 +89,9 @@ fn local_only(status: &Status, out: &mut dyn Write) -> io::Result<()> {
             let n = files.len();
             writeln!(
                 out,
-                "\n{n} file{} not on the remote yet (`cxtrain plan` creates {}):",
-                plural(n),
-                if n == 1 { "it" } else { "them" }
+                "\n{} not on the remote yet (`cxtrain plan` creates {}):",
+                count(n, "file"),
+                plural(n, "it", "them")
             )?;
             for file in files {
                 writeln!(out, "  {}", escape_line(file.as_str()))?;
@@ -103,19 +103,19 @@ fn local_only(status: &Status, out: &mut dyn Write) -> io::Result<()> {
 
 fn unmanaged(unmanaged: &Unmanaged, out: &mut dyn Write) -> io::Result<()> {
     let n = unmanaged.count;
-    let s = if n == 1 { "" } else { "s" };
+    let how_many = count(n, "training");
     let Some(trainings) = &unmanaged.trainings else {
         if n > 0 {
             writeln!(
                 out,
-                "\n{n} training{s} not managed by this workspace (`cxtrain status --all` lists \
+                "\n{how_many} not managed by this workspace (`cxtrain status --all` lists \
                  {}).",
-                if n == 1 { "it" } else { "them" }
+                plural(n, "it", "them")
             )?;
         }
         return Ok(());
     };
-    writeln!(out, "\nNot managed by this workspace: {n} training{s}")?;
+    writeln!(out, "\nNot managed by this workspace: {how_many}")?;
     if trainings.is_empty() {
         return Ok(());
     }
@@ -218,10 +218,6 @@ fn table(header: &[&str], rows: &[Vec<Cell>], out: &mut dyn Write) -> io::Result
         writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// The inventory as JSON (the shape of [`Status`]).
