@@ -28,6 +28,7 @@ pub mod plan_markdown;
 pub mod retries;
 pub mod search;
 pub mod status;
+mod table;
 
 use std::fmt;
 use std::path::{Component, Path, PathBuf};

@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use super::search::one_line;
+use super::table::{Cell, one_line, table};
 use super::{GREEN, Paint, RED, YELLOW, count, plural};
 use crate::ops::status::{Counted, Directories, Drift, Managed, Publication, Status, Unmanaged};
 use crate::text::escape_line;
@@ -57,7 +57,7 @@ fn managed(status: &Status, p: Paint, out: &mut dyn Write) -> io::Result<()> {
             ]
         })
         .collect();
-    table(&["KEY", "ID", "FILE", "STATE", "DRIFT"], &rows, out)
+    table("  ", &["KEY", "ID", "FILE", "STATE", "DRIFT"], &rows, out)
 }
 
 /// The DRIFT cell: what `plan` would do, coloured by how much it matters.
@@ -137,7 +137,7 @@ fn unmanaged(unmanaged: &Unmanaged, out: &mut dyn Write) -> io::Result<()> {
             ]
         })
         .collect();
-    table(&["ID", "WORKSPACE", "DIRECTORY", "TITLE"], &rows, out)
+    table("  ", &["ID", "WORKSPACE", "DIRECTORY", "TITLE"], &rows, out)
 }
 
 fn directories(d: &Directories, out: &mut dyn Write) -> io::Result<()> {
@@ -174,50 +174,7 @@ fn directories(d: &Directories, out: &mut dyn Write) -> io::Result<()> {
         Cell::plain(d.root.to_string()),
         Cell::plain("the root folder".to_owned()),
     ]);
-    table(&["ID", "TRAININGS", "FOLDER"], &rows, out)
-}
-
-/// A table cell: its text as printed (maybe coloured) and its width.
-struct Cell {
-    shown: String,
-    width: usize,
-}
-
-impl Cell {
-    fn plain(text: impl Into<String>) -> Cell {
-        let shown = text.into();
-        Cell {
-            width: shown.chars().count(),
-            shown,
-        }
-    }
-}
-
-/// An aligned table with a header, indented by two spaces.
-fn table(header: &[&str], rows: &[Vec<Cell>], out: &mut dyn Write) -> io::Result<()> {
-    let header: Vec<Cell> = header.iter().map(|h| Cell::plain(*h)).collect();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|i| {
-            std::iter::once(&header)
-                .chain(rows)
-                .map(|r| r[i].width)
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for row in std::iter::once(&header).chain(rows) {
-        let mut line = String::from(" ");
-        for (i, cell) in row.iter().enumerate() {
-            line.push(' ');
-            line.push_str(&cell.shown);
-            if i + 1 < row.len() {
-                let pad = widths[i] - cell.width + 1;
-                line.push_str(&" ".repeat(pad));
-            }
-        }
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    Ok(())
+    table("  ", &["ID", "TRAININGS", "FOLDER"], &rows, out)
 }
 
 /// The inventory as JSON (the shape of [`Status`]).
