@@ -29,13 +29,9 @@ const NOTE_ROOM: usize = 1_024;
 /// its comment in place.
 pub const MARKER: &str = "<!-- cxtrain-plan -->";
 
-/// Writes the markdown plan, at most `limit` bytes (`None`: all of it).
-pub fn render(plan: &Plan, limit: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
-    out.write_all(document(&[plan], limit).as_bytes())
-}
-
-/// Writes the markdown plans of several environments as one comment.
-pub fn render_all(plans: &[&Plan], limit: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
+/// Writes the markdown plans (one per environment) as one comment, at most
+/// `limit` bytes (`None`: all of it).
+pub fn render(plans: &[&Plan], limit: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(document(plans, limit).as_bytes())
 }
 
