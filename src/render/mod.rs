@@ -34,6 +34,7 @@ use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
 pub use out::{Out, OutputError};
+use paint::diff_mark;
 pub use paint::{BLUE, CYAN, ColorChoice, GREEN, Paint, RED, YELLOW};
 
 /// A path as the user should see it: without `./` segments, and with

@@ -6,9 +6,9 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
-use similar::{ChangeTag, InlineChangeOptions, TextDiff};
+use similar::{InlineChangeOptions, TextDiff};
 
-use super::{BLUE, CYAN, GREEN, Paint, RED, YELLOW, count, plural};
+use super::{BLUE, CYAN, GREEN, Paint, RED, YELLOW, count, diff_mark, plural};
 use crate::model::{Channel, Training};
 use crate::plan::{Change, Field, Flag, HandMade, Identity, Likeness, Modify, Plan, Toggle};
 use crate::text::{escape, escape_line};
@@ -538,11 +538,7 @@ fn content_diff(old: &str, new: &str, p: &Paint, out: &mut dyn Write) -> io::Res
             for change in
                 diff.iter_inline_changes_with_options_deadline(op, InlineChangeOptions::new(), None)
             {
-                let (sign, color) = match change.tag() {
-                    ChangeTag::Delete => ("-", RED),
-                    ChangeTag::Insert => ("+", GREEN),
-                    ChangeTag::Equal => (" ", ""),
-                };
+                let (sign, color) = diff_mark(change.tag());
                 let mut line = String::new();
                 for (emphasised, text) in change.iter_strings_lossy() {
                     let text = escape(text.trim_end_matches('\n'));
