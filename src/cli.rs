@@ -113,6 +113,9 @@ pub struct RemoteArgs {
 }
 
 /// [`RemoteArgs`] before the command name, hidden (see [`Cli::leading_remote`]).
+/// A copy rather than [`RemoteArgs`] flattened twice: these read no
+/// environment variable (`OPENCX_API_URL` read here would win over an
+/// `--api-url` written after the command name) and show in no help.
 #[derive(Debug, Clone, Default, Args)]
 pub struct LeadingRemoteArgs {
     /// API base URL.

@@ -1,7 +1,8 @@
 //! The clap values turned into the library's own types: library modules
 //! never import `cli`, so each conversion lives here, once.
 
-use crate::cli::{self, SafetyArgs};
+use crate::cli::{self, EmulatorRateLimitHeaders, EmulatorUpdateMode, SafetyArgs};
+use crate::emulator::{RateLimitHeaders, UpdateMode};
 use crate::ops::plan::Safety;
 use crate::render::ColorChoice;
 use crate::render::plan::PlanFormat;
@@ -34,6 +35,26 @@ impl From<&SafetyArgs> for Safety {
             no_delete: a.no_delete,
             allow_deletes: a.allow_deletes,
             force: a.force,
+        }
+    }
+}
+
+impl From<EmulatorRateLimitHeaders> for RateLimitHeaders {
+    fn from(h: EmulatorRateLimitHeaders) -> RateLimitHeaders {
+        match h {
+            EmulatorRateLimitHeaders::None => RateLimitHeaders::None,
+            EmulatorRateLimitHeaders::XRatelimit => RateLimitHeaders::XRateLimit,
+            EmulatorRateLimitHeaders::Ietf => RateLimitHeaders::Ietf,
+        }
+    }
+}
+
+impl From<EmulatorUpdateMode> for UpdateMode {
+    fn from(m: EmulatorUpdateMode) -> UpdateMode {
+        match m {
+            EmulatorUpdateMode::Publish => UpdateMode::Publish,
+            EmulatorUpdateMode::Stage => UpdateMode::StageDraft,
+            EmulatorUpdateMode::StageStale => UpdateMode::StageDraftKeepingStale,
         }
     }
 }

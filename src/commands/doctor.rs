@@ -32,10 +32,8 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> CommandResult {
     }
     let probe = if args.probe && diagnosis.can_probe() {
         if !args.yes {
-            let directory = diagnosis
-                .probe_directory()
-                .map(|(folder, id)| format!("{folder} ({id})"));
-            let prompt = show::probe_prompt(target.unwrap_or_default(), directory.as_deref());
+            let prompt =
+                show::probe_prompt(target.unwrap_or_default(), diagnosis.probe_directory());
             ctx.stderr().text(&prompt)?;
             doctor::confirmed(&mut std::io::stdin().lock())?;
         }
@@ -43,8 +41,8 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> CommandResult {
     } else {
         None
     };
-    let probe_ok = probe.as_ref().is_none_or(|r| r.ok()) && (!args.probe || probe.is_some());
-    let ok = diagnosis.ok() && probe_ok;
+    // Asked for, a probe must have run and succeeded.
+    let ok = diagnosis.ok() && probe.as_ref().map_or(!args.probe, |r| r.ok());
     if human {
         match &probe {
             Some(report) => out.emit(|w, p| show::probe(report, p, w))?,

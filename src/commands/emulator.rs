@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use crate::cli::{EmulatorArgs, EmulatorRateLimitHeaders, EmulatorUpdateMode};
-use crate::emulator::{EmulatorConfig, RateLimitHeaders, UpdateMetadata, UpdateMode};
+use crate::cli::EmulatorArgs;
+use crate::emulator::{EmulatorConfig, UpdateMetadata};
 use crate::exit::{CommandResult, Exit};
 use crate::ops::emulator::serve;
 use crate::render::notes;
@@ -15,22 +15,14 @@ pub fn run(ctx: &Context, args: &EmulatorArgs) -> CommandResult {
     let config = EmulatorConfig {
         api_key: args.api_key.clone(),
         rate_limit_per_minute: args.rate_limit,
-        rate_limit_headers: match args.rate_limit_headers {
-            EmulatorRateLimitHeaders::None => RateLimitHeaders::None,
-            EmulatorRateLimitHeaders::XRatelimit => RateLimitHeaders::XRateLimit,
-            EmulatorRateLimitHeaders::Ietf => RateLimitHeaders::Ietf,
-        },
+        rate_limit_headers: args.rate_limit_headers.into(),
         latency: Duration::from_millis(args.latency_ms),
         error_rate: args.error_rate,
         burst_429_every: args.burst_429_every,
         drop_rate: args.drop_rate,
         seed: args.seed,
         state_file: args.state.clone(),
-        update_mode: match args.update_mode {
-            EmulatorUpdateMode::Publish => UpdateMode::Publish,
-            EmulatorUpdateMode::Stage => UpdateMode::StageDraft,
-            EmulatorUpdateMode::StageStale => UpdateMode::StageDraftKeepingStale,
-        },
+        update_mode: args.update_mode.into(),
         update_metadata: if args.refuse_update_metadata {
             UpdateMetadata::Refuse
         } else {

@@ -4,7 +4,7 @@ use crate::cli::SearchArgs;
 use crate::exit::{CommandResult, Exit};
 use crate::ops::search::{self, Options};
 use crate::render::notes;
-use crate::render::search::table;
+use crate::render::search::hits;
 
 use super::support::Context;
 
@@ -19,6 +19,6 @@ pub fn run(ctx: &Context, args: &SearchArgs) -> CommandResult {
     };
     let searched = search::search(&checked, &options)?;
     ctx.verbose_note(&notes::traffic(&searched.traffic));
-    ctx.stdout().emit(|w, _| table(&searched.hits, w))?;
+    ctx.stdout().emit(|w, _| hits(&searched.hits, w))?;
     Ok(Exit::Success)
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{GREEN, Out, Paint, RED, YELLOW};
+use super::{GREEN, Out, Paint, RED, YELLOW, count};
 use crate::apply::calls::Step;
 use crate::apply::executor::{Observer, Outcome, Report, SkipReason};
 use crate::apply::summary::Summary;
@@ -317,11 +317,11 @@ pub fn summary(report: &Report, s: &Summary, environment: Option<&str>, paint: P
 
 /// The confirmation question asked on a terminal.
 pub fn prompt(changes: usize, target: &str, environment: Option<&str>) -> String {
-    let s = if changes == 1 { "" } else { "s" };
+    let changes = count(changes, "change");
     let target = escape_line(target);
     match environment {
-        Some(env) => format!("Apply {changes} change{s} to environment {env} ({target})? [y/N] "),
-        None => format!("Apply {changes} change{s} to {target}? [y/N] "),
+        Some(env) => format!("Apply {changes} to environment {env} ({target})? [y/N] "),
+        None => format!("Apply {changes} to {target}? [y/N] "),
     }
 }
 

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use serde::Serialize;
 
-use super::Paint;
 use super::inert::Inert;
+use super::{Paint, count};
 use crate::text;
 use crate::validate::{Diagnostic, Related, Report};
 use crate::workspace::problem::Severity;
@@ -42,18 +42,11 @@ pub fn human(report: &Report, paint: Paint, out: &mut dyn Write) -> io::Result<(
 /// `checked N files: X errors, Y warnings`.
 pub fn summary(report: &Report) -> String {
     format!(
-        "checked {} {}: {} {}, {} {}",
-        report.files,
-        plural(report.files, "file", "files"),
-        report.errors(),
-        plural(report.errors(), "error", "errors"),
-        report.warnings(),
-        plural(report.warnings(), "warning", "warnings"),
+        "checked {}: {}, {}",
+        count(report.files, "file"),
+        count(report.errors(), "error"),
+        count(report.warnings(), "warning"),
     )
-}
-
-fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
-    if n == 1 { one } else { many }
 }
 
 /// The documented JSON document (see the README's "validate --format json").

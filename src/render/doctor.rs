@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{BLUE, GREEN, Paint, RED, YELLOW};
+use super::{BLUE, GREEN, Paint, RED, YELLOW, count};
 use crate::ops::doctor::probe::{
     DeleteAnswer, Effect, Ending, Findings, MetadataOnUpdate, MoveCall, ProbeReport, TITLE,
 };
@@ -52,8 +52,7 @@ pub fn checks(
     let verdict = match (failed, warned) {
         (0, 0) => p.paint(GREEN, "All checks passed."),
         (0, n) => p.paint(YELLOW, &format!("All checks passed; {n} to look at.")),
-        (1, _) => p.paint(RED, "1 check failed."),
-        (n, _) => p.paint(RED, &format!("{n} checks failed.")),
+        (n, _) => p.paint(RED, &format!("{} failed.", count(n, "check"))),
     };
     writeln!(out, "\n{verdict}")
 }
@@ -68,10 +67,15 @@ fn mark(status: Status) -> (&'static str, &'static str) {
     }
 }
 
-/// The question asked before `--probe` writes anything.
-pub fn probe_prompt(target: &str, directory: Option<&str>) -> String {
-    let moved = directory.map_or_else(String::new, |d| {
-        format!(" moves it into directory {},", text::escape_line(d))
+/// The question asked before `--probe` writes anything; `directory` is the
+/// `(folder, id)` the scratch training is moved into.
+pub fn probe_prompt(target: &str, directory: Option<(&str, &str)>) -> String {
+    let moved = directory.map_or_else(String::new, |(folder, id)| {
+        let directory = format!("{folder} ({id})");
+        format!(
+            " moves it into directory {},",
+            text::escape_line(&directory)
+        )
     });
     format!(
         "doctor --probe writes to {}: it creates one draft scenario titled\n  \"{TITLE}\"\n\
@@ -306,5 +310,25 @@ mod tests {
         );
         assert!(!text.contains("##["), "{text}");
         assert!(text.ends_with("\n1 check failed.\n"), "{text}");
+    }
+
+    #[test]
+    fn the_probe_prompt_names_the_directory_it_moves_into() {
+        let prompt = probe_prompt("https://api.open.cx", Some(("billing", "dir_1")));
+        assert!(
+            prompt.starts_with("doctor --probe writes to https://api.open.cx: "),
+            "{prompt}"
+        );
+        assert!(
+            prompt.contains(
+                "unpublishes it, moves it into directory billing (dir_1), and deletes it."
+            ),
+            "{prompt}"
+        );
+        let prompt = probe_prompt("https://api.open.cx", None);
+        assert!(
+            prompt.contains("unpublishes it, and deletes it."),
+            "{prompt}"
+        );
     }
 }

@@ -6,9 +6,9 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use similar::{ChangeTag, TextDiff};
+use similar::TextDiff;
 
-use super::{CYAN, GREEN, Paint, RED, YELLOW, shown};
+use super::{CYAN, Paint, RED, YELLOW, diff_mark, shown};
 use crate::ops::fmt::Formatted;
 use crate::ops::init::{Initialized, Written};
 use crate::ops::pull::{FileOutcome, Pulled, Reason};
@@ -222,11 +222,7 @@ fn file_diff(
     for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
         writeln!(out, "{}", paint.paint(CYAN, &hunk.header().to_string()))?;
         for change in hunk.iter_changes() {
-            let (sign, color) = match change.tag() {
-                ChangeTag::Delete => ("-", RED),
-                ChangeTag::Insert => ("+", GREEN),
-                ChangeTag::Equal => (" ", ""),
-            };
+            let (sign, color) = diff_mark(change.tag());
             let line = escape(change.as_str().unwrap_or_default().trim_end_matches('\n'));
             writeln!(out, "{}", paint.paint(color, &format!("{sign}{line}")))?;
         }

@@ -28,10 +28,13 @@ pub mod plan_markdown;
 pub mod retries;
 pub mod search;
 pub mod status;
+mod table;
 
+use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
 pub use out::{Out, OutputError};
+use paint::diff_mark;
 pub use paint::{BLUE, CYAN, ColorChoice, GREEN, Paint, RED, YELLOW};
 
 /// A path as the user should see it: without `./` segments, and with
@@ -42,4 +45,20 @@ pub fn shown(path: &Path) -> String {
         .filter(|c| *c != Component::CurDir)
         .collect();
     crate::text::escape_line(&path.display().to_string()).into_owned()
+}
+
+/// `one` when there is one of something, `many` otherwise.
+pub(crate) fn plural<'a, N>(n: N, one: &'a str, many: &'a str) -> &'a str
+where
+    N: PartialEq + From<u8>,
+{
+    if n == N::from(1) { one } else { many }
+}
+
+/// `n` and a noun agreeing with it: `1 training`, `3 trainings`.
+pub(crate) fn count<N>(n: N, noun: &str) -> String
+where
+    N: Copy + fmt::Display + PartialEq + From<u8>,
+{
+    format!("{n} {noun}{}", plural(n, "", "s"))
 }

@@ -5,13 +5,13 @@ use std::time::Duration;
 
 use super::shown;
 use crate::ops::Traffic;
-use crate::text::escape;
+use crate::text::escape_line;
 
 /// `-v` after talking to a remote: what was asked of it, and at what cost.
 pub fn traffic(t: &Traffic) -> String {
     format!(
         "{}: {} requests ({} retries, {} rate limited) in {:.1?}.",
-        escape(&t.target),
+        escape_line(&t.target),
         t.stats.requests,
         t.stats.retries,
         t.stats.rate_limited,
@@ -34,4 +34,29 @@ pub fn saved_plan(path: &Path) -> String {
 /// find the port.
 pub fn listening(base_url: &str) -> String {
     format!("cxtrain emulator listening on {base_url}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::remote::ClientStats;
+
+    #[test]
+    fn the_traffic_note_stays_on_one_line() {
+        // `url` drops line breaks when it parses `--api-url`; the note shows
+        // the URL as it was given.
+        let t = Traffic {
+            target: "https://api.open.cx/\n::warning::forged".into(),
+            stats: ClientStats {
+                requests: 3,
+                ..ClientStats::default()
+            },
+            elapsed: Duration::from_millis(1500),
+        };
+        assert_eq!(
+            traffic(&t),
+            "https://api.open.cx/\\u{a}::warning::forged: 3 requests (0 retries, 0 rate limited) \
+             in 1.5s."
+        );
+    }
 }

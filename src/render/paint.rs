@@ -35,6 +35,15 @@ pub const BLUE: &str = "34";
 /// Cyan: names and headers.
 pub const CYAN: &str = "36";
 
+/// A diff line's sign and colour: `-` red, `+` green, context plain.
+pub(crate) fn diff_mark(tag: similar::ChangeTag) -> (&'static str, &'static str) {
+    match tag {
+        similar::ChangeTag::Delete => ("-", RED),
+        similar::ChangeTag::Insert => ("+", GREEN),
+        similar::ChangeTag::Equal => (" ", ""),
+    }
+}
+
 /// ANSI styling when enabled, plain text otherwise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Paint(pub bool);

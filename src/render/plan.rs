@@ -31,7 +31,7 @@ pub fn render(
 ) -> io::Result<()> {
     match format {
         PlanFormat::Human => plan_human::render(plan, paint, out),
-        PlanFormat::Markdown { limit } => plan_markdown::render(plan, limit, out),
+        PlanFormat::Markdown { limit } => plan_markdown::render(&[plan], limit, out),
         PlanFormat::Json => plan_json::render(plan, out),
     }
 }
@@ -58,7 +58,7 @@ pub fn render_all(
             }
             Ok(())
         }
-        PlanFormat::Markdown { limit } => plan_markdown::render_all(plans, limit, out),
+        PlanFormat::Markdown { limit } => plan_markdown::render(plans, limit, out),
         PlanFormat::Json => plan_json::render_all(plans, out),
     }
 }

@@ -6,9 +6,9 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
-use similar::{ChangeTag, InlineChangeOptions, TextDiff};
+use similar::{InlineChangeOptions, TextDiff};
 
-use super::{BLUE, CYAN, GREEN, Paint, RED, YELLOW};
+use super::{BLUE, CYAN, GREEN, Paint, RED, YELLOW, count, diff_mark, plural};
 use crate::model::{Channel, Training};
 use crate::plan::{Change, Field, Flag, HandMade, Identity, Likeness, Modify, Plan, Toggle};
 use crate::text::{escape, escape_line};
@@ -226,7 +226,7 @@ pub(crate) fn warning_lines(plan: &Plan) -> Vec<(Severity, String)> {
                  refresh (put_accepts_metadata = false): compared file against remote, so a \
                  dashboard edit to them can no longer be told apart from a file edit and is \
                  overwritten: {}",
-                count_verb(unknown.len(), "training changed", "trainings changed"),
+                count(unknown.len(), "training") + " changed",
                 key_list(&unknown)
             ),
         ));
@@ -238,8 +238,9 @@ pub(crate) fn warning_lines(plan: &Plan) -> Vec<(Severity, String)> {
         lines.push((
             Severity::Caution,
             format!(
-                "{} an unpublished dashboard draft: {}",
-                count_verb(drafts.len(), "training has", "trainings have"),
+                "{} {} an unpublished dashboard draft: {}",
+                count(drafts.len(), "training"),
+                plural(drafts.len(), "has", "have"),
                 key_list(&drafts)
             ),
         ));
@@ -296,30 +297,8 @@ pub(crate) fn likeness(l: Likeness) -> String {
 
 /// `3 of 412 trainings` for a `--target` plan.
 pub(crate) fn targeting(plan: &Plan) -> Option<String> {
-    plan.targeting.map(|t| {
-        let of = if t.total == 1 {
-            "training"
-        } else {
-            "trainings"
-        };
-        format!("{} of {} {of}", t.targeted, t.total)
-    })
-}
-
-fn count(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
-
-fn count_verb(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
+    plan.targeting
+        .map(|t| format!("{} of {}", t.targeted, count(t.total, "training")))
 }
 
 /// Keys (remote text, some of them) escaped, the first [`WARNING_KEYS`] of them.
@@ -559,11 +538,7 @@ fn content_diff(old: &str, new: &str, p: &Paint, out: &mut dyn Write) -> io::Res
             for change in
                 diff.iter_inline_changes_with_options_deadline(op, InlineChangeOptions::new(), None)
             {
-                let (sign, color) = match change.tag() {
-                    ChangeTag::Delete => ("-", RED),
-                    ChangeTag::Insert => ("+", GREEN),
-                    ChangeTag::Equal => (" ", ""),
-                };
+                let (sign, color) = diff_mark(change.tag());
                 let mut line = String::new();
                 for (emphasised, text) in change.iter_strings_lossy() {
                     let text = escape(text.trim_end_matches('\n'));

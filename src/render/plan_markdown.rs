@@ -12,6 +12,7 @@ use similar::TextDiff;
 use crate::model::Training;
 use crate::plan::{Change, Field, Flag, HandMade, Identity, Modify, Plan, Toggle};
 
+use super::count;
 use super::plan_human::{
     Group, Severity, channels, directory, likeness, metadata, segments, status, targeting,
     warning_lines, with_newline,
@@ -28,13 +29,9 @@ const NOTE_ROOM: usize = 1_024;
 /// its comment in place.
 pub const MARKER: &str = "<!-- cxtrain-plan -->";
 
-/// Writes the markdown plan, at most `limit` bytes (`None`: all of it).
-pub fn render(plan: &Plan, limit: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
-    out.write_all(document(&[plan], limit).as_bytes())
-}
-
-/// Writes the markdown plans of several environments as one comment.
-pub fn render_all(plans: &[&Plan], limit: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
+/// Writes the markdown plans (one per environment) as one comment, at most
+/// `limit` bytes (`None`: all of it).
+pub fn render(plans: &[&Plan], limit: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(document(plans, limit).as_bytes())
 }
 
@@ -105,7 +102,7 @@ fn header(plan: &Plan) -> String {
     if !plan.has_changes() {
         s.push_str(&format!(
             "**No changes.** {} up to date; {} unmanaged trainings ignored.\n",
-            count_trainings(plan.unchanged),
+            count(plan.unchanged, "training"),
             plan.unmanaged_ignored
         ));
     } else {
@@ -149,14 +146,6 @@ fn fingerprint_marker(plan: &Plan) -> String {
         .map(|e| format!("env={} ", html(e)))
         .unwrap_or_default();
     format!("<!-- cxtrain:fingerprint {env}{} -->\n", plan.fingerprint())
-}
-
-fn count_trainings(n: usize) -> String {
-    if n == 1 {
-        "1 training".to_owned()
-    } else {
-        format!("{n} trainings")
-    }
 }
 
 fn bold_if(n: usize) -> String {

@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use super::table::{Cell, one_line, table};
 use crate::ops::search::{Found, Place};
 use crate::text::escape_line;
 
@@ -10,11 +11,11 @@ use crate::text::escape_line;
 const NOT_HERE: &str = "not in this repo";
 
 /// Writes the table, or `no matches`.
-pub fn table(hits: &[Found], out: &mut dyn Write) -> io::Result<()> {
+pub fn hits(hits: &[Found], out: &mut dyn Write) -> io::Result<()> {
     if hits.is_empty() {
         return writeln!(out, "no matches");
     }
-    let rows: Vec<[String; 3]> = hits
+    let rows: Vec<Vec<Cell>> = hits
         .iter()
         .map(|hit| {
             let score = hit
@@ -26,37 +27,10 @@ pub fn table(hits: &[Found], out: &mut dyn Write) -> io::Result<()> {
                 Place::KnowledgeBase => "knowledge base".to_owned(),
                 Place::Elsewhere => NOT_HERE.to_owned(),
             };
-            [score, title, file]
+            vec![Cell::plain(score), Cell::plain(title), Cell::plain(file)]
         })
         .collect();
-    let header = ["SCORE", "TITLE", "FILE"].map(String::from);
-    let width = |i: usize| {
-        rows.iter()
-            .chain([&header])
-            .map(|r| r[i].chars().count())
-            .max()
-            .unwrap_or(0)
-    };
-    let (w0, w1) = (width(0), width(1));
-    for [score, title, file] in [&header].into_iter().chain(&rows) {
-        let line = format!("{score:<w0$}  {title:<w1$}  {file}");
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    Ok(())
-}
-
-/// Titles longer than a table cell are cut with `…`; line breaks flattened,
-/// control characters escaped.
-pub(super) fn one_line(title: &str) -> String {
-    const MAX: usize = 60;
-    let words = title.split_whitespace().collect::<Vec<_>>().join(" ");
-    let flat = escape_line(&words);
-    if flat.chars().count() <= MAX {
-        flat.into_owned()
-    } else {
-        let cut: String = flat.chars().take(MAX - 1).collect();
-        format!("{cut}…")
-    }
+    table("", &["SCORE", "TITLE", "FILE"], &rows, out)
 }
 
 #[cfg(test)]
@@ -71,9 +45,9 @@ mod tests {
         }
     }
 
-    fn text(hits: &[Found]) -> String {
+    fn text(found: &[Found]) -> String {
         let mut out = Vec::new();
-        table(hits, &mut out).unwrap();
+        hits(found, &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -98,14 +72,5 @@ mod tests {
              0.25   Shipping FAQ          knowledge base\n"
         );
         assert_eq!(text(&[]), "no matches\n");
-    }
-
-    #[test]
-    fn long_titles_are_cut_to_one_line() {
-        assert_eq!(one_line("a\n  b"), "a b");
-        let long = "x".repeat(80);
-        let cut = one_line(&long);
-        assert_eq!(cut.chars().count(), 60);
-        assert!(cut.ends_with('…'));
     }
 }

@@ -5,8 +5,8 @@
 
 use std::io::{self, Write};
 
-use super::search::one_line;
-use super::{GREEN, Paint, RED, YELLOW};
+use super::table::{Cell, one_line, table};
+use super::{GREEN, Paint, RED, YELLOW, count, plural};
 use crate::ops::status::{Counted, Directories, Drift, Managed, Publication, Status, Unmanaged};
 use crate::text::escape_line;
 
@@ -27,9 +27,9 @@ fn managed(status: &Status, p: Paint, out: &mut dyn Write) -> io::Result<()> {
     let n = status.managed.len();
     writeln!(
         out,
-        "\nWorkspace {}: {n} managed training{}",
+        "\nWorkspace {}: {}",
         escape_line(&status.workspace),
-        plural(n)
+        count(n, "managed training")
     )?;
     if n == 0 {
         return Ok(());
@@ -57,7 +57,7 @@ fn managed(status: &Status, p: Paint, out: &mut dyn Write) -> io::Result<()> {
             ]
         })
         .collect();
-    table(&["KEY", "ID", "FILE", "STATE", "DRIFT"], &rows, out)
+    table("  ", &["KEY", "ID", "FILE", "STATE", "DRIFT"], &rows, out)
 }
 
 /// The DRIFT cell: what `plan` would do, coloured by how much it matters.
@@ -89,9 +89,9 @@ fn local_only(status: &Status, out: &mut dyn Write) -> io::Result<()> {
             let n = files.len();
             writeln!(
                 out,
-                "\n{n} file{} not on the remote yet (`cxtrain plan` creates {}):",
-                plural(n),
-                if n == 1 { "it" } else { "them" }
+                "\n{} not on the remote yet (`cxtrain plan` creates {}):",
+                count(n, "file"),
+                plural(n, "it", "them")
             )?;
             for file in files {
                 writeln!(out, "  {}", escape_line(file.as_str()))?;
@@ -103,19 +103,19 @@ fn local_only(status: &Status, out: &mut dyn Write) -> io::Result<()> {
 
 fn unmanaged(unmanaged: &Unmanaged, out: &mut dyn Write) -> io::Result<()> {
     let n = unmanaged.count;
-    let s = if n == 1 { "" } else { "s" };
+    let how_many = count(n, "training");
     let Some(trainings) = &unmanaged.trainings else {
         if n > 0 {
             writeln!(
                 out,
-                "\n{n} training{s} not managed by this workspace (`cxtrain status --all` lists \
+                "\n{how_many} not managed by this workspace (`cxtrain status --all` lists \
                  {}).",
-                if n == 1 { "it" } else { "them" }
+                plural(n, "it", "them")
             )?;
         }
         return Ok(());
     };
-    writeln!(out, "\nNot managed by this workspace: {n} training{s}")?;
+    writeln!(out, "\nNot managed by this workspace: {how_many}")?;
     if trainings.is_empty() {
         return Ok(());
     }
@@ -137,7 +137,7 @@ fn unmanaged(unmanaged: &Unmanaged, out: &mut dyn Write) -> io::Result<()> {
             ]
         })
         .collect();
-    table(&["ID", "WORKSPACE", "DIRECTORY", "TITLE"], &rows, out)
+    table("  ", &["ID", "WORKSPACE", "DIRECTORY", "TITLE"], &rows, out)
 }
 
 fn directories(d: &Directories, out: &mut dyn Write) -> io::Result<()> {
@@ -174,54 +174,7 @@ fn directories(d: &Directories, out: &mut dyn Write) -> io::Result<()> {
         Cell::plain(d.root.to_string()),
         Cell::plain("the root folder".to_owned()),
     ]);
-    table(&["ID", "TRAININGS", "FOLDER"], &rows, out)
-}
-
-/// A table cell: its text as printed (maybe coloured) and its width.
-struct Cell {
-    shown: String,
-    width: usize,
-}
-
-impl Cell {
-    fn plain(text: impl Into<String>) -> Cell {
-        let shown = text.into();
-        Cell {
-            width: shown.chars().count(),
-            shown,
-        }
-    }
-}
-
-/// An aligned table with a header, indented by two spaces.
-fn table(header: &[&str], rows: &[Vec<Cell>], out: &mut dyn Write) -> io::Result<()> {
-    let header: Vec<Cell> = header.iter().map(|h| Cell::plain(*h)).collect();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|i| {
-            std::iter::once(&header)
-                .chain(rows)
-                .map(|r| r[i].width)
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for row in std::iter::once(&header).chain(rows) {
-        let mut line = String::from(" ");
-        for (i, cell) in row.iter().enumerate() {
-            line.push(' ');
-            line.push_str(&cell.shown);
-            if i + 1 < row.len() {
-                let pad = widths[i] - cell.width + 1;
-                line.push_str(&" ".repeat(pad));
-            }
-        }
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    Ok(())
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
+    table("  ", &["ID", "TRAININGS", "FOLDER"], &rows, out)
 }
 
 /// The inventory as JSON (the shape of [`Status`]).
