@@ -123,6 +123,16 @@ fn needs_escape(text: &str, mode: Mode) -> bool {
             .any(|line| line.trim_start().starts_with("::"))
 }
 
+/// A path as the user should see it: without `./` segments, and with
+/// control characters in its names escaped (file names are untrusted text).
+pub fn shown(path: &std::path::Path) -> String {
+    let path: std::path::PathBuf = path
+        .components()
+        .filter(|c| *c != std::path::Component::CurDir)
+        .collect();
+    escape_line(&path.display().to_string()).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -327,7 +327,7 @@ fn load_config(options: &Options) -> Result<(Check, Repository), Check> {
             Some("run `cxtrain init` here, or point --dir/--config at the repository".to_owned()),
         )
     })?;
-    let shown = crate::render::shown(&located.path);
+    let shown = crate::text::shown(&located.path);
     let config = located.load().map_err(|e| {
         failed(
             format!("{shown}: {e}"),

@@ -74,7 +74,7 @@ pub fn generate(options: &Options) -> Result<Generated, Failure> {
     match atomic::write(&path, text.as_bytes(), Overwrite::Never) {
         Ok(()) => Ok(Generated { path, traffic }),
         Err(WriteError::Exists { .. }) => Err(Exists {
-            path: crate::render::shown(&path),
+            path: crate::text::shown(&path),
         }
         .into()),
         Err(e) => Err(e.into()),

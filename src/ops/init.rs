@@ -172,7 +172,7 @@ pub fn init(options: &Options) -> Result<Initialized, Failure> {
     };
     if existing.is_some() && !options.force {
         return Err(InitError::ConfigExists {
-            path: crate::render::shown(&config_file),
+            path: crate::text::shown(&config_file),
         }
         .into());
     }
@@ -231,7 +231,7 @@ fn folder_name(dir: &Path) -> String {
 /// `path` relative to `dir`, `/`-separated, for the report.
 fn relative(dir: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(dir).unwrap_or(path);
-    crate::render::shown(rel).replace('\\', "/")
+    crate::text::shown(rel).replace('\\', "/")
 }
 
 /// Writes a new file; [`Written::Exists`] when it already exists.

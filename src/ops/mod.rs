@@ -77,7 +77,7 @@ impl IoError {
 
     /// A file that could not be read.
     fn read(path: &Path, error: std::io::Error) -> IoError {
-        IoError::new(format!("read {}", crate::render::shown(path)), error)
+        IoError::new(format!("read {}", crate::text::shown(path)), error)
     }
 }
 

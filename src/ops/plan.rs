@@ -18,9 +18,9 @@ use crate::plan::{
 use crate::remote::Client;
 use crate::remote::api::ListQuery;
 use crate::remote::managed::{self, ManagedTraining, RemoteState};
-use crate::render::shown;
 use crate::repo_path::RepoPath;
 use crate::suggest::did_you_mean;
+use crate::text::shown;
 use crate::validate::Checked;
 
 use super::{Session, Traffic};

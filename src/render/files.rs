@@ -8,11 +8,12 @@ use std::path::Path;
 
 use similar::TextDiff;
 
-use super::{CYAN, Paint, RED, YELLOW, diff_mark, shown};
+use super::{CYAN, Paint, RED, YELLOW, diff_mark};
 use crate::ops::fmt::Formatted;
 use crate::ops::init::{Initialized, Written};
 use crate::ops::pull::{FileOutcome, Pulled, Reason};
 use crate::repo_path::RepoPath;
+use crate::text::shown;
 use crate::text::{escape, escape_line};
 
 /// What happened to each scaffolded file.

@@ -31,21 +31,10 @@ pub mod status;
 mod table;
 
 use std::fmt;
-use std::path::{Component, Path, PathBuf};
 
 pub use out::{Out, OutputError};
 use paint::diff_mark;
 pub use paint::{BLUE, CYAN, ColorChoice, GREEN, Paint, RED, YELLOW};
-
-/// A path as the user should see it: without `./` segments, and with
-/// control characters in its names escaped (file names are untrusted text).
-pub fn shown(path: &Path) -> String {
-    let path: PathBuf = path
-        .components()
-        .filter(|c| *c != Component::CurDir)
-        .collect();
-    crate::text::escape_line(&path.display().to_string()).into_owned()
-}
 
 /// `one` when there is one of something, `many` otherwise.
 pub(crate) fn plural<'a, N>(n: N, one: &'a str, many: &'a str) -> &'a str

@@ -3,9 +3,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::shown;
 use crate::ops::Traffic;
 use crate::text::escape_line;
+use crate::text::shown;
 
 /// `-v` after talking to a remote: what was asked of it, and at what cost.
 pub fn traffic(t: &Traffic) -> String {
