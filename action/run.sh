@@ -217,11 +217,9 @@ run_plan() {
         return 0
     fi
 
-    inert_begin
-    run_streamed "$plan_dir/plan.md" "$workdir/plan.err" \
+    run_inert "$plan_dir/plan.md" "$workdir/plan.err" \
         cxtrain --dir "$dir" plan --format markdown --comment-limit 0 --detailed-exitcode --out "$(plan_out)" \
         ${env_args[@]+"${env_args[@]}"} ${extra[@]+"${extra[@]}"}
-    inert_end "$workdir/plan.err"
     [[ ! -s "$plan_dir/plan.md" ]] || print_inert "$plan_dir/plan.md"
 
     output exitcode "$rc"
@@ -336,11 +334,9 @@ run_apply() {
         if [[ "$on_plan_change" == apply ]]; then
             # Plan first, so what is applied is exactly the plan shown here.
             mkdir -p "$workdir/now"
-            inert_begin
-            run_streamed "$workdir/now/plan.md" "$workdir/now/plan.err" \
+            run_inert "$workdir/now/plan.md" "$workdir/now/plan.err" \
                 cxtrain --dir "$dir" plan --format markdown --comment-limit 0 --out "$workdir/now/plan.json" \
                 ${env_args[@]+"${env_args[@]}"} ${extra[@]+"${extra[@]}"}
-            inert_end "$workdir/now/plan.err"
             if [[ "$rc" != 0 ]]; then
                 output exitcode "$rc"
                 { printf '### cxtrain apply not run: the plan failed (exit %s: %s)\n\n' "$rc" "$(describe_exit "$rc")"
@@ -380,11 +376,9 @@ run_apply() {
         annotate warning "applying a plan nobody reviewed: $why"
     fi
 
-    inert_begin
-    run_streamed - "$workdir/apply.txt" \
+    run_inert - "$workdir/apply.txt" \
         cxtrain --dir "$dir" apply --yes ${expect:+--expect-fingerprint "$expect"} \
         ${env_args[@]+"${env_args[@]}"} ${extra[@]+"${extra[@]}"}
-    inert_end "$workdir/apply.txt"
     output exitcode "$rc"
 
     {
