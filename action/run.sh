@@ -196,6 +196,12 @@ fingerprint_of() {
         | .fingerprint' "$1" 2>/dev/null || true
 }
 
+# plan_text FILE: cxtrain's Markdown plan without its own marker line (the
+# comment gets the action's, which names the path and environments).
+plan_text() {
+    sed '1{/^<!-- cxtrain-plan -->$/d;}' "$1"
+}
+
 run_plan() {
     local rc file fp label files=0 record="$workdir/record.md" report="$workdir/report.md"
     plan_dir="$workdir/plan"
@@ -261,8 +267,7 @@ run_plan() {
             printf 'No plan was made; the job summary of the [workflow run](%s) has the details.\n\n' "$(run_url)"
         fi
         if [[ -s "$plan_dir/plan.md" ]]; then
-            # cxtrain's own marker line: the comment gets the action's.
-            sed '1{/^<!-- cxtrain-plan -->$/d;}' "$plan_dir/plan.md"
+            plan_text "$plan_dir/plan.md"
             echo
         elif [[ "$rc" == 0 ]]; then
             printf 'No changes.\n'
@@ -351,7 +356,7 @@ run_apply() {
                     printf '> [!WARNING]\n> The plan changed since it was reviewed (fingerprint `%s`, now `%s`). ' \
                         "${reviewed:0:12}" "${current:0:12}"
                     printf 'With `on-plan-change: apply` the plan below is applied as it is now.\n\n'
-                    sed '1{/^<!-- cxtrain-plan -->$/d;}' "$workdir/now/plan.md"
+                    plan_text "$workdir/now/plan.md"
                     printf '\n'
                 } >>"$notes"
                 annotate warning "the plan changed since it was reviewed in #$pr; applying it as it is now (on-plan-change: apply)"
