@@ -6,8 +6,6 @@
 //! written, what is written validates, and `pull` exits 1. Remote text in
 //! the report is escaped, and no id breaks `cxtrain.toml`.
 
-use std::path::Path;
-
 use serde_json::{Value, json};
 
 use crate::common::{Remote, Repo, assert_lines, cxtrain, record, run};
@@ -25,25 +23,6 @@ fn repo(config: &str) -> Repo {
 
 fn remote(repo: &Repo, trainings: Vec<Value>) -> Remote {
     Remote::holding(&repo.path().join(".cxtrain/remote.json"), trainings)
-}
-
-/// Every file below `dir`, `/`-separated, sorted (the state folder left out).
-fn files(dir: &Path) -> Vec<String> {
-    let mut out: Vec<String> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_entry(|e| e.file_name() != ".cxtrain")
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            e.path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .replace(std::path::MAIN_SEPARATOR, "/")
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 const BODY: &str = "Offer store credit for late refunds.";
@@ -94,7 +73,7 @@ fn unsafe_keys_are_refused_and_nothing_unsafe_is_written() {
     );
     assert!(stderr.contains("10 trainings were not pulled"), "{stderr}");
     // Only the safe file, nothing beside or above the repository.
-    assert_eq!(files(repo.path()), ["cxtrain.toml", "trainings/fine.md"]);
+    assert_eq!(repo.files(), ["cxtrain.toml", "trainings/fine.md"]);
     for above in repo.path().ancestors().skip(1) {
         let names = std::fs::read_dir(above).unwrap().flatten();
         assert!(
@@ -132,7 +111,7 @@ fn ids_no_request_can_name_are_refused() {
             "{stderr}"
         );
     }
-    assert_eq!(files(repo.path()), ["cxtrain.toml"]);
+    assert_eq!(repo.files(), ["cxtrain.toml"]);
 }
 
 #[test]
@@ -201,7 +180,7 @@ fn files_colliding_in_letter_case_are_refused() {
         ],
     );
     assert_eq!(
-        files(repo.path()),
+        repo.files(),
         [
             "cxtrain.toml",
             "trainings/Twice.md",
@@ -234,7 +213,7 @@ fn a_file_that_would_not_validate_is_refused() {
         ],
     );
     assert_eq!(
-        files(repo.path()),
+        repo.files(),
         ["cxtrain.toml", "trainings/hand-made-twin.md"]
     );
     cxtrain(&repo, &remote)
