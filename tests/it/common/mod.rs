@@ -644,7 +644,13 @@ pub fn assert_lines<S: AsRef<str>>(text: &str, lines: &[S]) {
 
 /// The binary, run against `repo` and `remote`, colours off.
 pub fn cxtrain(repo: &Repo, remote: &Remote) -> assert_cmd::Command {
-    command(repo, &remote.url(), remote.key()).into()
+    cxtrain_at(repo, &remote.url(), remote.key())
+}
+
+/// [`cxtrain`] against any server at `url` (a scripted or hostile one) with
+/// API key `key`.
+pub fn cxtrain_at(repo: &Repo, url: &str, key: &str) -> assert_cmd::Command {
+    command(repo, url, key).into()
 }
 
 /// The binary as a plain process (to spawn, signal or bound in time),
