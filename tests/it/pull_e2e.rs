@@ -27,10 +27,6 @@ fn fresh() -> Repo {
     repo
 }
 
-fn remote(repo: &Repo, trainings: Vec<Value>) -> Remote {
-    Remote::holding(&repo.path().join(".cxtrain/remote.json"), trainings)
-}
-
 /// An error report's words, whatever its line wrapping and gutter.
 fn flat(report: &str) -> String {
     let words: Vec<&str> = report.split_whitespace().filter(|w| *w != "│").collect();
@@ -45,7 +41,7 @@ fn ok(repo: &Repo, remote: &Remote, args: &[&str]) -> String {
 /// Three managed trainings: in a directory no folder maps yet, at the
 /// root, and in a nested folder's directory.
 fn managed(repo: &Repo) -> Remote {
-    remote(
+    Remote::in_repo(
         repo,
         vec![
             record(
@@ -120,7 +116,7 @@ fn pull_into_a_fresh_repository_then_plan_is_clean() {
 #[test]
 fn a_hand_made_training_in_an_unmapped_directory_is_refused_with_the_fix() {
     let repo = fresh();
-    let remote = remote(
+    let remote = Remote::in_repo(
         &repo,
         vec![
             record(
@@ -282,7 +278,7 @@ fn hand_made() -> (Repo, Remote) {
             "Ask for the tracking number, then open a claim.",
         ),
     );
-    let remote = remote(
+    let remote = Remote::in_repo(
         &repo,
         vec![
             record(

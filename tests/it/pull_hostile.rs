@@ -21,16 +21,12 @@ fn repo(config: &str) -> Repo {
     ))
 }
 
-fn remote(repo: &Repo, trainings: Vec<Value>) -> Remote {
-    Remote::holding(&repo.path().join(".cxtrain/remote.json"), trainings)
-}
-
 const BODY: &str = "Offer store credit for late refunds.";
 
 #[test]
 fn unsafe_keys_are_refused_and_nothing_unsafe_is_written() {
     let repo = repo("");
-    let remote = remote(
+    let remote = Remote::in_repo(
         &repo,
         vec![
             record("trn_01", "Windows escape", BODY, mine("..\\..\\..\\PWNED3")),
@@ -93,7 +89,7 @@ fn unsafe_keys_are_refused_and_nothing_unsafe_is_written() {
 #[test]
 fn ids_no_request_can_name_are_refused() {
     let repo = repo("");
-    let remote = remote(
+    let remote = Remote::in_repo(
         &repo,
         vec![
             record("..", "Parent", BODY, mine("parent")),
@@ -118,7 +114,7 @@ fn ids_no_request_can_name_are_refused() {
 fn a_del_or_quote_in_a_remote_id_never_breaks_the_config() {
     let repo = repo("");
     let id = "trn_\"q'\u{7f}\\\u{1b}[0m";
-    let remote = remote(&repo, vec![record(id, "Lost parcels", BODY, json!({}))]);
+    let remote = Remote::in_repo(&repo, vec![record(id, "Lost parcels", BODY, json!({}))]);
     let out = run(cxtrain(&repo, &remote).args(["pull", "--all"]), 0);
     let stdout = out.stdout;
     assert_inert(&stdout);
@@ -149,7 +145,7 @@ fn files_colliding_in_letter_case_are_refused() {
         "trainings/billing/refund.md",
         "---\ntitle: Refunds\n---\nOffer store credit.\n",
     );
-    let remote = remote(
+    let remote = Remote::in_repo(
         &repo,
         vec![
             record(
@@ -193,7 +189,7 @@ fn files_colliding_in_letter_case_are_refused() {
 #[test]
 fn a_file_that_would_not_validate_is_refused() {
     let repo = repo("");
-    let remote = remote(
+    let remote = Remote::in_repo(
         &repo,
         vec![
             record("trn_1", "No", BODY, mine("short-title")),
@@ -225,7 +221,7 @@ fn a_file_that_would_not_validate_is_refused() {
 #[test]
 fn hostile_titles_in_the_report_are_escaped() {
     let repo = repo("");
-    let remote = remote(
+    let remote = Remote::in_repo(
         &repo,
         vec![record(
             "trn_1",

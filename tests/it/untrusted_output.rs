@@ -64,7 +64,7 @@ fn hostile() -> (Repo, Remote) {
         CONTENT,
         json!({"metadata": {"cxtrain_workspace": "bot", "cxtrain_key": KEY}}),
     );
-    let remote = Remote::holding(&repo.path().join(".cxtrain/remote.json"), vec![gone]);
+    let remote = Remote::in_repo(&repo, vec![gone]);
     remote.seed_from(&repo);
     remote.dashboard_edit("kept", json!({"title": TITLE, "content": CONTENT}));
     (repo, remote)

@@ -303,6 +303,12 @@ impl Remote {
         })
     }
 
+    /// [`Remote::holding`] with its state file in `repo`'s `.cxtrain/`,
+    /// which validate, plan and [`Repo::files`] leave out.
+    pub fn in_repo(repo: &Repo, trainings: Vec<serde_json::Value>) -> Remote {
+        Remote::holding(&repo.path().join(".cxtrain/remote.json"), trainings)
+    }
+
     /// A `cxtrain emulator --port 0` process with these extra flags; its
     /// URL is read from the line it prints.
     pub fn spawn(extra: &[&str]) -> Remote {
