@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{Remote, Repo, assert_lines, cxtrain, record, run, scenario};
+use crate::common::{Remote, Repo, assert_lines, cxtrain, record, run, scenario, words};
 use crate::untrusted_output::assert_inert;
 
 const CONFIG: &str =
@@ -25,12 +25,6 @@ fn fresh() -> Repo {
     let repo = Repo::new(CONFIG);
     std::fs::remove_dir(repo.path().join("trainings")).unwrap();
     repo
-}
-
-/// An error report's words, whatever its line wrapping and gutter.
-fn flat(report: &str) -> String {
-    let words: Vec<&str> = report.split_whitespace().filter(|w| *w != "│").collect();
-    words.join(" ")
 }
 
 /// `cxtrain ARGS`, which must exit 0; its stdout.
@@ -217,7 +211,7 @@ fn a_target_that_names_nothing_is_an_error_before_any_write() {
         3,
     );
     let stderr = out.stderr;
-    let flat = flat(&stderr);
+    let flat = words(&stderr);
     assert!(
         flat.contains("`billing/refund-lat` is neither the key nor the file of a training"),
         "{stderr}"
@@ -254,7 +248,7 @@ fn the_conflict_refusal_names_the_pull_that_resolves_it() {
     let out = run(cxtrain(&repo, &remote).arg("plan"), 4);
     let stderr = out.stderr;
     assert!(
-        flat(&stderr).contains("run `cxtrain pull billing/refund-late --force`"),
+        words(&stderr).contains("run `cxtrain pull billing/refund-late --force`"),
         "{stderr}"
     );
     // Running it takes the dashboard's text, and the conflict is gone.
@@ -394,7 +388,7 @@ fn adoptions_that_cannot_be_made_write_nothing() {
             "`trn_7` appears in two --adopt requests".to_owned(),
         ),
     ] {
-        let stderr = flat(&run(cxtrain(&repo, &remote).arg("pull").args(&args), code).stderr);
+        let stderr = words(&run(cxtrain(&repo, &remote).arg("pull").args(&args), code).stderr);
         assert!(stderr.contains(&message), "{args:?}: {stderr}");
         assert_eq!(repo.read("cxtrain.toml"), config, "{args:?}");
     }
@@ -413,7 +407,7 @@ fn adoptions_that_cannot_be_made_write_nothing() {
         cxtrain(&repo, &remote).args(["pull", "--adopt", "hours"]),
         3,
     );
-    let stderr = flat(&out.stderr);
+    let stderr = words(&out.stderr);
     assert!(
         stderr.contains("2 hand-made trainings look like `hours`: "),
         "{stderr}"
