@@ -727,6 +727,17 @@ pub fn cxtrain_local(repo: &Repo) -> assert_cmd::Command {
     repo.cmd(&["--local"])
 }
 
+/// `plan --detailed-exitcode`'s exit code: 0 nothing to do, 2 changes.
+pub fn plan_code(repo: &Repo, remote: &Remote) -> i32 {
+    cxtrain(repo, remote)
+        .args(["plan", "--detailed-exitcode"])
+        .output()
+        .expect("binary runs")
+        .status
+        .code()
+        .expect("exit code")
+}
+
 /// Where a test's plan file goes.
 pub fn plan_path(repo: &Repo) -> PathBuf {
     repo.path().join("plan.json")
