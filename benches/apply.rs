@@ -29,7 +29,7 @@ use std::time::Instant;
 
 use cxtrain::emulator::{EmulatorConfig, RateLimitHeaders};
 use support::apply::{self, Applied, LATENCY, LIMIT, WINDOW, limited, window_floor};
-use support::common::{Remote, Repo, cxtrain, scenario};
+use support::common::{Remote, Repo, apply_ok, saved_plan, scenario};
 
 const LATENCY_CREATES: usize = 200;
 
@@ -77,28 +77,13 @@ fn two_processes() {
         );
     }
     let remote = Remote::with(limited(RateLimitHeaders::None));
-    let plan_file = repo.path().join("plan.json");
     let started = Instant::now();
-    let plan = cxtrain(&repo, &remote)
-        .args(["plan", "--out"])
-        .arg(&plan_file)
-        .output()
-        .expect("plan runs");
-    assert!(
-        plan.status.success(),
-        "{}",
-        String::from_utf8_lossy(&plan.stderr)
-    );
+    let plan_file = saved_plan(&repo, &remote);
     let planned = started.elapsed();
-    let apply = cxtrain(&repo, &remote)
-        .args(["apply", "--yes"])
-        .arg(&plan_file)
-        .output()
-        .expect("apply runs");
-    assert!(
-        apply.status.success(),
-        "{}",
-        String::from_utf8_lossy(&apply.stderr)
+    apply_ok(
+        &repo,
+        &remote,
+        &[plan_file.to_str().expect("a UTF-8 temporary path")],
     );
     let elapsed = started.elapsed();
     let stats = remote.stats();

@@ -115,21 +115,12 @@ impl ErrorExit for ConnectError {
     }
 }
 
-/// Connects to the remote the options and config name, with the client's
-/// default number of requests in flight.
-pub async fn connect(
-    options: &ConnectOptions,
-    config: &Config,
-    repo_dir: &Path,
-) -> Result<Connection, ConnectError> {
-    connect_with(options, config, repo_dir, DEFAULT_IN_FLIGHT).await
-}
-
 /// Requests in flight at once unless a command asks for more (`apply
 /// --parallelism`).
 pub const DEFAULT_IN_FLIGHT: usize = 4;
 
-/// Connects like [`connect`], allowing `max_in_flight` requests at once.
+/// Connects to the remote the options and config name, allowing
+/// `max_in_flight` requests at once.
 pub async fn connect_with(
     options: &ConnectOptions,
     config: &Config,

@@ -13,12 +13,10 @@ use cxtrain::model::{Training, TrainingType};
 use cxtrain::plan::{Change, Create, Plan};
 use cxtrain::remote::{ApiKey, Client, ClientConfig};
 
-/// The API's documented limit per rolling [`WINDOW`].
-pub const LIMIT: u32 = 100;
+pub use super::{LATENCY, LIMIT};
+
 /// The limit's window.
 pub const WINDOW: Duration = Duration::from_secs(60);
-/// Latency the emulator adds to each request.
-pub const LATENCY: Duration = Duration::from_millis(50);
 /// Requests in flight at the limit.
 pub const PARALLELISM: usize = 4;
 

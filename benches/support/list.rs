@@ -2,20 +2,19 @@
 //! request: the pacer off (the rate limit "allows"), so pages after the
 //! first go out concurrently, bounded by the default in-flight limit.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use cxtrain::emulator::{EmulatorConfig, start};
-use cxtrain::model::{META_KEY, META_WORKSPACE, TrainingType};
+use cxtrain::model::{META_KEY, META_WORKSPACE};
 use cxtrain::remote::api::{ListQuery, TrainingInput};
 use cxtrain::remote::{ApiKey, Client, ClientConfig};
 
+pub use super::LATENCY;
 use super::Runs;
+use super::common::hand_made;
 
 /// Trainings listed.
 pub const TRAININGS: usize = 5_000;
-/// Latency the emulator adds to each request.
-pub const LATENCY: Duration = Duration::from_millis(50);
 /// Listings timed.
 pub const RUNS: usize = 5;
 /// List pages of 100 the listing takes.
@@ -32,20 +31,16 @@ pub fn target() -> Duration {
     floor() * 6 / 5
 }
 
+/// Training `i`, tagged as workspace `bench` manages it.
 fn input(i: usize) -> TrainingInput {
-    TrainingInput {
-        title: format!("Scenario number {i}"),
-        content: format!("Instructions for scenario {i}, long enough to be realistic."),
-        kind: TrainingType::ScenarioSpecific,
-        is_draft: false,
-        directory_id: None,
-        restricted_to_channels: vec![],
-        restricted_to_segments: vec![],
-        metadata: BTreeMap::from([
-            (META_KEY.to_owned(), format!("bench/{i:05}")),
-            (META_WORKSPACE.to_owned(), "bench".to_owned()),
-        ]),
-    }
+    hand_made(
+        &format!("Scenario number {i}"),
+        &format!("Instructions for scenario {i}, long enough to be realistic."),
+        &[
+            (META_KEY, &format!("bench/{i:05}")),
+            (META_WORKSPACE, "bench"),
+        ],
+    )
 }
 
 /// An unpaced client; otherwise the defaults (4 requests in flight).

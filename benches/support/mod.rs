@@ -15,6 +15,13 @@ pub mod validate;
 
 use std::time::Duration;
 
+/// The API's documented limit: requests per rolling minute.
+pub const LIMIT: u32 = cxtrain::remote::DEFAULT_REQUESTS_PER_MINUTE;
+
+/// Latency the emulator adds to each request in the benchmarks that
+/// stand in for a network.
+pub const LATENCY: Duration = Duration::from_millis(50);
+
 /// Wall times of repeated runs of one measurement, fastest first.
 pub struct Runs(Vec<Duration>);
 

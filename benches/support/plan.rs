@@ -9,12 +9,9 @@ use cxtrain::emulator::EmulatorConfig;
 
 use super::Runs;
 use super::common::{self, Remote, Repo, applied_input};
+pub use super::{LATENCY, LIMIT};
 
 const FOLDERS: usize = 10;
-/// Latency of the emulator at the real limit.
-pub const LATENCY: Duration = Duration::from_millis(50);
-/// The real limit: requests per rolling 60 s.
-pub const LIMIT: u32 = 100;
 
 /// The corpus's config, paced by default or not at all.
 fn config(paced: bool) -> String {

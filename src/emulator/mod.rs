@@ -78,7 +78,7 @@ pub enum RateLimitHeaders {
     /// `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`
     /// (seconds until a slot frees).
     XRateLimit,
-    /// The IETF draft fields `RateLimit-Policy: "default";q=N;w=60` and
+    /// The IETF draft fields `RateLimit-Policy: "default";q=N;w=WINDOW` and
     /// `RateLimit: "default";r=REMAINING;t=SECONDS`.
     Ietf,
 }
@@ -88,7 +88,8 @@ pub enum RateLimitHeaders {
 pub struct EmulatorConfig {
     /// The bearer token clients must send.
     pub api_key: String,
-    /// Requests per sliding 60 s window before answering 429; 0 is unlimited.
+    /// Requests per sliding window (`rate_window`) before answering 429; 0 is
+    /// unlimited.
     pub rate_limit_per_minute: u32,
     /// Rate-limit headers on every API answer while a limit is set.
     pub rate_limit_headers: RateLimitHeaders,

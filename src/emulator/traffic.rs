@@ -73,6 +73,8 @@ pub struct Quota {
     /// Whole seconds until the oldest admitted request leaves the window
     /// (a slot frees); 0 when the window is empty.
     pub reset: u64,
+    /// The window, in whole seconds (rounded up).
+    pub window: u64,
 }
 
 impl Quota {
@@ -82,6 +84,7 @@ impl Quota {
             limit,
             remaining,
             reset,
+            window,
         } = *self;
         match style {
             RateLimitHeaders::None => Vec::new(),
@@ -91,7 +94,10 @@ impl Quota {
                 ("x-ratelimit-reset", reset.to_string()),
             ],
             RateLimitHeaders::Ietf => vec![
-                ("ratelimit-policy", format!("\"default\";q={limit};w=60")),
+                (
+                    "ratelimit-policy",
+                    format!("\"default\";q={limit};w={window}"),
+                ),
                 ("ratelimit", format!("\"default\";r={remaining};t={reset}")),
             ],
         }
@@ -189,6 +195,7 @@ impl Traffic {
             limit,
             remaining: limit.saturating_sub(admitted),
             reset,
+            window: ceil_secs(config.rate_window),
         })
     }
 
@@ -281,7 +288,8 @@ mod tests {
             Some(Quota {
                 limit: 3,
                 remaining: 3,
-                reset: 0
+                reset: 0,
+                window: 60
             })
         );
         assert_eq!(t.gate(&c, at(0)), Gate::Pass);
@@ -291,7 +299,8 @@ mod tests {
             Some(Quota {
                 limit: 3,
                 remaining: 1,
-                reset: 59
+                reset: 59,
+                window: 60
             })
         );
         assert_eq!(t.quota(&c, at(60_000)).unwrap().remaining, 2);
@@ -303,6 +312,7 @@ mod tests {
             limit: 100,
             remaining: 7,
             reset: 12,
+            window: 60,
         };
         assert_eq!(q.headers(RateLimitHeaders::None), []);
         assert_eq!(
@@ -319,6 +329,19 @@ mod tests {
                 ("ratelimit-policy", "\"default\";q=100;w=60".to_owned()),
                 ("ratelimit", "\"default\";r=7;t=12".to_owned())
             ]
+        );
+    }
+
+    #[test]
+    fn the_ietf_policy_states_the_configured_window() {
+        let c = config(|c| {
+            c.rate_limit_per_minute = 5;
+            c.rate_window = Duration::from_millis(1_500);
+        });
+        let quota = Traffic::new(1).quota(&c, Instant::now()).unwrap();
+        assert_eq!(
+            quota.headers(RateLimitHeaders::Ietf)[0],
+            ("ratelimit-policy", "\"default\";q=5;w=2".to_owned())
         );
     }
 

@@ -71,8 +71,6 @@ struct Inner {
     pacer: Pacer,
     in_flight: Semaphore,
     max_in_flight: usize,
-    requests_per_minute: u32,
-    rate_window: Duration,
     timeout: Duration,
     max_retries: u32,
     backoff_base: Duration,
@@ -303,8 +301,6 @@ impl Client {
                 pacer: Pacer::new(config.requests_per_minute, config.rate_window, shared),
                 in_flight: Semaphore::new(max_in_flight),
                 max_in_flight,
-                requests_per_minute: config.requests_per_minute,
-                rate_window: config.rate_window,
                 timeout: config.timeout,
                 max_retries: config.max_retries,
                 backoff_base: config.backoff_base,
@@ -336,22 +332,16 @@ impl Client {
     }
 
     /// The most `requests` more requests should take: rounds of
-    /// `max_in_flight` requests at one timeout each, plus every window the
-    /// pacer needs for them and one more (for other users of the key and a
-    /// `Retry-After`). Derived from the work, so no answer, however slow or
-    /// endless, can stall a command forever.
+    /// `max_in_flight` requests at one timeout each, plus the pacer's
+    /// longest wait for them ([`Pacer::max_wait`]). Derived from the work, so
+    /// no answer, however slow or endless, can stall a command forever.
     pub(super) fn budget_for(&self, requests: u64) -> Duration {
         let rounds = requests.div_ceil(self.inner.max_in_flight as u64) + 1;
-        let windows = match self.inner.requests_per_minute {
-            0 => 0,
-            n => requests / u64::from(n) + 1,
-        };
         let rounds = u32::try_from(rounds).unwrap_or(u32::MAX);
-        let windows = u32::try_from(windows).unwrap_or(u32::MAX);
         self.inner
             .timeout
             .saturating_mul(rounds)
-            .saturating_add(self.inner.rate_window.saturating_mul(windows))
+            .saturating_add(self.inner.pacer.max_wait(requests))
     }
 
     /// The outage declared (see `health.rs`), while it lasts: the server

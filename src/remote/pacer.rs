@@ -235,6 +235,18 @@ impl Pacer {
         }
     }
 
+    /// The longest `requests` more requests may wait for the window: one
+    /// window per N of them, and one more (for other users of the key, and
+    /// a `Retry-After`, which is capped at a window); zero when unpaced.
+    pub fn max_wait(&self, requests: u64) -> Duration {
+        if self.limit == 0 {
+            return Duration::ZERO;
+        }
+        let windows = requests / self.limit as u64 + 1;
+        self.window
+            .saturating_mul(u32::try_from(windows).unwrap_or(u32::MAX))
+    }
+
     /// Waits until a request may go, and counts it as in flight.
     pub async fn acquire(&self) -> Permit<'_> {
         if self.limit == 0 {
@@ -603,6 +615,14 @@ mod tests {
         let fourth = Pacer::with_clock(3, WINDOW, Some(shared), clock);
         let _p = fourth.acquire().await;
         assert_eq!(Instant::now(), before + WINDOW);
+    }
+
+    #[test]
+    fn the_longest_wait_is_a_window_per_n_requests_and_one_more() {
+        let paced = Pacer::new(100, WINDOW, None);
+        assert_eq!(paced.max_wait(0), WINDOW);
+        assert_eq!(paced.max_wait(250), WINDOW * 3);
+        assert_eq!(Pacer::new(0, WINDOW, None).max_wait(250), Duration::ZERO);
     }
 
     #[tokio::test(start_paused = true)]
