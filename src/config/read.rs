@@ -522,11 +522,7 @@ impl Reader {
             if let Err(e) = crate::key::check(text) {
                 self.problem(
                     key.span(),
-                    format!(
-                        "invalid training key `{}`: {}",
-                        text.escape_debug(),
-                        e.message()
-                    ),
+                    format!("invalid training key `{text}`: {}", e.message()),
                     "not a training key",
                     Some("use the key of a training file, e.g. \"billing/refund-late\"".into()),
                 );

@@ -411,30 +411,15 @@ fn connect_failure(failure: &Failure) -> Check {
     check
 }
 
-/// Reachability and authentication from one list call, then, once the key
-/// is accepted, the rest.
+/// Reachability and authentication from one list call (the first
+/// one-training page, which also gives the count and the first page the
+/// paging check judges), then, once the key is accepted, the rest.
 async fn remote_checks(client: &Client, repository: &Repository, target: &str) -> Vec<Check> {
     let (config, workspace) = (&repository.config, repository.workspace.as_str());
     let mut checks = Vec::new();
     let everything = ListQuery::default();
-    let total = match client.count(&everything).await {
-        Ok(total) => {
-            checks.push(Check::new(
-                CheckName::Reachable,
-                Status::Pass,
-                format!("{target} answers"),
-            ));
-            checks.push(Check::new(
-                CheckName::Authentication,
-                Status::Pass,
-                format!(
-                    "the key was accepted (training:read); the organisation has {total} \
-                     training{}",
-                    if total == 1 { "" } else { "s" }
-                ),
-            ));
-            total
-        }
+    let first = match client.list_page(&everything, 0, 1).await {
+        Ok(first) => first,
         Err(e) => {
             checks.extend(unreachable_or_refused(&e, target));
             let skipped = remote_names().skip(3);
@@ -442,9 +427,31 @@ async fn remote_checks(client: &Client, repository: &Repository, target: &str) -
             return checks;
         }
     };
+    let total = match &first {
+        ListResponse::Page(page) => page.total,
+        ListResponse::Bare(items) => items.len() as u64,
+    };
+    checks.push(Check::new(
+        CheckName::Reachable,
+        Status::Pass,
+        format!("{target} answers"),
+    ));
+    checks.push(Check::new(
+        CheckName::Authentication,
+        Status::Pass,
+        format!(
+            "the key was accepted (training:read); the organisation has {total} training{}",
+            if total == 1 { "" } else { "s" }
+        ),
+    ));
     checks.push(rate_limit_headers(client.stats().rate_limit_headers));
-    checks.push(match paging_pages(client, total).await {
-        Ok((first, second)) => paging(total, &first, second.as_ref()),
+    let second = if total >= 2 {
+        client.list_page(&everything, 1, 1).await.map(Some)
+    } else {
+        Ok(None)
+    };
+    checks.push(match second {
+        Ok(second) => paging(total, &first, second.as_ref()),
         Err(e) => failed(CheckName::Paging, &e),
     });
     let (mine, nothing) = (workspace_query(workspace), nothing_query());
@@ -516,21 +523,6 @@ fn rate_limit_headers(seen: u64) -> Check {
             ),
         )
     }
-}
-
-/// The first two one-training pages (the second only when there is one).
-async fn paging_pages(
-    client: &Client,
-    total: u64,
-) -> Result<(ListResponse, Option<ListResponse>), RemoteError> {
-    let everything = ListQuery::default();
-    let first = client.list_page(&everything, 0, 1).await?;
-    let second = if total >= 2 {
-        Some(client.list_page(&everything, 1, 1).await?)
-    } else {
-        None
-    };
-    Ok((first, second))
 }
 
 /// Judges `limit=1` pages at offsets 0 and 1 of a listing of `total`.

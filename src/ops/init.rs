@@ -183,6 +183,9 @@ pub fn init(options: &Options) -> Result<Initialized, Failure> {
     let mut done = Vec::new();
     let config_rel = relative(&options.dir, &config_file);
     let config_text = config_text(&root, &workspace);
+    // What init writes must load: a workspace no config can hold (blank,
+    // control characters) is refused before anything is written.
+    Config::parse(&options.dir, &config_file, Some(&config_text))?;
     if existing.is_some() {
         let backup = config_file.with_file_name(format!("{FILE_NAME}.bak"));
         let old = std::fs::read(&config_file).map_err(|e| IoError::read(&config_file, e))?;
@@ -270,9 +273,9 @@ fn gitignore(dir: &Path) -> Result<Written, Failure> {
     Ok(Written::Appended(IGNORE_LINE))
 }
 
-/// A TOML basic string (JSON string escapes are valid TOML).
+/// A TOML string holding `s`, every character TOML forbids raw escaped.
 fn toml_string(s: &str) -> String {
-    serde_json::to_string(s).expect("a string always serialises")
+    toml_edit::Value::from(s).to_string()
 }
 
 fn config_text(root: &RepoPath, workspace: &str) -> String {
@@ -349,7 +352,11 @@ fn workflow_text(root: &RepoPath, action: &str) -> String {
         "{header}{}",
         body.replace("uses: ./", &format!("uses: {action}"))
             .replace(".github/workflows/trainings.yml", WORKFLOW)
-            .replace("\"trainings/**\"", &toml_string(&paths))
+            // A JSON string is a YAML (flow) scalar.
+            .replace(
+                "\"trainings/**\"",
+                &serde_json::Value::from(paths).to_string()
+            )
     )
 }
 

@@ -61,18 +61,10 @@ fn canonical(front: &FrontMatter) -> Vec<Entry> {
         push("title", scalar(title));
     }
     if let Some(channels) = front.channels.as_ref().filter(|c| !c.is_empty()) {
-        let mut sorted = channels.clone();
-        sorted.sort();
-        sorted.dedup();
-        let names: Vec<String> = sorted.iter().map(|c| scalar(c.as_str())).collect();
-        push("channels", format!("[{}]", names.join(", ")));
+        push("channels", flow_list(channels, Channel::as_str));
     }
     if let Some(segments) = front.segments.as_ref().filter(|s| !s.is_empty()) {
-        let mut sorted = segments.clone();
-        sorted.sort();
-        sorted.dedup();
-        let names: Vec<String> = sorted.iter().map(|s| scalar(s)).collect();
-        push("segments", format!("[{}]", names.join(", ")));
+        push("segments", flow_list(segments, String::as_str));
     }
     if let Some(draft) = front.draft {
         push("draft", draft.to_string());
@@ -80,11 +72,7 @@ fn canonical(front: &FrontMatter) -> Vec<Entry> {
     // Unlike the other lists, an empty one is written: it is not the same
     // as absent (every environment).
     if let Some(environments) = &front.environments {
-        let mut sorted = environments.clone();
-        sorted.sort();
-        sorted.dedup();
-        let names: Vec<String> = sorted.iter().map(|s| scalar(s)).collect();
-        push("environments", format!("[{}]", names.join(", ")));
+        push("environments", flow_list(environments, String::as_str));
     }
     if let Some(key) = &front.key {
         push("key", scalar(key));
@@ -100,6 +88,15 @@ fn canonical(front: &FrontMatter) -> Vec<Entry> {
         });
     }
     out
+}
+
+/// `[a, b]`: `items` sorted, each once, each [`scalar`] as `name` spells it.
+fn flow_list<T: Ord>(items: &[T], name: impl Fn(&T) -> &str) -> String {
+    let mut sorted: Vec<&T> = items.iter().collect();
+    sorted.sort();
+    sorted.dedup();
+    let names: Vec<String> = sorted.into_iter().map(|i| scalar(name(i))).collect();
+    format!("[{}]", names.join(", "))
 }
 
 /// The front matter that makes a file at a path whose default key is

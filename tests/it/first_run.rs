@@ -123,6 +123,24 @@ fn init_without_a_known_action_writes_no_broken_workflow() {
 }
 
 #[test]
+fn init_refuses_a_workspace_its_config_could_not_hold() {
+    for bad in [" ", "bot\u{7f}"] {
+        let dir = tempfile::tempdir().unwrap();
+        offline(
+            dir.path(),
+            &["init", "--workspace", bad, "--action", ACTION],
+        )
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "`workspace` must be a name without control characters",
+        ));
+        let written: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(written.is_empty(), "{bad:?}: {written:?}");
+    }
+}
+
+#[test]
 fn init_twice_refuses_then_force_redoes_only_the_config() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
