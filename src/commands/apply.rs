@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use crate::apply::ApplyError;
 use crate::cli::ApplyArgs;
 use crate::exit::{CommandResult, Exit};
-use crate::ops::apply::{self, Options, Stopwatch};
+use crate::ops::apply::{self, Options, Saved, Stopwatch};
 use crate::render::apply::{Progress, prompt, summary};
 use crate::render::notes;
 use crate::render::plan::{PlanFormat, render};
@@ -21,12 +21,12 @@ pub fn run(ctx: &Context, args: &ApplyArgs) -> CommandResult {
     }
     let mut clock = Stopwatch::start();
     let checked = ctx.checked()?;
-    let environment =
-        apply::environment(&checked, args.env.env.as_deref(), args.plan_file.as_deref())?;
+    let saved = args.plan_file.as_deref().map(Saved::read).transpose()?;
+    let environment = apply::environment(&checked, args.env.env.as_deref(), saved.as_ref());
     let checked = checked.select_one(environment.as_deref())?;
     let options = Options {
         connect: ctx.connect.clone(),
-        plan_file: args.plan_file.clone(),
+        plan_file: saved,
         safety: (&args.safety).into(),
         parallelism: usize::from(args.parallelism),
         expect_fingerprint: args.expect_fingerprint.clone(),

@@ -37,14 +37,36 @@ use super::{IoError, Session, interrupt};
 pub struct Options {
     /// Which remote.
     pub connect: ConnectOptions,
-    /// A plan saved by `plan --out`; `None` plans afresh.
-    pub plan_file: Option<PathBuf>,
+    /// A plan saved by `plan --out`, read once ([`Saved::read`]); `None`
+    /// plans afresh.
+    pub plan_file: Option<Saved>,
     /// The guards.
     pub safety: Safety,
     /// Changes (and requests) in flight at once; at least 1.
     pub parallelism: usize,
     /// `--expect-fingerprint`: the fingerprint of the reviewed plan.
     pub expect_fingerprint: Option<Fingerprint>,
+}
+
+/// A plan file as apply read it: where from (for messages), and what it
+/// claims. Read once, so the environment chosen from it and the plan
+/// proven against it come from the same bytes.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    /// The file.
+    pub path: PathBuf,
+    /// What it says, checked as [`PlanFile::read`] checks it.
+    pub file: PlanFile,
+}
+
+impl Saved {
+    /// Reads the plan file at `path`.
+    pub fn read(path: &Path) -> Result<Saved, PlanFileError> {
+        Ok(Saved {
+            path: path.to_owned(),
+            file: PlanFile::read(path)?,
+        })
+    }
 }
 
 /// Why apply refuses a plan it has shown.
@@ -121,11 +143,10 @@ pub fn review(checked: &Checked, options: &Options) -> Result<Reviewed, Failure>
 /// The plan to apply: a fresh one, or — for a plan file — the plan derived
 /// again once it is proven to be the saved one.
 fn reviewed_plan(checked: &Checked, options: &Options, session: &Session) -> Result<Plan, Failure> {
-    let Some(path) = &options.plan_file else {
+    let Some(Saved { path, file }) = &options.plan_file else {
         let scope = scope(checked, &[], options.safety.no_delete)?;
         return Ok(make_plan(checked, session, &scope)?.plan);
     };
-    let file = PlanFile::read(path)?;
     same_target(
         path,
         "workspace",
@@ -147,7 +168,7 @@ fn reviewed_plan(checked: &Checked, options: &Options, session: &Session) -> Res
         return Err(Unreviewed::File {
             path: path.clone(),
             expected: expected.clone(),
-            found: file.fingerprint,
+            found: file.fingerprint.clone(),
         }
         .into());
     }
@@ -198,15 +219,15 @@ fn same_target(
 pub fn environment(
     checked: &Checked,
     env: Option<&str>,
-    plan_file: Option<&Path>,
-) -> Result<Option<String>, PlanFileError> {
-    Ok(match (env, plan_file) {
+    plan_file: Option<&Saved>,
+) -> Option<String> {
+    match (env, plan_file) {
         (Some(env), _) => Some(env.to_owned()),
-        (None, Some(path)) => PlanFile::read(path)?
-            .environment
-            .filter(|e| checked.config.environments.contains_key(e)),
+        (None, Some(saved)) => {
+            (saved.file.environment.clone()).filter(|e| checked.config.environments.contains_key(e))
+        }
         (None, None) => None,
-    })
+    }
 }
 
 /// Reads the answer to the confirmation prompt: only an explicit yes goes

@@ -6,7 +6,7 @@
 //! many trainings each holds and the folders `[directories]` maps to them.
 //!
 //! Without `--all` it reads what `plan` reads (ceil(N/100) + 1 requests);
-//! `--all` adds one listing of every training.
+//! `--all` reads one listing of every training instead.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,7 +17,7 @@ use crate::exit::Failure;
 use crate::model::META_WORKSPACE;
 use crate::plan::{Change, Flag, Plan};
 use crate::remote::api::ListQuery;
-use crate::remote::managed::{Origin, RemoteState};
+use crate::remote::managed::{self, Origin, RemoteState};
 use crate::repo_path::RepoPath;
 use crate::validate::Checked;
 
@@ -161,17 +161,22 @@ pub fn status(checked: &Checked, options: &Options) -> Result<Status, Failure> {
     let config = &checked.config;
     let workspace = config.workspace()?.to_owned();
     let session = Session::connect(&options.connect, config, &checked.repo_dir)?;
-    let remote = read_managed(checked, &session)?;
-    let plan = build_plan(checked, &session, &scope(checked, &[], false)?, &remote)?;
-    let everything = if options.all {
-        Some(
-            session
-                .run(session.client().list_all(&ListQuery::default()))?
-                .items,
-        )
+    // With `--all`, one listing of every training serves both the inventory
+    // and what `plan` reads.
+    let (remote, everything) = if options.all {
+        let client = session.client();
+        let all = session.run(client.list_all(&ListQuery::default()))?.items;
+        let remote = session.run(managed::from_everything(
+            client,
+            &workspace,
+            &config.adopt,
+            &all,
+        ))?;
+        (remote, Some(all))
     } else {
-        None
+        (read_managed(checked, &session)?, None)
     };
+    let plan = build_plan(checked, &session, &scope(checked, &[], false)?, &remote)?;
     let managed = managed(checked, &remote, &plan);
     let managed_ids: BTreeSet<&str> = remote.managed.iter().map(|m| m.id.as_str()).collect();
     let unmanaged = match &everything {

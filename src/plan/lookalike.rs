@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::compare::norm;
 use super::rename::{DIFF_BUDGET, could_be_similar, similarity};
-use super::{Change, Plan};
+use super::{Change, Plan, shell_word};
 
 /// A remote training no workspace owns, as the lookalike check sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,9 +54,14 @@ pub enum Likeness {
 }
 
 impl HandMade {
-    /// The command that adopts the hand-made training as this create's key.
+    /// The command that adopts the hand-made training as this create's key,
+    /// key and id quoted for the shell (the id is the server's text).
     pub fn adopt_command(&self) -> String {
-        format!("cxtrain pull --adopt {}={}", self.key, self.id)
+        format!(
+            "cxtrain pull --adopt {}={}",
+            shell_word(&self.key),
+            shell_word(&self.id)
+        )
     }
 }
 
@@ -188,6 +193,18 @@ mod tests {
         assert_eq!(
             found[0].adopt_command(),
             "cxtrain pull --adopt a-same-text=trn_text"
+        );
+    }
+
+    #[test]
+    fn the_adopt_command_quotes_a_remote_id_for_the_shell() {
+        let found = lookalikes(
+            &plan(&[Training::scenario("k", "Other", TEXT)]),
+            &[unowned("trn_1; rm -rf ~ $(x)", "Hand-made", TEXT)],
+        );
+        assert_eq!(
+            found[0].adopt_command(),
+            "cxtrain pull --adopt k='trn_1; rm -rf ~ $(x)'"
         );
     }
 

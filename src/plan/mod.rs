@@ -119,6 +119,18 @@ pub struct Counts {
     pub conflict: usize,
 }
 
+/// `text` as one word for a POSIX shell, for the commands plans suggest
+/// (keys and remote ids are untrusted): as is when it is plain, else in
+/// single quotes.
+fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '.' | ',');
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }

@@ -1,7 +1,7 @@
 //! The guards between a plan and the customers: the delete budget, the
 //! delete-everything refusal and the conflict refusal (SPEC §4).
 
-use super::{Change, Flag, Plan};
+use super::{Change, Flag, Plan, shell_word};
 
 /// How the guards are configured for one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,17 +99,6 @@ fn conflict_help(keys: &[String]) -> String {
          shows what it replaced), then review and commit; to keep the files' version, pass \
          --force to apply"
     )
-}
-
-/// `text` as one word for a POSIX shell: as is when it is plain, else in
-/// single quotes.
-fn shell_word(text: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '.' | ',');
-    if !text.is_empty() && text.chars().all(plain) {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
-    }
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -34,28 +34,66 @@ pub async fn fetch(
     };
     let everything = api::ListQuery::default();
     let (listing, total) = tokio::try_join!(client.list_all(&owned), client.count(&everything))?;
+    assemble(client, workspace, adopt, &listing.items, total).await
+}
+
+/// [`fetch`]'s answer from a listing of every training the organisation
+/// holds, for a command that needs that listing anyway (`status --all`):
+/// no second listing, only one `GET` per `[adopt]` id the listing lacks.
+pub async fn from_everything(
+    client: &Client,
+    workspace: &str,
+    adopt: &BTreeMap<String, String>,
+    everything: &[api::Training],
+) -> Result<RemoteState, RemoteError> {
+    assemble(
+        client,
+        workspace,
+        adopt,
+        everything,
+        everything.len() as u64,
+    )
+    .await
+}
+
+/// This workspace's trainings among `listed` (of `total` in the
+/// organisation), with the `[adopt]` ones: taken from `listed` when there,
+/// fetched by id when not.
+async fn assemble(
+    client: &Client,
+    workspace: &str,
+    adopt: &BTreeMap<String, String>,
+    listed: &[api::Training],
+    total: u64,
+) -> Result<RemoteState, RemoteError> {
     // Filtered again here: a server that ignores the metadata filter must
     // not hand us trainings another workspace (or nobody) owns.
-    let mut managed: Vec<ManagedTraining> = listing
-        .items
+    let ours: Vec<&api::Training> = listed
         .iter()
         .filter(|t| t.metadata_str(META_WORKSPACE) == Some(workspace))
-        .filter_map(ManagedTraining::from_api)
         .collect();
-    let known: BTreeSet<&str> = listing.items.iter().map(|t| t.id.as_str()).collect();
+    let mut managed: Vec<ManagedTraining> = ours
+        .iter()
+        .filter_map(|t| ManagedTraining::from_api(t))
+        .collect();
+    let owned: BTreeSet<&str> = ours.iter().map(|t| t.id.as_str()).collect();
+    let by_id: BTreeMap<&str, &api::Training> = listed.iter().map(|t| (t.id.as_str(), t)).collect();
     let pending: Vec<(&String, &String)> = adopt
         .iter()
-        .filter(|(_, id)| !known.contains(id.as_str()))
+        .filter(|(_, id)| !owned.contains(id.as_str()))
         .collect();
     let mut adopted = Vec::with_capacity(pending.len());
     for (key, id) in pending {
-        let record = client.get(id).await.map_err(|e| match e.status() {
-            Some(404) => RemoteError::AdoptMissing {
-                key: key.clone(),
-                id: id.clone(),
-            },
-            _ => e,
-        })?;
+        let record = match by_id.get(id.as_str()) {
+            Some(listed) => (*listed).clone(),
+            None => client.get(id).await.map_err(|e| match e.status() {
+                Some(404) => RemoteError::AdoptMissing {
+                    key: key.clone(),
+                    id: id.clone(),
+                },
+                _ => e,
+            })?,
+        };
         // `GET` may omit metadata; when it carries an owner, it must be us.
         match record.metadata_str(META_WORKSPACE) {
             Some(owner) if owner != workspace => {

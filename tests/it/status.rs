@@ -92,6 +92,16 @@ Directory ids, counted over this workspace's trainings (`cxtrain status --all` c
     );
 }
 
+/// `--all` reads every training once: that one listing also gives what
+/// `plan` reads, so there is no second, filtered listing and no count.
+#[test]
+fn all_reads_the_remote_in_one_listing() {
+    let (repo, remote) = inventory();
+    let before = remote.stats().total_requests;
+    status(&repo, &remote, &["--all"]);
+    assert_eq!(remote.stats().total_requests - before, 1);
+}
+
 #[test]
 fn all_lists_the_unmanaged_trainings_and_every_directory_id() {
     let (repo, remote) = inventory();
