@@ -71,7 +71,7 @@ print_inert() {
 
 # run_streamed STDOUT_FILE LOG_FILE COMMAND...: runs COMMAND with its stdout
 # into STDOUT_FILE (or into the log with STDOUT_FILE "-") and its stderr
-# shown live and copied into LOG_FILE. Sets $rc; the caller switches
+# shown live and copied into LOG_FILE. Sets $rc; run_inert switches
 # commands off around it. One stream, so the log keeps the order.
 run_streamed() {
     local stdout_file=$1 log_file=$2
@@ -84,6 +84,14 @@ run_streamed() {
     fi
     rc=${PIPESTATUS[0]}
     set -e
+}
+
+# run_inert STDOUT_FILE LOG_FILE COMMAND...: run_streamed with workflow
+# commands off around it, so nothing COMMAND prints acts as one.
+run_inert() {
+    inert_begin
+    run_streamed "$@"
+    inert_end "$2"
 }
 
 # A repository path spelled one way: `./sub/`, `sub//` and `sub` are all

@@ -196,6 +196,12 @@ fingerprint_of() {
         | .fingerprint' "$1" 2>/dev/null || true
 }
 
+# plan_text FILE: cxtrain's Markdown plan without its own marker line (the
+# comment gets the action's, which names the path and environments).
+plan_text() {
+    sed '1{/^<!-- cxtrain-plan -->$/d;}' "$1"
+}
+
 run_plan() {
     local rc file fp label files=0 record="$workdir/record.md" report="$workdir/report.md"
     plan_dir="$workdir/plan"
@@ -217,11 +223,9 @@ run_plan() {
         return 0
     fi
 
-    inert_begin
-    run_streamed "$plan_dir/plan.md" "$workdir/plan.err" \
+    run_inert "$plan_dir/plan.md" "$workdir/plan.err" \
         cxtrain --dir "$dir" plan --format markdown --comment-limit 0 --detailed-exitcode --out "$(plan_out)" \
         ${env_args[@]+"${env_args[@]}"} ${extra[@]+"${extra[@]}"}
-    inert_end "$workdir/plan.err"
     [[ ! -s "$plan_dir/plan.md" ]] || print_inert "$plan_dir/plan.md"
 
     output exitcode "$rc"
@@ -263,8 +267,7 @@ run_plan() {
             printf 'No plan was made; the job summary of the [workflow run](%s) has the details.\n\n' "$(run_url)"
         fi
         if [[ -s "$plan_dir/plan.md" ]]; then
-            # cxtrain's own marker line: the comment gets the action's.
-            sed '1{/^<!-- cxtrain-plan -->$/d;}' "$plan_dir/plan.md"
+            plan_text "$plan_dir/plan.md"
             echo
         elif [[ "$rc" == 0 ]]; then
             printf 'No changes.\n'
@@ -336,11 +339,9 @@ run_apply() {
         if [[ "$on_plan_change" == apply ]]; then
             # Plan first, so what is applied is exactly the plan shown here.
             mkdir -p "$workdir/now"
-            inert_begin
-            run_streamed "$workdir/now/plan.md" "$workdir/now/plan.err" \
+            run_inert "$workdir/now/plan.md" "$workdir/now/plan.err" \
                 cxtrain --dir "$dir" plan --format markdown --comment-limit 0 --out "$workdir/now/plan.json" \
                 ${env_args[@]+"${env_args[@]}"} ${extra[@]+"${extra[@]}"}
-            inert_end "$workdir/now/plan.err"
             if [[ "$rc" != 0 ]]; then
                 output exitcode "$rc"
                 { printf '### cxtrain apply not run: the plan failed (exit %s: %s)\n\n' "$rc" "$(describe_exit "$rc")"
@@ -355,7 +356,7 @@ run_apply() {
                     printf '> [!WARNING]\n> The plan changed since it was reviewed (fingerprint `%s`, now `%s`). ' \
                         "${reviewed:0:12}" "${current:0:12}"
                     printf 'With `on-plan-change: apply` the plan below is applied as it is now.\n\n'
-                    sed '1{/^<!-- cxtrain-plan -->$/d;}' "$workdir/now/plan.md"
+                    plan_text "$workdir/now/plan.md"
                     printf '\n'
                 } >>"$notes"
                 annotate warning "the plan changed since it was reviewed in #$pr; applying it as it is now (on-plan-change: apply)"
@@ -380,11 +381,9 @@ run_apply() {
         annotate warning "applying a plan nobody reviewed: $why"
     fi
 
-    inert_begin
-    run_streamed - "$workdir/apply.txt" \
+    run_inert - "$workdir/apply.txt" \
         cxtrain --dir "$dir" apply --yes ${expect:+--expect-fingerprint "$expect"} \
         ${env_args[@]+"${env_args[@]}"} ${extra[@]+"${extra[@]}"}
-    inert_end "$workdir/apply.txt"
     output exitcode "$rc"
 
     {

@@ -32,7 +32,9 @@ python3 "$here/test/fake_github.py" \
     "{\"$token\": \"github-actions[bot]\", \"$pat\": \"release-bot\", \"$app\": \"cxtrain-app[bot]\"}" \
     "$work/releases" >"$work/port" &
 server_pid=$!
-for _ in $(seq 50); do [[ -s "$work/port" ]] && break; sleep 0.1; done
+# Up to 30 s: python3 starts slowly on a loaded runner.
+for _ in $(seq 300); do [[ -s "$work/port" ]] && break; sleep 0.1; done
+[[ -s "$work/port" ]] || { echo "the fake GitHub never said its port" >&2; exit 1; }
 api="http://127.0.0.1:$(cat "$work/port")"
 
 passed=0

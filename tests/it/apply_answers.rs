@@ -5,7 +5,7 @@
 //! update repeats the live text (apply reports the change failed rather
 //! than done).
 
-use crate::common::{Remote, Repo, cxtrain, seeded_example};
+use crate::common::{Remote, Repo, cxtrain, plan_code, seeded_example};
 use cxtrain::emulator::{EmulatorConfig, UpdateMetadata, UpdateMode};
 use serde_json::json;
 
@@ -20,10 +20,6 @@ fn run(repo: &Repo, remote: &Remote, args: &[&str]) -> (i32, String, String) {
         String::from_utf8(out.stdout).unwrap(),
         String::from_utf8(out.stderr).unwrap(),
     )
-}
-
-fn plan_code(repo: &Repo, remote: &Remote) -> i32 {
-    run(repo, remote, &["plan", "--detailed-exitcode"]).0
 }
 
 fn refusing() -> EmulatorConfig {

@@ -8,8 +8,8 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    self, Remote, Repo, applied_input, apply, apply_ok, cxtrain, cxtrain_local, saved_plan,
-    seeded_example,
+    self, Remote, Repo, applied_input, apply, apply_ok, cxtrain, cxtrain_local, plan_code,
+    saved_plan, seeded_example,
 };
 use cxtrain::emulator::{EmulatorConfig, UpdateMode};
 use cxtrain::model::META_KEY;
@@ -22,17 +22,6 @@ const DRAFTS: usize = 3;
 /// The example, unpaced, with a 5 ms retry back-off.
 fn example() -> Repo {
     Repo::unpaced_example("support-bot")
-}
-
-/// `plan --detailed-exitcode`'s exit code.
-fn plan_code(repo: &Repo, remote: &Remote) -> i32 {
-    cxtrain(repo, remote)
-        .args(["plan", "--detailed-exitcode"])
-        .output()
-        .unwrap()
-        .status
-        .code()
-        .unwrap()
 }
 
 /// Asserts the remote holds exactly the repository's trainings, once each,

@@ -104,17 +104,6 @@ api_key_env = "{PRODUCTION_KEY_VAR}"
     }
 }
 
-/// Writes (creates, updates, deletes, toggles) a remote has served.
-fn writes(remote: &Remote) -> u64 {
-    remote
-        .stats()
-        .by_route
-        .iter()
-        .filter(|(route, _)| !route.starts_with("GET "))
-        .map(|(_, n)| n)
-        .sum()
-}
-
 #[test]
 fn one_repository_lands_in_the_right_directory_of_each_environment() {
     let envs = Envs::new();
@@ -194,7 +183,7 @@ fn a_staging_plan_file_is_refused_for_production_and_applies_to_staging() {
         .stderr(says(
             "was made for environment `staging`, but this run targets `production`",
         ));
-    assert_eq!(writes(&envs.production), 0);
+    assert_eq!(envs.production.writes(), 0);
     assert!(envs.production.trainings().is_empty());
     // Without --env the plan file names its environment.
     envs.cmd()

@@ -7,7 +7,7 @@ use std::path::Path;
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-use crate::common::{Remote, cxtrain, scenario, seeded_example};
+use crate::common::{self, Remote, cxtrain, scenario, seeded_example};
 
 /// `cxtrain --dir DIR --color never ARGS` with no remote around.
 fn offline(dir: &Path, args: &[&str]) -> Command {
@@ -307,18 +307,7 @@ fn fmt_keeps_every_comment_and_leaves_what_it_cannot_keep() {
 
 /// A training made by hand in the dashboard: no cxtrain metadata.
 fn hand_made(remote: &Remote, title: &str, content: &str) -> String {
-    remote
-        .create(&cxtrain::remote::api::TrainingInput {
-            title: title.into(),
-            content: content.into(),
-            kind: cxtrain::model::TrainingType::ScenarioSpecific,
-            is_draft: false,
-            directory_id: None,
-            restricted_to_channels: Vec::new(),
-            restricted_to_segments: Vec::new(),
-            metadata: Default::default(),
-        })
-        .id
+    remote.create(&common::hand_made(title, content, &[])).id
 }
 
 #[test]

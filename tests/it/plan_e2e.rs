@@ -441,20 +441,11 @@ fn assert_bounded_failure(run: &Finished, error: &str) {
         assert!(rss < 300 << 20, "peak RSS {} MB", rss >> 20);
     }
     assert!(
-        unwrapped(&run.stderr).contains(error),
+        common::words(&run.stderr).contains(error),
         "{error:?} not in {}",
         run.stderr
     );
     assert_eq!(run.stdout, "");
-}
-
-/// An error report as one line: the renderer's wrapping and gutter undone.
-fn unwrapped(report: &str) -> String {
-    report
-        .replace('│', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{Remote, Repo, assert_lines, cxtrain, record, run, scenario};
+use crate::common::{Remote, Repo, assert_lines, cxtrain, record, run, scenario, words};
 use crate::untrusted_output::assert_inert;
 
 const CONFIG: &str =
@@ -27,16 +27,6 @@ fn fresh() -> Repo {
     repo
 }
 
-fn remote(repo: &Repo, trainings: Vec<Value>) -> Remote {
-    Remote::holding(&repo.path().join(".cxtrain/remote.json"), trainings)
-}
-
-/// An error report's words, whatever its line wrapping and gutter.
-fn flat(report: &str) -> String {
-    let words: Vec<&str> = report.split_whitespace().filter(|w| *w != "│").collect();
-    words.join(" ")
-}
-
 /// `cxtrain ARGS`, which must exit 0; its stdout.
 fn ok(repo: &Repo, remote: &Remote, args: &[&str]) -> String {
     run(cxtrain(repo, remote).args(args), 0).stdout
@@ -45,7 +35,7 @@ fn ok(repo: &Repo, remote: &Remote, args: &[&str]) -> String {
 /// Three managed trainings: in a directory no folder maps yet, at the
 /// root, and in a nested folder's directory.
 fn managed(repo: &Repo) -> Remote {
-    remote(
+    Remote::in_repo(
         repo,
         vec![
             record(
@@ -120,7 +110,7 @@ fn pull_into_a_fresh_repository_then_plan_is_clean() {
 #[test]
 fn a_hand_made_training_in_an_unmapped_directory_is_refused_with_the_fix() {
     let repo = fresh();
-    let remote = remote(
+    let remote = Remote::in_repo(
         &repo,
         vec![
             record(
@@ -221,7 +211,7 @@ fn a_target_that_names_nothing_is_an_error_before_any_write() {
         3,
     );
     let stderr = out.stderr;
-    let flat = flat(&stderr);
+    let flat = words(&stderr);
     assert!(
         flat.contains("`billing/refund-lat` is neither the key nor the file of a training"),
         "{stderr}"
@@ -258,7 +248,7 @@ fn the_conflict_refusal_names_the_pull_that_resolves_it() {
     let out = run(cxtrain(&repo, &remote).arg("plan"), 4);
     let stderr = out.stderr;
     assert!(
-        flat(&stderr).contains("run `cxtrain pull billing/refund-late --force`"),
+        words(&stderr).contains("run `cxtrain pull billing/refund-late --force`"),
         "{stderr}"
     );
     // Running it takes the dashboard's text, and the conflict is gone.
@@ -282,7 +272,7 @@ fn hand_made() -> (Repo, Remote) {
             "Ask for the tracking number, then open a claim.",
         ),
     );
-    let remote = remote(
+    let remote = Remote::in_repo(
         &repo,
         vec![
             record(
@@ -398,7 +388,7 @@ fn adoptions_that_cannot_be_made_write_nothing() {
             "`trn_7` appears in two --adopt requests".to_owned(),
         ),
     ] {
-        let stderr = flat(&run(cxtrain(&repo, &remote).arg("pull").args(&args), code).stderr);
+        let stderr = words(&run(cxtrain(&repo, &remote).arg("pull").args(&args), code).stderr);
         assert!(stderr.contains(&message), "{args:?}: {stderr}");
         assert_eq!(repo.read("cxtrain.toml"), config, "{args:?}");
     }
@@ -417,7 +407,7 @@ fn adoptions_that_cannot_be_made_write_nothing() {
         cxtrain(&repo, &remote).args(["pull", "--adopt", "hours"]),
         3,
     );
-    let stderr = flat(&out.stderr);
+    let stderr = words(&out.stderr);
     assert!(
         stderr.contains("2 hand-made trainings look like `hours`: "),
         "{stderr}"

@@ -6,8 +6,6 @@
 //! written, what is written validates, and `pull` exits 1. Remote text in
 //! the report is escaped, and no id breaks `cxtrain.toml`.
 
-use std::path::Path;
-
 use serde_json::{Value, json};
 
 use crate::common::{Remote, Repo, assert_lines, cxtrain, record, run};
@@ -23,35 +21,12 @@ fn repo(config: &str) -> Repo {
     ))
 }
 
-fn remote(repo: &Repo, trainings: Vec<Value>) -> Remote {
-    Remote::holding(&repo.path().join(".cxtrain/remote.json"), trainings)
-}
-
-/// Every file below `dir`, `/`-separated, sorted (the state folder left out).
-fn files(dir: &Path) -> Vec<String> {
-    let mut out: Vec<String> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_entry(|e| e.file_name() != ".cxtrain")
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            e.path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .replace(std::path::MAIN_SEPARATOR, "/")
-        })
-        .collect();
-    out.sort();
-    out
-}
-
 const BODY: &str = "Offer store credit for late refunds.";
 
 #[test]
 fn unsafe_keys_are_refused_and_nothing_unsafe_is_written() {
     let repo = repo("");
-    let remote = remote(
+    let remote = Remote::in_repo(
         &repo,
         vec![
             record("trn_01", "Windows escape", BODY, mine("..\\..\\..\\PWNED3")),
@@ -94,7 +69,7 @@ fn unsafe_keys_are_refused_and_nothing_unsafe_is_written() {
     );
     assert!(stderr.contains("10 trainings were not pulled"), "{stderr}");
     // Only the safe file, nothing beside or above the repository.
-    assert_eq!(files(repo.path()), ["cxtrain.toml", "trainings/fine.md"]);
+    assert_eq!(repo.files(), ["cxtrain.toml", "trainings/fine.md"]);
     for above in repo.path().ancestors().skip(1) {
         let names = std::fs::read_dir(above).unwrap().flatten();
         assert!(
@@ -114,7 +89,7 @@ fn unsafe_keys_are_refused_and_nothing_unsafe_is_written() {
 #[test]
 fn ids_no_request_can_name_are_refused() {
     let repo = repo("");
-    let remote = remote(
+    let remote = Remote::in_repo(
         &repo,
         vec![
             record("..", "Parent", BODY, mine("parent")),
@@ -132,14 +107,14 @@ fn ids_no_request_can_name_are_refused() {
             "{stderr}"
         );
     }
-    assert_eq!(files(repo.path()), ["cxtrain.toml"]);
+    assert_eq!(repo.files(), ["cxtrain.toml"]);
 }
 
 #[test]
 fn a_del_or_quote_in_a_remote_id_never_breaks_the_config() {
     let repo = repo("");
     let id = "trn_\"q'\u{7f}\\\u{1b}[0m";
-    let remote = remote(&repo, vec![record(id, "Lost parcels", BODY, json!({}))]);
+    let remote = Remote::in_repo(&repo, vec![record(id, "Lost parcels", BODY, json!({}))]);
     let out = run(cxtrain(&repo, &remote).args(["pull", "--all"]), 0);
     let stdout = out.stdout;
     assert_inert(&stdout);
@@ -170,7 +145,7 @@ fn files_colliding_in_letter_case_are_refused() {
         "trainings/billing/refund.md",
         "---\ntitle: Refunds\n---\nOffer store credit.\n",
     );
-    let remote = remote(
+    let remote = Remote::in_repo(
         &repo,
         vec![
             record(
@@ -201,7 +176,7 @@ fn files_colliding_in_letter_case_are_refused() {
         ],
     );
     assert_eq!(
-        files(repo.path()),
+        repo.files(),
         [
             "cxtrain.toml",
             "trainings/Twice.md",
@@ -214,7 +189,7 @@ fn files_colliding_in_letter_case_are_refused() {
 #[test]
 fn a_file_that_would_not_validate_is_refused() {
     let repo = repo("");
-    let remote = remote(
+    let remote = Remote::in_repo(
         &repo,
         vec![
             record("trn_1", "No", BODY, mine("short-title")),
@@ -234,7 +209,7 @@ fn a_file_that_would_not_validate_is_refused() {
         ],
     );
     assert_eq!(
-        files(repo.path()),
+        repo.files(),
         ["cxtrain.toml", "trainings/hand-made-twin.md"]
     );
     cxtrain(&repo, &remote)
@@ -246,7 +221,7 @@ fn a_file_that_would_not_validate_is_refused() {
 #[test]
 fn hostile_titles_in_the_report_are_escaped() {
     let repo = repo("");
-    let remote = remote(
+    let remote = Remote::in_repo(
         &repo,
         vec![record(
             "trn_1",

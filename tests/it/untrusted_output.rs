@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{Printed, Remote, Repo, assert_lines, cxtrain, record, run, scenario};
+use crate::common::{
+    Printed, Remote, Repo, assert_lines, cxtrain, cxtrain_at, record, run, scenario,
+};
 
 /// A title with a clipboard write (OSC 52), a colour, BEL, C1, DEL and a
 /// right-to-left override.
@@ -62,7 +64,7 @@ fn hostile() -> (Repo, Remote) {
         CONTENT,
         json!({"metadata": {"cxtrain_workspace": "bot", "cxtrain_key": KEY}}),
     );
-    let remote = Remote::holding(&repo.path().join(".cxtrain/remote.json"), vec![gone]);
+    let remote = Remote::in_repo(&repo, vec![gone]);
     remote.seed_from(&repo);
     remote.dashboard_edit("kept", json!({"title": TITLE, "content": CONTENT}));
     (repo, remote)
@@ -165,17 +167,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// The binary against a scripted server at `url`, with API key `key`.
-fn against(repo: &Repo, url: &str, key: &str) -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::cargo_bin("cxtrain").unwrap();
-    cmd.env("OPENCX_API_KEY", key)
-        .env_remove("OPENCX_API_URL")
-        .args(["--color", "never", "--dir"])
-        .arg(repo.path())
-        .args(["--api-url", url]);
-    cmd
-}
-
 /// Makes `server` list `training` as the only one.
 async fn lists(server: &MockServer, training: Value) {
     Mock::given(method("GET"))
@@ -192,7 +183,10 @@ async fn lists(server: &MockServer, training: Value) {
 fn apply_against(server: &MockServer) -> Printed {
     let repo = Repo::new("workspace = \"bot\"\n\n[api]\nrequests_per_minute = 0\n");
     let args = ["apply", "--yes", "--allow-deletes", "1"];
-    run(against(&repo, &server.uri(), "ocx_test_key").args(args), 1)
+    run(
+        cxtrain_at(&repo, &server.uri(), "ocx_test_key").args(args),
+        1,
+    )
 }
 
 /// A server message that tries everything, at the start of a line too.
@@ -215,7 +209,7 @@ fn a_hostile_api_error_message_is_shown_escaped() {
     });
     let repo = Repo::new("workspace = \"bot\"\n");
     let out = run(
-        against(&repo, &server.uri(), "ocx_test_key").args(["plan"]),
+        cxtrain_at(&repo, &server.uri(), "ocx_test_key").args(["plan"]),
         1,
     );
     let stderr = out.stderr;
@@ -395,7 +389,7 @@ fn a_server_echoing_the_key_past_the_cut_shows_none_of_it() {
         server
     });
     let repo = Repo::new("workspace = \"bot\"\n");
-    let out = run(against(&repo, &server.uri(), key).args(["plan"]), 1);
+    let out = run(cxtrain_at(&repo, &server.uri(), key).args(["plan"]), 1);
     let all = format!("{}{}", out.stdout, out.stderr);
     let flat: String = all.split_whitespace().collect();
     for run in key.as_bytes().windows(4) {

@@ -303,6 +303,12 @@ impl Remote {
         })
     }
 
+    /// [`Remote::holding`] with its state file in `repo`'s `.cxtrain/`,
+    /// which validate, plan and [`Repo::files`] leave out.
+    pub fn in_repo(repo: &Repo, trainings: Vec<serde_json::Value>) -> Remote {
+        Remote::holding(&repo.path().join(".cxtrain/remote.json"), trainings)
+    }
+
     /// A `cxtrain emulator --port 0` process with these extra flags; its
     /// URL is read from the line it prints.
     pub fn spawn(extra: &[&str]) -> Remote {
@@ -644,7 +650,13 @@ pub fn assert_lines<S: AsRef<str>>(text: &str, lines: &[S]) {
 
 /// The binary, run against `repo` and `remote`, colours off.
 pub fn cxtrain(repo: &Repo, remote: &Remote) -> assert_cmd::Command {
-    command(repo, &remote.url(), remote.key()).into()
+    cxtrain_at(repo, &remote.url(), remote.key())
+}
+
+/// [`cxtrain`] against any server at `url` (a scripted or hostile one) with
+/// API key `key`.
+pub fn cxtrain_at(repo: &Repo, url: &str, key: &str) -> assert_cmd::Command {
+    command(repo, url, key).into()
 }
 
 /// The binary as a plain process (to spawn, signal or bound in time),
@@ -713,6 +725,17 @@ pub fn proptest_config() -> proptest::test_runner::Config {
 /// The binary against `repo` with the embedded local remote (`--local`).
 pub fn cxtrain_local(repo: &Repo) -> assert_cmd::Command {
     repo.cmd(&["--local"])
+}
+
+/// `plan --detailed-exitcode`'s exit code: 0 nothing to do, 2 changes.
+pub fn plan_code(repo: &Repo, remote: &Remote) -> i32 {
+    cxtrain(repo, remote)
+        .args(["plan", "--detailed-exitcode"])
+        .output()
+        .expect("binary runs")
+        .status
+        .code()
+        .expect("exit code")
 }
 
 /// Where a test's plan file goes.
